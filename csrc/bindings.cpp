@@ -1,0 +1,51 @@
+// SPDX-License-Identifier: Apache-2.0
+// heatbath._core: the CPU backend. The CUDA backend is the separate module heatbath._cuda.
+#include <pybind11/pybind11.h>
+#include <pybind11/stl.h>
+
+#include <array>
+
+#include "bindings/interrupt.h"
+#include "bindings/random_bindings.h"
+#include "cpu/random_cpu.h"
+#include "cpu/threads.h"
+#include "heatbath/philox.h"
+
+namespace py = pybind11;
+
+namespace {
+
+struct CpuBackend {
+  static constexpr hb::DeviceKind kDevice = hb::DeviceKind::kCPU;
+  // About a million values a chunk: a few milliseconds, so Ctrl-C lands promptly while the cost of
+  // taking the GIL back stays far below a percent.
+  static constexpr int64_t kChunkItems = int64_t{1} << 18;
+
+  template <hb::Draw D, class T>
+  static void fill(const hb::FillArgs& a, int /*device_id*/, std::uintptr_t /*stream*/) {
+    const int64_t items = a.chains * hb::blocks_per_chain<T>(a.n);
+    hb::bind::run_interruptible(items, kChunkItems, [&](int64_t begin, int64_t end) {
+      hb::cpu::fill_random<D, T>(a, begin, end);
+    });
+  }
+};
+
+std::array<uint32_t, 4> philox4x32_10(std::array<uint32_t, 4> counter, std::array<uint32_t, 2> key) {
+  const hb::Words4 w = hb::philox4x32<10>(hb::Words4{counter[0], counter[1], counter[2], counter[3]}, key[0], key[1]);
+  return {w.w0, w.w1, w.w2, w.w3};
+}
+
+}  // namespace
+
+PYBIND11_MODULE(_core, m) {
+  m.doc() = "heatbath's compiled CPU core";
+  hb::bind::bind_random<CpuBackend>(m);
+  m.def("philox4x32_10", &philox4x32_10, py::arg("counter"), py::arg("key"),
+        "One Philox4x32-10 block: encrypt 4 counter words under 2 key words.");
+  m.def("set_num_threads", [](int n) {
+    if (n < 1) throw py::value_error("argument 'n': expected a positive number of threads, got " + std::to_string(n));
+    hb::cpu::set_num_threads(n);
+  }, py::arg("n"));
+  m.def("get_num_threads", &hb::cpu::num_threads);
+  m.def("openmp_enabled", &hb::cpu::openmp_enabled);
+}

@@ -1,0 +1,29 @@
+// SPDX-License-Identifier: Apache-2.0
+// Long compiled loops run in chunks with the GIL released; between chunks the GIL is taken back for
+// a moment so that Ctrl-C (or any Python signal handler) runs and stops the call.
+#pragma once
+#include <pybind11/pybind11.h>
+
+#include <algorithm>
+#include <cstdint>
+
+namespace hb::bind {
+
+// Throws pybind11::error_already_set when a signal handler raised (KeyboardInterrupt).
+void check_signals();
+
+// Calls fn(begin, end) over [0, total) in pieces of at most `chunk`, without the GIL.
+template <class Fn>
+void run_interruptible(int64_t total, int64_t chunk, Fn&& fn) {
+  chunk = std::max<int64_t>(chunk, 1);
+  for (int64_t begin = 0; begin < total; begin += chunk) {
+    const int64_t end = std::min(total, begin + chunk);
+    {
+      pybind11::gil_scoped_release nogil;
+      fn(begin, end);
+    }
+    check_signals();
+  }
+}
+
+}  // namespace hb::bind

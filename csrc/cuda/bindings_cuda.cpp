@@ -1,0 +1,31 @@
+// SPDX-License-Identifier: Apache-2.0
+// heatbath._cuda: the CUDA backend, imported lazily by heatbath._backend. Compiled by the host
+// compiler; the kernels live in the .cu files behind cuda/launch.h.
+#include <pybind11/pybind11.h>
+
+#include "bindings/random_bindings.h"
+#include "cuda/launch.h"
+
+namespace py = pybind11;
+
+namespace {
+
+struct CudaBackend {
+  static constexpr hb::DeviceKind kDevice = hb::DeviceKind::kCUDA;
+
+  // Launches are asynchronous on the caller's stream, so there is no long loop to interrupt here.
+  template <hb::Draw D, class T>
+  static void fill(const hb::FillArgs& a, int device_id, std::uintptr_t stream) {
+    hb::cuda::fill_random<D, T>(a, device_id, stream);
+  }
+};
+
+}  // namespace
+
+PYBIND11_MODULE(_cuda, m) {
+  m.doc() = "heatbath's compiled CUDA backend";
+  hb::bind::bind_random<CudaBackend>(m);
+  m.def("device_count", &hb::cuda::device_count);
+  m.def("device_name", &hb::cuda::device_name, py::arg("device"));
+  m.def("runtime_version", &hb::cuda::runtime_version);
+}

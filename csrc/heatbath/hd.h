@@ -1,0 +1,20 @@
+// SPDX-License-Identifier: Apache-2.0
+// Host/device qualifiers: every update rule is written once and compiled for both launchers.
+#pragma once
+
+#if defined(__CUDACC__)
+#define HB_HD __host__ __device__ __forceinline__
+#define HB_DEVICE_CODE 1
+#else
+#define HB_HD inline __attribute__((always_inline))
+#define HB_DEVICE_CODE 0
+#endif
+
+// Fully unroll a short fixed-count loop: inner loops left rolled stop GCC's `omp simd` vectorisation.
+#if defined(__CUDACC__)
+#define HB_UNROLL _Pragma("unroll")
+#elif defined(__clang__)
+#define HB_UNROLL _Pragma("clang loop unroll(full)")
+#else
+#define HB_UNROLL _Pragma("GCC unroll 16")
+#endif

@@ -1,0 +1,150 @@
+// SPDX-License-Identifier: Apache-2.0
+// Elementary functions built only from correctly rounded +, -, *, / and sqrt, so that the C++ core,
+// the CUDA kernels and the Numba kernels produce the same bits. libm, libmvec, CUDA's logf/sincosf and
+// LLVM's intrinsics all differ in the last place; these do not, and they vectorise with `omp simd`
+// because they are plain arithmetic. On the device every operation is an explicit round-to-nearest
+// intrinsic so that nvcc cannot contract a*b+c into an FMA; the host build uses -ffp-contract=off.
+//
+// The series are the classical ones (atanh for log, Taylor for sin/cos) on reduced ranges; the number
+// of terms makes the truncation error far below half an ulp, and tests/test_random_transforms.py
+// checks the end result against numpy's float64 functions.
+#pragma once
+#include <cstdint>
+#include <cstring>
+
+#include "heatbath/hd.h"
+
+namespace hb {
+namespace rn {
+
+#if defined(__CUDA_ARCH__)
+HB_HD float add(float a, float b) { return __fadd_rn(a, b); }
+HB_HD float sub(float a, float b) { return __fsub_rn(a, b); }
+HB_HD float mul(float a, float b) { return __fmul_rn(a, b); }
+HB_HD float div(float a, float b) { return __fdiv_rn(a, b); }
+HB_HD float sqrt(float a) { return __fsqrt_rn(a); }
+HB_HD double add(double a, double b) { return __dadd_rn(a, b); }
+HB_HD double sub(double a, double b) { return __dsub_rn(a, b); }
+HB_HD double mul(double a, double b) { return __dmul_rn(a, b); }
+HB_HD double div(double a, double b) { return __ddiv_rn(a, b); }
+HB_HD double sqrt(double a) { return __dsqrt_rn(a); }
+HB_HD uint32_t bits(float x) { return __float_as_uint(x); }
+HB_HD float from_bits(uint32_t b) { return __uint_as_float(b); }
+HB_HD uint64_t bits(double x) { return static_cast<uint64_t>(__double_as_longlong(x)); }
+HB_HD double from_bits(uint64_t b) { return __longlong_as_double(static_cast<long long>(b)); }
+#else
+HB_HD float add(float a, float b) { return a + b; }
+HB_HD float sub(float a, float b) { return a - b; }
+HB_HD float mul(float a, float b) { return a * b; }
+HB_HD float div(float a, float b) { return a / b; }
+HB_HD float sqrt(float a) { return __builtin_sqrtf(a); }
+HB_HD double add(double a, double b) { return a + b; }
+HB_HD double sub(double a, double b) { return a - b; }
+HB_HD double mul(double a, double b) { return a * b; }
+HB_HD double div(double a, double b) { return a / b; }
+HB_HD double sqrt(double a) { return __builtin_sqrt(a); }
+HB_HD uint32_t bits(float x) { uint32_t b; std::memcpy(&b, &x, sizeof b); return b; }
+HB_HD float from_bits(uint32_t b) { float x; std::memcpy(&x, &b, sizeof x); return x; }
+HB_HD uint64_t bits(double x) { uint64_t b; std::memcpy(&b, &x, sizeof b); return b; }
+HB_HD double from_bits(uint64_t b) { double x; std::memcpy(&x, &b, sizeof x); return x; }
+#endif
+
+// Coefficients are written as quotients of exactly representable doubles: every IEEE implementation
+// (the C++ compiler's constant folding, Python's float division) rounds them to the same double,
+// which the float32 variants then round once more to float.
+constexpr double factorial(int n) { return n <= 1 ? 1.0 : n * factorial(n - 1); }
+
+// c_K + z (c_{K+1} + z (... + z c_Last)), with the coefficients folded at compile time.
+template <class T, class Coef, int K, int Last>
+HB_HD T horner(T z) {
+  constexpr T c = Coef::template get<T, K>();
+  if constexpr (K == Last) {
+    return c;
+  } else {
+    return add(c, mul(z, horner<T, Coef, K + 1, Last>(z)));
+  }
+}
+
+struct OddInverse {  // 1 / (2k + 1): the atanh series of log
+  template <class T, int K> static constexpr T get() { return static_cast<T>(1.0 / (2 * K + 1)); }
+};
+struct SinCoefficient {  // (-1)^k / (2k + 1)!
+  template <class T, int K> static constexpr T get() {
+    return static_cast<T>((K % 2 ? -1.0 : 1.0) / factorial(2 * K + 1));
+  }
+};
+struct CosCoefficient {  // (-1)^k / (2k)!
+  template <class T, int K> static constexpr T get() {
+    return static_cast<T>((K % 2 ? -1.0 : 1.0) / factorial(2 * K));
+  }
+};
+
+template <class T> struct Series;
+template <> struct Series<float> {
+  // log(m) = 2s (1 + s²/3 + s⁴/5 + ...), s = (m-1)/(m+1), |s| ≤ 0.1716: terms to s⁸/9 suffice.
+  static constexpr int kLogTerms = 4;
+  static constexpr int kSinTerms = 4;  // to t^9/9! on |t| ≤ π/4
+  static constexpr int kCosTerms = 5;  // to t^10/10!
+  static constexpr float kSqrt2 = static_cast<float>(1.4142135623730951);
+  static constexpr float kLn2Hi = 0.693359375f;  // 355/512: e * kLn2Hi is exact
+  static constexpr float kLn2Lo = static_cast<float>(-2.1219444005469058e-04);
+};
+template <> struct Series<double> {
+  static constexpr int kLogTerms = 10;  // to s^20/21
+  static constexpr int kSinTerms = 8;   // to t^17/17!
+  static constexpr int kCosTerms = 8;   // to t^16/16!
+  static constexpr double kSqrt2 = 1.4142135623730951;
+  static constexpr double kLn2Hi = 6.93147180369123816490e-01;  // 32 significant bits
+  static constexpr double kLn2Lo = 1.90821492927058770002e-10;
+};
+
+template <class T> struct FloatLayout;
+template <> struct FloatLayout<float> {
+  using Bits = uint32_t;
+  using Int = int32_t;
+  static constexpr int kMantissaBits = 23;
+  static constexpr Int kBias = 127;
+  static constexpr Bits kMantissaMask = 0x007FFFFFu;
+  static constexpr Bits kOneBits = 0x3F800000u;
+};
+template <> struct FloatLayout<double> {
+  using Bits = uint64_t;
+  using Int = int64_t;
+  static constexpr int kMantissaBits = 52;
+  static constexpr Int kBias = 1023;
+  static constexpr Bits kMantissaMask = 0x000FFFFFFFFFFFFFull;
+  static constexpr Bits kOneBits = 0x3FF0000000000000ull;
+};
+
+// Natural logarithm of a positive, normal, finite x (the only arguments heatbath passes).
+template <class T>
+HB_HD T log_positive(T x) {
+  using L = FloatLayout<T>;
+  using S = Series<T>;
+  const typename L::Bits b = bits(x);
+  typename L::Int e = static_cast<typename L::Int>(b >> L::kMantissaBits) - L::kBias;
+  T m = from_bits(static_cast<typename L::Bits>((b & L::kMantissaMask) | L::kOneBits));  // [1, 2)
+  // Centre the mantissa on 1, in [sqrt(1/2), sqrt(2)), so that the series argument stays small.
+  const bool high = m > S::kSqrt2;
+  m = mul(m, high ? T(0.5) : T(1));  // exact either way; a select, not a branch
+  e += static_cast<typename L::Int>(high);
+  const T s = div(sub(m, T(1)), add(m, T(1)));
+  const T z = mul(s, s);
+  const T p = horner<T, OddInverse, 1, S::kLogTerms>(z);
+  const T s2 = add(s, s);
+  const T log_m = add(s2, mul(mul(s2, z), p));
+  const T ef = static_cast<T>(e);
+  return add(mul(ef, S::kLn2Hi), add(log_m, mul(ef, S::kLn2Lo)));
+}
+
+// sin and cos of t for |t| ≤ π/4.
+template <class T>
+HB_HD void sincos_reduced(T t, T& sin_t, T& cos_t) {
+  using S = Series<T>;
+  const T z = mul(t, t);
+  sin_t = add(t, mul(mul(t, z), horner<T, SinCoefficient, 1, S::kSinTerms>(z)));
+  cos_t = add(T(1), mul(z, horner<T, CosCoefficient, 1, S::kCosTerms>(z)));
+}
+
+}  // namespace rn
+}  // namespace hb

@@ -1,0 +1,135 @@
+# SPDX-License-Identifier: Apache-2.0
+"""Arrays from the caller's framework: where they live, and how to allocate outputs beside them.
+
+The core reads and writes memory through DLPack; this module only decides *which* framework and
+device an output belongs to, so that torch in gives torch out, numpy in gives numpy out, cupy in
+gives cupy out, always on the input's device, and knows the caller's current CUDA stream.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+# DLPack device types (https://dmlc.github.io/dlpack/latest/c_api.html)
+_DL_CPU, _DL_CUDA, _DL_CUDA_HOST, _DL_CUDA_MANAGED = 1, 2, 3, 13
+
+_DTYPES = {
+    "float32": np.float32,
+    "float64": np.float64,
+    "int8": np.int8,
+    "uint8": np.uint8,
+    "int16": np.int16,
+    "int32": np.int32,
+    "int64": np.int64,
+    "uint32": np.uint32,
+    "bool": np.bool_,
+}
+
+
+@dataclass(frozen=True)
+class Device:
+    """Where an array lives: kind 'cpu' or 'cuda', and the CUDA ordinal."""
+
+    kind: str
+    index: int = 0
+
+    def __str__(self) -> str:
+        return self.kind if self.kind == "cpu" else f"cuda:{self.index}"
+
+
+def framework_of(x) -> str:
+    """'numpy', 'torch', 'cupy', 'jax' or 'other' (any other DLPack producer)."""
+    mod = type(x).__module__.split(".")[0]
+    if isinstance(x, np.ndarray):
+        return "numpy"
+    if mod in ("torch", "cupy", "jax", "jaxlib"):
+        return "jax" if mod == "jaxlib" else mod
+    return "other"
+
+
+def supports_dlpack(x) -> bool:
+    return hasattr(x, "__dlpack__") and hasattr(x, "__dlpack_device__")
+
+
+def device_of(x, arg: str) -> Device:
+    """The device of a DLPack-capable array, asked first as the protocol requires."""
+    if not supports_dlpack(x):
+        raise TypeError(
+            f"argument '{arg}': expected an array that supports DLPack (numpy, torch, cupy, jax, ...), "
+            f"got {type(x).__name__}"
+        )
+    dev_type, dev_id = x.__dlpack_device__()
+    dev_type = int(dev_type)
+    if dev_type in (_DL_CPU, _DL_CUDA_HOST):
+        return Device("cpu")
+    if dev_type in (_DL_CUDA, _DL_CUDA_MANAGED):
+        return Device("cuda", int(dev_id))
+    raise ValueError(f"argument '{arg}': DLPack device type {dev_type} is not supported; heatbath runs on cpu and cuda")
+
+
+def same_device(arrays: dict) -> Device:
+    """The one device that all named arrays share, or a ValueError naming the odd one out."""
+    first_name, first_dev = None, None
+    for name, arr in arrays.items():
+        dev = device_of(arr, name)
+        if first_dev is None:
+            first_name, first_dev = name, dev
+        elif dev != first_dev:
+            raise ValueError(f"argument '{name}' is on {dev} but '{first_name}' is on {first_dev}")
+    return first_dev
+
+
+def current_stream(x, device: Device) -> int:
+    """The caller's current CUDA stream handle for x's framework (0 = legacy default stream)."""
+    if device.kind != "cuda":
+        return 0
+    fw = framework_of(x)
+    if fw == "torch":
+        import torch
+
+        return int(torch.cuda.current_stream(device.index).cuda_stream)
+    if fw == "cupy":
+        import cupy
+
+        with cupy.cuda.Device(device.index):
+            return int(cupy.cuda.get_current_stream().ptr)
+    return 0
+
+
+def dtype_name(dtype) -> str:
+    """Canonical name of a dtype given as a string, numpy dtype or torch dtype."""
+    if dtype is None:
+        raise TypeError("dtype must not be None")
+    text = str(dtype).replace("torch.", "")
+    if text in _DTYPES:
+        return text
+    try:
+        return np.dtype(dtype).name
+    except TypeError:
+        raise TypeError(f"unsupported dtype {dtype!r}") from None
+
+
+def dtype_of(x) -> str:
+    return dtype_name(x.dtype)
+
+
+def empty(shape, dtype: str, like=None):
+    """An uninitialised array of the given shape and dtype in like's framework and device (numpy if None)."""
+    fw = "numpy" if like is None else framework_of(like)
+    if fw == "torch":
+        import torch
+
+        return torch.empty(shape, dtype=getattr(torch, dtype if dtype != "bool" else "bool"), device=like.device)
+    if fw == "cupy":
+        import cupy
+
+        with like.device:
+            return cupy.empty(shape, dtype=_DTYPES[dtype])
+    if fw in ("numpy", "jax", "other"):
+        # jax arrays are immutable, and an unknown producer offers no allocator: results for them
+        # are numpy arrays, which both accept back through DLPack.
+        if like is not None and device_of(like, "like").kind != "cpu":
+            raise TypeError(f"cannot allocate an output beside a {fw} array on {device_of(like, 'like')}")
+        return np.empty(shape, dtype=_DTYPES[dtype])
+    raise AssertionError(fw)

@@ -1,0 +1,61 @@
+# SPDX-License-Identifier: Apache-2.0
+"""The compiled backends: ``_core`` (CPU, always built) and ``_cuda`` (optional, imported lazily).
+
+"CUDA available" means the backend was compiled *and* a device is present, so that a CPU-only
+machine never loads the CUDA module unless a CUDA tensor arrives.
+"""
+from __future__ import annotations
+
+import functools
+
+from heatbath import _core
+
+
+@functools.lru_cache(maxsize=None)
+def _import_cuda():
+    try:
+        from heatbath import _cuda  # noqa: PLC0415 (lazy on purpose)
+    except ImportError as exc:
+        return None, str(exc)
+    return _cuda, ""
+
+
+def cuda_compiled() -> bool:
+    """True when heatbath was built with its CUDA backend."""
+    return _import_cuda()[0] is not None
+
+
+def cuda_available() -> bool:
+    """True when the CUDA backend is compiled and at least one CUDA device is present."""
+    mod, _ = _import_cuda()
+    return mod is not None and mod.device_count() > 0
+
+
+def cuda_module():
+    """The CUDA backend, or a clear error saying why it cannot run."""
+    mod, why = _import_cuda()
+    if mod is None:
+        raise RuntimeError(
+            "heatbath was built without its CUDA backend, so it cannot run on CUDA tensors "
+            f"({why}). Rebuild with nvcc on PATH, e.g. HEATBATH_CUDA=ON pip install heatbath"
+        )
+    if mod.device_count() == 0:
+        raise RuntimeError("heatbath's CUDA backend is compiled but no CUDA device is visible")
+    return mod
+
+
+def module_for(device_kind: str):
+    """The backend module that runs on a device kind ('cpu' or 'cuda')."""
+    return _core if device_kind == "cpu" else cuda_module()
+
+
+def set_num_threads(n: int) -> None:
+    """Sets the number of OpenMP threads of every CPU kernel. Results do not depend on it."""
+    if isinstance(n, bool) or not isinstance(n, int):
+        raise TypeError(f"argument 'n': expected an int number of threads, got {type(n).__name__}")
+    _core.set_num_threads(n)
+
+
+def get_num_threads() -> int:
+    """The number of OpenMP threads the next CPU kernel uses."""
+    return _core.get_num_threads()

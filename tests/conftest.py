@@ -1,0 +1,30 @@
+# SPDX-License-Identifier: Apache-2.0
+"""Device gating in one place: tests take a `device` fixture parametrised over what is present."""
+from __future__ import annotations
+
+import pytest
+
+import heatbath as hb
+
+DEVICES = ["cpu"] + (["cuda"] if hb.cuda_available() else [])
+
+
+def _cuda_skip_reason() -> str:
+    if not hb.cuda_compiled():
+        return "heatbath was built without its CUDA backend"
+    return "no CUDA device is present"
+
+
+@pytest.fixture(params=["cpu", "cuda"])
+def device(request):
+    """'cpu', and 'cuda' when the CUDA backend is compiled and a GPU is present."""
+    if request.param == "cuda" and not hb.cuda_available():
+        pytest.skip(_cuda_skip_reason())
+    return request.param
+
+
+@pytest.fixture(autouse=True)
+def _restore_threads():
+    n = hb.get_num_threads()
+    yield
+    hb.set_num_threads(n)

@@ -1,0 +1,163 @@
+# SPDX-License-Identifier: Apache-2.0
+"""The core's DLPack consumer: round trips with numpy and torch, strides, offsets, read-only
+memory, capsule protocol (rename to used_*, deleter run once), and clear errors."""
+import sys
+
+import numpy as np
+import pytest
+
+import heatbath as hb
+from heatbath import _core
+from dlpack_producer import Producer
+from helpers import needs_torch
+
+
+def test_numpy_view_is_seen_as_is():
+    a = np.zeros((6, 8), dtype=np.float64)
+    v = a[1:, 2::3]
+    d = _core.describe(v)
+    assert d["shape"] == (5, 2)
+    assert d["strides"] == (8, 3)
+    assert d["dtype"] == "float64" and d["device"] == "cpu" and not d["readonly"]
+    assert d["data_ptr"] == v.ctypes.data  # no copy
+
+
+def test_numpy_read_only_is_flagged_and_refused_for_output():
+    a = np.zeros((3, 4), dtype=np.float32)
+    a.flags.writeable = False
+    assert _core.describe(a)["readonly"]
+    with pytest.raises(ValueError, match="'out'.*read-only"):
+        hb.random.normal(a, seed=0)
+
+
+def test_reference_released_after_use():
+    a = np.zeros((3, 4), dtype=np.float32)
+    before = sys.getrefcount(a)
+    for _ in range(10):
+        _core.describe(a)
+        hb.random.normal(a, seed=1)
+    assert sys.getrefcount(a) == before
+
+
+@needs_torch
+def test_torch_round_trip_shares_memory():
+    import torch
+
+    t = torch.zeros(10, 6, dtype=torch.float32)
+    view = t[2:, 1:5]
+    d = _core.describe(view)
+    assert d["data_ptr"] == view.data_ptr()
+    assert d["shape"] == (8, 4) and d["strides"] == (6, 1)
+    out = hb.random.uniform(view, seed=3)
+    assert out is view and out.data_ptr() == view.data_ptr()
+    assert (t[2:, 1:5] > 0).all() and (t[:2] == 0).all() and (t[:, 0] == 0).all()
+
+
+@needs_torch
+def test_torch_tensor_needing_grad_is_refused_clearly():
+    import torch
+
+    t = torch.zeros(3, 3, requires_grad=True)
+    with pytest.raises(Exception, match="grad"):
+        hb.random.normal(t, seed=0)
+
+
+def test_byte_offset_and_explicit_strides():
+    base = np.zeros(100, dtype=np.float32)
+    p = Producer(base, shape=(4, 5), strides=(10, 2), offset_elements=7)
+    d = _core.describe(p)
+    assert d["byte_offset"] == 28 and d["data_ptr"] == base.ctypes.data + 28
+    hb.random.normal(p, seed=12)
+    ref = hb.random.normal((4, 5), seed=12)
+    got = np.lib.stride_tricks.as_strided(base[7:], shape=(4, 5), strides=(40, 8))
+    np.testing.assert_array_equal(got, ref)
+    assert base[:7].sum() == 0
+
+
+def test_compact_layout_when_strides_are_null():
+    base = np.zeros(12, dtype=np.float64)
+    p = Producer(base, shape=(3, 4), strides=None)
+    assert _core.describe(p)["strides"] == (4, 1)
+
+
+def test_capsule_is_renamed_and_deleter_runs_once():
+    p = Producer(np.zeros(8, dtype=np.float32), shape=(2, 4))
+    hb.random.normal(p, seed=0)
+    assert p.capsule_names() == ["used_dltensor_versioned"]
+    assert p.deleted == 1
+    assert p.last_stream is None  # CPU producers are asked with stream=None
+
+
+def test_legacy_producer_without_max_version():
+    p = Producer(np.zeros(8, dtype=np.float32), shape=(2, 4), understands_max_version=False)
+    hb.random.normal(p, seed=0)
+    assert p.capsule_names() == ["used_dltensor"]
+    assert p.deleted == 1
+
+
+def test_read_only_flag_from_versioned_capsule():
+    p = Producer(np.zeros(8, dtype=np.float32), shape=(2, 4), readonly=True)
+    with pytest.raises(ValueError, match="read-only"):
+        hb.random.normal(p, seed=0)
+    assert p.deleted == 1
+
+
+def test_future_major_version_is_refused_and_not_consumed():
+    p = Producer(np.zeros(8, dtype=np.float32), shape=(2, 4), major=2)
+    with pytest.raises(BufferError, match="major version 2"):
+        hb.random.normal(p, seed=0)
+    assert p.capsule_names() == ["dltensor_versioned"] and p.deleted == 0
+
+
+@pytest.mark.parametrize("dtype,name", [((2, 16, 1), "float16"), ((5, 64, 1), "complex64"),
+                                        ((4, 16, 1), "bfloat16"), ((2, 32, 4), "float32x4")])
+def test_unsupported_dtype(dtype, name):
+    p = Producer(np.zeros(8, dtype=np.float32), shape=(2, 4), dtype=dtype)
+    with pytest.raises(TypeError, match="dtype"):
+        _core.describe(p)
+    assert p.deleted == 1
+
+
+def test_unsupported_device_is_refused_before_export():
+    p = Producer(np.zeros(8, dtype=np.float32), shape=(2, 4), device_type=10)  # ROCm
+    with pytest.raises(ValueError, match="not supported"):
+        hb.random.normal(p, seed=0)
+    assert p.capsules == []
+
+
+def test_cuda_tensor_sent_to_cpu_backend_is_refused():
+    p = Producer(np.zeros(8, dtype=np.float32), shape=(2, 4), device_type=2)
+    with pytest.raises(ValueError, match="is on cuda but this call runs on cpu"):
+        _core.describe(p)
+    assert p.capsules == []
+
+
+def test_null_data_with_elements_is_refused():
+    p = Producer(np.zeros(8, dtype=np.float32), shape=(2, 4), null_data=True)
+    with pytest.raises(ValueError, match="null data pointer"):
+        _core.describe(p)
+
+
+def test_misaligned_data_is_refused():
+    base = np.zeros(16, dtype=np.uint8)
+    p = Producer(base, shape=(1, 2), offset_elements=1, dtype=(2, 32, 1))
+    with pytest.raises(ValueError, match="aligned"):
+        _core.describe(p)
+
+
+@pytest.mark.parametrize("obj", [[1.0, 2.0], 3.0, "x", None, object()])
+def test_non_dlpack_objects(obj):
+    with pytest.raises(TypeError, match="'out'.*DLPack"):
+        hb.random.normal(obj, seed=0)
+    with pytest.raises(TypeError, match="DLPack"):
+        _core.describe(obj)
+
+
+def test_zero_size_outputs():
+    for shape in [(0, 5), (5, 0), (0, 0)]:
+        assert hb.random.normal(shape, seed=0).shape == shape
+
+
+def test_int_dtypes_for_spin_states_import():
+    for dt in ["int8", "uint8", "int16", "int32", "int64", "uint32", "bool"]:
+        assert _core.describe(np.zeros((2, 2), dtype=dt))["dtype"] == dt
