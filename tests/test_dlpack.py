@@ -161,3 +161,15 @@ def test_zero_size_outputs():
 def test_int_dtypes_for_spin_states_import():
     for dt in ["int8", "uint8", "int16", "int32", "int64", "uint32", "bool"]:
         assert _core.describe(np.zeros((2, 2), dtype=dt))["dtype"] == dt
+
+
+def test_arrays_on_different_devices_are_named():
+    from heatbath import _arrays
+
+    cpu = np.zeros((2, 2), np.float32)
+    gpu = Producer(np.zeros(4, dtype=np.float32), shape=(2, 2), device_type=2)
+    assert str(_arrays.same_device({"x": cpu, "y": np.zeros(3)})) == "cpu"
+    with pytest.raises(ValueError, match="'y' is on cuda:0 but 'x' is on cpu"):
+        _arrays.same_device({"x": cpu, "y": gpu})
+    with pytest.raises(TypeError, match="'z'.*DLPack"):
+        _arrays.same_device({"x": cpu, "z": [1.0]})

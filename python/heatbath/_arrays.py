@@ -120,7 +120,7 @@ def empty(shape, dtype: str, like=None):
     if fw == "torch":
         import torch
 
-        return torch.empty(shape, dtype=getattr(torch, dtype if dtype != "bool" else "bool"), device=like.device)
+        return torch.empty(shape, dtype=getattr(torch, dtype), device=like.device)
     if fw == "cupy":
         import cupy
 
