@@ -4,9 +4,12 @@
 #include <pybind11/stl.h>
 
 #include <array>
+#include <string>
+#include <vector>
 
 #include "bindings/interrupt.h"
 #include "bindings/random_bindings.h"
+#include "cpu/isa.h"
 #include "cpu/random_cpu.h"
 #include "cpu/threads.h"
 #include "heatbath/philox.h"
@@ -47,5 +50,22 @@ PYBIND11_MODULE(_core, m) {
     hb::cpu::set_num_threads(n);
   }, py::arg("n"));
   m.def("get_num_threads", &hb::cpu::num_threads);
+  m.def("cpu_isa", [] { return hb::cpu::isa_name(hb::cpu::active_isa()); },
+        "The instruction-set variant the CPU kernels use now.");
+  m.def("cpu_isa_variants", [] {
+    std::vector<std::string> names;
+    for (int i = 0; i <= static_cast<int>(hb::cpu::best_supported_isa()); ++i)
+      names.push_back(hb::cpu::isa_name(static_cast<hb::cpu::Isa>(i)));
+    return names;
+  }, "The variants this CPU can run, slowest first.");
+  m.def("limit_cpu_isa", [](const std::string& name) {
+    for (int i = 0; i <= static_cast<int>(hb::cpu::Isa::kAvx512); ++i) {
+      if (name == hb::cpu::isa_name(static_cast<hb::cpu::Isa>(i))) {
+        hb::cpu::limit_isa(static_cast<hb::cpu::Isa>(i));
+        return;
+      }
+    }
+    throw py::value_error("argument 'name': expected 'baseline', 'avx2' or 'avx512', got '" + name + "'");
+  }, py::arg("name"), "Use at most this instruction-set variant (results are identical; speed differs).");
   m.def("openmp_enabled", &hb::cpu::openmp_enabled);
 }

@@ -77,3 +77,22 @@ def test_backends_agree(device, kind, dtype):
     ref = draw(kind, (257, 11), dtype, seed=31, step=6)
     out = getattr(hb.random, kind)(empty_on(device, (257, 11), dtype), seed=31, step=6)
     np.testing.assert_array_equal(to_numpy(out), ref)
+
+
+@pytest.mark.parametrize("kind,dtype", KINDS)
+def test_instruction_set_variants_agree(kind, dtype):
+    # The CPU kernels are compiled for several instruction sets and picked at run time; all must
+    # produce the same bits (IEEE arithmetic, no contraction), whichever the machine runs.
+    from heatbath import _core
+
+    variants = _core.cpu_isa_variants()
+    results = []
+    try:
+        for name in variants:
+            _core.limit_cpu_isa(name)
+            assert _core.cpu_isa() == name
+            results.append(draw(kind, (301, 37), dtype, seed=77, step=3))
+    finally:
+        _core.limit_cpu_isa("avx512")
+    for name, res in zip(variants[1:], results[1:]):
+        np.testing.assert_array_equal(res.view(np.uint8), results[0].view(np.uint8), err_msg=name)
