@@ -23,6 +23,7 @@ import math
 import numpy as np
 from numba import njit, prange
 
+from heatbath._validate import as_int
 from heatbath._numba.philox import random_words, stream_key
 from heatbath._numba.rn_math import (
     _ANGLE_MASK_F32,
@@ -214,15 +215,6 @@ def _fill_normal_f64_kernel(out, seed, purpose, step, chain_start):
             _store2(out, row, 2 * block, n, z0, z1)
 
 
-def _check_int(value, arg, lo, hi):
-    if isinstance(value, (bool, np.bool_)) or not isinstance(value, (int, np.integer)):
-        raise TypeError(f"argument '{arg}': expected an integer, got {type(value).__name__}")
-    value = int(value)
-    if not lo <= value < hi:
-        raise ValueError(f"argument '{arg}': expected an integer in [{lo}, {hi}), got {value}")
-    return value
-
-
 def _launch(kernels, out, seed, purpose, step, chain_start):
     """Checks the arguments as the core's fill_random does, then runs the kernel for out's dtype."""
     if not isinstance(out, np.ndarray) or out.ndim != 2:
@@ -233,10 +225,10 @@ def _launch(kernels, out, seed, purpose, step, chain_start):
         raise TypeError(f"argument 'out': expected dtype {names} in native byte order, got {out.dtype}")
     if not out.flags.writeable:
         raise ValueError("argument 'out': the array is read-only")
-    seed = _check_int(seed, "seed", 0, 2**64)
-    purpose = _check_int(purpose, "purpose", 0, 256)
-    step = _check_int(step, "step", 0, 2**56)
-    chain_start = _check_int(chain_start, "chain_start", 0, 2**32)
+    seed = as_int(seed, "seed", 0, 2**64)
+    purpose = as_int(purpose, "purpose", 0, 256)
+    step = as_int(step, "step", 0, 2**56)
+    chain_start = as_int(chain_start, "chain_start", 0, 2**32)
     if chain_start + out.shape[0] > 2**32:
         raise ValueError("argument 'chain_start': chain indices must stay below 2**32")
     if out.shape[1] > 2**33:
