@@ -12,6 +12,7 @@
 #include "cpu/isa.h"
 #include "cpu/random_cpu.h"
 #include "cpu/threads.h"
+#include "heatbath/counter.h"
 #include "heatbath/philox.h"
 
 namespace py = pybind11;
@@ -45,6 +46,18 @@ PYBIND11_MODULE(_core, m) {
   hb::bind::bind_random<CpuBackend>(m);
   m.def("philox4x32_10", &philox4x32_10, py::arg("counter"), py::arg("key"),
         "One Philox4x32-10 block: encrypt 4 counter words under 2 key words.");
+  {
+    // The purposes of hb::Purpose, so that Python-side mirrors can be checked against the core.
+    py::dict purposes;
+    purposes["user"] = static_cast<uint32_t>(hb::Purpose::kUser);
+    purposes["langevin_noise"] = static_cast<uint32_t>(hb::Purpose::kLangevinNoise);
+    purposes["metropolis"] = static_cast<uint32_t>(hb::Purpose::kMetropolis);
+    purposes["momentum"] = static_cast<uint32_t>(hb::Purpose::kMomentum);
+    purposes["gibbs"] = static_cast<uint32_t>(hb::Purpose::kGibbs);
+    purposes["swap"] = static_cast<uint32_t>(hb::Purpose::kSwap);
+    purposes["init"] = static_cast<uint32_t>(hb::Purpose::kInit);
+    m.attr("PURPOSES") = purposes;
+  }
   m.def("set_num_threads", [](int n) {
     if (n < 1) throw py::value_error("argument 'n': expected a positive number of threads, got " + std::to_string(n));
     hb::cpu::set_num_threads(n);

@@ -30,3 +30,12 @@ def test_bits_follow_the_documented_counter_layout():
             words = hb.random.philox4x32_10(ctr, (seed & 0xFFFFFFFF, seed >> 32))
             got = out[row, 4 * block:4 * block + 4]
             np.testing.assert_array_equal(got, np.array(words[:len(got)], dtype=np.uint32))
+
+
+def test_purpose_codes_agree_across_core_python_and_numba():
+    from heatbath import _core
+
+    assert hb.random.PURPOSES == dict(_core.PURPOSES)
+    numba_stream = pytest.importorskip("heatbath._numba", reason="numba is not installed")
+    for name, code in hb.random.PURPOSES.items():
+        assert getattr(numba_stream, f"PURPOSE_{name.upper()}") == code, name
