@@ -3,13 +3,16 @@
 #include <pybind11/pybind11.h>
 #include <pybind11/stl.h>
 
+#include <algorithm>
 #include <array>
 #include <string>
 #include <vector>
 
 #include "bindings/interrupt.h"
+#include "bindings/langevin_bindings.h"
 #include "bindings/random_bindings.h"
 #include "cpu/isa.h"
+#include "cpu/langevin_cpu.h"
 #include "cpu/random_cpu.h"
 #include "cpu/threads.h"
 #include "heatbath/counter.h"
@@ -34,6 +37,32 @@ struct CpuBackend {
   }
 };
 
+struct CpuLangevinBackend {
+  static constexpr hb::DeviceKind kDevice = hb::DeviceKind::kCPU;
+
+  // Chunks of about 16M coordinate-steps (a few to a few tens of milliseconds) between Ctrl-C checks.
+  template <class T, hb::Method M, class Pot>
+  static void langevin(const hb::LangevinArgs<T>& a, const Pot& pot, T* /*workspace*/, int /*device*/,
+                       std::uintptr_t /*stream*/) {
+    if (a.n_steps == 0) {  // still report E(x)
+      py::gil_scoped_release nogil;
+      hb::cpu::langevin_run<T, M, Pot>(a, pot, a.step0, a.step0);
+      return;
+    }
+    const int64_t work_per_step = std::max<int64_t>(1, a.chains * std::max<int64_t>(a.dim, 1));
+    const int64_t steps_per_chunk = std::max<int64_t>(1, (int64_t{1} << 24) / work_per_step);
+    hb::bind::run_interruptible(a.n_steps, steps_per_chunk, [&](int64_t begin, int64_t end) {
+      hb::cpu::langevin_run<T, M, Pot>(a, pot, a.step0 + begin, a.step0 + end);
+    });
+  }
+
+  template <class T, class Pot>
+  static void evaluate(const hb::EvaluateArgs<T>& a, const Pot& pot, int /*device*/, std::uintptr_t /*stream*/) {
+    py::gil_scoped_release nogil;
+    hb::cpu::evaluate_run<T, Pot>(a, pot);
+  }
+};
+
 std::array<uint32_t, 4> philox4x32_10(std::array<uint32_t, 4> counter, std::array<uint32_t, 2> key) {
   const hb::Words4 w = hb::philox4x32<10>(hb::Words4{counter[0], counter[1], counter[2], counter[3]}, key[0], key[1]);
   return {w.w0, w.w1, w.w2, w.w3};
@@ -44,6 +73,7 @@ std::array<uint32_t, 4> philox4x32_10(std::array<uint32_t, 4> counter, std::arra
 PYBIND11_MODULE(_core, m) {
   m.doc() = "heatbath's compiled CPU core";
   hb::bind::bind_random<CpuBackend>(m);
+  hb::bind::bind_langevin<CpuLangevinBackend>(m);
   m.def("philox4x32_10", &philox4x32_10, py::arg("counter"), py::arg("key"),
         "One Philox4x32-10 block: encrypt 4 counter words under 2 key words.");
   {

@@ -234,4 +234,26 @@ void ImportedTensor::require_same_device(const ImportedTensor& other) const {
   }
 }
 
+void ImportedTensor::require_contiguous() const {
+  int64_t expected = 1;
+  for (int i = view_.ndim - 1; i >= 0; --i) {
+    if (view_.shape[i] != 1 && view_.strides[i] != expected) fail_value(arg_, "must be C-contiguous");
+    expected *= view_.shape[i];
+  }
+}
+
+void ImportedTensor::require_shape(std::initializer_list<int64_t> shape, const char* layout) const {
+  bool ok = static_cast<int>(shape.size()) == view_.ndim;
+  int i = 0;
+  for (int64_t extent : shape) {
+    if (ok && view_.shape[i] != extent) ok = false;
+    ++i;
+  }
+  if (!ok) {
+    std::string got = "(";
+    for (int j = 0; j < view_.ndim; ++j) got += (j ? ", " : "") + std::to_string(view_.shape[j]);
+    fail_value(arg_, std::string("expected shape ") + layout + ", got " + got + (view_.ndim == 1 ? ",)" : ")"));
+  }
+}
+
 }  // namespace hb::bind

@@ -34,6 +34,8 @@ class ImportedTensor {
   void require_dtype(std::initializer_list<DType> allowed) const;         // TypeError
   void require_writable() const;                                          // ValueError
   void require_same_device(const ImportedTensor& other) const;            // ValueError
+  void require_contiguous() const;                                        // ValueError
+  void require_shape(std::initializer_list<int64_t> shape, const char* layout) const;  // ValueError
 
  private:
   void read_tensor(const DLTensor* t, uint64_t flags, DeviceKind kind);

@@ -6,6 +6,8 @@
 #include <string>
 
 #include "heatbath/distributions.h"
+#include "heatbath/evaluate.h"
+#include "heatbath/langevin.h"
 #include "heatbath/random_fill.h"
 
 namespace hb::cuda {
@@ -17,5 +19,14 @@ int runtime_version();
 // Queues the fill on `stream` (0 = legacy default) of `device`; returns without synchronising.
 template <Draw D, class T>
 void fill_random(const FillArgs& a, int device, std::uintptr_t stream);
+
+// Queues steps [t_begin, t_end) of every chain. workspace: [3, dim, chains] scratch (∇E, proposal,
+// ∇E at the proposal) in the layout that keeps one-thread-per-chain accesses coalesced.
+template <class T, Method M, class Pot>
+void langevin_run(const LangevinArgs<T>& a, const Pot& pot, T* workspace, int64_t t_begin, int64_t t_end,
+                  int device, std::uintptr_t stream);
+
+template <class T, class Pot>
+void evaluate_run(const EvaluateArgs<T>& a, const Pot& pot, int device, std::uintptr_t stream);
 
 }  // namespace hb::cuda

@@ -18,3 +18,11 @@
 #else
 #define HB_UNROLL _Pragma("GCC unroll 16")
 #endif
+
+// Vectorise the loop over the lanes of a tile of chains (CPU); a no-op in device code, where a tile
+// is one chain per thread.
+#if defined(__CUDA_ARCH__)
+#define HB_SIMD
+#else
+#define HB_SIMD _Pragma("omp simd")
+#endif

@@ -106,6 +106,7 @@ template <> struct FloatLayout<float> {
   static constexpr Int kBias = 127;
   static constexpr Bits kMantissaMask = 0x007FFFFFu;
   static constexpr Bits kOneBits = 0x3F800000u;
+  static constexpr Bits kInfBits = 0x7F800000u;
 };
 template <> struct FloatLayout<double> {
   using Bits = uint64_t;
@@ -114,6 +115,7 @@ template <> struct FloatLayout<double> {
   static constexpr Int kBias = 1023;
   static constexpr Bits kMantissaMask = 0x000FFFFFFFFFFFFFull;
   static constexpr Bits kOneBits = 0x3FF0000000000000ull;
+  static constexpr Bits kInfBits = 0x7FF0000000000000ull;
 };
 
 // Natural logarithm of a positive, normal, finite x (the only arguments heatbath passes).
@@ -144,6 +146,48 @@ HB_HD void sincos_reduced(T t, T& sin_t, T& cos_t) {
   const T z = mul(t, t);
   sin_t = add(t, mul(mul(t, z), horner<T, SinCoefficient, 1, S::kSinTerms>(z)));
   cos_t = add(T(1), mul(z, horner<T, CosCoefficient, 1, S::kCosTerms>(z)));
+}
+
+struct InverseFactorial {  // 1 / k!
+  template <class T, int K> static constexpr T get() { return static_cast<T>(1.0 / factorial(K)); }
+};
+
+template <class T> struct ExpConstants;
+template <> struct ExpConstants<float> {
+  static constexpr int kTerms = 7;  // to r^7/7! on |r| ≤ ln2/2
+  static constexpr float kInvLn2 = static_cast<float>(1.4426950408889634);
+  static constexpr float kRoundMagic = 12582912.0f;  // 1.5 * 2^23: adding it rounds to an integer
+  static constexpr float kMin = -87.0f;              // exp below underflows past the normal range
+  static constexpr float kMax = 88.0f;
+  static constexpr int kMinExponent = -126;
+};
+template <> struct ExpConstants<double> {
+  static constexpr int kTerms = 13;  // to r^13/13!
+  static constexpr double kInvLn2 = 1.4426950408889634;
+  static constexpr double kRoundMagic = 6755399441055744.0;  // 1.5 * 2^52
+  static constexpr double kMin = -708.0;
+  static constexpr double kMax = 709.0;
+  static constexpr int kMinExponent = -1022;
+};
+
+// exp(x): x = n ln2 + r with |r| ≤ ln2/2 (Cody–Waite split of ln2), a Taylor series for exp(r), and
+// 2^n put into the exponent bits. Below kMin it returns 0, above kMax +inf, and NaN for NaN.
+template <class T>
+HB_HD T exp(T x) {
+  using L = FloatLayout<T>;
+  using S = Series<T>;
+  using E = ExpConstants<T>;
+  const bool under = x < E::kMin, over = x > E::kMax;
+  const T xc = under ? E::kMin : (over ? E::kMax : x);  // NaN passes through
+  const T nf = sub(add(mul(xc, E::kInvLn2), E::kRoundMagic), E::kRoundMagic);
+  const T r = sub(sub(xc, mul(nf, S::kLn2Hi)), mul(nf, S::kLn2Lo));
+  const T poly = add(T(1), mul(r, horner<T, InverseFactorial, 1, E::kTerms>(r)));
+  // nf is an integer in [kMinExponent - 1, 128); NaN gives garbage bits that the NaN poly overrides.
+  typename L::Int n = static_cast<typename L::Int>(nf == nf ? nf : T(0));
+  n = n < E::kMinExponent ? E::kMinExponent : n;
+  const T scale = from_bits(static_cast<typename L::Bits>(n + L::kBias) << L::kMantissaBits);
+  const T result = mul(poly, scale);
+  return under ? T(0) : (over ? from_bits(L::kInfBits) : result);
 }
 
 }  // namespace rn

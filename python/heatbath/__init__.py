@@ -1,14 +1,27 @@
 # SPDX-License-Identifier: Apache-2.0
 """heatbath: fast, reproducible sampling from Boltzmann distributions p(x) ∝ exp(-β E(x))."""
 from heatbath._backend import cuda_available, cuda_compiled, get_num_threads, set_num_threads
-from heatbath import random
+from heatbath import random, schedules
+from heatbath.langevin import LangevinResult, LangevinState, energy, grad, langevin
+from heatbath.targets import DoubleWell, Gaussian, GaussianMixture, Rosenbrock, Target
 
 __version__ = "0.1.0"
 
 __all__ = [
+    "DoubleWell",
+    "Gaussian",
+    "GaussianMixture",
+    "LangevinResult",
+    "LangevinState",
+    "Rosenbrock",
+    "Target",
     "cuda_available",
     "cuda_compiled",
+    "energy",
     "get_num_threads",
+    "grad",
+    "langevin",
     "random",
+    "schedules",
     "set_num_threads",
 ]

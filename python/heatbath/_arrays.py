@@ -133,3 +133,52 @@ def empty(shape, dtype: str, like=None):
             raise TypeError(f"cannot allocate an output beside a {fw} array on {device_of(like, 'like')}")
         return np.empty(shape, dtype=_DTYPES[dtype])
     raise AssertionError(fw)
+
+
+def copy_of(x):
+    """A C-contiguous copy of x in x's framework and device (numpy for producers without an allocator)."""
+    fw = framework_of(x)
+    if fw == "torch":
+        return x.detach().clone(memory_format=__import__("torch").contiguous_format)
+    if fw == "cupy":
+        import cupy
+
+        with x.device:
+            return cupy.array(x, copy=True, order="C")
+    if fw == "numpy":
+        return np.array(x, copy=True, order="C")
+    return np.array(np.from_dlpack(x), copy=True, order="C")
+
+
+def from_host(a: np.ndarray, dtype: str, like):
+    """The host array a as a C-contiguous array of dtype in like's framework and on its device."""
+    fw = "numpy" if like is None else framework_of(like)
+    if fw == "torch":
+        import torch
+
+        return torch.as_tensor(np.ascontiguousarray(a, dtype=_DTYPES[dtype]), device=like.device)
+    if fw == "cupy":
+        import cupy
+
+        with like.device:
+            return cupy.asarray(np.ascontiguousarray(a, dtype=_DTYPES[dtype]))
+    return np.ascontiguousarray(a, dtype=_DTYPES[dtype])
+
+
+def to_host(x) -> np.ndarray:
+    """A numpy view or copy of any DLPack array (a device array is copied to the host)."""
+    fw = framework_of(x)
+    if fw == "numpy":
+        return x
+    if fw == "torch":
+        return x.detach().cpu().numpy()
+    if fw == "cupy":
+        return x.get()
+    return np.from_dlpack(x)
+
+
+def full(shape, value, dtype: str, like):
+    """An array filled with value in like's framework and on its device."""
+    out = empty(shape, dtype, like)
+    out[...] = value
+    return out

@@ -1,0 +1,200 @@
+# SPDX-License-Identifier: Apache-2.0
+"""Side-by-side batched Langevin sampling: heatbath against numpy, torch, Numba, JAX and BlackJAX, in one process.
+
+    python benchmarks/compare_langevin.py                 # both items, best of 3
+    python benchmarks/compare_langevin.py --quick         # 10x fewer steps: a smoke run
+    python benchmarks/compare_langevin.py --only B --skip-jax --repeat 5
+
+A. ULA on the double well E(x) = sum_i x_i^4 - 4 x_i^2 + x_i: 100,000 chains x 1,000 steps, h = 0.01.
+B. MALA on a 2-D mixture of four Gaussians at (+-2, +-2), sd 0.5: 10,000 chains x 1,000 steps, h = 0.05.
+
+Both in float32 at beta = 1. Each peer is what a competent user of that tool writes (benchmarks/peers/),
+vectorised over chains. A rate is chain-steps per second of the best of --repeat runs, each run starting
+from the same x0, after one untimed warm-up run; compilation (Numba, JAX) is timed on its own and shown
+apart. The ratio column is heatbath's rate over the peer's. Each row also prints end statistics with a
+known or shared expected value, and a self-check warns when an implementation disagrees with the rest.
+"""
+from __future__ import annotations
+
+import argparse
+import importlib
+import os
+import platform
+import sys
+import time
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from peers import problems, selfcheck
+from peers.heatbath_peer import Unavailable
+
+PEERS = ("heatbath", "numpy", "torch", "numba", "jax", "blackjax")
+JAX_PEERS = ("jax", "blackjax")
+
+
+@dataclass
+class Row:
+    peer: str
+    chains: int
+    steps: int
+    threads: str = "-"
+    compile_s: float | None = None
+    best_s: float | None = None
+    stats: dict = field(default_factory=dict)
+    accept: float | None = None
+    error: str = ""
+    unavailable: bool = False  # heatbath without heatbath.langevin yet: reported, not a failure
+
+    @property
+    def rate(self) -> float | None:
+        return self.chains * self.steps / self.best_s if self.best_s else None
+
+
+def measure(run, repeat: int):
+    """Seconds of the best of `repeat` runs after one warm-up run, and the last run's result."""
+    result = run()  # warm-up: thread pools, page faults, first-call dispatch
+    best = float("inf")
+    for _ in range(repeat):
+        start = time.perf_counter()
+        result = run()  # every peer's run() returns host arrays, so it has finished when it returns
+        best = min(best, time.perf_counter() - start)
+    return best, result
+
+
+def run_row(peer: str, item: problems.Item, steps: int, repeat: int, mixture) -> Row:
+    chains = item.chains
+    row = Row(peer, chains, steps)
+    x0 = problems.x0_for(item, chains)
+    try:
+        module = importlib.import_module(f"peers.{peer}_peer")
+        row.threads = module.threads()
+        if item is problems.DOUBLE_WELL:
+            run, row.compile_s = module.prepare_ula(x0, steps, item.step_size, item.beta, seed=1)
+        else:
+            run, row.compile_s = module.prepare_mala(x0, steps, item.step_size, item.beta, mixture, seed=1)
+        row.best_s, (x, row.accept) = measure(run, repeat)
+    except Unavailable as exc:
+        row.error, row.unavailable = f"not available yet: {exc}", True
+    except ImportError as exc:
+        row.error = f"not installed: {exc}"
+    except NotImplementedError as exc:
+        row.error = f"skipped: {exc}"
+    except Exception as exc:  # one failing peer (an API change, a compile error) must not lose the table
+        row.error = f"failed: {type(exc).__name__}: {exc}"
+    else:
+        if x.shape != x0.shape or not np.isfinite(x).all():
+            row.error = f"failed: result of shape {x.shape} with {np.count_nonzero(~np.isfinite(x))} non-finite values"
+            row.best_s = None
+        elif item is problems.DOUBLE_WELL:
+            row.stats = problems.double_well_stats(x)
+        else:
+            row.stats = problems.mixture_stats(x, mixture)
+    return row
+
+
+def _fmt(value, spec: str, width: int) -> str:
+    return f"{value:{width}{spec}}" if value is not None else f"{'-':>{width}}"
+
+
+def print_table(item: problems.Item, rows: list[Row]) -> None:
+    hb_row = next((r for r in rows if r.peer == "heatbath" and r.rate), None)
+    head = f"{'peer':<10} {'chains':>7} {'steps':>6} {'threads':>7} {'compile s':>9} {'best s':>8} {'Mchain-steps/s':>14} {'hb/peer':>8}"
+    head += "   mean x   +-se" if item is problems.DOUBLE_WELL else "  accept  (+,+)  msd(0.5)"
+    print(head)
+    print("-" * len(head))
+    for r in rows:
+        if r.error and not r.rate:
+            print(f"{r.peer:<10} {r.chains:>7} {r.steps:>6} {r.threads:>7}   {r.peer}: {r.error}")
+            continue
+        ratio = hb_row.rate / r.rate if hb_row is not None and r is not hb_row else None
+        line = (f"{r.peer:<10} {r.chains:>7} {r.steps:>6} {r.threads:>7} {_fmt(r.compile_s, '.2f', 9)} "
+                f"{r.best_s:8.3f} {r.rate / 1e6:14.1f} {_fmt(ratio, '.2f', 8)}")
+        if item is problems.DOUBLE_WELL:
+            line += f"  {r.stats['mean']:+.4f} {r.stats['se']:.4f}"
+        else:
+            line += f"  {_fmt(r.accept, '.4f', 6)} {r.stats['quadrant']:6.4f} {r.stats['msd']:9.4f}"
+        print(line)
+
+
+def print_rng_limit(chains: int, steps: int, repeat: int, rows: list[Row]) -> None:
+    """Item A is bound by making the noise (DESIGN.md): heatbath's ULA as a share of its generator alone."""
+    from peers.heatbath_peer import normal_rates  # noqa: PLC0415
+
+    try:
+        rates = normal_rates(chains, steps, repeat)
+    except Exception as exc:  # noqa: BLE001 (a broken heatbath.random must not lose the tables)
+        print(f"heatbath RNG-only limit: failed: {type(exc).__name__}: {exc}")
+        return
+    limit = max(rates.values())
+    print(f"heatbath RNG only, {chains * steps / 1e6:g} M float32 normals: "
+          + ", ".join(f"{label} [{chains}, {1 if label == 'per step' else steps}] {rate / 1e6:.1f} M/s"
+                      for label, rate in rates.items()))
+    hb_row = next((r for r in rows if r.peer == "heatbath"), None)
+    if hb_row is not None and hb_row.rate:
+        print(f"heatbath ULA runs at {100 * hb_row.rate / limit:.0f}% of its generator-only rate "
+              f"({hb_row.rate / 1e6:.1f} vs {limit / 1e6:.1f} M/s)")
+    else:
+        print("heatbath ULA: no rate to compare with the generator-only rate"
+              + (f" ({hb_row.error})" if hb_row is not None and hb_row.error else ""))
+
+
+def versions() -> str:
+    parts = [f"python {platform.python_version()}", f"numpy {np.__version__}"]
+    for name in ("heatbath", "torch", "numba", "jax", "blackjax"):
+        try:
+            parts.append(f"{name} {importlib.import_module(name).__version__}")
+        except Exception:  # noqa: BLE001 (a missing peer shows up in its row)
+            parts.append(f"{name} missing")
+    return ", ".join(parts)
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="10x fewer steps: a smoke run")
+    parser.add_argument("--only", choices=("A", "B"), help="run one work item")
+    parser.add_argument("--repeat", type=int, default=3, help="timed runs per row; the best is kept (default 3)")
+    parser.add_argument("--skip-jax", action="store_true", help="leave out the JAX and BlackJAX rows")
+    args = parser.parse_args(argv)
+    if args.repeat < 1:
+        parser.error("--repeat must be at least 1")
+
+    print(versions())
+    try:
+        from heatbath import _core  # noqa: PLC0415
+        isa = _core.cpu_isa()
+    except Exception as exc:  # noqa: BLE001
+        isa = f"unknown ({exc})"
+    print(f"{os.cpu_count()} cores, {platform.processor() or platform.machine()}, heatbath CPU kernels: {isa}")
+    peers = [p for p in PEERS if not (args.skip_jax and p in JAX_PEERS)]
+    if args.skip_jax:
+        print("JAX and BlackJAX rows skipped (--skip-jax)")
+
+    mixture = problems.four_gaussians()
+    items = [i for i in (problems.DOUBLE_WELL, problems.MIXTURE) if args.only in (None, i.key)]
+    failed = False
+    start = time.perf_counter()
+    for item in items:
+        steps = item.steps // 10 if args.quick else item.steps
+        print(f"\n{item.key}. {item.title}: float32, h = {item.step_size:g}, beta = {item.beta:g}, "
+              f"best of {args.repeat} after a warm-up run")
+        rows = [run_row(p, item, steps, args.repeat, mixture) for p in peers]
+        print_table(item, rows)
+        good = {r.peer: r.stats for r in rows if r.stats}
+        if item is problems.DOUBLE_WELL:
+            print_rng_limit(item.chains, steps, args.repeat, rows)
+            lines = selfcheck.double_well(good)
+        else:
+            lines = selfcheck.mixture(good, float(item.dim * mixture.sds[0] ** 2))
+            accepts = [r.accept for r in rows if r.accept is not None]
+            if accepts:
+                lines.append(f"acceptance rates range over [{min(accepts):.4f}, {max(accepts):.4f}]")
+        for line in lines:
+            print(line)
+        failed |= any(r.peer == "heatbath" and r.error and not r.unavailable for r in rows)
+    print(f"\n{time.perf_counter() - start:.1f} s in all")
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,243 @@
+// SPDX-License-Identifier: Apache-2.0
+// Langevin dynamics for p(x) ∝ exp(−β E(x)), one body for both launchers: the CPU launcher runs it on
+// a structure-of-arrays tile of L chains (lane loops vectorise), the CUDA launcher on one chain per
+// thread (L = 1). Tile data: coordinate i of lane k of an array at ptr[i * stride + k].
+//
+//   ULA    x ← x − h ∇E(x) + sqrt(2h/β) ξ
+//   MALA   the ULA move as a proposal y, accepted with probability
+//          min(1, exp(−β (E(y) − E(x)) − β (|x − y + h∇E(y)|² − |y − x + h∇E(x)|²) / (4h)))
+//   BAOAB  unit mass, friction γ (Leimkuhler & Matthews 2013): p ← p − (h/2)∇E; x ← x + (h/2)p;
+//          p ← c1 p + c2 ξ with c1 = exp(−γh), c2 = sqrt((1 − c1²)/β); x ← x + (h/2)p; p ← p − (h/2)∇E
+//
+// Randomness (the counter layout of counter.h): with W values per Philox block (4 in float32, 2 in
+// float64) and G = W / gcd(dim, W) steps per group, the noise ξ_i of step t is value
+// (t mod G)·dim + i of the normal stream (purpose langevin_noise, counter step ⌊t/G⌋, the chain),
+// and MALA's uniform at step t is value t mod W of the uniform stream (purpose metropolis, counter
+// step ⌊t/W⌋). Every Philox value is used, so dim = 1 costs one block per W steps, and a run cut at
+// any step and resumed draws exactly the same numbers.
+#pragma once
+#include <cstdint>
+
+#include "heatbath/counter.h"
+#include "heatbath/distributions.h"
+#include "heatbath/hd.h"
+#include "heatbath/potentials.h"
+
+namespace hb {
+
+enum class Method : int { kULA = 0, kMALA = 1, kBAOAB = 2 };
+
+template <class T>
+struct LangevinArgs {
+  int64_t chains, dim;
+  T* x;                    // [chains, dim] positions, updated in place
+  T* p;                    // [chains, dim] BAOAB momenta (else null)
+  T* trace;                // [samples, chains, dim] or null
+  T* energy_trace;         // [samples, chains] or null
+  T* energy;               // [chains] E(x) after the last step
+  int64_t* accepted;       // [chains] MALA acceptances, accumulated
+  int64_t* diverged_at;    // [chains] first step with a non-finite state, −1 while finite
+  const T* noise_scale;    // per step (or one value): sqrt(2h/β) for ULA/MALA, c2 for BAOAB
+  const T* beta;           // per step (or one value): β, used by MALA
+  int64_t coef_stride;     // 1 for per-step schedules, 0 for a constant β
+  T h, c1;                 // step size; BAOAB's exp(−γh)
+  int64_t thin;            // record every thin-th step (0: no trace)
+  uint64_t seed;
+  uint64_t chain_start;    // global index of row 0 (for the random counters)
+  int64_t step0;           // absolute step of this call's first step
+  int64_t n_steps;         // steps in this call
+};
+
+// A lane-batched array: element (i, k) at ptr[i * stride + k].
+template <class T>
+struct Lanes {
+  T* ptr;
+  int64_t stride;
+  HB_HD T& at(int64_t i, int k) const { return ptr[i * stride + k]; }
+};
+
+// The per-tile scratch the launcher provides: x and p are the tile's working copies (the caller's
+// memory itself on CUDA), the rest are temporaries.
+template <class T>
+struct LangevinScratch {
+  Lanes<T> x, p, g, y, gy;
+};
+
+HB_HD int64_t steps_per_noise_group(int64_t dim, int width) {
+  int common = 1;  // gcd(dim, width) for width a power of two
+  while (common < width && dim % (2 * common) == 0) common *= 2;
+  return width / common;
+}
+
+HB_HD bool finite(float v) { return v - v == 0.0f; }
+HB_HD bool finite(double v) { return v - v == 0.0; }
+
+// Caches the current Philox block of one stream for the lanes of a tile: all lanes sit at the same
+// (step, coordinate), so which block is needed is the same for the whole tile.
+template <class T, int L, Draw D>
+struct BlockCache {
+  static constexpr int W = BlockWidth<T>::value;
+  T v[W][L];
+  int64_t group = -1, block = -1;
+
+  HB_HD void ensure(uint64_t seed, uint32_t purpose, int64_t group_, int64_t block_, uint64_t chain0) {
+    if (group_ == group && block_ == block) return;
+    group = group_;
+    block = block_;
+    const StreamKey key = make_stream_key(seed, purpose, static_cast<uint64_t>(group_));
+    HB_SIMD
+    for (int k = 0; k < L; ++k) {
+      const Quad<T> q = transform_block<D, T>(
+          random_words(key, static_cast<uint32_t>(chain0 + k), static_cast<uint32_t>(block_)));
+      v[0][k] = q.v0;
+      v[1][k] = q.v1;
+      if constexpr (W == 4) {
+        v[2][k] = q.v2;
+        v[3][k] = q.v3;
+      }
+    }
+  }
+};
+
+// Runs absolute steps [t_begin, t_end) of the chains of one tile: rows row0 .. row0 + valid − 1.
+template <class T, int L, Method M, class Pot>
+HB_HD void langevin_tile(const LangevinArgs<T>& a, const Pot& pot, int64_t row0, int valid,
+                         const LangevinScratch<T>& s, int64_t t_begin, int64_t t_end) {
+  constexpr int W = BlockWidth<T>::value;
+  const int64_t d = a.dim;
+  const int64_t G = steps_per_noise_group(d, W);
+  const uint64_t chain0 = a.chain_start + static_cast<uint64_t>(row0);
+  BlockCache<T, L, Draw::kNormal> noise;
+  BlockCache<T, L, Draw::kUniform> uniforms;
+  T e[L], ey[L];
+  bool dead[L];
+  int64_t accepted[L];
+  HB_SIMD
+  for (int k = 0; k < L; ++k) {
+    dead[k] = k < valid ? a.diverged_at[row0 + k] >= 0 : true;
+    accepted[k] = 0;
+  }
+  // Cached between steps: E and ∇E at x (MALA), the force (BAOAB). Recomputed at every chunk start,
+  // which gives the same bits as carrying them over.
+  if (M != Method::kULA) pot.template energy_grad<L, true>(d, s.x.ptr, s.x.stride, s.g.ptr, s.g.stride, e);
+
+  for (int64_t t = t_begin; t < t_end; ++t) {
+    const int64_t local = t - a.step0;
+    const T scale = a.noise_scale[local * a.coef_stride];
+    const int64_t group = t / G, first_value = (t % G) * d;
+    bool bad[L];
+    HB_SIMD
+    for (int k = 0; k < L; ++k) bad[k] = false;
+
+    if (M == Method::kULA) {
+      pot.template energy_grad<L, false>(d, s.x.ptr, s.x.stride, s.g.ptr, s.g.stride, e);
+      for (int64_t i = 0; i < d; ++i) {
+        const int64_t v = first_value + i;
+        noise.ensure(a.seed, static_cast<uint32_t>(Purpose::kLangevinNoise), group, v / W, chain0);
+        const int lane = static_cast<int>(v % W);
+        HB_SIMD
+        for (int k = 0; k < L; ++k) {
+          const T xn = s.x.at(i, k) - a.h * s.g.at(i, k) + scale * noise.v[lane][k];
+          s.x.at(i, k) = xn;
+          bad[k] = bad[k] || !finite(xn);
+        }
+      }
+    } else if (M == Method::kMALA) {
+      const T beta = a.beta[local * a.coef_stride];
+      for (int64_t i = 0; i < d; ++i) {
+        const int64_t v = first_value + i;
+        noise.ensure(a.seed, static_cast<uint32_t>(Purpose::kLangevinNoise), group, v / W, chain0);
+        const int lane = static_cast<int>(v % W);
+        HB_SIMD
+        for (int k = 0; k < L; ++k) s.y.at(i, k) = s.x.at(i, k) - a.h * s.g.at(i, k) + scale * noise.v[lane][k];
+      }
+      pot.template energy_grad<L, true>(d, s.y.ptr, s.y.stride, s.gy.ptr, s.gy.stride, ey);
+      T forward[L], reverse[L];
+      HB_SIMD
+      for (int k = 0; k < L; ++k) forward[k] = reverse[k] = T(0);
+      for (int64_t i = 0; i < d; ++i) {
+        HB_SIMD
+        for (int k = 0; k < L; ++k) {
+          const T f = s.y.at(i, k) - s.x.at(i, k) + a.h * s.g.at(i, k);
+          const T r = s.x.at(i, k) - s.y.at(i, k) + a.h * s.gy.at(i, k);
+          forward[k] += f * f;
+          reverse[k] += r * r;
+        }
+      }
+      uniforms.ensure(a.seed, static_cast<uint32_t>(Purpose::kMetropolis), t / W, 0, chain0);
+      const int ulane = static_cast<int>(t % W);
+      bool accept[L];
+      HB_SIMD
+      for (int k = 0; k < L; ++k) {
+        const T log_alpha = -beta * (ey[k] - e[k]) - beta * (reverse[k] - forward[k]) / (T(4) * a.h);
+        // NaN or −inf log_alpha (a proposal that left the support) compares false: rejected.
+        accept[k] = !dead[k] && rn::log_positive(uniforms.v[ulane][k]) < log_alpha;
+        accepted[k] += accept[k] ? 1 : 0;
+        e[k] = accept[k] ? ey[k] : e[k];
+        bad[k] = !finite(e[k]);
+      }
+      for (int64_t i = 0; i < d; ++i) {
+        HB_SIMD
+        for (int k = 0; k < L; ++k) {
+          s.x.at(i, k) = accept[k] ? s.y.at(i, k) : s.x.at(i, k);
+          s.g.at(i, k) = accept[k] ? s.gy.at(i, k) : s.g.at(i, k);
+        }
+      }
+    } else {  // BAOAB; s.g holds ∇E(x)
+      const T half = T(0.5) * a.h;
+      for (int64_t i = 0; i < d; ++i) {
+        const int64_t v = first_value + i;
+        noise.ensure(a.seed, static_cast<uint32_t>(Purpose::kLangevinNoise), group, v / W, chain0);
+        const int lane = static_cast<int>(v % W);
+        HB_SIMD
+        for (int k = 0; k < L; ++k) {
+          T p = s.p.at(i, k) - half * s.g.at(i, k);         // B
+          T x = s.x.at(i, k) + half * p;                     // A
+          p = a.c1 * p + scale * noise.v[lane][k];           // O
+          s.x.at(i, k) = x + half * p;                       // A
+          s.p.at(i, k) = p;
+        }
+      }
+      pot.template energy_grad<L, false>(d, s.x.ptr, s.x.stride, s.g.ptr, s.g.stride, e);
+      for (int64_t i = 0; i < d; ++i) {
+        HB_SIMD
+        for (int k = 0; k < L; ++k) {
+          const T p = s.p.at(i, k) - half * s.g.at(i, k);   // B
+          s.p.at(i, k) = p;
+          bad[k] = bad[k] || !finite(p) || !finite(s.x.at(i, k));
+        }
+      }
+    }
+
+    for (int k = 0; k < valid; ++k) {
+      if (bad[k] && !dead[k]) {
+        dead[k] = true;
+        a.diverged_at[row0 + k] = t;
+      }
+    }
+
+    if (a.thin > 0 && (local + 1) % a.thin == 0) {
+      const int64_t sample = (local + 1) / a.thin - 1;
+      if (M != Method::kMALA) {
+        // ULA and BAOAB carry no energy; evaluate it into gy, which they leave unused.
+        pot.template energy_grad<L, true>(d, s.x.ptr, s.x.stride, s.gy.ptr, s.gy.stride, e);
+      }
+      for (int k = 0; k < valid; ++k) {
+        const int64_t row = row0 + k;
+        T* out = a.trace + (sample * a.chains + row) * d;
+        for (int64_t i = 0; i < d; ++i) out[i] = s.x.at(i, k);
+        a.energy_trace[sample * a.chains + row] = e[k];
+      }
+    }
+  }
+
+  if (t_end == a.step0 + a.n_steps) {
+    if (M != Method::kMALA) pot.template energy_grad<L, true>(d, s.x.ptr, s.x.stride, s.gy.ptr, s.gy.stride, e);
+    for (int k = 0; k < valid; ++k) a.energy[row0 + k] = e[k];
+  }
+  if (M == Method::kMALA) {
+    for (int k = 0; k < valid; ++k) a.accepted[row0 + k] += accepted[k];
+  }
+}
+
+}  // namespace hb

@@ -1,0 +1,238 @@
+# SPDX-License-Identifier: Apache-2.0
+"""heatbath.langevin: batched overdamped (ULA), Metropolis-adjusted (MALA) and underdamped (BAOAB)
+Langevin dynamics for p(x) ∝ exp(−β E(x)), whole runs in compiled code.
+
+The random numbers follow csrc/heatbath/langevin.h: a function of (seed, step, chain) only, so a run
+gives the same numbers whatever the thread count, and a run continued from ``result.state`` gives
+bitwise the same trajectory as one uninterrupted run.
+"""
+from __future__ import annotations
+
+import math
+import numbers
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from heatbath import _arrays, _backend
+from heatbath._validate import as_int, as_seed
+from heatbath.targets import Target
+
+METHODS = ("ula", "mala", "baoab")
+
+
+@dataclass(frozen=True)
+class LangevinState:
+    """Everything needed to continue a run exactly: pass it as ``x0`` of the next call.
+
+    x [chains, dim] and p (BAOAB momenta, else None) are arrays in the caller's framework; step is the
+    absolute index of the next step; diverged_at [chains] int64 is −1 for healthy chains.
+    """
+
+    x: Any
+    p: Any
+    step: int
+    seed: int
+    method: str
+    chain_start: int
+    diverged_at: Any
+
+
+@dataclass(frozen=True)
+class LangevinResult:
+    """The outcome of :func:`langevin`; arrays live in the framework and on the device of x0.
+
+    x [chains, dim]: final states. p: final momenta (BAOAB) or None. trace [n_steps // thin, chains,
+    dim] and energy_trace [n_steps // thin, chains] when thin > 0, else None. energy [chains]: E at the
+    final states. accepted [chains] (int64) and accept_rate [chains]: MALA acceptances in this call
+    (None for ULA and BAOAB). diverged [chains] (bool) and n_diverged: chains whose state became
+    NaN or infinite (they stop being meaningful; keep them out of averages). state: resumes the run.
+    """
+
+    x: Any
+    p: Any
+    trace: Any
+    energy_trace: Any
+    energy: Any
+    accepted: Any
+    accept_rate: Any
+    diverged: Any
+    n_diverged: int
+    state: LangevinState
+
+
+def _positive(value, name: str) -> float:
+    if isinstance(value, bool) or not isinstance(value, numbers.Real) or not math.isfinite(value) or value <= 0:
+        raise ValueError(f"argument '{name}': expected a positive finite number, got {value!r}")
+    return float(value)
+
+
+def _beta_schedule(beta, n_steps: int) -> np.ndarray:
+    if isinstance(beta, numbers.Real) and not isinstance(beta, bool):
+        return np.array([_positive(beta, "beta")])
+    try:
+        sched = np.asarray(_arrays.to_host(beta) if _arrays.supports_dlpack(beta) else beta, dtype=np.float64)
+    except (TypeError, ValueError):
+        raise TypeError(f"argument 'beta': expected a positive number or an array of n_steps values, "
+                        f"got {type(beta).__name__}") from None
+    if sched.ndim != 1 or sched.size != n_steps:
+        raise ValueError(f"argument 'beta': a schedule needs one value per step (n_steps = {n_steps}), "
+                         f"got shape {sched.shape}")
+    if not (np.isfinite(sched).all() and (sched > 0).all()):
+        raise ValueError("argument 'beta': every inverse temperature must be positive and finite")
+    return sched
+
+
+def _all_finite(x) -> bool:
+    fw = _arrays.framework_of(x)
+    if fw == "torch":
+        import torch
+
+        return bool(torch.isfinite(x).all())
+    if fw == "cupy":
+        import cupy
+
+        return bool(cupy.isfinite(x).all())
+    return bool(np.isfinite(_arrays.to_host(x)).all())
+
+
+def langevin(target: Target, x0, n_steps: int, step_size: float, method: str = "ula", *, beta=1.0,
+             friction: float = 1.0, seed: int | None = None, thin: int = 0, chain_start: int = 0) -> LangevinResult:
+    """Run Langevin dynamics for a batch of chains.
+
+    Parameters
+    ----------
+    target : a built-in target (DoubleWell, Gaussian, GaussianMixture, Rosenbrock).
+    x0 : array [chains, dim] of float32 or float64 (numpy, torch, cupy; CPU or CUDA), finite; or the
+        ``state`` of an earlier result to continue that run (then ``seed`` and ``method`` come from it).
+        x0 itself is never modified.
+    n_steps : number of steps in this call.
+    step_size : h > 0.
+    method : 'ula' (x ← x − h∇E + sqrt(2h/β) ξ), 'mala' (the same proposal, Metropolis-adjusted) or
+        'baoab' (underdamped, unit mass, friction γ; momenta start from N(0, 1/β_0)).
+    beta : inverse temperature > 0, or an array of n_steps values (an annealing schedule; see
+        heatbath.schedules).
+    friction : γ ≥ 0 for BAOAB.
+    seed : int in [0, 2**64); default 0 for a new run.
+    thin : record x and E every ``thin`` steps (0: no trace).
+    chain_start : global index of the first chain, so that a batch split over calls or devices draws
+        the same numbers as one call.
+    """
+    if not isinstance(target, Target):
+        raise TypeError(f"argument 'target': expected a heatbath target (e.g. hb.DoubleWell()), "
+                        f"got {type(target).__name__}")
+    n_steps = as_int(n_steps, "n_steps", 0, 2**56)
+    h = _positive(step_size, "step_size")
+    thin = as_int(thin, "thin", 0, 2**62)
+    if isinstance(friction, bool) or not isinstance(friction, numbers.Real) or not math.isfinite(friction) \
+            or friction < 0:
+        raise ValueError(f"argument 'friction': expected a finite number >= 0, got {friction!r}")
+
+    if isinstance(x0, LangevinState):
+        state = x0
+        if method != state.method and method != "ula":
+            raise ValueError(f"argument 'method': the state comes from a '{state.method}' run, got '{method}'")
+        method = state.method
+        if seed is not None and as_seed(seed) != state.seed:
+            raise ValueError("argument 'seed': a continued run keeps the seed of its state; leave seed unset")
+        seed, step0, chain_start = state.seed, state.step, state.chain_start
+        x_in, p_in, diverged_in = state.x, state.p, state.diverged_at
+    else:
+        if method not in METHODS:
+            raise ValueError(f"argument 'method': expected one of {METHODS}, got {method!r}")
+        seed = as_seed(0 if seed is None else seed)
+        chain_start = as_int(chain_start, "chain_start", 0, 2**32)
+        step0, x_in, p_in, diverged_in = 0, x0, None, None
+
+    device = _arrays.device_of(x_in, "x0")
+    dtype = _arrays.dtype_of(x_in)
+    if dtype not in ("float32", "float64"):
+        raise TypeError(f"argument 'x0': expected dtype float32 or float64, got {dtype}")
+    if len(x_in.shape) != 2:
+        raise ValueError(f"argument 'x0': expected 2 dimensions [chains, dim], got shape {tuple(x_in.shape)}")
+    chains, dim = (int(s) for s in x_in.shape)
+    if chain_start + chains > 2**32:
+        raise ValueError("argument 'chain_start': chain indices must stay below 2**32")
+    target.check_dim(dim, "x0")
+    if not isinstance(x0, LangevinState) and not _all_finite(x_in):
+        raise ValueError("argument 'x0': contains NaN or infinity")
+    params = target.core_params(x_in, dtype, device, "x0")
+    betas = _beta_schedule(beta, n_steps)
+
+    x = _arrays.copy_of(x_in)
+    if method == "baoab":
+        noise = np.sqrt((1.0 - math.exp(-2.0 * friction * h)) / betas)
+        if p_in is None:
+            p = _arrays.empty((chains, dim), dtype, x)
+            from heatbath import random as hb_random
+
+            hb_random.normal(p, seed=seed, step=0, chain_start=chain_start, purpose="momentum")
+            p *= float(1.0 / math.sqrt(betas[0]))
+        else:
+            p = _arrays.copy_of(p_in)
+    else:
+        noise = np.sqrt(2.0 * h / betas)
+        p = None
+    samples = n_steps // thin if thin else 0
+    trace = _arrays.empty((samples, chains, dim), dtype, x) if thin else None
+    energy_trace = _arrays.empty((samples, chains), dtype, x) if thin else None
+    energy = _arrays.empty((chains,), dtype, x)
+    accepted = _arrays.full((chains,), 0, "int64", x)
+    diverged_at = _arrays.full((chains,), -1, "int64", x) if diverged_in is None else _arrays.copy_of(diverged_in)
+    workspace = _arrays.empty((3, dim, chains), dtype, x) if device.kind == "cuda" else None
+    stream = _arrays.current_stream(x, device)
+
+    _backend.module_for(device.kind).langevin(
+        method, target.kind, params, x, p, trace, energy_trace, energy, accepted, diverged_at,
+        _arrays.from_host(noise, dtype, x), _arrays.from_host(betas, dtype, x), h,
+        math.exp(-friction * h), thin, seed, chain_start, step0, n_steps, workspace, stream)
+
+    diverged = diverged_at >= 0
+    accept_rate = None
+    if method == "mala":
+        accept_rate = accepted / max(n_steps, 1)
+    state = LangevinState(x=x, p=p, step=step0 + n_steps, seed=seed, method=method, chain_start=chain_start,
+                          diverged_at=diverged_at)
+    return LangevinResult(x=x, p=p, trace=trace, energy_trace=energy_trace, energy=energy,
+                          accepted=accepted if method == "mala" else None, accept_rate=accept_rate,
+                          diverged=diverged, n_diverged=int(diverged.sum()), state=state)
+
+
+def _evaluate(target: Target, x, want: str):
+    if not isinstance(target, Target):
+        raise TypeError(f"argument 'target': expected a heatbath target, got {type(target).__name__}")
+    device = _arrays.device_of(x, "x")
+    dtype = _arrays.dtype_of(x)
+    if dtype not in ("float32", "float64"):
+        raise TypeError(f"argument 'x': expected dtype float32 or float64, got {dtype}")
+    if len(x.shape) != 2:
+        raise ValueError(f"argument 'x': expected 2 dimensions [chains, dim], got shape {tuple(x.shape)}")
+    chains, dim = (int(s) for s in x.shape)
+    target.check_dim(dim, "x")
+    params = target.core_params(x, dtype, device, "x")
+    xc = x if _is_c_contiguous(x) else _arrays.copy_of(x)
+    grad = _arrays.empty((chains, dim), dtype, x)
+    energy = _arrays.empty((chains,), dtype, x)
+    _backend.module_for(device.kind).evaluate(target.kind, params, xc, grad, energy,
+                                               _arrays.current_stream(x, device))
+    return energy if want == "energy" else grad
+
+
+def _is_c_contiguous(x) -> bool:
+    fw = _arrays.framework_of(x)
+    if fw == "torch":
+        return x.is_contiguous()
+    if fw in ("numpy", "cupy"):
+        return bool(x.flags.c_contiguous)
+    return False
+
+
+def energy(target: Target, x):
+    """E(x) for each row of x [chains, dim]: an array [chains] in x's framework, dtype and device."""
+    return _evaluate(target, x, "energy")
+
+
+def grad(target: Target, x):
+    """∇E(x) for each row of x [chains, dim]: an array [chains, dim] in x's framework, dtype and device."""
+    return _evaluate(target, x, "grad")

@@ -1,0 +1,41 @@
+# SPDX-License-Identifier: Apache-2.0
+"""Inverse-temperature schedules for simulated annealing: arrays β_0 … β_{n−1} to pass as ``beta``.
+
+Each returns a float64 numpy array of length n that starts at ``start`` and ends at ``stop``.
+"""
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+
+def _check(start, stop, n, positive_ends: bool):
+    for name, v in (("start", start), ("stop", stop)):
+        if isinstance(v, bool) or not isinstance(v, (int, float)) or not math.isfinite(v) or v <= 0:
+            raise ValueError(f"argument '{name}': expected a positive finite inverse temperature, got {v!r}")
+    if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or n < 1:
+        raise ValueError(f"argument 'n': expected a positive number of steps, got {n!r}")
+    return float(start), float(stop), int(n)
+
+
+def _ramp(n: int) -> np.ndarray:
+    return np.linspace(0.0, 1.0, n) if n > 1 else np.ones(1)
+
+
+def linear(start: float, stop: float, n: int) -> np.ndarray:
+    """β changing linearly from start to stop."""
+    start, stop, n = _check(start, stop, n, True)
+    return start + (stop - start) * _ramp(n)
+
+
+def geometric(start: float, stop: float, n: int) -> np.ndarray:
+    """β changing by a constant factor per step (temperature falls exponentially)."""
+    start, stop, n = _check(start, stop, n, True)
+    return start * (stop / start) ** _ramp(n)
+
+
+def cosine(start: float, stop: float, n: int) -> np.ndarray:
+    """β following half a cosine: slow at both ends, fastest in the middle."""
+    start, stop, n = _check(start, stop, n, True)
+    return stop + (start - stop) * 0.5 * (1.0 + np.cos(np.pi * _ramp(n)))
