@@ -139,7 +139,7 @@ HB_HD void langevin_tile(const LangevinArgs<T>& a, const Pot& pot, int64_t row0,
         for (int k = 0; k < L; ++k) {
           const T xn = s.x.at(i, k) - a.h * s.g.at(i, k) + scale * noise.v[lane][k];
           s.x.at(i, k) = xn;
-          bad[k] = bad[k] || !finite(xn);
+          bad[k] = bad[k] | !finite(xn);
         }
       }
     } else if (M == Method::kMALA) {
@@ -204,15 +204,19 @@ HB_HD void langevin_tile(const LangevinArgs<T>& a, const Pot& pot, int64_t row0,
         for (int k = 0; k < L; ++k) {
           const T p = s.p.at(i, k) - half * s.g.at(i, k);   // B
           s.p.at(i, k) = p;
-          bad[k] = bad[k] || !finite(p) || !finite(s.x.at(i, k));
+          bad[k] = bad[k] | !finite(p) | !finite(s.x.at(i, k));
         }
       }
     }
 
-    for (int k = 0; k < valid; ++k) {
-      if (bad[k] && !dead[k]) {
-        dead[k] = true;
-        a.diverged_at[row0 + k] = t;
+    int newly_bad = 0;  // a plain reduction the compiler vectorises; the scalar loop runs only on news
+    for (int k = 0; k < L; ++k) newly_bad += (bad[k] & !dead[k]) ? 1 : 0;
+    if (newly_bad != 0) {
+      for (int k = 0; k < valid; ++k) {
+        if (bad[k] && !dead[k]) {
+          dead[k] = true;
+          a.diverged_at[row0 + k] = t;
+        }
       }
     }
 
