@@ -97,8 +97,9 @@ def _all_finite(x) -> bool:
     return bool(np.isfinite(_arrays.to_host(x)).all())
 
 
-def langevin(target: Target, x0, n_steps: int, step_size: float, method: str = "ula", *, beta=1.0,
-             friction: float = 1.0, seed: int | None = None, thin: int = 0, chain_start: int = 0) -> LangevinResult:
+def langevin(target: Target, x0, n_steps: int, step_size: float, method: str | None = None, *, beta=1.0,
+             friction: float = 1.0, seed: int | None = None, thin: int = 0,
+             chain_start: int | None = None) -> LangevinResult:
     """Run Langevin dynamics for a batch of chains.
 
     Parameters
@@ -109,15 +110,16 @@ def langevin(target: Target, x0, n_steps: int, step_size: float, method: str = "
         x0 itself is never modified.
     n_steps : number of steps in this call.
     step_size : h > 0.
-    method : 'ula' (x ← x − h∇E + sqrt(2h/β) ξ), 'mala' (the same proposal, Metropolis-adjusted) or
-        'baoab' (underdamped, unit mass, friction γ; momenta start from N(0, 1/β_0)).
+    method : 'ula' (the default: x ← x − h∇E + sqrt(2h/β) ξ), 'mala' (the same proposal,
+        Metropolis-adjusted) or 'baoab' (underdamped, unit mass, friction γ; momenta start from
+        N(0, 1/β_0)). A continued run keeps its state's method.
     beta : inverse temperature > 0, or an array of n_steps values (an annealing schedule; see
         heatbath.schedules).
     friction : γ ≥ 0 for BAOAB.
     seed : int in [0, 2**64); default 0 for a new run.
     thin : record x and E every ``thin`` steps (0: no trace).
-    chain_start : global index of the first chain, so that a batch split over calls or devices draws
-        the same numbers as one call.
+    chain_start : global index of the first chain (default 0), so that a batch split over calls or
+        devices draws the same numbers as one call. A continued run keeps its state's.
     """
     if not isinstance(target, Target):
         raise TypeError(f"argument 'target': expected a heatbath target (e.g. hb.DoubleWell()), "
@@ -131,18 +133,21 @@ def langevin(target: Target, x0, n_steps: int, step_size: float, method: str = "
 
     if isinstance(x0, LangevinState):
         state = x0
-        if method != state.method and method != "ula":
+        if method is not None and method != state.method:
             raise ValueError(f"argument 'method': the state comes from a '{state.method}' run, got '{method}'")
         method = state.method
         if seed is not None and as_seed(seed) != state.seed:
             raise ValueError("argument 'seed': a continued run keeps the seed of its state; leave seed unset")
+        if chain_start is not None and as_int(chain_start, "chain_start", 0, 2**32) != state.chain_start:
+            raise ValueError("argument 'chain_start': a continued run keeps the chain_start of its state")
         seed, step0, chain_start = state.seed, state.step, state.chain_start
         x_in, p_in, diverged_in = state.x, state.p, state.diverged_at
     else:
+        method = "ula" if method is None else method
         if method not in METHODS:
             raise ValueError(f"argument 'method': expected one of {METHODS}, got {method!r}")
         seed = as_seed(0 if seed is None else seed)
-        chain_start = as_int(chain_start, "chain_start", 0, 2**32)
+        chain_start = as_int(0 if chain_start is None else chain_start, "chain_start", 0, 2**32)
         step0, x_in, p_in, diverged_in = 0, x0, None, None
 
     device = _arrays.device_of(x_in, "x0")
