@@ -100,46 +100,56 @@ struct BlockCache {
 };
 
 // Runs absolute steps [t_begin, t_end) of the chains of one tile: rows row0 .. row0 + valid − 1.
+// Inner loops run over the lanes of one coordinate through local row pointers (and flags as wide as
+// T), which is what lets GCC vectorise them; the tile's scalars are hoisted out of the loops.
 template <class T, int L, Method M, class Pot>
 HB_HD void langevin_tile(const LangevinArgs<T>& a, const Pot& pot, int64_t row0, int valid,
                          const LangevinScratch<T>& s, int64_t t_begin, int64_t t_end) {
+  using Flag = typename rn::FloatLayout<T>::Int;
   constexpr int W = BlockWidth<T>::value;
   const int64_t d = a.dim;
   const int64_t G = steps_per_noise_group(d, W);
   const uint64_t chain0 = a.chain_start + static_cast<uint64_t>(row0);
+  const T h = a.h, c1 = a.c1, half = T(0.5) * a.h;
+  T* const x = s.x.ptr;
+  T* const g = s.g.ptr;
+  T* const y = s.y.ptr;
+  T* const gy = s.gy.ptr;
+  T* const p = s.p.ptr;
+  const int64_t xs = s.x.stride, gs = s.g.stride, ys = s.y.stride, gys = s.gy.stride, ps = s.p.stride;
   BlockCache<T, L, Draw::kNormal> noise;
   BlockCache<T, L, Draw::kUniform> uniforms;
   T e[L], ey[L];
-  bool dead[L];
+  Flag dead[L], bad[L];
   int64_t accepted[L];
-  HB_SIMD
   for (int k = 0; k < L; ++k) {
-    dead[k] = k < valid ? a.diverged_at[row0 + k] >= 0 : true;
+    dead[k] = k < valid ? (a.diverged_at[row0 + k] >= 0 ? 1 : 0) : 1;
     accepted[k] = 0;
   }
   // Cached between steps: E and ∇E at x (MALA), the force (BAOAB). Recomputed at every chunk start,
   // which gives the same bits as carrying them over.
-  if (M != Method::kULA) pot.template energy_grad<L, true>(d, s.x.ptr, s.x.stride, s.g.ptr, s.g.stride, e);
+  if (M != Method::kULA) pot.template energy_grad<L, true>(d, x, xs, g, gs, e);
 
   for (int64_t t = t_begin; t < t_end; ++t) {
     const int64_t local = t - a.step0;
     const T scale = a.noise_scale[local * a.coef_stride];
     const int64_t group = t / G, first_value = (t % G) * d;
-    bool bad[L];
     HB_SIMD
-    for (int k = 0; k < L; ++k) bad[k] = false;
+    for (int k = 0; k < L; ++k) bad[k] = 0;
 
     if (M == Method::kULA) {
-      pot.template energy_grad<L, false>(d, s.x.ptr, s.x.stride, s.g.ptr, s.g.stride, e);
+      pot.template energy_grad<L, false>(d, x, xs, g, gs, e);
       for (int64_t i = 0; i < d; ++i) {
         const int64_t v = first_value + i;
         noise.ensure(a.seed, static_cast<uint32_t>(Purpose::kLangevinNoise), group, v / W, chain0);
-        const int lane = static_cast<int>(v % W);
+        T* xr = x + i * xs;
+        const T* gr = g + i * gs;
+        const T* nr = noise.v[v % W];
         HB_SIMD
         for (int k = 0; k < L; ++k) {
-          const T xn = s.x.at(i, k) - a.h * s.g.at(i, k) + scale * noise.v[lane][k];
-          s.x.at(i, k) = xn;
-          bad[k] = bad[k] | !finite(xn);
+          const T xn = xr[k] - h * gr[k] + scale * nr[k];
+          xr[k] = xn;
+          bad[k] |= finite(xn) ? 0 : 1;
         }
       }
     } else if (M == Method::kMALA) {
@@ -147,74 +157,90 @@ HB_HD void langevin_tile(const LangevinArgs<T>& a, const Pot& pot, int64_t row0,
       for (int64_t i = 0; i < d; ++i) {
         const int64_t v = first_value + i;
         noise.ensure(a.seed, static_cast<uint32_t>(Purpose::kLangevinNoise), group, v / W, chain0);
-        const int lane = static_cast<int>(v % W);
+        const T* xr = x + i * xs;
+        const T* gr = g + i * gs;
+        T* yr = y + i * ys;
+        const T* nr = noise.v[v % W];
         HB_SIMD
-        for (int k = 0; k < L; ++k) s.y.at(i, k) = s.x.at(i, k) - a.h * s.g.at(i, k) + scale * noise.v[lane][k];
+        for (int k = 0; k < L; ++k) yr[k] = xr[k] - h * gr[k] + scale * nr[k];
       }
-      pot.template energy_grad<L, true>(d, s.y.ptr, s.y.stride, s.gy.ptr, s.gy.stride, ey);
+      pot.template energy_grad<L, true>(d, y, ys, gy, gys, ey);
       T forward[L], reverse[L];
       HB_SIMD
       for (int k = 0; k < L; ++k) forward[k] = reverse[k] = T(0);
       for (int64_t i = 0; i < d; ++i) {
+        const T* xr = x + i * xs;
+        const T* gr = g + i * gs;
+        const T* yr = y + i * ys;
+        const T* gyr = gy + i * gys;
         HB_SIMD
         for (int k = 0; k < L; ++k) {
-          const T f = s.y.at(i, k) - s.x.at(i, k) + a.h * s.g.at(i, k);
-          const T r = s.x.at(i, k) - s.y.at(i, k) + a.h * s.gy.at(i, k);
+          const T f = yr[k] - xr[k] + h * gr[k];
+          const T r = xr[k] - yr[k] + h * gyr[k];
           forward[k] += f * f;
           reverse[k] += r * r;
         }
       }
       uniforms.ensure(a.seed, static_cast<uint32_t>(Purpose::kMetropolis), t / W, 0, chain0);
-      const int ulane = static_cast<int>(t % W);
-      bool accept[L];
+      const T* ur = uniforms.v[t % W];
+      Flag accept[L];
       HB_SIMD
       for (int k = 0; k < L; ++k) {
-        const T log_alpha = -beta * (ey[k] - e[k]) - beta * (reverse[k] - forward[k]) / (T(4) * a.h);
+        const T log_alpha = -beta * (ey[k] - e[k]) - beta * (reverse[k] - forward[k]) / (T(4) * h);
         // NaN or −inf log_alpha (a proposal that left the support) compares false: rejected.
-        accept[k] = !dead[k] && rn::log_positive(uniforms.v[ulane][k]) < log_alpha;
-        accepted[k] += accept[k] ? 1 : 0;
+        accept[k] = (dead[k] == 0 && rn::log_positive(ur[k]) < log_alpha) ? 1 : 0;
+        accepted[k] += accept[k];
         e[k] = accept[k] ? ey[k] : e[k];
-        bad[k] = !finite(e[k]);
+        bad[k] = finite(e[k]) ? 0 : 1;
       }
       for (int64_t i = 0; i < d; ++i) {
+        T* xr = x + i * xs;
+        T* gr = g + i * gs;
+        const T* yr = y + i * ys;
+        const T* gyr = gy + i * gys;
         HB_SIMD
         for (int k = 0; k < L; ++k) {
-          s.x.at(i, k) = accept[k] ? s.y.at(i, k) : s.x.at(i, k);
-          s.g.at(i, k) = accept[k] ? s.gy.at(i, k) : s.g.at(i, k);
+          xr[k] = accept[k] ? yr[k] : xr[k];
+          gr[k] = accept[k] ? gyr[k] : gr[k];
         }
       }
-    } else {  // BAOAB; s.g holds ∇E(x)
-      const T half = T(0.5) * a.h;
+    } else {  // BAOAB; g holds ∇E(x)
       for (int64_t i = 0; i < d; ++i) {
         const int64_t v = first_value + i;
         noise.ensure(a.seed, static_cast<uint32_t>(Purpose::kLangevinNoise), group, v / W, chain0);
-        const int lane = static_cast<int>(v % W);
+        T* xr = x + i * xs;
+        T* pr = p + i * ps;
+        const T* gr = g + i * gs;
+        const T* nr = noise.v[v % W];
         HB_SIMD
         for (int k = 0; k < L; ++k) {
-          T p = s.p.at(i, k) - half * s.g.at(i, k);         // B
-          T x = s.x.at(i, k) + half * p;                     // A
-          p = a.c1 * p + scale * noise.v[lane][k];           // O
-          s.x.at(i, k) = x + half * p;                       // A
-          s.p.at(i, k) = p;
+          T pk = pr[k] - half * gr[k];   // B
+          const T xk = xr[k] + half * pk;  // A
+          pk = c1 * pk + scale * nr[k];  // O
+          xr[k] = xk + half * pk;        // A
+          pr[k] = pk;
         }
       }
-      pot.template energy_grad<L, false>(d, s.x.ptr, s.x.stride, s.g.ptr, s.g.stride, e);
+      pot.template energy_grad<L, false>(d, x, xs, g, gs, e);
       for (int64_t i = 0; i < d; ++i) {
+        const T* xr = x + i * xs;
+        T* pr = p + i * ps;
+        const T* gr = g + i * gs;
         HB_SIMD
         for (int k = 0; k < L; ++k) {
-          const T p = s.p.at(i, k) - half * s.g.at(i, k);   // B
-          s.p.at(i, k) = p;
-          bad[k] = bad[k] | !finite(p) | !finite(s.x.at(i, k));
+          const T pk = pr[k] - half * gr[k];  // B
+          pr[k] = pk;
+          bad[k] |= (finite(pk) && finite(xr[k])) ? 0 : 1;
         }
       }
     }
 
-    int newly_bad = 0;  // a plain reduction the compiler vectorises; the scalar loop runs only on news
-    for (int k = 0; k < L; ++k) newly_bad += (bad[k] & !dead[k]) ? 1 : 0;
+    Flag newly_bad = 0;  // a reduction the compiler vectorises; the scalar loop runs only on news
+    for (int k = 0; k < L; ++k) newly_bad |= bad[k] & (1 - dead[k]);
     if (newly_bad != 0) {
       for (int k = 0; k < valid; ++k) {
-        if (bad[k] && !dead[k]) {
-          dead[k] = true;
+        if (bad[k] != 0 && dead[k] == 0) {
+          dead[k] = 1;
           a.diverged_at[row0 + k] = t;
         }
       }
@@ -224,19 +250,19 @@ HB_HD void langevin_tile(const LangevinArgs<T>& a, const Pot& pot, int64_t row0,
       const int64_t sample = (local + 1) / a.thin - 1;
       if (M != Method::kMALA) {
         // ULA and BAOAB carry no energy; evaluate it into gy, which they leave unused.
-        pot.template energy_grad<L, true>(d, s.x.ptr, s.x.stride, s.gy.ptr, s.gy.stride, e);
+        pot.template energy_grad<L, true>(d, x, xs, gy, gys, e);
       }
       for (int k = 0; k < valid; ++k) {
         const int64_t row = row0 + k;
         T* out = a.trace + (sample * a.chains + row) * d;
-        for (int64_t i = 0; i < d; ++i) out[i] = s.x.at(i, k);
+        for (int64_t i = 0; i < d; ++i) out[i] = x[i * xs + k];
         a.energy_trace[sample * a.chains + row] = e[k];
       }
     }
   }
 
   if (t_end == a.step0 + a.n_steps) {
-    if (M != Method::kMALA) pot.template energy_grad<L, true>(d, s.x.ptr, s.x.stride, s.gy.ptr, s.gy.stride, e);
+    if (M != Method::kMALA) pot.template energy_grad<L, true>(d, x, xs, gy, gys, e);
     for (int k = 0; k < valid; ++k) a.energy[row0 + k] = e[k];
   }
   if (M == Method::kMALA) {
