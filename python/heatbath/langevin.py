@@ -188,10 +188,15 @@ def langevin(target: Target, x0, n_steps: int, step_size: float, method: str | N
     workspace = _arrays.empty((3, dim, chains), dtype, x) if device.kind == "cuda" else None
     stream = _arrays.current_stream(x, device)
 
-    _backend.module_for(device.kind).langevin(
-        method, target.kind, params, x, p, trace, energy_trace, energy, accepted, diverged_at,
-        _arrays.from_host(noise, dtype, x), _arrays.from_host(betas, dtype, x), h,
-        math.exp(-friction * h), thin, seed, chain_start, step0, n_steps, workspace, stream)
+    run = dict(method=method, x=x, p=p, trace=trace, energy_trace=energy_trace, energy=energy, accepted=accepted,
+               diverged_at=diverged_at, noise_scale=_arrays.from_host(noise, dtype, x),
+               beta=_arrays.from_host(betas, dtype, x), h=h, c1=math.exp(-friction * h), thin=thin, seed=seed,
+               chain_start=chain_start, step0=step0, n_steps=n_steps)
+    if target.compiled_by_core:
+        _backend.module_for(device.kind).langevin(potential=target.kind, params=params, workspace=workspace,
+                                                   stream=stream, **run)
+    else:  # a user potential compiled by Numba: the same update rules and stream, see heatbath._numba
+        target.run_langevin(device=device, stream=stream, **run)
 
     diverged = diverged_at >= 0
     accept_rate = None
@@ -219,8 +224,11 @@ def _evaluate(target: Target, x, want: str):
     xc = x if _is_c_contiguous(x) else _arrays.copy_of(x)
     grad = _arrays.empty((chains, dim), dtype, x)
     energy = _arrays.empty((chains,), dtype, x)
-    _backend.module_for(device.kind).evaluate(target.kind, params, xc, grad, energy,
-                                               _arrays.current_stream(x, device))
+    stream = _arrays.current_stream(x, device)
+    if target.compiled_by_core:
+        _backend.module_for(device.kind).evaluate(target.kind, params, xc, grad, energy, stream)
+    else:
+        target.evaluate(xc, grad, energy, device=device, stream=stream)
     return energy if want == "energy" else grad
 
 

@@ -36,10 +36,13 @@ def _finite(arr: np.ndarray, name: str) -> None:
 
 
 class Target:
-    """A potential E(x) of the compiled core. Subclasses set `kind`, `dim` and `_params`."""
+    """A potential E(x). Built-ins are evaluated by the compiled core (subclasses set `kind`, `dim` and
+    `_params`); other targets set `compiled_by_core = False` and provide `run_langevin(**run)` and
+    `evaluate(x, grad, energy, device, stream)` with the core's argument conventions."""
 
     kind: str = ""
     dim: int | None = None  # None: any dimension
+    compiled_by_core: bool = True
 
     def __init__(self):
         self._params: dict[str, np.ndarray] = {}
