@@ -4,6 +4,7 @@
 
 #include "heatbath/evaluate.h"
 #include "heatbath/langevin.h"
+#include "heatbath/langevin_instances.h"
 
 namespace hb::cpu {
 
@@ -26,5 +27,14 @@ HB_DECLARE_LANGEVIN_VARIANT(baseline)
 HB_DECLARE_LANGEVIN_VARIANT(avx2)
 HB_DECLARE_LANGEVIN_VARIANT(avx512)
 #undef HB_DECLARE_LANGEVIN_VARIANT
+
+// Explicit instantiations of langevin_run and evaluate_run, in the dispatcher and in each variant.
+#define HB_INSTANTIATE_LANGEVIN_RUN(T, M, P) \
+  template void langevin_run<T, M, P>(const LangevinArgs<T>&, const P&, int64_t, int64_t);
+#define HB_INSTANTIATE_EVALUATE_RUN(T, M, P) template void evaluate_run<T, P>(const EvaluateArgs<T>&, const P&);
+#define HB_INSTANTIATE_CPU_LANGEVIN()                            \
+  HB_FOR_EACH_LANGEVIN(HB_INSTANTIATE_LANGEVIN_RUN)              \
+  HB_FOR_EACH_POTENTIAL(HB_INSTANTIATE_EVALUATE_RUN, float, _)   \
+  HB_FOR_EACH_POTENTIAL(HB_INSTANTIATE_EVALUATE_RUN, double, _)
 
 }  // namespace hb::cpu

@@ -76,13 +76,6 @@ void evaluate_run(const EvaluateArgs<T>& a, const Pot& pot) {
   }
 }
 
-#define HB_INSTANTIATE(T, M, P) \
-  template void langevin_run<T, M, P>(const LangevinArgs<T>&, const P&, int64_t, int64_t);
-HB_FOR_EACH_LANGEVIN(HB_INSTANTIATE)
-#undef HB_INSTANTIATE
-#define HB_INSTANTIATE(T, M, P) template void evaluate_run<T, P>(const EvaluateArgs<T>&, const P&);
-HB_FOR_EACH_POTENTIAL(HB_INSTANTIATE, float, _)
-HB_FOR_EACH_POTENTIAL(HB_INSTANTIATE, double, _)
-#undef HB_INSTANTIATE
+HB_INSTANTIATE_CPU_LANGEVIN()
 
 }  // namespace hb::cpu::HB_ISA_NS

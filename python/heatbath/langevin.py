@@ -84,6 +84,18 @@ def _beta_schedule(beta, n_steps: int) -> np.ndarray:
     return sched
 
 
+def _describe_states(x, arg: str):
+    """(device, dtype, chains, dim) of a batch of states [chains, dim], or an error naming arg."""
+    device = _arrays.device_of(x, arg)
+    dtype = _arrays.dtype_of(x)
+    if dtype not in ("float32", "float64"):
+        raise TypeError(f"argument '{arg}': expected dtype float32 or float64, got {dtype}")
+    if len(x.shape) != 2:
+        raise ValueError(f"argument '{arg}': expected 2 dimensions [chains, dim], got shape {tuple(x.shape)}")
+    chains, dim = (int(s) for s in x.shape)
+    return device, dtype, chains, dim
+
+
 def _all_finite(x) -> bool:
     fw = _arrays.framework_of(x)
     if fw == "torch":
@@ -150,13 +162,7 @@ def langevin(target: Target, x0, n_steps: int, step_size: float, method: str | N
         chain_start = as_int(0 if chain_start is None else chain_start, "chain_start", 0, 2**32)
         step0, x_in, p_in, diverged_in = 0, x0, None, None
 
-    device = _arrays.device_of(x_in, "x0")
-    dtype = _arrays.dtype_of(x_in)
-    if dtype not in ("float32", "float64"):
-        raise TypeError(f"argument 'x0': expected dtype float32 or float64, got {dtype}")
-    if len(x_in.shape) != 2:
-        raise ValueError(f"argument 'x0': expected 2 dimensions [chains, dim], got shape {tuple(x_in.shape)}")
-    chains, dim = (int(s) for s in x_in.shape)
+    device, dtype, chains, dim = _describe_states(x_in, "x0")
     if chain_start + chains > 2**32:
         raise ValueError("argument 'chain_start': chain indices must stay below 2**32")
     target.check_dim(dim, "x0")
@@ -212,13 +218,7 @@ def langevin(target: Target, x0, n_steps: int, step_size: float, method: str | N
 def _evaluate(target: Target, x, want: str):
     if not isinstance(target, Target):
         raise TypeError(f"argument 'target': expected a heatbath target, got {type(target).__name__}")
-    device = _arrays.device_of(x, "x")
-    dtype = _arrays.dtype_of(x)
-    if dtype not in ("float32", "float64"):
-        raise TypeError(f"argument 'x': expected dtype float32 or float64, got {dtype}")
-    if len(x.shape) != 2:
-        raise ValueError(f"argument 'x': expected 2 dimensions [chains, dim], got shape {tuple(x.shape)}")
-    chains, dim = (int(s) for s in x.shape)
+    device, dtype, chains, dim = _describe_states(x, "x")
     target.check_dim(dim, "x")
     params = target.core_params(x, dtype, device, "x")
     xc = x if _is_c_contiguous(x) else _arrays.copy_of(x)
