@@ -26,11 +26,19 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from peers import problems, selfcheck
+from peers import interference, problems, selfcheck
 from peers.heatbath_peer import Unavailable
 
-PEERS = ("heatbath", "numpy", "torch", "numba", "jax", "blackjax")
+# The rows run in this order, each peer on both items before the next peer, and Numba last: Numba's
+# OpenMP threading layer switches on nested parallelism (max-active-levels 255) in libgomp for the whole
+# process. torch shares that libgomp whenever the system's was loaded first (heatbath links it, so
+# importing heatbath before torch does it), and then each torch op that nests parallel regions
+# (logsumexp: 0.3 ms -> 6 ms on [10000, 4]) starts a new thread team: item B in torch ran 5x slower
+# after a Numba row than before it on a 2-core machine.
+PEERS = ("heatbath", "numpy", "torch", "jax", "blackjax", "numba")
 JAX_PEERS = ("jax", "blackjax")
+# Above this share of the machine taken by other processes during a row, its rate is flagged.
+BUSY_WARN = 0.10
 
 
 @dataclass
@@ -45,6 +53,7 @@ class Row:
     accept: float | None = None
     error: str = ""
     unavailable: bool = False  # heatbath without heatbath.langevin yet: reported, not a failure
+    others: float | None = None  # share of the machine other processes used during the timed runs
 
     @property
     def rate(self) -> float | None:
@@ -52,14 +61,16 @@ class Row:
 
 
 def measure(run, repeat: int):
-    """Seconds of the best of `repeat` runs after one warm-up run, and the last run's result."""
+    """Seconds of the best of `repeat` runs after one warm-up run, the last run's result, and the share
+    of the machine that other processes took during the timed runs."""
     result = run()  # warm-up: thread pools, page faults, first-call dispatch
     best = float("inf")
-    for _ in range(repeat):
-        start = time.perf_counter()
-        result = run()  # every peer's run() returns host arrays, so it has finished when it returns
-        best = min(best, time.perf_counter() - start)
-    return best, result
+    with interference.Meter() as meter:
+        for _ in range(repeat):
+            start = time.perf_counter()
+            result = run()  # every peer's run() returns host arrays, so it has finished when it returns
+            best = min(best, time.perf_counter() - start)
+    return best, result, meter.others
 
 
 def run_row(peer: str, item: problems.Item, steps: int, repeat: int, mixture) -> Row:
@@ -73,7 +84,7 @@ def run_row(peer: str, item: problems.Item, steps: int, repeat: int, mixture) ->
             run, row.compile_s = module.prepare_ula(x0, steps, item.step_size, item.beta, seed=1)
         else:
             run, row.compile_s = module.prepare_mala(x0, steps, item.step_size, item.beta, mixture, seed=1)
-        row.best_s, (x, row.accept) = measure(run, repeat)
+        row.best_s, (x, row.accept), row.others = measure(run, repeat)
     except Unavailable as exc:
         row.error, row.unavailable = f"not available yet: {exc}", True
     except ImportError as exc:
@@ -84,7 +95,8 @@ def run_row(peer: str, item: problems.Item, steps: int, repeat: int, mixture) ->
         row.error = f"failed: {type(exc).__name__}: {exc}"
     else:
         if x.shape != x0.shape or not np.isfinite(x).all():
-            row.error = f"failed: result of shape {x.shape} with {np.count_nonzero(~np.isfinite(x))} non-finite values"
+            bad = np.count_nonzero(~np.isfinite(x))
+            row.error = f"failed: result of shape {x.shape} with {bad} non-finite values"
             row.best_s = None
         elif item is problems.DOUBLE_WELL:
             row.stats = problems.double_well_stats(x)
@@ -99,7 +111,8 @@ def _fmt(value, spec: str, width: int) -> str:
 
 def print_table(item: problems.Item, rows: list[Row]) -> None:
     hb_row = next((r for r in rows if r.peer == "heatbath" and r.rate), None)
-    head = f"{'peer':<10} {'chains':>7} {'steps':>6} {'threads':>7} {'compile s':>9} {'best s':>8} {'Mchain-steps/s':>14} {'hb/peer':>8}"
+    head = (f"{'peer':<10} {'chains':>7} {'steps':>6} {'threads':>7} {'compile s':>9} {'best s':>8} "
+            f"{'Mchain-steps/s':>14} {'hb/peer':>8}")
     head += "   mean x   +-se" if item is problems.DOUBLE_WELL else "  accept  (+,+)  msd(0.5)"
     print(head)
     print("-" * len(head))
@@ -115,25 +128,46 @@ def print_table(item: problems.Item, rows: list[Row]) -> None:
         else:
             line += f"  {_fmt(r.accept, '.4f', 6)} {r.stats['quadrant']:6.4f} {r.stats['msd']:9.4f}"
         print(line)
+    for r in rows:
+        if r.others is not None and r.others > BUSY_WARN:
+            print(f"note: other processes used {100 * r.others:.0f}% of the machine while {r.peer} was timed; "
+                  "its rate is not to be trusted")
 
 
-def print_rng_limit(chains: int, steps: int, repeat: int, rows: list[Row]) -> None:
-    """Item A is bound by making the noise (DESIGN.md): heatbath's ULA as a share of its generator alone."""
+@dataclass
+class RngLimit:
+    rates: dict = field(default_factory=dict)  # label -> float32 normals per second
+    others: float | None = None
+    error: str = ""
+
+
+def measure_rng_limit(chains: int, steps: int, repeat: int) -> RngLimit:
+    """Item A is bound by making the noise (DESIGN.md): heatbath's generator alone on the same count."""
     from peers.heatbath_peer import normal_rates  # noqa: PLC0415
 
+    result = RngLimit()
     try:
-        rates = normal_rates(chains, steps, repeat)
+        with interference.Meter() as meter:
+            result.rates = normal_rates(chains, steps, repeat)
+        result.others = meter.others
     except Exception as exc:  # noqa: BLE001 (a broken heatbath.random must not lose the tables)
-        print(f"heatbath RNG-only limit: failed: {type(exc).__name__}: {exc}")
+        result.error = f"{type(exc).__name__}: {exc}"
+    return result
+
+
+def print_rng_limit(limit: RngLimit, chains: int, steps: int, rows: list[Row]) -> None:
+    if limit.error:
+        print(f"heatbath RNG-only limit: failed: {limit.error}")
         return
-    limit = max(rates.values())
     print(f"heatbath RNG only, {chains * steps / 1e6:g} M float32 normals: "
-          + ", ".join(f"{label} [{chains}, {1 if label == 'per step' else steps}] {rate / 1e6:.1f} M/s"
-                      for label, rate in rates.items()))
+          + ", ".join(f"{label} {rate / 1e6:.1f} M/s" for label, rate in limit.rates.items()))
+    if limit.others is not None and limit.others > BUSY_WARN:
+        print(f"note: other processes used {100 * limit.others:.0f}% of the machine while the generator was timed")
+    best = max(limit.rates.values())
     hb_row = next((r for r in rows if r.peer == "heatbath"), None)
     if hb_row is not None and hb_row.rate:
-        print(f"heatbath ULA runs at {100 * hb_row.rate / limit:.0f}% of its generator-only rate "
-              f"({hb_row.rate / 1e6:.1f} vs {limit / 1e6:.1f} M/s)")
+        print(f"heatbath ULA runs at {100 * hb_row.rate / best:.0f}% of its fastest generator-only rate "
+              f"({hb_row.rate / 1e6:.1f} vs {best / 1e6:.1f} M/s)")
     else:
         print("heatbath ULA: no rate to compare with the generator-only rate"
               + (f" ({hb_row.error})" if hb_row is not None and hb_row.error else ""))
@@ -165,33 +199,45 @@ def main(argv=None) -> int:
         isa = _core.cpu_isa()
     except Exception as exc:  # noqa: BLE001
         isa = f"unknown ({exc})"
-    print(f"{os.cpu_count()} cores, {platform.processor() or platform.machine()}, heatbath CPU kernels: {isa}")
+    print(f"{os.cpu_count()} cores, {platform.processor() or platform.machine()}, heatbath CPU kernels: {isa}, "
+          f"load average {os.getloadavg()[0]:.2f} (a busy machine slows the multi-threaded rows most)")
     peers = [p for p in PEERS if not (args.skip_jax and p in JAX_PEERS)]
     if args.skip_jax:
         print("JAX and BlackJAX rows skipped (--skip-jax)")
 
     mixture = problems.four_gaussians()
     items = [i for i in (problems.DOUBLE_WELL, problems.MIXTURE) if args.only in (None, i.key)]
-    failed = False
+    steps = {i.key: i.steps // 10 if args.quick else i.steps for i in items}
+    rows: dict[str, list[Row]] = {i.key: [] for i in items}
+    rng_limit = None
     start = time.perf_counter()
+    for peer in peers:
+        for item in items:
+            print(f"  timing {peer} on {item.key} ...", file=sys.stderr, flush=True)
+            rows[item.key].append(run_row(peer, item, steps[item.key], args.repeat, mixture))
+        if peer == "heatbath" and problems.DOUBLE_WELL in items:
+            item = problems.DOUBLE_WELL
+            rng_limit = measure_rng_limit(item.chains, steps[item.key], args.repeat)
+
+    failed = False
     for item in items:
-        steps = item.steps // 10 if args.quick else item.steps
+        item_rows = rows[item.key]
         print(f"\n{item.key}. {item.title}: float32, h = {item.step_size:g}, beta = {item.beta:g}, "
               f"best of {args.repeat} after a warm-up run")
-        rows = [run_row(p, item, steps, args.repeat, mixture) for p in peers]
-        print_table(item, rows)
-        good = {r.peer: r.stats for r in rows if r.stats}
+        print_table(item, item_rows)
+        good = {r.peer: r.stats for r in item_rows if r.stats}
         if item is problems.DOUBLE_WELL:
-            print_rng_limit(item.chains, steps, args.repeat, rows)
+            if rng_limit is not None:
+                print_rng_limit(rng_limit, item.chains, steps[item.key], item_rows)
             lines = selfcheck.double_well(good)
         else:
             lines = selfcheck.mixture(good, float(item.dim * mixture.sds[0] ** 2))
-            accepts = [r.accept for r in rows if r.accept is not None]
+            accepts = [r.accept for r in item_rows if r.accept is not None]
             if accepts:
                 lines.append(f"acceptance rates range over [{min(accepts):.4f}, {max(accepts):.4f}]")
         for line in lines:
             print(line)
-        failed |= any(r.peer == "heatbath" and r.error and not r.unavailable for r in rows)
+        failed |= any(r.peer == "heatbath" and r.error and not r.unavailable for r in item_rows)
     print(f"\n{time.perf_counter() - start:.1f} s in all")
     return 1 if failed else 0
 

@@ -85,7 +85,7 @@ def prepare_mala(x0, n_steps, h, beta, mix, seed):
             fwd = y - x + h * g_x
             bwd = x - y + h * g_y
             log_alpha = -beta * (e_y - e_x) - (jnp.sum(bwd * bwd, 1) - jnp.sum(fwd * fwd, 1)) * inv4h
-            acc = jnp.log(jax.random.uniform(k_accept, e_x.shape, x.dtype)) < log_alpha
+            acc = jnp.log1p(-jax.random.uniform(k_accept, e_x.shape, x.dtype)) < log_alpha  # log of (0, 1]
             x = jnp.where(acc[:, None], y, x)
             g_x = jnp.where(acc[:, None], g_y, g_x)
             e_x = jnp.where(acc, e_y, e_x)

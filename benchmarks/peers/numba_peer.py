@@ -73,7 +73,7 @@ def _build():
                 f0, f1 = y0 - x0 + h * gx0, y1 - x1 + h * gx1
                 b0, b1 = x0 - y0 + h * gy0, x1 - y1 + h * gy1
                 log_alpha = -beta * (e_y - e_x) - ((b0 * b0 + b1 * b1) - (f0 * f0 + f1 * f1)) * inv4h
-                if np.log(np.float32(np.random.random())) < log_alpha:
+                if np.log(np.float32(1.0 - np.random.random())) < log_alpha:  # log of (0, 1]
                     x0, x1, e_x, gx0, gx1 = y0, y1, e_y, gy0, gy1
                     n_acc += 1
             x[c, 0], x[c, 1] = x0, x1

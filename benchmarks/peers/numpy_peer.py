@@ -71,7 +71,7 @@ def prepare_mala(x0, n_steps, h, beta, mix, seed):
             fwd = y - x + h32 * g_x                        # proposal residual x -> y
             bwd = x - y + h32 * g_y                        # and back
             log_alpha = -b32 * (e_y - e_x) - ((bwd * bwd).sum(1) - (fwd * fwd).sum(1)) * inv4h
-            acc = np.log(u) < log_alpha
+            acc = np.log(1 - u) < log_alpha  # 1 - u is on (0, 1]: no log(0) warning
             np.copyto(x, y, where=acc[:, None])
             np.copyto(g_x, g_y, where=acc[:, None])
             np.copyto(e_x, e_y, where=acc)

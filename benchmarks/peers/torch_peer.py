@@ -77,7 +77,7 @@ def prepare_mala(x0, n_steps, h, beta, mix, seed):
                 fwd = y - x + h * g_x
                 bwd = x - y + h * g_y
                 log_alpha = -beta * (e_y - e_x) - ((bwd * bwd).sum(1) - (fwd * fwd).sum(1)) * inv4h
-                acc = u.log() < log_alpha
+                acc = torch.log(1 - u) < log_alpha  # 1 - u is on (0, 1]
                 x = torch.where(acc[:, None], y, x)
                 g_x = torch.where(acc[:, None], g_y, g_x)
                 e_x = torch.where(acc, e_y, e_x)

@@ -4,6 +4,7 @@ from heatbath._backend import cuda_available, cuda_compiled, get_num_threads, se
 from heatbath import random, schedules
 from heatbath.langevin import LangevinResult, LangevinState, energy, grad, langevin
 from heatbath.targets import DoubleWell, Gaussian, GaussianMixture, Rosenbrock, Target
+from heatbath.user_potential import NumbaPotential, potential
 
 __version__ = "0.1.0"
 
@@ -13,6 +14,7 @@ __all__ = [
     "GaussianMixture",
     "LangevinResult",
     "LangevinState",
+    "NumbaPotential",
     "Rosenbrock",
     "Target",
     "cuda_available",
@@ -21,6 +23,7 @@ __all__ = [
     "get_num_threads",
     "grad",
     "langevin",
+    "potential",
     "random",
     "schedules",
     "set_num_threads",

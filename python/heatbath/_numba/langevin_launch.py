@@ -1,0 +1,100 @@
+# SPDX-License-Identifier: Apache-2.0
+"""Launches the kernels of langevin_kernels.py: picks the compiled specialisation, runs it in chunks.
+
+A kernel is compiled for explicit argument types, with the user's functions typed as
+``FunctionType(signature)``, and called through that specialisation's entry point: calling the
+dispatcher itself would type the user's functions as ``Dispatcher`` types (one per function object)
+and compile, and cache on disk, a new copy for every process and every potential.
+"""
+from __future__ import annotations
+
+import numpy as np
+from numba import typeof
+
+from heatbath._numba.langevin_kernels import baoab_kernel, evaluate_kernel, mala_kernel, ula_kernel
+
+__all__ = ["UserFunctions", "evaluate", "run_langevin"]
+
+# About 16M coordinate-steps per kernel call, as the core's CPU backend: between calls Python runs its
+# signal handlers, so Ctrl-C stops a long run within a few tens of milliseconds.
+_CHUNK_WORK = 1 << 24
+
+_KERNELS = {"ula": ula_kernel, "mala": mala_kernel, "baoab": baoab_kernel}
+_ENTRIES: dict = {}  # (kernel name, argument types) -> entry point
+
+
+class UserFunctions:
+    """A user's energy and gradient dispatchers compiled for one (dtype, parameter types): the
+    first-class function types that the kernels are compiled for, and the arguments they are called with."""
+
+    def __init__(self, energy, grad, energy_type, grad_type, params, label: str = "the user's functions"):
+        self.energy, self.grad = energy, grad
+        self.label = label
+        self.energy_type, self.grad_type = energy_type, grad_type
+        self.params = params
+        self.params_type = typeof(params)
+
+
+def _entry(name: str, kernel, argtypes: tuple):
+    key = (name, argtypes)
+    entry = _ENTRIES.get(key)
+    if entry is None:
+        # Always the bare argument tuple: Numba's disk-cache index is keyed by the signature exactly
+        # as given, so mixing in "void(...)" forms would store a second copy.
+        kernel.compile(argtypes)
+        entry = _ENTRIES[key] = kernel.overloads[argtypes].entry_point
+    return entry
+
+
+def _call(name: str, kernel, fns: UserFunctions, args: tuple):
+    argtypes = (fns.energy_type, fns.grad_type, fns.params_type) + tuple(typeof(a) for a in args)
+    entry = _entry(name, kernel, argtypes)
+    try:
+        entry(fns.energy, fns.grad, fns.params, *args)
+    except SystemError as exc:
+        # A Python exception raised inside a compiled call through a function pointer surfaces as
+        # "returned a result with an exception set"; its cause is the user's exception.
+        cause = exc.__cause__ or exc.__context__
+        detail = f"{type(cause).__name__}: {cause}" if cause is not None else str(exc)
+        raise RuntimeError(f"heatbath.potential: {fns.label} raised an exception inside the compiled kernel "
+                           f"({detail}); the energy and gradient must not raise (return inf or NaN instead, "
+                           f"which marks the chain as diverged)") from exc
+
+
+def run_langevin(fns: UserFunctions, *, method, x, p, trace, energy_trace, energy, accepted, diverged_at, noise_scale,
+                 beta, h, c1, thin, seed, chain_start, step0, n_steps) -> None:
+    """hb::langevin's CPU backend for a user potential: numpy arrays, the conventions of LangevinArgs."""
+    chains, dim = x.shape
+    dtype = x.dtype.type
+    if trace is None:  # the kernels take arrays; with thin = 0 these are never touched
+        trace = np.empty((0, chains, dim), x.dtype)
+        energy_trace = np.empty((0, chains), x.dtype)
+    for name, coef in (("noise_scale", noise_scale), ("beta", beta)):
+        if coef.shape != (1,) and coef.shape != (n_steps,):
+            raise ValueError(f"argument '{name}': expected 1 or n_steps values, got shape {coef.shape}")
+    coef_stride = 0 if noise_scale.shape[0] == 1 else 1
+    common = (np.int64(thin), np.uint64(seed), np.int64(chain_start), np.int64(step0), np.int64(n_steps))
+    h, c1 = dtype(h), dtype(c1)
+
+    def chunk(t_begin, t_end):
+        bounds = (np.int64(t_begin), np.int64(t_end))
+        if method == "ula":
+            args = (x, trace, energy_trace, energy, diverged_at, noise_scale, np.int64(coef_stride), h)
+        elif method == "mala":
+            args = (x, trace, energy_trace, energy, accepted, diverged_at, noise_scale, beta, np.int64(coef_stride), h)
+        else:
+            args = (x, p, trace, energy_trace, energy, diverged_at, noise_scale, np.int64(coef_stride), h, c1)
+        _call(method, _KERNELS[method], fns, args + common + bounds)
+
+    if n_steps == 0:  # still reports E(x)
+        chunk(step0, step0)
+        return
+    per_chunk = max(1, _CHUNK_WORK // max(1, chains * max(dim, 1)))
+    for begin in range(0, n_steps, per_chunk):
+        chunk(step0 + begin, step0 + min(n_steps, begin + per_chunk))
+
+
+def evaluate(fns: UserFunctions, x, grad, energy) -> None:
+    """E and ∇E of every row of x [chains, dim] into energy [chains] and grad [chains, dim]."""
+    _call("evaluate", evaluate_kernel, fns, (x, grad, energy))
+

@@ -1,0 +1,142 @@
+# SPDX-License-Identifier: Apache-2.0
+"""Compiles and checks a user's energy and gradient for the kernels of langevin_kernels.py.
+
+The user writes energy(x, *params) -> E and grad(x, out, *params) for ONE state x [dim]. Each is
+jitted once per Python function (a module-level cache, so building the same potential twice compiles
+nothing new) with ``error_model='numpy'``: a division by zero then gives inf or NaN, which the
+kernels treat as the core does (a diverged chain, a rejected MALA proposal), instead of raising a
+Python exception from inside a compiled parallel loop, which Numba cannot report cleanly there.
+"""
+from __future__ import annotations
+
+import re
+
+import numpy as np
+from numba import njit, typeof, types
+from numba.core.dispatcher import Dispatcher
+
+from heatbath._numba.langevin_launch import UserFunctions
+
+__all__ = ["check_functions", "compile_functions", "describe", "jit_function"]
+
+_JITTED: dict = {}  # user function (or dispatcher) -> the dispatcher the kernels call
+_ANSI = re.compile(r"\x1b\[[0-9;]*m")
+_GUARD = 16  # values past the end of `out` that a gradient must leave alone
+
+
+def describe(fn) -> str:
+    """The name a message uses for a user function (or the Python function of a dispatcher): its __qualname__."""
+    py = getattr(fn, "py_func", fn)
+    name = getattr(py, "__qualname__", None) or getattr(py, "__name__", None) or repr(py)
+    return f"'{name}'"
+
+
+def jit_function(fn):
+    """A dispatcher for fn: jitted here with error_model='numpy', or fn itself if it already is one.
+
+    A dispatcher compiled with Python's error model (Numba's default) is re-jitted from its Python
+    function with its other options kept, and without its on-disk cache: two dispatchers of one
+    function with different options must not share cache files, whose index does not record options.
+    """
+    key = fn
+    jitted = _JITTED.get(key)
+    if jitted is not None:
+        return jitted
+    if isinstance(fn, Dispatcher):
+        options = {k: v for k, v in fn.targetoptions.items() if k != "nopython"}
+        if options.get("error_model") == "numpy" and fn._can_compile:
+            jitted = fn
+        else:
+            options["error_model"] = "numpy"
+            jitted = njit(**options)(fn.py_func)
+    else:
+        jitted = njit(error_model="numpy")(fn)
+    _JITTED[key] = jitted
+    return jitted
+
+
+def _numba_message(exc: BaseException, limit: int = 600) -> str:
+    lines = []
+    for line in _ANSI.sub("", str(exc)).splitlines():
+        line = line.strip()
+        if not line or line == "<source elided>" or line.startswith("During:"):
+            continue
+        lines.append(line)
+        if len(lines) == 6:
+            break
+    text = " | ".join(lines)
+    return text if len(text) <= limit else text[: limit - 3] + "..."
+
+
+def _compile(dispatcher, argtypes: tuple, role: str, user_fn):
+    try:
+        dispatcher.compile(argtypes)
+        signature = dispatcher.overloads[argtypes].signature
+    except Exception as exc:  # Numba raises TypingError, UnsupportedError, LoweringError, TypeError, ...
+        args = ", ".join(str(t) for t in argtypes)
+        raise TypeError(f"heatbath.potential: Numba cannot compile the {role} function {describe(user_fn)} "
+                        f"for arguments ({args}): {_numba_message(exc)}") from None
+    return signature
+
+
+def compile_functions(energy, grad, dtype, params: tuple) -> UserFunctions:
+    """Compiles energy(x, *params) and grad(x, out, *params) for 1-D C-contiguous x of `dtype`."""
+    energy_jit, grad_jit = jit_function(energy), jit_function(grad)
+    x_type = types.Array(typeof(np.dtype(dtype).type(0)), 1, "C")
+    param_types = tuple(typeof(p) for p in params)
+    energy_sig = _compile(energy_jit, (x_type,) + param_types, "energy", energy)
+    if not isinstance(energy_sig.return_type, (types.Float, types.Integer, types.Boolean)):
+        raise TypeError(f"heatbath.potential: the energy function {describe(energy)} must return one real number "
+                        f"for one state, but returns {energy_sig.return_type}")
+    grad_sig = _compile(grad_jit, (x_type, x_type) + param_types, "gradient", grad)
+    return UserFunctions(energy_jit, grad_jit, types.FunctionType(energy_sig), types.FunctionType(grad_sig),
+                         tuple(params), f"the energy {describe(energy)} or the gradient {describe(grad)}")
+
+
+def check_functions(fns: UserFunctions, energy, grad, x: np.ndarray, arg: str, usable=None,
+                    require_finite: bool = True) -> None:
+    """Calls the compiled energy and gradient once from Python on one row of x [chains, dim] and checks
+    what they did: inside a kernel a wrong length or a missing entry would go unnoticed, or worse, write
+    past the end of a buffer. The row is the first finite one (among the rows flagged in `usable`).
+    require_finite: E and every entry of ∇E must be finite there (for starting states; hb.energy and
+    hb.grad may be asked about points outside the support, so they only check the length)."""
+    rows = np.isfinite(x).all(axis=1)
+    if usable is not None:
+        rows &= usable
+    found = np.flatnonzero(rows)
+    if found.size == 0:
+        return
+    row = int(found[0])
+    dim = x.shape[1]
+    where = f"at {arg}[{row}]"
+    state = np.array(x[row], order="C")  # a copy, compared with x afterwards: the functions must only read x
+
+    def call(fn, role, *args):
+        try:
+            return fn(state, *args, *fns.params)
+        except Exception as exc:
+            user = energy if role == "energy" else grad
+            raise ValueError(f"heatbath.potential: the {role} function {describe(user)} raised {where}: "
+                             f"{type(exc).__name__}: {exc}") from exc
+
+    e = call(fns.energy, "energy")
+    if require_finite and not np.isfinite(e):
+        raise ValueError(f"heatbath.potential: the energy function {describe(energy)} returned {e} {where}; "
+                         f"it must be finite at the starting states")
+    if not np.array_equal(state, x[row]):
+        raise ValueError(f"heatbath.potential: the energy function {describe(energy)} changed its input x {where}")
+    buffer = np.full(dim + _GUARD, np.nan, dtype=x.dtype)
+    out = buffer[:dim]
+    call(fns.grad, "gradient", out)
+    if not np.isnan(buffer[dim:]).all():
+        raise ValueError(f"heatbath.potential: the gradient function {describe(grad)} wrote past the end of `out` "
+                         f"{where}: out has the state's length {dim}; write exactly out[0] .. out[{dim - 1}]")
+    bad = np.flatnonzero(~np.isfinite(out))
+    if require_finite and bad.size:
+        first = int(bad[0])
+        what = "left out[{0}] unset or NaN" if np.isnan(out[first]) else "wrote an infinite out[{0}]"
+        raise ValueError(f"heatbath.potential: the gradient function {describe(grad)} {what.format(first)} {where} "
+                         f"({bad.size} of {dim} entries not finite); grad(x, out, *params) must fill all {dim} "
+                         f"entries of out with finite values")
+    if not np.array_equal(state, x[row]):
+        raise ValueError(f"heatbath.potential: the gradient function {describe(grad)} changed its input x {where}")

@@ -1,0 +1,176 @@
+# SPDX-License-Identifier: Apache-2.0
+"""heatbath.potential: an energy written in Python, compiled by Numba into fused Langevin kernels.
+
+    def energy(x, k):            # one state x [dim] -> E(x)
+        return 0.5 * k * (x @ x)
+
+    def grad(x, out, k):         # writes dE/dx into out [dim]; returns nothing
+        for i in range(x.shape[0]):
+            out[i] = k * x[i]
+
+    pot = hb.potential(energy, grad, params=(2.0,))
+    res = hb.langevin(pot, x0, 1000, 0.01, "mala")
+
+The kernels (heatbath/_numba/langevin_kernels.py) run the update rules of the C++ core with its random
+stream, so a user potential gives the trajectory its built-in twin gives, and a run resumes exactly
+from ``res.state``. Importing this module does not need numba; building a potential does.
+"""
+from __future__ import annotations
+
+import numbers
+
+import numpy as np
+
+from heatbath import _arrays
+from heatbath.targets import Target
+
+__all__ = ["NumbaPotential", "potential"]
+
+_NO_GRADIENT = (
+    "heatbath.potential needs the gradient: pass grad(x, out, *params), a function that writes dE/dx "
+    "into out. heatbath does not take finite differences (they cost 2·dim energy calls per step and bias "
+    "the dynamics). Either write the gradient by hand (a symbolic tool such as sympy can derive it), or "
+    "write the energy in torch and use heatbath.TorchPotential (planned), which takes gradients by autograd."
+)
+
+
+def _check_params(params) -> tuple:
+    if isinstance(params, list):
+        params = tuple(params)
+    if not isinstance(params, tuple):
+        raise TypeError(f"argument 'params': expected a tuple of numbers and numpy arrays, got "
+                        f"{type(params).__name__} (for a single parameter write params=(value,))")
+    for i, value in enumerate(params):
+        if isinstance(value, np.ndarray):
+            if value.dtype.kind not in "biuf" or not value.dtype.isnative:
+                raise TypeError(f"argument 'params': params[{i}] is an array of dtype {value.dtype}; expected "
+                                f"booleans, integers or floats in native byte order")
+        elif not isinstance(value, (numbers.Real, np.bool_)):
+            raise TypeError(f"argument 'params': params[{i}] is a {type(value).__name__}; expected a number or a "
+                            f"numpy array (convert tensors and lists with np.asarray)")
+    return params
+
+
+def _numpy(a):
+    """A numpy view of a CPU array from langevin's allocations (numpy or torch), sharing its memory."""
+    if a is None or isinstance(a, np.ndarray):
+        return a
+    if _arrays.framework_of(a) == "torch":
+        return a.detach().numpy()
+    view = np.from_dlpack(a)
+    if not view.flags.writeable:
+        raise TypeError(f"a {type(a).__name__} array was imported read-only; Numba potentials need numpy or torch "
+                        f"arrays on the CPU")
+    return view
+
+
+class NumbaPotential(Target):
+    """A user-defined energy E(x) with its gradient, compiled with Numba; build it with :func:`potential`.
+
+    energy and grad are the user's functions, params the tuple passed to every call, dim the fixed
+    dimension (None: any), name a label. Compiled code is shared: by every potential built from the
+    same functions (the jitted functions) and by every potential whose parameters have the same types
+    (the kernels, which also persist in Numba's on-disk cache).
+    """
+
+    compiled_by_core = False
+    kind = "numba"
+
+    def __init__(self, energy, grad, params=(), dim=None, name=None):
+        super().__init__()
+        if not callable(energy):
+            raise TypeError(f"argument 'energy': expected a function energy(x, *params), got {type(energy).__name__}")
+        if grad is None:
+            raise TypeError(_NO_GRADIENT)
+        if not callable(grad):
+            raise TypeError(f"argument 'grad': expected a function grad(x, out, *params), got {type(grad).__name__}")
+        if dim is not None and (isinstance(dim, bool) or not isinstance(dim, numbers.Integral) or dim < 1):
+            raise ValueError(f"argument 'dim': expected a positive integer or None, got {dim!r}")
+        if name is not None and not isinstance(name, str):
+            raise TypeError(f"argument 'name': expected a string, got {type(name).__name__}")
+        self.energy, self.grad = energy, grad
+        self.params = _check_params(params)
+        self.dim = None if dim is None else int(dim)
+        py = getattr(energy, "py_func", energy)
+        self.name = name if name is not None else getattr(py, "__name__", type(py).__name__)
+        self._functions: dict = {}  # (dtype, parameter types) -> compiled functions, see _functions_for
+
+    def with_params(self, *params) -> "NumbaPotential":
+        """The same potential with other parameter values: nothing is recompiled when their types match."""
+        return NumbaPotential(self.energy, self.grad, params, self.dim, self.name)
+
+    def core_params(self, x, dtype: str, device, arg: str) -> dict:
+        # The kernels read their parameters from self.params; here only where x lives is checked.
+        if device.kind != "cpu":
+            raise NotImplementedError(f"argument '{arg}' is on {device}, but Numba potentials run on the CPU only "
+                                      f"for now (CUDA kernels are planned); move the states to the CPU")
+        return {}
+
+    def _functions_for(self, dtype):
+        from numba import typeof
+
+        from heatbath._numba.langevin_user import compile_functions
+
+        key = (np.dtype(dtype), tuple(typeof(p) for p in self.params))
+        fns = self._functions.get(key)
+        if fns is None:
+            fns = self._functions[key] = compile_functions(self.energy, self.grad, key[0], self.params)
+        return fns
+
+    def run_langevin(self, *, device, stream, method, x, p, trace, energy_trace, energy, accepted, diverged_at,
+                     noise_scale, beta, h, c1, thin, seed, chain_start, step0, n_steps) -> None:
+        """heatbath.langevin's backend for this potential (the core's argument conventions)."""
+        self.core_params(x, _arrays.dtype_of(x), device, "x0")
+        from heatbath._numba import langevin_launch
+        from heatbath._numba.langevin_user import check_functions
+
+        x, p, trace, energy_trace, energy, accepted, diverged_at, noise_scale, beta = (
+            _numpy(a) for a in (x, p, trace, energy_trace, energy, accepted, diverged_at, noise_scale, beta))
+        fns = self._functions_for(x.dtype)
+        check_functions(fns, self.energy, self.grad, x, "x0", usable=diverged_at < 0)
+        langevin_launch.run_langevin(fns, method=method, x=x, p=p, trace=trace, energy_trace=energy_trace,
+                                     energy=energy, accepted=accepted, diverged_at=diverged_at,
+                                     noise_scale=noise_scale, beta=beta, h=h, c1=c1, thin=thin, seed=seed,
+                                     chain_start=chain_start, step0=step0, n_steps=n_steps)
+
+    def evaluate(self, x, grad, energy, *, device, stream) -> None:
+        """heatbath.energy and heatbath.grad for this potential: E into energy [chains], ∇E into grad."""
+        self.core_params(x, _arrays.dtype_of(x), device, "x")
+        from heatbath._numba import langevin_launch
+        from heatbath._numba.langevin_user import check_functions
+
+        x, grad, energy = (_numpy(a) for a in (x, grad, energy))
+        fns = self._functions_for(x.dtype)
+        check_functions(fns, self.energy, self.grad, x, "x", require_finite=False)
+        langevin_launch.evaluate(fns, x, grad, energy)
+
+    def __repr__(self) -> str:
+        return f"NumbaPotential(name={self.name!r}, dim={self.dim}, params={len(self.params)})"
+
+
+def potential(energy, grad=None, *, params=(), dim=None, name=None) -> NumbaPotential:
+    """A user-defined energy for :func:`heatbath.langevin`, compiled with Numba into fused CPU kernels.
+
+    Parameters
+    ----------
+    energy : energy(x, *params) -> E, for ONE state x (a 1-D array [dim] of the run's dtype). A plain
+        Python function in the subset of Python and numpy that Numba compiles (functions it calls must
+        be ``@njit`` functions themselves, or math and numpy functions Numba supports), or an ``@njit`` function
+        (re-jitted with ``error_model='numpy'`` if it was not: a division by zero must give inf or NaN,
+        which marks the chain as diverged or rejects the MALA proposal, as with the built-in targets).
+    grad : grad(x, out, *params) writes dE/dx into out (1-D, same length as x) and returns nothing.
+        Required: heatbath does not take finite differences.
+    params : a tuple of numbers and numpy arrays passed unchanged to every call. Kernels are compiled per
+        parameter *types*, so :meth:`NumbaPotential.with_params` with new values of the same types
+        compiles nothing.
+    dim : the dimension the functions expect (None: any; x0's is then used).
+    name : a label for messages (default: energy's name).
+
+    Float32 runs call the functions with float32 arrays; a Python float or int constant promotes
+    float32 arithmetic to float64 in Numba, so write ``x.dtype.type(4)`` for a constant that keeps the
+    run's precision. E is rounded to the run's dtype. Compilation happens at the first run for each
+    dtype and parameter types (seconds); the kernels are kept in Numba's on-disk cache, the user's
+    functions are compiled again in each process (decorate them with ``@njit(cache=True,
+    error_model='numpy')`` to cache them too).
+    """
+    return NumbaPotential(energy, grad, params, dim, name)

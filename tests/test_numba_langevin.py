@@ -1,0 +1,409 @@
+# SPDX-License-Identifier: Apache-2.0
+"""User potentials compiled by Numba (heatbath.potential) run the core's Langevin dynamics exactly.
+
+A user DoubleWell and a user Gaussian written in the core's operation order give the built-in
+trajectories (same stream, same update rules); runs resume bitwise and do not depend on thread counts;
+ULA's discretisation bias and MALA's exactness match closed forms; bad user functions raise clear errors.
+
+Compilation dominates the run time. The kernels are compiled per (method, dtype, parameter types) and
+shared by all potentials, so every potential here takes no parameters or a (1-D, 2-D) pair of arrays.
+"""
+import json
+
+import numpy as np
+import pytest
+
+numba = pytest.importorskip("numba", reason="user potentials need numba (pip install heatbath[numba])")
+
+import heatbath as hb  # noqa: E402
+from heatbath import _arrays  # noqa: E402
+from heatbath.user_potential import potential  # noqa: E402
+
+from helpers import needs_torch, to_numpy  # noqa: E402
+
+METHODS = ["ula", "mala", "baoab"]
+DTYPES = ["float32", "float64"]
+
+
+# --- user potentials, in the operation order of csrc/heatbath/potentials.h -----------------------------
+
+def double_well_energy(x):
+    four = x.dtype.type(4)
+    acc = x.dtype.type(0)
+    for i in range(x.shape[0]):
+        v = x[i]
+        v2 = v * v
+        acc += v2 * v2 - four * v2 + v
+    return acc
+
+
+def double_well_grad(x, out):
+    four, eight, one = x.dtype.type(4), x.dtype.type(8), x.dtype.type(1)
+    for i in range(x.shape[0]):
+        v = x[i]
+        v2 = v * v
+        out[i] = four * v2 * v - eight * v + one
+
+
+@numba.njit(error_model="numpy")  # called by gaussian_energy, so jitted here; passed as is to heatbath
+def gaussian_grad(x, out, mean, precision):
+    for i in range(x.shape[0]):
+        out[i] = 0
+        for j in range(x.shape[0]):
+            out[i] += precision[i, j] * (x[j] - mean[j])
+
+
+def gaussian_energy(x, mean, precision):
+    g = np.empty_like(x)
+    gaussian_grad(x, g, mean, precision)
+    acc = x.dtype.type(0)
+    for i in range(x.shape[0]):
+        acc += (x[i] - mean[i]) * g[i]
+    return x.dtype.type(0.5) * acc
+
+
+def mixture_energy(x, log_weights, means):
+    # -log Σ_c w_c N(x; μ_c, I), up to a constant
+    best = -np.inf
+    a = np.empty(means.shape[0])
+    for c in range(means.shape[0]):
+        a[c] = log_weights[c] - 0.5 * np.sum((x - means[c]) ** 2)
+        best = max(best, a[c])
+    return -(best + np.log(np.sum(np.exp(a - best))))
+
+
+def mixture_grad(x, out, log_weights, means):
+    a = np.empty(means.shape[0])
+    for c in range(means.shape[0]):
+        a[c] = log_weights[c] - 0.5 * np.sum((x - means[c]) ** 2)
+    r = np.exp(a - a.max())
+    r /= r.sum()
+    for i in range(x.shape[0]):
+        out[i] = 0
+        for c in range(means.shape[0]):
+            out[i] += r[c] * (x[i] - means[c, i])
+
+
+LIMIT = 2.5  # the next potential is undefined (NaN) from here on
+
+
+def cliff_energy(x):
+    return 0.5 * x[0] * x[0] if x[0] < LIMIT else np.nan
+
+
+def cliff_grad(x, out):
+    out[0] = x[0] if x[0] < LIMIT else np.nan
+
+
+GAUSS_MEAN = np.array([0.5, -1.0, 0.0])
+GAUSS_PRECISION = np.array([[2, .3, 0], [.3, 1, .1], [0, .1, .5]])
+
+
+@pytest.fixture(scope="module")
+def double_well():
+    return potential(double_well_energy, double_well_grad, name="double_well")
+
+
+def user_gaussian(dtype, mean=GAUSS_MEAN, precision=GAUSS_PRECISION):
+    # From lists, the built-in adopts the states' dtype; its precision is symmetrised in float64, then cast.
+    builtin = hb.Gaussian(np.asarray(mean).tolist(), np.asarray(precision).tolist())
+    return potential(gaussian_energy, gaussian_grad,
+                     params=(builtin.mean.astype(dtype), builtin.precision.astype(dtype))), builtin
+
+
+def pair(name, dtype):
+    if name == "double_well":
+        return potential(double_well_energy, double_well_grad), hb.DoubleWell()
+    return user_gaussian(dtype)
+
+
+def start(chains, dim, dtype, seed=0):
+    return (0.5 * np.random.default_rng(seed).standard_normal((chains, dim))).astype(dtype)
+
+
+def same(a, b):
+    a, b = to_numpy(a), to_numpy(b)
+    assert a.shape == b.shape and a.dtype == b.dtype
+    np.testing.assert_array_equal(a.view(np.uint8), b.view(np.uint8))
+
+
+def close(a, b, dtype):
+    # The update rules and the stream are the core's; only how E and ∇E are summed may differ.
+    tol = 2e-6 if dtype == "float32" else 1e-13
+    np.testing.assert_allclose(to_numpy(a), to_numpy(b), rtol=tol, atol=tol)
+
+
+# --- the same trajectories as the built-in potentials ------------------------------------------------
+
+@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize("method", METHODS)
+@pytest.mark.parametrize("name", ["double_well", "gaussian"])
+def test_user_potential_matches_builtin(name, method, dtype):
+    user, builtin = pair(name, dtype)
+    x0 = start(37, 3, dtype)
+    kw = dict(method=method, seed=11, thin=4, beta=np.linspace(0.5, 2.0, 30) if method == "mala" else 1.3)
+    got = hb.langevin(user, x0, 30, 0.02, **kw)
+    want = hb.langevin(builtin, x0, 30, 0.02, **kw)
+    for field in ("x", "energy", "trace", "energy_trace"):
+        close(getattr(got, field), getattr(want, field), dtype)
+        assert to_numpy(getattr(got, field)).dtype == np.dtype(dtype)
+    if method == "baoab":
+        close(got.p, want.p, dtype)
+    if method == "mala":
+        np.testing.assert_array_equal(got.accepted, want.accepted)
+        assert 0 < got.accept_rate.mean() < 1
+    np.testing.assert_array_equal(got.diverged, want.diverged)
+    assert got.state.step == 30
+
+
+@pytest.mark.parametrize("method", METHODS)
+def test_double_well_in_the_core_order_is_bitwise_the_builtin(double_well, method):
+    x0 = start(50, 1, "float32", seed=4)
+    got = hb.langevin(double_well, x0, 41, 0.05, method, seed=2**63 + 5, thin=3, chain_start=1000)
+    want = hb.langevin(hb.DoubleWell(), x0, 41, 0.05, method, seed=2**63 + 5, thin=3, chain_start=1000)
+    for field in ("x", "p", "energy", "trace", "energy_trace", "accepted"):
+        if getattr(want, field) is not None:
+            same(getattr(got, field), getattr(want, field))
+
+
+def test_evaluate_matches_builtin(double_well):
+    x = start(9, 4, "float64", seed=1)
+    same(hb.energy(double_well, x), hb.energy(hb.DoubleWell(), x))
+    same(hb.grad(double_well, x), hb.grad(hb.DoubleWell(), x))
+
+
+# --- reproducibility -------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("method", METHODS)
+def test_resume_is_bitwise_identical(double_well, method):
+    x0 = start(23, 3, "float32")
+    whole = hb.langevin(double_well, x0, 60, 0.02, method, seed=7, thin=5)
+    first = hb.langevin(double_well, x0, 25, 0.02, method, seed=7, thin=5)  # 25: inside a noise group
+    second = hb.langevin(double_well, first.state, 35, 0.02, thin=5)
+    same(second.x, whole.x)
+    same(second.energy, whole.energy)
+    if method == "baoab":
+        same(second.p, whole.p)
+    if method == "mala":
+        np.testing.assert_array_equal(first.accepted + second.accepted, whole.accepted)
+    same(np.concatenate([first.trace, second.trace]), whole.trace)
+    same(np.concatenate([first.energy_trace, second.energy_trace]), whole.energy_trace)
+
+
+@pytest.mark.parametrize("method", METHODS)
+def test_chunked_calls_give_the_same_bits(double_well, method, monkeypatch):
+    from heatbath._numba import langevin_launch
+
+    x0 = start(23, 2, "float64")
+    whole = hb.langevin(double_well, x0, 30, 0.02, method, seed=5, thin=3)
+    monkeypatch.setattr(langevin_launch, "_CHUNK_WORK", 23 * 2 * 7)  # 7 steps per kernel call
+    chunked = hb.langevin(double_well, x0, 30, 0.02, method, seed=5, thin=3)
+    for field in ("x", "p", "energy", "trace", "energy_trace", "accepted"):
+        if getattr(whole, field) is not None:
+            same(getattr(chunked, field), getattr(whole, field))
+
+
+@pytest.mark.parametrize("method", METHODS)
+def test_thread_counts_do_not_change_results(double_well, method):
+    x0 = start(101, 3, "float32")
+    before = numba.get_num_threads()
+    try:
+        numba.set_num_threads(1)
+        hb.set_num_threads(1)
+        one = hb.langevin(double_well, x0, 20, 0.02, method, seed=3, thin=4)
+        numba.set_num_threads(min(2, numba.config.NUMBA_NUM_THREADS))
+        hb.set_num_threads(2)
+        two = hb.langevin(double_well, x0, 20, 0.02, method, seed=3, thin=4)
+    finally:
+        numba.set_num_threads(before)
+    for field in ("x", "p", "energy", "trace", "accepted"):
+        if getattr(one, field) is not None:
+            same(getattr(one, field), getattr(two, field))
+
+
+def test_zero_steps_report_the_energy(double_well):
+    x0 = start(5, 2, "float64")
+    for method in METHODS:
+        res = hb.langevin(double_well, x0, 0, 0.1, method)
+        same(res.energy, hb.energy(hb.DoubleWell(), x0))
+        same(res.x, x0)
+
+
+@needs_torch
+def test_torch_cpu_tensors(double_well):
+    import torch
+
+    x0 = start(11, 2, "float32")
+    got = hb.langevin(double_well, torch.from_numpy(x0), 12, 0.02, "baoab", seed=1, thin=3)
+    want = hb.langevin(double_well, x0, 12, 0.02, "baoab", seed=1, thin=3)
+    assert isinstance(got.x, torch.Tensor) and isinstance(got.trace, torch.Tensor)
+    same(got.x, want.x)
+    same(got.p, want.p)
+    same(got.energy_trace, want.energy_trace)
+
+
+def test_new_parameter_values_reuse_the_compiled_code():
+    from heatbath._numba import langevin_kernels
+
+    pot, _ = user_gaussian("float64")
+    x0 = start(8, 3, "float64")
+    hb.langevin(pot, x0, 5, 0.05, "mala")
+    kernels = len(langevin_kernels.mala_kernel.overloads)
+    functions = len(pot._functions_for(np.float64).energy.overloads)
+    mean = np.array([2.0, 0.0, -3.0])
+    moved = pot.with_params(mean, pot.params[1])
+    again, _ = user_gaussian("float64", mean=mean)  # built from the same functions: nothing new either
+    got = hb.langevin(moved, x0, 5, 0.05, "mala", seed=1)
+    same(got.x, hb.langevin(again, x0, 5, 0.05, "mala", seed=1).x)
+    builtin = hb.Gaussian(mean.tolist(), GAUSS_PRECISION.tolist())
+    close(got.x, hb.langevin(builtin, x0, 5, 0.05, "mala", seed=1).x, "float64")
+    assert len(langevin_kernels.mala_kernel.overloads) == kernels
+    assert len(again._functions_for(np.float64).energy.overloads) == functions
+    assert again._functions_for(np.float64).energy is pot._functions_for(np.float64).energy
+
+
+# --- exact answers ---------------------------------------------------------------------------------
+
+def test_ula_stationary_variance_of_a_gaussian():
+    # ULA on N(0, σ²) with step h is the AR(1) chain x ← (1 − h/σ²) x + sqrt(2h) ξ: its stationary
+    # variance is σ² / (1 − h / (2σ²)), 5% above σ² here, which the test resolves.
+    sigma2, h, chains = 1.0, 0.1, 100_000
+    pot = potential(gaussian_energy, gaussian_grad, params=(np.zeros(1), np.array([[1 / sigma2]])))
+    res = hb.langevin(pot, np.zeros((chains, 1)), 250, h, "ula", seed=21)
+    x = res.x[:, 0]
+    want = sigma2 / (1 - h / (2 * sigma2))
+    se = want * np.sqrt(2 / chains)  # of a normal sample variance
+    assert abs(x.var() - want) < 5 * se
+    assert abs(x.mean()) < 5 * np.sqrt(want / chains)
+
+
+def test_mala_preserves_a_two_dimensional_mixture():
+    # Started from exact samples, MALA's chains stay exact samples: first and second moments of
+    # Σ_c w_c N(μ_c, I) are Σ w_c μ_c and Σ w_c (μ_c μ_cᵀ + I).
+    weights = np.array([0.3, 0.7])
+    means = np.array([[-2.0, 0.0], [1.5, 1.0]])
+    chains = 20_000
+    rng = np.random.default_rng(8)
+    x0 = means[rng.choice(2, size=chains, p=weights)] + rng.standard_normal((chains, 2))
+    pot = potential(mixture_energy, mixture_grad, params=(np.log(weights), means), dim=2)
+    res = hb.langevin(pot, x0, 60, 0.3, "mala", seed=4)
+    assert 0.5 < res.accept_rate.mean() < 0.99
+    x = res.x
+    mean = weights @ means
+    second = sum(w * (np.outer(m, m) + np.eye(2)) for w, m in zip(weights, means))
+    products = x[:, :, None] * x[:, None, :]
+    for got, want, samples in ((x.mean(0), mean, x), (products.mean(0), second, products)):
+        se = samples.std(0) / np.sqrt(chains)
+        assert (np.abs(got - want) < 5 * se).all(), (got, want, se)
+
+
+# --- divergence ------------------------------------------------------------------------------------
+
+@pytest.fixture(scope="module")
+def cliff():
+    return potential(cliff_energy, cliff_grad, dim=1)
+
+
+@pytest.mark.parametrize("method", ["ula", "baoab"])
+def test_nan_energy_mid_run_flags_the_chain(cliff, method):
+    # Past the cliff E and ∇E are NaN. ULA's next state is then NaN (flagged at the next step);
+    # BAOAB's closing half kick makes p NaN in the same step.
+    steps = 80
+    res = hb.langevin(cliff, np.zeros((64, 1)), steps, 0.5, method, seed=2, thin=1)
+    trace = res.trace[:, :, 0]
+    assert 0 < res.n_diverged < 64
+    for c in range(64):
+        crossed = np.flatnonzero(~(trace[:, c] < LIMIT))  # past the cliff, or NaN
+        expected = -1
+        if crossed.size:
+            expected = crossed[0] + 1 if method == "ula" else crossed[0]
+        assert res.state.diverged_at[c] == (expected if expected < steps else -1)
+    if method == "ula":
+        assert np.isnan(res.x[res.diverged]).all()
+    else:
+        assert np.isnan(res.p[res.diverged]).all()
+    assert np.isfinite(res.x[~res.diverged]).all()
+
+
+def test_nan_energy_rejects_mala_proposals(cliff):
+    res = hb.langevin(cliff, np.zeros((64, 1)), 80, 0.5, "mala", seed=2)
+    assert res.n_diverged == 0
+    assert (res.x < LIMIT).all() and np.isfinite(res.energy).all()
+    assert 0.2 < res.accept_rate.mean() < 1
+
+
+def energy_raising(x):
+    if x[0] > 1.0:
+        raise ValueError("left the box")
+    return 0.5 * x[0] * x[0]
+
+
+def test_exception_inside_the_kernel_is_reported():
+    pot = potential(energy_raising, cliff_grad)
+    with pytest.raises(RuntimeError, match=r"'energy_raising' or the gradient 'cliff_grad' raised .*left the box"):
+        hb.langevin(pot, np.zeros((50, 1)), 40, 0.5, "mala")
+
+
+# --- bad input -------------------------------------------------------------------------------------
+
+def test_missing_gradient_is_refused():
+    with pytest.raises(TypeError, match="needs the gradient") as info:
+        potential(double_well_energy)
+    assert "by hand" in str(info.value) and "TorchPotential" in str(info.value)
+
+
+def uses_json(x):
+    return json.dumps(x[0])
+
+
+def test_uncompilable_function_is_named():
+    pot = potential(uses_json, double_well_grad)
+    with pytest.raises(TypeError, match=r"Numba cannot compile the energy function 'uses_json'"):
+        hb.langevin(pot, np.zeros((2, 1)), 1, 0.1)
+
+
+def grad_too_long(x, out):
+    for i in range(x.shape[0] + 1):
+        out[i] = x[0]
+
+
+def grad_too_short(x, out):
+    for i in range(x.shape[0] - 1):
+        out[i] = x[i]
+
+
+def grad_nan(x, out):
+    for i in range(x.shape[0]):
+        out[i] = np.nan
+
+
+def energy_nan(x):
+    return np.nan
+
+
+@pytest.mark.parametrize("energy,grad,match", [
+    (double_well_energy, grad_too_long, r"gradient function 'grad_too_long' wrote past the end of `out`"),
+    (double_well_energy, grad_too_short, r"gradient function 'grad_too_short' left out\[2\] unset"),
+    (double_well_energy, grad_nan, r"gradient function 'grad_nan' left out\[0\] unset or NaN"),
+    (energy_nan, double_well_grad, r"energy function 'energy_nan' returned nan at x0\[0\]"),
+])
+def test_bad_functions_are_caught_before_the_run(energy, grad, match):
+    x0 = np.zeros((4, 3))
+    with pytest.raises(ValueError, match=match):
+        hb.langevin(potential(energy, grad), x0, 3, 0.1, "mala")
+
+
+def test_bad_arguments():
+    with pytest.raises(TypeError, match="params"):
+        potential(double_well_energy, double_well_grad, params=np.ones(3))
+    with pytest.raises(TypeError, match=r"params\[1\]"):
+        potential(double_well_energy, double_well_grad, params=(1.0, {"a": 1}))
+    with pytest.raises(ValueError, match="dim"):
+        potential(double_well_energy, double_well_grad, dim=0)
+    with pytest.raises(ValueError, match="dimension 2"):
+        hb.langevin(potential(double_well_energy, double_well_grad, dim=2), np.zeros((3, 1)), 1, 0.1)
+
+
+def test_cuda_states_are_refused_for_now(double_well):
+    with pytest.raises(NotImplementedError, match="CPU only"):
+        double_well.core_params(None, "float32", _arrays.Device("cuda", 0), "x0")
