@@ -2,6 +2,7 @@
 """heatbath: fast, reproducible sampling from Boltzmann distributions p(x) ∝ exp(-β E(x))."""
 from heatbath._backend import cuda_available, cuda_compiled, get_num_threads, set_num_threads
 from heatbath import random, schedules
+from heatbath.gibbs import GibbsModel, gibbs
 from heatbath.langevin import LangevinResult, LangevinState, energy, grad, langevin
 from heatbath.targets import DoubleWell, Gaussian, GaussianMixture, Rosenbrock, Target
 from heatbath.user_potential import NumbaPotential, potential
@@ -11,6 +12,7 @@ __version__ = "0.1.0"
 __all__ = [
     "DoubleWell",
     "Gaussian",
+    "GibbsModel",
     "GaussianMixture",
     "LangevinResult",
     "LangevinState",
@@ -21,6 +23,7 @@ __all__ = [
     "cuda_compiled",
     "energy",
     "get_num_threads",
+    "gibbs",
     "grad",
     "langevin",
     "potential",
