@@ -47,3 +47,22 @@ PHILOX_KAT = [
     ((0x243F6A88, 0x85A308D3, 0x13198A2E, 0x03707344), (0xA4093822, 0x299F31D0),
      (0xD16CFE09, 0x94FDCCEB, 0x5001E420, 0x24126EA1)),
 ]
+
+
+def _bowl_energy(x):
+    acc = x.dtype.type(0)
+    for i in range(x.shape[0]):
+        acc += x[i] * x[i]
+    return acc
+
+
+def _bowl_grad(x, out):
+    for i in range(x.shape[0]):
+        out[i] = x.dtype.type(2) * x[i]
+
+
+def bowl_potential():
+    """E(x) = |x|², a user potential compiled by Numba (the caller skips when numba is missing)."""
+    import heatbath as hb
+
+    return hb.potential(_bowl_energy, _bowl_grad, name="bowl")

@@ -3,8 +3,15 @@
 
 namespace hb::bind {
 
-void check_signals() {
-  if (PyErr_CheckSignals() != 0) throw pybind11::error_already_set();
+void check_signals(int64_t completed) {
+  if (PyErr_CheckSignals() == 0) return;
+  pybind11::error_already_set err;
+  // An attribute on the exception object itself: it survives any re-raise on the Python side.
+  pybind11::object value = err.value();
+  if (value && PyObject_SetAttrString(value.ptr(), "completed", pybind11::int_(completed).ptr()) != 0) {
+    PyErr_Clear();  // an exception type without a __dict__: the interrupt still propagates
+  }
+  throw err;
 }
 
 }  // namespace hb::bind

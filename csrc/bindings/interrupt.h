@@ -9,10 +9,13 @@
 
 namespace hb::bind {
 
-// Throws pybind11::error_already_set when a signal handler raised (KeyboardInterrupt).
-void check_signals();
+// Throws pybind11::error_already_set when a signal handler raised (KeyboardInterrupt). The exception
+// carries `completed`, the count of items already done, so that the Python layer can hand back a
+// state that resumes exactly where the run stopped.
+void check_signals(int64_t completed);
 
-// Calls fn(begin, end) over [0, total) in pieces of at most `chunk`, without the GIL.
+// Calls fn(begin, end) over [0, total) in pieces of at most `chunk`, without the GIL. Every piece
+// finishes before a signal is looked at, so an interrupted run stops on a piece boundary.
 template <class Fn>
 void run_interruptible(int64_t total, int64_t chunk, Fn&& fn) {
   chunk = std::max<int64_t>(chunk, 1);
@@ -22,7 +25,7 @@ void run_interruptible(int64_t total, int64_t chunk, Fn&& fn) {
       pybind11::gil_scoped_release nogil;
       fn(begin, end);
     }
-    check_signals();
+    check_signals(end);
   }
 }
 

@@ -3,7 +3,9 @@
 from heatbath._backend import cuda_available, cuda_compiled, get_num_threads, set_num_threads
 from heatbath import random, schedules
 from heatbath.gibbs import GibbsModel, gibbs
+from heatbath.interrupted import Interrupted
 from heatbath.langevin import LangevinResult, LangevinState, energy, grad, langevin
+from heatbath.state_io import load_state, save_state
 from heatbath.targets import DoubleWell, Gaussian, GaussianMixture, Rosenbrock, Target
 from heatbath.user_potential import NumbaPotential, potential
 
@@ -13,6 +15,7 @@ __all__ = [
     "DoubleWell",
     "Gaussian",
     "GibbsModel",
+    "Interrupted",
     "GaussianMixture",
     "LangevinResult",
     "LangevinState",
@@ -26,8 +29,10 @@ __all__ = [
     "gibbs",
     "grad",
     "langevin",
+    "load_state",
     "potential",
     "random",
+    "save_state",
     "schedules",
     "set_num_threads",
 ]

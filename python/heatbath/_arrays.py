@@ -135,6 +135,19 @@ def empty(shape, dtype: str, like=None):
     raise AssertionError(fw)
 
 
+def allocate(shape, dtype: str, like, arg: str, what: str):
+    """empty(), but a request too large for memory raises MemoryError naming the argument behind it."""
+    try:
+        return empty(shape, dtype, like)
+    except (MemoryError, ValueError, RuntimeError) as exc:  # numpy, cupy: MemoryError/ValueError; torch: RuntimeError
+        n = 1
+        for s in shape:
+            n *= int(s)
+        gib = n * np.dtype(_DTYPES[dtype]).itemsize / 2**30
+        raise MemoryError(f"argument '{arg}': {what} of shape {tuple(shape)} needs {gib:.3g} GiB, which cannot be "
+                          f"allocated ({type(exc).__name__}: {exc})") from None
+
+
 def copy_of(x):
     """A C-contiguous copy of x in x's framework and device (numpy for producers without an allocator)."""
     fw = framework_of(x)

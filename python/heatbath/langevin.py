@@ -17,17 +17,20 @@ import numpy as np
 
 from heatbath import _arrays, _backend
 from heatbath._validate import as_int, as_seed
+from heatbath.interrupted import Interrupted, completed_steps
+from heatbath.state_io import SavableState
 from heatbath.targets import Target
 
 METHODS = ("ula", "mala", "baoab")
 
 
 @dataclass(frozen=True)
-class LangevinState:
+class LangevinState(SavableState):
     """Everything needed to continue a run exactly: pass it as ``x0`` of the next call.
 
     x [chains, dim] and p (BAOAB momenta, else None) are arrays in the caller's framework; step is the
     absolute index of the next step; diverged_at [chains] int64 is −1 for healthy chains.
+    ``state.save(path)`` and :func:`heatbath.load_state` carry it to another process.
     """
 
     x: Any
@@ -132,6 +135,11 @@ def langevin(target: Target, x0, n_steps: int, step_size: float, method: str | N
     thin : record x and E every ``thin`` steps (0: no trace).
     chain_start : global index of the first chain (default 0), so that a batch split over calls or
         devices draws the same numbers as one call. A continued run keeps its state's.
+
+    Raises
+    ------
+    heatbath.Interrupted (a KeyboardInterrupt) on Ctrl-C: the run stops between two chunks of a few
+    milliseconds and the exception's ``state`` continues it with the numbers of an uninterrupted run.
     """
     if not isinstance(target, Target):
         raise TypeError(f"argument 'target': expected a heatbath target (e.g. hb.DoubleWell()), "
@@ -175,6 +183,9 @@ def langevin(target: Target, x0, n_steps: int, step_size: float, method: str | N
     if method == "baoab":
         noise = np.sqrt((1.0 - math.exp(-2.0 * friction * h)) / betas)
         if p_in is None:
+            if betas.size == 0:
+                raise ValueError("argument 'beta': an empty schedule gives no temperature to draw BAOAB's initial "
+                                 "momenta at; pass a number")
             p = _arrays.empty((chains, dim), dtype, x)
             from heatbath import random as hb_random
 
@@ -186,8 +197,8 @@ def langevin(target: Target, x0, n_steps: int, step_size: float, method: str | N
         noise = np.sqrt(2.0 * h / betas)
         p = None
     samples = n_steps // thin if thin else 0
-    trace = _arrays.empty((samples, chains, dim), dtype, x) if thin else None
-    energy_trace = _arrays.empty((samples, chains), dtype, x) if thin else None
+    trace = _arrays.allocate((samples, chains, dim), dtype, x, "thin", "the trace") if thin else None
+    energy_trace = _arrays.allocate((samples, chains), dtype, x, "thin", "the energy trace") if thin else None
     energy = _arrays.empty((chains,), dtype, x)
     accepted = _arrays.full((chains,), 0, "int64", x)
     diverged_at = _arrays.full((chains,), -1, "int64", x) if diverged_in is None else _arrays.copy_of(diverged_in)
@@ -198,11 +209,19 @@ def langevin(target: Target, x0, n_steps: int, step_size: float, method: str | N
                diverged_at=diverged_at, noise_scale=_arrays.from_host(noise, dtype, x),
                beta=_arrays.from_host(betas, dtype, x), h=h, c1=math.exp(-friction * h), thin=thin, seed=seed,
                chain_start=chain_start, step0=step0, n_steps=n_steps)
-    if target.compiled_by_core:
-        _backend.module_for(device.kind).langevin(potential=target.kind, params=params, workspace=workspace,
-                                                   stream=stream, **run)
-    else:  # a user potential compiled by Numba: the same update rules and stream, see heatbath._numba
-        target.run_langevin(device=device, stream=stream, **run)
+    try:
+        if target.compiled_by_core:
+            _backend.module_for(device.kind).langevin(potential=target.kind, params=params, workspace=workspace,
+                                                       stream=stream, **run)
+        else:  # a user potential compiled by Numba: the same update rules and stream, see heatbath._numba
+            target.run_langevin(device=device, stream=stream, **run)
+    except KeyboardInterrupt as exc:
+        done = completed_steps(exc)
+        if done is None:
+            raise
+        partial = LangevinState(x=x, p=p, step=step0 + done, seed=seed, method=method, chain_start=chain_start,
+                                diverged_at=diverged_at)
+        raise Interrupted(partial, done, n_steps) from exc
 
     diverged = diverged_at >= 0
     accept_rate = None

@@ -56,10 +56,12 @@ def _fill(kind, out, seed, step, chain_start, purpose, dtype, like, allowed):
         name = _arrays.dtype_name(dtype if dtype is not None else allowed[0])
         if name not in allowed:
             raise TypeError(f"argument 'dtype': expected {' or '.join(allowed)}, got {name}")
-        out = _arrays.empty(out, name, like)
+        out = _arrays.allocate(out, name, like, "out", "the output")
     elif dtype is not None or like is not None:
         raise TypeError("argument 'dtype'/'like': only used when 'out' is a shape; an array 'out' fixes both")
     device = _arrays.device_of(out, "out")
+    if len(out.shape) != 2:
+        raise ValueError(f"argument 'out': expected 2 dimensions [chains, n], got shape {tuple(out.shape)}")
     if chain_start + int(out.shape[0]) > _MAX_CHAIN:
         raise ValueError("argument 'chain_start': chain indices must stay below 2**32")
     stream = _arrays.current_stream(out, device)

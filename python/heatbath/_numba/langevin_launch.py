@@ -8,19 +8,26 @@ and compile, and cache on disk, a new copy for every process and every potential
 """
 from __future__ import annotations
 
+import threading
+
 import numpy as np
 from numba import typeof
 
 from heatbath._numba.langevin_kernels import baoab_kernel, evaluate_kernel, mala_kernel, ula_kernel
+from heatbath.interrupted import sigint_at_chunk_boundaries
 
 __all__ = ["UserFunctions", "evaluate", "run_langevin"]
 
 # About 16M coordinate-steps per kernel call, as the core's CPU backend: between calls Python runs its
-# signal handlers, so Ctrl-C stops a long run within a few tens of milliseconds.
+# signal handlers, so Ctrl-C stops a long run within a few tens of milliseconds, on a chunk boundary.
 _CHUNK_WORK = 1 << 24
 
 _KERNELS = {"ula": ula_kernel, "mala": mala_kernel, "baoab": baoab_kernel}
 _ENTRIES: dict = {}  # (kernel name, argument types) -> entry point
+# Numba's workqueue threading layer (chosen where neither TBB nor OpenMP is found) aborts the process
+# when two threads launch parallel kernels at once. Each launch already uses every core, so calls
+# from several Python threads take turns.
+_LAUNCH_LOCK = threading.Lock()
 
 
 class UserFunctions:
@@ -50,7 +57,8 @@ def _call(name: str, kernel, fns: UserFunctions, args: tuple):
     argtypes = (fns.energy_type, fns.grad_type, fns.params_type) + tuple(typeof(a) for a in args)
     entry = _entry(name, kernel, argtypes)
     try:
-        entry(fns.energy, fns.grad, fns.params, *args)
+        with _LAUNCH_LOCK:
+            entry(fns.energy, fns.grad, fns.params, *args)
     except SystemError as exc:
         # A Python exception raised inside a compiled call through a function pointer surfaces as
         # "returned a result with an exception set"; its cause is the user's exception.
@@ -90,8 +98,11 @@ def run_langevin(fns: UserFunctions, *, method, x, p, trace, energy_trace, energ
         chunk(step0, step0)
         return
     per_chunk = max(1, _CHUNK_WORK // max(1, chains * max(dim, 1)))
-    for begin in range(0, n_steps, per_chunk):
-        chunk(step0 + begin, step0 + min(n_steps, begin + per_chunk))
+    with sigint_at_chunk_boundaries() as guard:
+        for begin in range(0, n_steps, per_chunk):
+            end = min(n_steps, begin + per_chunk)
+            chunk(step0 + begin, step0 + end)
+            guard.check(end)
 
 
 def evaluate(fns: UserFunctions, x, grad, energy) -> None:

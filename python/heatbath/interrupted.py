@@ -1,0 +1,71 @@
+# SPDX-License-Identifier: Apache-2.0
+"""Ctrl-C during a long run: stop on a chunk boundary and hand back a state that resumes exactly.
+
+The compiled loops run in chunks of a few milliseconds and look at signals between them; when a
+KeyboardInterrupt arrives, the core attaches ``completed`` (the steps already done in this call) to
+it, and the sampler re-raises it as :class:`Interrupted` carrying the state after those steps.
+"""
+from __future__ import annotations
+
+import signal
+import threading
+from contextlib import contextmanager
+from typing import Any, Iterator
+
+
+class Interrupted(KeyboardInterrupt):
+    """A run stopped by Ctrl-C between two chunks.
+
+    ``state`` is the state after ``steps_done`` of the ``steps_requested`` steps of this call: pass it
+    to the sampler again to go on; the numbers are the same as those of an uninterrupted run. It is a
+    KeyboardInterrupt, so code that does not know about it stops as it always did.
+    """
+
+    def __init__(self, state: Any, steps_done: int, steps_requested: int):
+        super().__init__(f"interrupted after {steps_done} of {steps_requested} steps; "
+                         f"continue from this exception's .state")
+        self.state = state
+        self.steps_done = steps_done
+        self.steps_requested = steps_requested
+
+
+def completed_steps(exc: BaseException) -> int | None:
+    """How many steps the interrupted call finished, or None when the interrupt did not come from a
+    chunk boundary (then no consistent state can be offered)."""
+    done = getattr(exc, "completed", None)
+    return done if isinstance(done, int) else None
+
+
+class ChunkGuard:
+    """Set by the deferred SIGINT handler; checked by a Python chunk loop after each chunk."""
+
+    def __init__(self) -> None:
+        self.pending = False
+
+    def check(self, completed: int) -> None:
+        if self.pending:
+            exc = KeyboardInterrupt()
+            exc.completed = completed
+            raise exc
+
+
+@contextmanager
+def sigint_at_chunk_boundaries() -> Iterator[ChunkGuard]:
+    """For chunk loops written in Python (the Numba kernels): Ctrl-C sets a flag instead of raising
+    at an arbitrary bytecode, which might fall between a finished chunk and the count of finished
+    steps. Only the main thread with Python's default handler can defer; elsewhere Ctrl-C raises
+    as usual and no resumable state is offered."""
+    guard = ChunkGuard()
+    if threading.current_thread() is not threading.main_thread() \
+            or signal.getsignal(signal.SIGINT) is not signal.default_int_handler:
+        yield guard
+        return
+
+    def defer(signum, frame):
+        guard.pending = True
+
+    previous = signal.signal(signal.SIGINT, defer)
+    try:
+        yield guard
+    finally:
+        signal.signal(signal.SIGINT, previous)

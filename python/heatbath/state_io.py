@@ -1,0 +1,83 @@
+# SPDX-License-Identifier: Apache-2.0
+"""Saving a sampler's ``state`` to disk and loading it in another process, to continue a run bitwise.
+
+A state is a frozen dataclass of arrays (in the caller's framework, on its device) and plain numbers
+and strings. On disk it is one ``.npz`` file: each array as a numpy array, the rest as JSON beside
+them, with the class name and a format version. Loading never unpickles anything.
+"""
+from __future__ import annotations
+
+import dataclasses
+import json
+import os
+from typing import Any
+
+import numpy as np
+
+from heatbath import _arrays
+
+FORMAT_VERSION = 1
+_META_KEY = "__heatbath_state__"
+_STATE_CLASSES: dict[str, type] = {}
+
+
+class SavableState:
+    """Mixin for state dataclasses: registers the class for :func:`load_state` and adds ``save``."""
+
+    def __init_subclass__(cls, **kwargs):
+        super().__init_subclass__(**kwargs)
+        _STATE_CLASSES[cls.__name__] = cls
+
+    def save(self, path) -> None:
+        """Write this state to ``path`` (an .npz file); see :func:`heatbath.load_state`."""
+        save_state(self, path)
+
+
+def save_state(state: SavableState, path) -> None:
+    """Write ``state`` to the file ``path`` (numpy's .npz format; arrays are copied to the host)."""
+    if not isinstance(state, SavableState) or not dataclasses.is_dataclass(state):
+        raise TypeError(f"argument 'state': expected the state of a heatbath result, got {type(state).__name__}")
+    arrays: dict[str, np.ndarray] = {}
+    scalars: dict[str, Any] = {}
+    for field in dataclasses.fields(state):
+        value = getattr(state, field.name)
+        if value is None or isinstance(value, (bool, int, float, str)):
+            scalars[field.name] = value
+        else:
+            arrays[field.name] = np.ascontiguousarray(_arrays.to_host(value))
+    meta = {"class": type(state).__name__, "version": FORMAT_VERSION, "scalars": scalars}
+    try:
+        with open(os.fspath(path), "wb") as f:
+            np.savez(f, **arrays, **{_META_KEY: np.frombuffer(json.dumps(meta).encode(), np.uint8)})
+    except OSError as exc:
+        raise OSError(f"argument 'path': cannot write the state to {os.fspath(path)!r}: {exc.strerror}") from exc
+
+
+def load_state(path, like=None) -> SavableState:
+    """Read a state written by ``state.save(path)``.
+
+    Its arrays come back as numpy arrays, or, when ``like`` is an array, in like's framework and on
+    like's device (e.g. ``like=torch.empty(0, device="cuda")``), ready to pass to the sampler.
+    """
+    try:
+        with np.load(os.fspath(path), allow_pickle=False) as data:
+            if _META_KEY not in data.files:
+                raise ValueError(f"argument 'path': {os.fspath(path)!r} is not a saved heatbath state")
+            meta = json.loads(data[_META_KEY].tobytes().decode())
+            stored = {name: data[name] for name in data.files if name != _META_KEY}
+    except OSError as exc:
+        raise OSError(f"argument 'path': cannot read a state from {os.fspath(path)!r}: {exc}") from exc
+    if meta.get("version") != FORMAT_VERSION:
+        raise ValueError(f"argument 'path': state format version {meta.get('version')!r}; this heatbath "
+                         f"reads version {FORMAT_VERSION}")
+    cls = _STATE_CLASSES.get(meta.get("class"))
+    if cls is None:
+        raise ValueError(f"argument 'path': unknown state class {meta.get('class')!r}")
+    values = dict(meta["scalars"])
+    for name, a in stored.items():
+        values[name] = a if like is None else _arrays.from_host(a, a.dtype.name, like)
+    names = {f.name for f in dataclasses.fields(cls)}
+    if set(values) != names:
+        raise ValueError(f"argument 'path': the file's fields {sorted(values)} do not match {cls.__name__}'s "
+                         f"{sorted(names)}")
+    return cls(**values)

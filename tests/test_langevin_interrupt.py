@@ -1,0 +1,75 @@
+# SPDX-License-Identifier: Apache-2.0
+"""Ctrl-C during a long Langevin run: heatbath.Interrupted arrives promptly, and its state continues the
+run with exactly the numbers of an uninterrupted one (compiled core and Numba user potentials alike)."""
+import os
+import signal
+import threading
+import time
+
+import numpy as np
+import pytest
+
+import heatbath as hb
+from helpers import bowl_potential, to_numpy
+
+pytestmark = pytest.mark.skipif(os.name != "posix", reason="sends SIGINT to its own process")
+
+DELAY = 0.3
+MORE = 7  # steps run after the interruption, checked against one uninterrupted run
+
+
+def interrupt_soon():
+    timer = threading.Timer(DELAY, os.kill, (os.getpid(), signal.SIGINT))
+    timer.start()
+    return timer
+
+
+def interrupted_run(target, x0, method, n_steps):
+    timer = interrupt_soon()
+    start = time.perf_counter()
+    try:
+        with pytest.raises(hb.Interrupted) as info:
+            hb.langevin(target, x0, n_steps, 0.01, method, seed=5)
+    finally:
+        timer.cancel()
+    # The whole run would take minutes; a chunk takes milliseconds. One second of slack for a loaded box.
+    assert time.perf_counter() - start < DELAY + 1.0
+    return info.value
+
+
+def check_resume(target, x0, method, exc, n_steps):
+    assert isinstance(exc, KeyboardInterrupt)
+    assert 0 < exc.steps_done < n_steps and exc.steps_requested == n_steps
+    assert exc.state.step == exc.steps_done
+    resumed = hb.langevin(target, exc.state, MORE, 0.01)
+    whole = hb.langevin(target, x0, exc.steps_done + MORE, 0.01, method, seed=5)
+    np.testing.assert_array_equal(to_numpy(resumed.x), to_numpy(whole.x))
+    np.testing.assert_array_equal(to_numpy(resumed.diverged), to_numpy(whole.diverged))
+    if method == "baoab":
+        np.testing.assert_array_equal(to_numpy(resumed.p), to_numpy(whole.p))
+
+
+@pytest.mark.parametrize("method", ["ula", "mala", "baoab"])
+def test_core_run_resumes_exactly_after_ctrl_c(method):
+    x0 = np.linspace(-2, 2, 20000, dtype=np.float32)[:, None]
+    n_steps = 10**8  # far more than DELAY allows
+    exc = interrupted_run(hb.DoubleWell(), x0, method, n_steps)
+    check_resume(hb.DoubleWell(), x0, method, exc, n_steps)
+
+
+def test_numba_run_resumes_exactly_after_ctrl_c():
+    pytest.importorskip("numba", reason="user potentials need numba")
+
+    target = bowl_potential()
+    x0 = np.linspace(-2, 2, 20000, dtype=np.float32)[:, None]
+    hb.langevin(target, x0, 1, 0.01, "ula")  # compile (or load from the disk cache) before the clock runs
+    n_steps = 10**8
+    exc = interrupted_run(target, x0, "ula", n_steps)
+    check_resume(target, x0, "ula", exc, n_steps)
+    assert signal.getsignal(signal.SIGINT) is signal.default_int_handler  # the deferral handler is gone
+
+
+def test_an_interrupt_outside_a_chunk_boundary_stays_a_plain_keyboard_interrupt():
+    from heatbath.interrupted import completed_steps
+
+    assert completed_steps(KeyboardInterrupt()) is None

@@ -1,0 +1,39 @@
+# SPDX-License-Identifier: Apache-2.0
+"""Long runs do not grow memory: the state and the requested trace are the only large allocations."""
+import os
+
+import numpy as np
+import pytest
+
+import heatbath as hb
+
+pytestmark = pytest.mark.skipif(not os.path.exists("/proc/self/statm"), reason="reads the resident size from /proc")
+
+MIB = 2**20
+
+
+def resident_bytes() -> int:
+    with open("/proc/self/statm") as f:
+        return int(f.read().split()[1]) * os.sysconf("SC_PAGE_SIZE")
+
+
+@pytest.mark.parametrize("method", ["ula", "mala", "baoab"])
+def test_many_calls_do_not_grow_memory(method):
+    x0 = np.linspace(-2, 2, 4000, dtype=np.float32).reshape(1000, 4)
+    state = hb.langevin(hb.DoubleWell(), x0, 10, 0.01, method, thin=5).state
+    for _ in range(20):  # let the allocator reach its steady state
+        state = hb.langevin(hb.DoubleWell(), state, 10, 0.01, thin=5).state
+    before = resident_bytes()
+    for _ in range(500):
+        state = hb.langevin(hb.DoubleWell(), state, 10, 0.01, thin=5).state
+    # A leak of even one state-sized array (16 kB) a call would show as 8 MB here.
+    assert resident_bytes() - before < 4 * MIB
+
+
+def test_a_long_run_allocates_nothing_beyond_its_outputs():
+    x0 = np.zeros((64, 4), np.float64)
+    hb.langevin(hb.DoubleWell(), x0, 10, 0.01, "baoab")
+    before = resident_bytes()
+    # 2M steps in chunks: any per-step or per-chunk allocation that is not freed would add up.
+    hb.langevin(hb.DoubleWell(), x0, 2_000_000, 0.01, "baoab", thin=0)
+    assert resident_bytes() - before < 4 * MIB

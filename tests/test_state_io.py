@@ -1,0 +1,72 @@
+# SPDX-License-Identifier: Apache-2.0
+"""A run's state saved to disk continues, in a new process, with the numbers of an uninterrupted run."""
+import subprocess
+import sys
+import textwrap
+
+import numpy as np
+import pytest
+
+import heatbath as hb
+from helpers import needs_torch, to_numpy
+
+
+def start(chains=33, dim=3, dtype=np.float64):
+    return np.random.default_rng(4).standard_normal((chains, dim)).astype(dtype)
+
+
+@pytest.mark.parametrize("method", ["ula", "mala", "baoab"])
+def test_saved_state_round_trips_every_field(tmp_path, method):
+    res = hb.langevin(hb.DoubleWell(), start(), 40, 0.01, method, seed=2**64 - 3, chain_start=9)
+    res.state.save(tmp_path / "s.npz")
+    back = hb.load_state(tmp_path / "s.npz")
+    assert isinstance(back, hb.LangevinState)
+    assert (back.step, back.seed, back.method, back.chain_start) == (40, 2**64 - 3, method, 9)
+    np.testing.assert_array_equal(back.x, res.state.x)
+    np.testing.assert_array_equal(back.diverged_at, res.state.diverged_at)
+    assert (back.p is None) == (method != "baoab")
+    if back.p is not None:
+        np.testing.assert_array_equal(back.p, res.state.p)
+
+
+def test_a_new_process_continues_bitwise(tmp_path):
+    x0 = start(dtype=np.float32)
+    whole = hb.langevin(hb.DoubleWell(), x0, 100, 0.02, "baoab", seed=7)
+    first = hb.langevin(hb.DoubleWell(), x0, 45, 0.02, "baoab", seed=7)
+    hb.save_state(first.state, tmp_path / "first.npz")
+    script = textwrap.dedent(f"""
+        import numpy as np, heatbath as hb
+        state = hb.load_state({str(tmp_path / 'first.npz')!r})
+        res = hb.langevin(hb.DoubleWell(), state, 55, 0.02)
+        np.save({str(tmp_path / 'x.npy')!r}, res.x)
+    """)
+    subprocess.run([sys.executable, "-c", script], check=True)
+    np.testing.assert_array_equal(np.load(tmp_path / "x.npy"), whole.x)
+
+
+@needs_torch
+def test_load_with_like_gives_the_callers_framework(tmp_path):
+    import torch
+
+    x0 = torch.linspace(-1, 1, 12, dtype=torch.float64).reshape(4, 3)
+    res = hb.langevin(hb.DoubleWell(), x0, 10, 0.01, seed=1)
+    res.state.save(tmp_path / "t.npz")
+    back = hb.load_state(tmp_path / "t.npz", like=x0)
+    assert isinstance(back.x, torch.Tensor) and back.x.dtype == torch.float64
+    assert isinstance(back.diverged_at, torch.Tensor) and back.diverged_at.dtype == torch.int64
+    more = hb.langevin(hb.DoubleWell(), back, 5, 0.01)
+    whole = hb.langevin(hb.DoubleWell(), x0, 15, 0.01, seed=1)
+    np.testing.assert_array_equal(to_numpy(more.x), to_numpy(whole.x))
+
+
+def test_bad_files_and_arguments_raise_clear_errors(tmp_path):
+    with pytest.raises(TypeError, match="argument 'state'"):
+        hb.save_state({"x": 1}, tmp_path / "a.npz")
+    with pytest.raises(OSError, match="argument 'path'"):
+        hb.load_state(tmp_path / "missing.npz")
+    np.savez(tmp_path / "plain.npz", x=np.zeros(3))
+    with pytest.raises(ValueError, match="not a saved heatbath state"):
+        hb.load_state(tmp_path / "plain.npz")
+    state = hb.langevin(hb.DoubleWell(), start(), 1, 0.01).state
+    with pytest.raises(OSError, match="argument 'path'"):
+        state.save(tmp_path / "no" / "such" / "dir" / "s.npz")
