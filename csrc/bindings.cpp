@@ -93,6 +93,8 @@ PYBIND11_MODULE(_core, m) {
     hb::cpu::set_num_threads(n);
   }, py::arg("n"));
   m.def("get_num_threads", &hb::cpu::num_threads);
+  m.def("set_progress", &hb::bind::set_progress, py::arg("callback"),
+        "Callable(completed) run after each chunk of this thread's calls, or None (private: heatbath.progress).");
   m.def("cpu_isa", [] { return hb::cpu::isa_name(hb::cpu::active_isa()); },
         "The instruction-set variant the CPU kernels use now.");
   m.def("cpu_isa_variants", [] {

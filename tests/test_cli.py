@@ -1,30 +1,105 @@
 # SPDX-License-Identifier: Apache-2.0
-"""`heatbath demo` runs end to end and reports what it claims."""
+"""The command line end to end (small sizes): outputs checked, user errors give one line and exit 2."""
+import json
+import os
 import subprocess
 import sys
+import textwrap
 
+import numpy as np
 import pytest
 
 from heatbath.cli import main
 
+PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 
-def test_demo_runs_and_reports_reproducibility(capsys):
-    assert main(["demo", "--chains", "300", "--n", "20", "--seed", "5"]) == 0
+
+def test_demo_tells_the_double_well_story_and_writes_figures(tmp_path, capsys):
+    pytest.importorskip("matplotlib")
+    code = main(["demo", "--out", str(tmp_path / "figs"), "--chains", "4000", "--steps", "20000"])
     text = capsys.readouterr().out
-    assert "identical with 1 thread: True" in text
-    assert "identical when split in two calls: True" in text
-    assert "throughput" in text
+    assert code == 0, text
+    assert "gradient descent (no noise)" in text and "annealed" in text and "MALA at β = 1" in text
+    assert " NO" not in text  # every summary line agrees with its exact value
+    pngs = sorted(p.name for p in (tmp_path / "figs").iterdir())
+    assert pngs == ["double_well_annealing.png", "double_well_histogram.png"]
+    for name in pngs:
+        assert (tmp_path / "figs" / name).read_bytes()[:8] == PNG_SIGNATURE
 
 
-def test_demo_rejects_bad_sizes(capsys):
+def test_demo_without_plots_writes_nothing(tmp_path, capsys):
+    assert main(["demo", "--out", str(tmp_path / "none"), "--no-plots", "--chains", "500", "--steps", "200"]) in (0, 1)
+    assert not (tmp_path / "none").exists()
+    assert "Summary" in capsys.readouterr().out
+
+
+def test_sample_writes_an_npz_with_the_run(tmp_path, capsys):
+    out = tmp_path / "run.npz"
+    assert main(["sample", "gaussian", "--dim", "3", "--method", "mala", "--chains", "200", "--steps", "300",
+                 "--step-size", "0.3", "--thin", "10", "--dtype", "float64", "--seed", "4", "--out", str(out)]) == 0
+    assert "acceptance" in capsys.readouterr().out
+    with np.load(out) as data:
+        assert data["x"].shape == (200, 3) and data["trace"].shape == (30, 200, 3)
+        assert json.loads(str(data["meta"]))["seed"] == 4
+        # standard normal: the mean of 200 chains' final states is within 5 standard errors of 0
+        assert np.all(np.abs(data["x"].mean(axis=0)) < 5 / np.sqrt(200))
+
+
+def test_sample_runs_a_user_module(tmp_path, capsys):
+    pytest.importorskip("numba")
+    module = tmp_path / "mypot.py"
+    module.write_text(textwrap.dedent("""
+        import heatbath as hb
+
+        def energy(x):
+            return 0.5 * (x[0] * x[0])
+
+        def grad(x, out):
+            out[0] = x[0]
+
+        bowl = hb.potential(energy, grad, dim=1, name="bowl")
+    """))
+    assert main(["sample", f"{module}:bowl", "--chains", "100", "--steps", "50", "--dtype", "float64"]) == 0
+    assert "bowl" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize("argv, message", [
+    (["sample", "nosuchmodel"], "unknown model 'nosuchmodel'"),
+    (["sample", "missing.py:x"], "no file 'missing.py'"),
+    (["sample", "rosenbrock", "--dim", "1"], "--dim"),
+    (["sample", "double_well", "--out", "/nonexistent/dir/run.npz"], "does not exist"),
+    (["sample", "double_well", "--thin", "-1"], "--thin"),
+])
+def test_user_errors_are_one_line_and_exit_2(argv, message, capsys):
+    assert main(argv) == 2
+    err = capsys.readouterr().err
+    assert message in err and "Traceback" not in err and err.count("\n") == 1
+
+
+def test_unwritable_demo_folder(tmp_path, capsys):
+    pytest.importorskip("matplotlib")
+    if os.geteuid() == 0:
+        blocker = tmp_path / "file"
+        blocker.write_text("not a folder")
+        folder = blocker / "sub"  # a folder inside a file cannot be made, even by root
+    else:
+        folder = tmp_path / "ro" / "sub"
+        (tmp_path / "ro").mkdir(mode=0o500)
+    assert main(["demo", "--out", str(folder)]) == 2
+    assert "cannot create the output folder" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("argv", [["demo", "--chains", "0"], ["sample", "double_well", "--step-size", "-1"],
+                                  ["sample", "double_well", "--method", "hmc"], ["frobnicate"]])
+def test_bad_options_exit_2_with_usage(argv, capsys):
     with pytest.raises(SystemExit) as exc:
-        main(["demo", "--chains", "0"])
-    assert exc.value.code != 0
-    assert "--chains" in capsys.readouterr().err
+        main(argv)
+    assert exc.value.code == 2
+    assert "Traceback" not in capsys.readouterr().err
 
 
 def test_module_entry_point():
-    done = subprocess.run([sys.executable, "-m", "heatbath", "demo", "--chains", "50", "--n", "4"],
-                          capture_output=True, text=True, timeout=120)
+    done = subprocess.run([sys.executable, "-m", "heatbath", "sample", "double_well", "--chains", "50",
+                           "--steps", "10"], capture_output=True, text=True, timeout=120)
     assert done.returncode == 0, done.stderr
-    assert "Philox4x32-10" in done.stdout
+    assert "double_well: 50 chains x 10 ULA steps" in done.stdout

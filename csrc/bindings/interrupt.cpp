@@ -3,6 +3,23 @@
 
 namespace hb::bind {
 
+namespace {
+// A raw pointer: a thread_local pybind11::object would be destroyed at thread exit without the GIL.
+thread_local PyObject* progress_callback = nullptr;
+}  // namespace
+
+void set_progress(pybind11::object callback) {
+  PyObject* next = callback.is_none() ? nullptr : callback.release().ptr();
+  Py_XDECREF(progress_callback);
+  progress_callback = next;
+}
+
+void report_progress(int64_t completed) {
+  if (progress_callback == nullptr) return;
+  pybind11::handle callback(progress_callback);
+  callback(completed);
+}
+
 void check_signals(int64_t completed) {
   if (PyErr_CheckSignals() == 0) return;
   pybind11::error_already_set err;

@@ -14,6 +14,12 @@ namespace hb::bind {
 // state that resumes exactly where the run stopped.
 void check_signals(int64_t completed);
 
+// The Python callable told, after every chunk, how many items of the current call are done (the
+// progress bars of heatbath.progress). One per thread, set from Python around a call; the GIL is held
+// when it runs, and an exception it raises stops the run like Ctrl-C.
+void set_progress(pybind11::object callback);
+void report_progress(int64_t completed);
+
 // Calls fn(begin, end) over [0, total) in pieces of at most `chunk`, without the GIL. Every piece
 // finishes before a signal is looked at, so an interrupted run stops on a piece boundary.
 template <class Fn>
@@ -26,6 +32,7 @@ void run_interruptible(int64_t total, int64_t chunk, Fn&& fn) {
       fn(begin, end);
     }
     check_signals(end);
+    report_progress(end);
   }
 }
 

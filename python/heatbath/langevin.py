@@ -15,9 +15,10 @@ from typing import Any
 
 import numpy as np
 
-from heatbath import _arrays, _backend
+from heatbath import _arrays, _backend, diagnostics
 from heatbath._validate import as_int, as_seed
 from heatbath.interrupted import Interrupted, completed_steps
+from heatbath.progress import progress_bar
 from heatbath.state_io import SavableState
 from heatbath.targets import Target
 
@@ -63,6 +64,19 @@ class LangevinResult:
     diverged: Any
     n_diverged: int
     state: LangevinState
+
+    def to_arviz(self):
+        """The trace as ArviZ InferenceData: posterior ``x`` (chain, draw, x_dim) and sample_stats
+        ``potential_energy`` (chain, draw). Needs a trace (``thin > 0``) and ArviZ."""
+        if self.trace is None:
+            raise ValueError("to_arviz needs a trace: run heatbath.langevin with thin > 0")
+        return diagnostics.inference_data({"x": self.trace}, {"potential_energy": self.energy_trace},
+                                          dims={"x": ["x_dim"]})
+
+    def summary(self, **kwargs):
+        """arviz.summary of the trace (mean, sd, HDI, MCSE, ESS, R-hat per coordinate); keyword
+        arguments go to arviz.summary."""
+        return diagnostics.summary(self.to_arviz(), **kwargs)
 
 
 def _positive(value, name: str) -> float:
@@ -114,7 +128,7 @@ def _all_finite(x) -> bool:
 
 def langevin(target: Target, x0, n_steps: int, step_size: float, method: str | None = None, *, beta=1.0,
              friction: float = 1.0, seed: int | None = None, thin: int = 0,
-             chain_start: int | None = None) -> LangevinResult:
+             chain_start: int | None = None, progress: bool | None = None) -> LangevinResult:
     """Run Langevin dynamics for a batch of chains.
 
     Parameters
@@ -135,6 +149,8 @@ def langevin(target: Target, x0, n_steps: int, step_size: float, method: str | N
     thin : record x and E every ``thin`` steps (0: no trace).
     chain_start : global index of the first chain (default 0), so that a batch split over calls or
         devices draws the same numbers as one call. A continued run keeps its state's.
+    progress : show a progress bar (tqdm): None (default) only when standard error is a terminal,
+        True always, False never.
 
     Raises
     ------
@@ -146,6 +162,8 @@ def langevin(target: Target, x0, n_steps: int, step_size: float, method: str | N
                         f"got {type(target).__name__}")
     n_steps = as_int(n_steps, "n_steps", 0, 2**56)
     h = _positive(step_size, "step_size")
+    if progress is not None and not isinstance(progress, bool):
+        raise TypeError(f"argument 'progress': expected True, False or None, got {progress!r}")
     thin = as_int(thin, "thin", 0, 2**62)
     if isinstance(friction, bool) or not isinstance(friction, numbers.Real) or not math.isfinite(friction) \
             or friction < 0:
@@ -210,11 +228,12 @@ def langevin(target: Target, x0, n_steps: int, step_size: float, method: str | N
                beta=_arrays.from_host(betas, dtype, x), h=h, c1=math.exp(-friction * h), thin=thin, seed=seed,
                chain_start=chain_start, step0=step0, n_steps=n_steps)
     try:
-        if target.compiled_by_core:
-            _backend.module_for(device.kind).langevin(potential=target.kind, params=params, workspace=workspace,
-                                                       stream=stream, **run)
-        else:  # a user potential compiled by Numba: the same update rules and stream, see heatbath._numba
-            target.run_langevin(device=device, stream=stream, **run)
+        with progress_bar(progress, n_steps, f"langevin {method}"):
+            if target.compiled_by_core:
+                _backend.module_for(device.kind).langevin(potential=target.kind, params=params,
+                                                           workspace=workspace, stream=stream, **run)
+            else:  # a user potential compiled by Numba: the same update rules and stream, see heatbath._numba
+                target.run_langevin(device=device, stream=stream, **run)
     except KeyboardInterrupt as exc:
         done = completed_steps(exc)
         if done is None:

@@ -15,6 +15,7 @@ from numba import typeof
 
 from heatbath._numba.langevin_kernels import baoab_kernel, evaluate_kernel, mala_kernel, ula_kernel
 from heatbath.interrupted import sigint_at_chunk_boundaries
+from heatbath.progress import report as report_progress
 
 __all__ = ["UserFunctions", "evaluate", "run_langevin"]
 
@@ -103,6 +104,7 @@ def run_langevin(fns: UserFunctions, *, method, x, p, trace, energy_trace, energ
             end = min(n_steps, begin + per_chunk)
             chunk(step0 + begin, step0 + end)
             guard.check(end)
+            report_progress(end)
 
 
 def evaluate(fns: UserFunctions, x, grad, energy) -> None:

@@ -1,0 +1,69 @@
+# SPDX-License-Identifier: Apache-2.0
+"""Errors the user can fix, and the checks that raise them before any work starts."""
+from __future__ import annotations
+
+import importlib
+import os
+from pathlib import Path
+
+
+class UserError(Exception):
+    """Printed as one line, exit status 2: the message says what to do."""
+
+
+def require_extra(module: str, extra: str):
+    """Import an optional dependency, or say which extra installs it."""
+    try:
+        return importlib.import_module(module)
+    except ImportError:
+        raise UserError(f"this needs {module}: pip install 'heatbath[{extra}]' (or pip install {module})") from None
+
+
+def writable_folder(path: str) -> Path:
+    """Create the output folder if needed and check that files can be written there."""
+    folder = Path(path)
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise UserError(f"cannot create the output folder {str(folder)!r}: {exc.strerror}") from None
+    if not os.access(folder, os.W_OK | os.X_OK):
+        raise UserError(f"cannot write into the output folder {str(folder)!r}: permission denied")
+    return folder
+
+
+def writable_file(path: str) -> Path:
+    """Check that the output file's folder exists and is writable, before a long run."""
+    target = Path(path)
+    parent = target.parent if str(target.parent) else Path(".")
+    if not parent.is_dir():
+        raise UserError(f"cannot write {str(target)!r}: the folder {str(parent)!r} does not exist")
+    if not os.access(parent, os.W_OK | os.X_OK) or (target.exists() and not os.access(target, os.W_OK)):
+        raise UserError(f"cannot write {str(target)!r}: permission denied")
+    return target
+
+
+def positive_int(text: str) -> int:
+    """argparse type: an integer > 0."""
+    try:
+        value = int(text)
+    except ValueError:
+        value = 0
+    if value <= 0:
+        import argparse
+
+        raise argparse.ArgumentTypeError(f"expected a positive integer, got {text!r}")
+    return value
+
+
+def positive_float(text: str) -> float:
+    """argparse type: a finite number > 0."""
+    import argparse
+    import math
+
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a positive number, got {text!r}") from None
+    if not (math.isfinite(value) and value > 0):
+        raise argparse.ArgumentTypeError(f"expected a positive number, got {text!r}")
+    return value

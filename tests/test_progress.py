@@ -1,0 +1,76 @@
+# SPDX-License-Identifier: Apache-2.0
+"""Progress bars are fed by the compiled loop between chunks and never change the numbers."""
+import numpy as np
+import pytest
+
+import heatbath as hb
+from heatbath import _core
+from helpers import bowl_potential
+
+X0 = np.linspace(-2, 2, 2**16, dtype=np.float32)[:, None]
+N_STEPS = 1200  # 2**16 chains: 256 steps a chunk, so five chunks
+
+
+def test_the_core_reports_each_finished_chunk():
+    seen = []
+    _core.set_progress(seen.append)
+    try:
+        hb.langevin(hb.DoubleWell(), X0, N_STEPS, 0.01, progress=False)
+    finally:
+        _core.set_progress(None)
+    assert len(seen) >= 3 and seen == sorted(seen) and seen[-1] == N_STEPS
+
+
+class RecordingBar:
+    """Stands in for tqdm: keeps what the bar was told."""
+    made = []
+
+    def __init__(self, total, desc, **kwargs):
+        self.total, self.desc, self.n, self.closed = total, desc, 0, False
+        RecordingBar.made.append(self)
+
+    def update(self, k):
+        self.n += k
+
+    def close(self):
+        self.closed = True
+
+
+@pytest.fixture
+def recording_bar(monkeypatch):
+    tqdm_auto = pytest.importorskip("tqdm.auto")
+    RecordingBar.made = []
+    monkeypatch.setattr(tqdm_auto, "tqdm", RecordingBar)
+    return RecordingBar.made
+
+
+def test_the_bar_reaches_the_whole_run(recording_bar):
+    hb.langevin(hb.DoubleWell(), X0, N_STEPS, 0.01, "baoab", progress=True)
+    (bar,) = recording_bar
+    assert (bar.desc, bar.total, bar.n, bar.closed) == ("langevin baoab", N_STEPS, N_STEPS, True)
+
+
+def test_a_bar_shows_the_run_and_leaves_the_numbers_alone(capsys):
+    pytest.importorskip("tqdm")
+    with_bar = hb.langevin(hb.DoubleWell(), X0, N_STEPS, 0.01, "mala", seed=3, progress=True)
+    assert "langevin mala" in capsys.readouterr().err
+    without = hb.langevin(hb.DoubleWell(), X0, N_STEPS, 0.01, "mala", seed=3, progress=False)
+    np.testing.assert_array_equal(with_bar.x, without.x)
+    assert capsys.readouterr().err == ""
+
+
+def test_no_bar_when_not_at_a_terminal(capsys):
+    hb.langevin(hb.DoubleWell(), X0, N_STEPS, 0.01)  # pytest's captured stderr is not a terminal
+    assert capsys.readouterr().err == ""
+
+
+def test_numba_chunk_loops_feed_the_bar_too(recording_bar):
+    pytest.importorskip("numba")
+    hb.langevin(bowl_potential(), X0[:4096], 5000, 0.01, progress=True)
+    (bar,) = recording_bar
+    assert bar.n == 5000 and bar.closed
+
+
+def test_bad_progress_argument():
+    with pytest.raises(TypeError, match="argument 'progress'"):
+        hb.langevin(hb.DoubleWell(), X0, 1, 0.01, progress="yes")
