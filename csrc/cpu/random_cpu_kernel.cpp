@@ -9,6 +9,7 @@
 #include <algorithm>
 
 #include "cpu/threads.h"
+#include "heatbath/philox_lanes.h"
 
 #ifndef HB_ISA_NS
 #error "compile this file with -DHB_ISA_NS=<variant namespace>"
@@ -41,10 +42,12 @@ void fill_random(const FillArgs& a, int64_t item_begin, int64_t item_end) {
       block[k] = live ? static_cast<uint32_t>(b) : 0u;
       if (++b == nblk) { b = 0; ++r; }
     }
+    uint32_t w[4][kTile];
+    random_words_lanes<kTile>(key, block, chain, w[0], w[1], w[2], w[3]);
     T v0[kTile], v1[kTile], v2[kTile], v3[kTile];
 #pragma omp simd
     for (int k = 0; k < kTile; ++k) {
-      const Quad<T> q = transform_block<D, T>(random_words(key, chain[k], block[k]));
+      const Quad<T> q = transform_block<D, T>(Words4{w[0][k], w[1][k], w[2][k], w[3][k]});
       v0[k] = q.v0;
       v1[k] = q.v1;
       if constexpr (W == 4) {

@@ -21,6 +21,7 @@
 #include "heatbath/counter.h"
 #include "heatbath/distributions.h"
 #include "heatbath/hd.h"
+#include "heatbath/philox_lanes.h"
 #include "heatbath/potentials.h"
 
 namespace hb {
@@ -85,10 +86,15 @@ struct BlockCache {
     group = group_;
     block = block_;
     const StreamKey key = make_stream_key(seed, purpose, static_cast<uint64_t>(group_));
+    uint32_t blocks[L], chains[L], w[4][L];
+    for (int k = 0; k < L; ++k) {
+      blocks[k] = static_cast<uint32_t>(block_);
+      chains[k] = static_cast<uint32_t>(chain0 + k);
+    }
+    random_words_lanes<L>(key, blocks, chains, w[0], w[1], w[2], w[3]);
     HB_SIMD
     for (int k = 0; k < L; ++k) {
-      const Quad<T> q = transform_block<D, T>(
-          random_words(key, static_cast<uint32_t>(chain0 + k), static_cast<uint32_t>(block_)));
+      const Quad<T> q = transform_block<D, T>(Words4{w[0][k], w[1][k], w[2][k], w[3][k]});
       v[0][k] = q.v0;
       v[1][k] = q.v1;
       if constexpr (W == 4) {
