@@ -8,6 +8,9 @@
 A. ULA on the double well E(x) = sum_i x_i^4 - 4 x_i^2 + x_i: 100,000 chains x 1,000 steps, h = 0.01.
 B. MALA on a 2-D mixture of four Gaussians at (+-2, +-2), sd 0.5: 10,000 chains x 1,000 steps, h = 0.05.
 
+The hb-numba row is heatbath with the same energies written by a user (heatbath.potential, compiled by
+Numba); its compile times with a cold and a warm kernel cache are printed at the end.
+
 Both in float32 at beta = 1. Each peer is what a competent user of that tool writes (benchmarks/peers/),
 vectorised over chains. A rate is chain-steps per second of the best of --repeat runs, each run starting
 from the same x0, after one untimed warm-up run; compilation (Numba, JAX) is timed on its own and shown
@@ -35,8 +38,9 @@ from peers.heatbath_peer import Unavailable
 # importing heatbath before torch does it), and then each torch op that nests parallel regions
 # (logsumexp: 0.3 ms -> 6 ms on [10000, 4]) starts a new thread team: item B in torch ran 5x slower
 # after a Numba row than before it on a 2-core machine.
-PEERS = ("heatbath", "numpy", "torch", "jax", "blackjax", "numba")
+PEERS = ("heatbath", "numpy", "torch", "jax", "blackjax", "hb-numba", "numba")
 JAX_PEERS = ("jax", "blackjax")
+PEER_MODULES = {"hb-numba": "heatbath_user"}  # row name -> peers/<module>_peer.py
 # Above this share of the machine taken by other processes during a row, its rate is flagged.
 BUSY_WARN = 0.10
 
@@ -78,7 +82,7 @@ def run_row(peer: str, item: problems.Item, steps: int, repeat: int, mixture) ->
     row = Row(peer, chains, steps)
     x0 = problems.x0_for(item, chains)
     try:
-        module = importlib.import_module(f"peers.{peer}_peer")
+        module = importlib.import_module(f"peers.{PEER_MODULES.get(peer, peer)}_peer")
         row.threads = module.threads()
         if item is problems.DOUBLE_WELL:
             run, row.compile_s = module.prepare_ula(x0, steps, item.step_size, item.beta, seed=1)
@@ -238,6 +242,15 @@ def main(argv=None) -> int:
         for line in lines:
             print(line)
         failed |= any(r.peer == "heatbath" and r.error and not r.unavailable for r in item_rows)
+    if "hb-numba" in peers:
+        try:
+            from peers.heatbath_user_peer import compile_times  # noqa: PLC0415
+
+            times = compile_times()
+            print("\nheatbath user potential (hb.potential), first ULA call in a fresh process: "
+                  + ", ".join(f"{label} {sec:.2f} s" for label, sec in times.items()))
+        except Exception as exc:  # noqa: BLE001 (the tables above stand on their own)
+            print(f"\nheatbath user potential compile times: failed: {type(exc).__name__}: {exc}")
     print(f"\n{time.perf_counter() - start:.1f} s in all")
     return 1 if failed else 0
 
