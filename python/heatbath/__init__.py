@@ -3,6 +3,7 @@
 from heatbath._backend import cuda_available, cuda_compiled, get_num_threads, set_num_threads
 from heatbath import random, schedules
 from heatbath.gibbs import GibbsModel, gibbs
+from heatbath.ising import Ising, IsingResult, IsingState
 from heatbath.langevin import LangevinResult, LangevinState, energy, grad, langevin
 from heatbath.targets import DoubleWell, Gaussian, GaussianMixture, Rosenbrock, Target
 from heatbath.user_potential import NumbaPotential, potential
@@ -14,6 +15,9 @@ __all__ = [
     "Gaussian",
     "GibbsModel",
     "GaussianMixture",
+    "Ising",
+    "IsingResult",
+    "IsingState",
     "LangevinResult",
     "LangevinState",
     "NumbaPotential",

@@ -1,0 +1,207 @@
+// SPDX-License-Identifier: Apache-2.0
+// OpenMP launcher of ising.h, compiled once per instruction set (HB_ISA_NS, see isa.h). A half-sweep
+// processes a lattice row by row: the Philox blocks of the row's colour sites are generated
+// lane-parallel (`omp simd`), spread to a per-x word array in which the other colour's sites get
+// 0xFFFFFFFF (never below a threshold, so never flipped), and then the uniform model updates the whole
+// row in one contiguous int8 SIMD loop: neighbour sum, table lookup, compare, select. Per-bond couplings
+// or per-site fields take the per-site body (ising_site_update) with an exp per spin.
+//
+// Threads split the batch by lattice when there are enough lattices, otherwise by row within each
+// half-sweep (a barrier between colours). Both orders draw the same words and make the same decisions,
+// so results do not depend on the split. In the row split a row pass rewrites the other colour's bytes
+// of its own row with their unchanged values while the neighbouring rows' threads read them: no value
+// a decision uses can change during a half-sweep.
+#include <algorithm>
+#include <cstring>
+#include <vector>
+
+#include "cpu/ising_cpu.h"
+#include "cpu/threads.h"
+
+#ifndef HB_ISA_NS
+#error "compile this file with -DHB_ISA_NS=<variant namespace>"
+#endif
+
+namespace hb::cpu::HB_ISA_NS {
+namespace {
+
+// Per-thread scratch of one row.
+struct RowScratch {
+  explicit RowScratch(int64_t nx)
+      : pad(static_cast<size_t>(nx + 2)),
+        lanes(static_cast<size_t>(4 * ising_blocks_per_row(nx))),
+        words(static_cast<size_t>(8 * ising_blocks_per_row(nx))) {}
+  std::vector<int8_t> pad;      // [nx + 2] the row with its periodic neighbours at both ends
+  std::vector<uint32_t> lanes;  // [4, blocks] the words of the row's blocks, structure of arrays
+  std::vector<uint32_t> words;  // [8 · blocks] the word of each x (0xFFFFFFFF on the other colour)
+};
+
+template <int P>
+void spread_words(const uint32_t* w0, const uint32_t* w1, const uint32_t* w2, const uint32_t* w3, int64_t nb,
+                  uint32_t* words) {
+  constexpr int Q = 1 - P;
+  for (int64_t b = 0; b < nb; ++b) {
+    uint32_t* o = words + 8 * b;
+    o[P] = w0[b];
+    o[P + 2] = w1[b];
+    o[P + 4] = w2[b];
+    o[P + 6] = w3[b];
+    o[Q] = o[Q + 2] = o[Q + 4] = o[Q + 6] = 0xFFFFFFFFu;
+  }
+}
+
+// The words of one colour of one row, by x.
+void draw_row(const StreamKey& key, uint64_t chain, int64_t row, int64_t nx, int64_t p, RowScratch& s) {
+  const int64_t nb = ising_blocks_per_row(nx);
+  uint32_t* w0 = s.lanes.data();
+  uint32_t* w1 = w0 + nb;
+  uint32_t* w2 = w1 + nb;
+  uint32_t* w3 = w2 + nb;
+#pragma omp simd
+  for (int64_t b = 0; b < nb; ++b) {
+    const Words4 w = ising_words(key, chain, row, b, nb);
+    w0[b] = w.w0;
+    w1[b] = w.w1;
+    w2[b] = w.w2;
+    w3[b] = w.w3;
+  }
+  if (p == 0) {
+    spread_words<0>(w0, w1, w2, w3, nb, s.words.data());
+  } else {
+    spread_words<1>(w0, w1, w2, w3, nb, s.words.data());
+  }
+}
+
+// One colour of one row of the uniform model; returns the changes of Σ bonds and Σ s.
+template <int ND>
+void update_row_uniform(const IsingArgs& a, int8_t* lat, int64_t row, const uint32_t* table, RowScratch& s,
+                        int64_t& d_bonds, int64_t& d_mag) {
+  const int64_t nx = a.nx;
+  const IsingRows r = ising_neighbour_rows(a, row);
+  int8_t* cur = lat + row * nx;
+  int8_t* pad = s.pad.data();
+  pad[0] = cur[nx - 1];
+  std::memcpy(pad + 1, cur, static_cast<size_t>(nx));
+  pad[nx + 1] = cur[0];
+  const int8_t* up = lat + r.up * nx;
+  const int8_t* down = lat + r.down * nx;
+  const int8_t* back = lat + r.back * nx;
+  const int8_t* front = lat + r.front * nx;
+  const uint32_t* words = s.words.data();
+  constexpr int kWidth = 2 * ND + 1;
+  int32_t db = 0, dm = 0;  // |Σ| ≤ 12·nx per row
+#pragma omp simd reduction(+ : db, dm)
+  for (int64_t x = 0; x < nx; ++x) {
+    const int sx = pad[x + 1];
+    int sum = pad[x] + pad[x + 2] + up[x] + down[x];
+    if constexpr (ND == 3) sum += back[x] + front[x];
+    const bool flip = words[x] < table[((sx + 1) >> 1) * kWidth + ((sum + 2 * ND) >> 1)];
+    cur[x] = static_cast<int8_t>(flip ? -sx : sx);
+    db += flip ? -2 * sx * sum : 0;
+    dm += flip ? -2 * sx : 0;
+  }
+  d_bonds += db;
+  d_mag += dm;
+}
+
+// One colour of one row with per-bond couplings or per-site fields.
+void update_row_general(const IsingArgs& a, int8_t* lat, int64_t row, int64_t p, float beta, const RowScratch& s) {
+  int64_t unused_bonds = 0, unused_mag = 0;  // recorded by recomputing E after the sweep
+  for (int64_t x = p; x < a.nx; x += 2) {
+    ising_site_update(a, lat, row, x, s.words[x], beta, nullptr, unused_bonds, unused_mag);
+  }
+}
+
+void update_row(const IsingArgs& a, int64_t l, int64_t row, int colour, const StreamKey& key, const uint32_t* tables,
+                RowScratch& s, int64_t& d_bonds, int64_t& d_mag) {
+  int8_t* lat = a.spins + l * ising_sites(a);
+  const int64_t p = ising_parity(a, row, colour);
+  draw_row(key, a.chain_start + l, row, a.nx, p, s);
+  if (tables == nullptr) {
+    update_row_general(a, lat, row, p, a.beta[l], s);
+  } else if (a.ndim == 2) {
+    update_row_uniform<2>(a, lat, row, tables + l * kIsingTableSize, s, d_bonds, d_mag);
+  } else {
+    update_row_uniform<3>(a, lat, row, tables + l * kIsingTableSize, s, d_bonds, d_mag);
+  }
+}
+
+void record(const IsingArgs& a, int64_t l, int64_t t, int64_t bonds, int64_t mag) {
+  double energy = 0.0;
+  if (ising_uniform(a)) {
+    energy = ising_energy_from_counts(a, bonds, mag);
+  } else {
+    ising_lattice_energy(a, a.spins + l * ising_sites(a), energy, mag);
+  }
+  const int64_t at = (t - a.sweep0) * a.lattices + l;
+  a.energy_trace[at] = energy;
+  a.mag_trace[at] = static_cast<double>(mag);
+}
+
+}  // namespace
+
+void ising_run(const IsingArgs& a, int64_t sweep_begin, int64_t sweep_end) {
+  if (a.lattices == 0 || sweep_end <= sweep_begin) return;
+  const bool uniform = ising_uniform(a);
+  const bool recording = a.energy_trace != nullptr;
+  const int64_t rows = ising_rows(a), sites = ising_sites(a);
+  std::vector<uint32_t> tables(uniform ? static_cast<size_t>(a.lattices * kIsingTableSize) : 0);
+  for (int64_t l = 0; uniform && l < a.lattices; ++l) {
+    for (int k = 0; k < 2 * (2 * a.ndim + 1); ++k) tables[l * kIsingTableSize + k] = ising_table_entry(a, a.beta[l], k);
+  }
+  const uint32_t* table_ptr = uniform ? tables.data() : nullptr;
+  const int threads = num_threads();
+  std::vector<int64_t> bonds(static_cast<size_t>(a.lattices), 0), mag(static_cast<size_t>(a.lattices), 0);
+
+  if (a.lattices >= threads || sites < 4096) {
+    // Split by lattice: each thread runs all sweeps of its lattices, no barriers. Barriers cost more
+    // than an uneven split: on a busy machine a descheduled thread holds up every half-sweep.
+#pragma omp parallel for schedule(static) num_threads(threads)
+    for (int64_t l = 0; l < a.lattices; ++l) {
+      RowScratch s(a.nx);
+      if (recording && uniform) ising_count_bonds(a, a.spins + l * sites, bonds[l], mag[l]);
+      for (int64_t t = sweep_begin; t < sweep_end; ++t) {
+        for (int colour = 0; colour < 2; ++colour) {
+          const StreamKey key = ising_key(a.seed, t, colour);
+          for (int64_t row = 0; row < rows; ++row) update_row(a, l, row, colour, key, table_ptr, s, bonds[l], mag[l]);
+        }
+        if (recording) record(a, l, t, bonds[l], mag[l]);
+      }
+    }
+    return;
+  }
+
+  // Split by row within each half-sweep: per-row changes, summed per lattice after the sweep.
+  const int64_t items = a.lattices * rows;
+  std::vector<int64_t> row_bonds(static_cast<size_t>(items)), row_mag(static_cast<size_t>(items));
+#pragma omp parallel num_threads(threads)
+  {
+    RowScratch s(a.nx);
+    if (recording && uniform) {
+#pragma omp for schedule(static)
+      for (int64_t l = 0; l < a.lattices; ++l) ising_count_bonds(a, a.spins + l * sites, bonds[l], mag[l]);
+    }
+    for (int64_t t = sweep_begin; t < sweep_end; ++t) {
+      for (int colour = 0; colour < 2; ++colour) {
+        const StreamKey key = ising_key(a.seed, t, colour);
+#pragma omp for schedule(static)
+        for (int64_t item = 0; item < items; ++item) {
+          if (colour == 0) row_bonds[item] = row_mag[item] = 0;
+          update_row(a, item / rows, item % rows, colour, key, table_ptr, s, row_bonds[item], row_mag[item]);
+        }
+      }
+      if (recording) {
+#pragma omp for schedule(static)
+        for (int64_t l = 0; l < a.lattices; ++l) {
+          for (int64_t row = 0; row < rows; ++row) {
+            bonds[l] += row_bonds[l * rows + row];
+            mag[l] += row_mag[l * rows + row];
+          }
+          record(a, l, t, bonds[l], mag[l]);
+        }
+      }
+    }
+  }
+}
+
+}  // namespace hb::cpu::HB_ISA_NS
