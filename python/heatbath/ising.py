@@ -98,14 +98,18 @@ class Ising(GibbsModel):
         """(uniform value, None) or (0.0, host float32 array of the given shape)."""
         if _is_number(value):
             v = float(value)
-            if not (np.isfinite(v) and np.isfinite(np.float32(v))):
+            with np.errstate(over="ignore"):
+                fits = np.isfinite(v) and np.isfinite(np.float32(v))
+            if not fits:
                 raise ValueError(f"argument '{name}': expected a finite float32 number, got {value!r}")
             return float(np.float32(v)), None  # the value the float32 kernels use
         arr, _, device = _host(value, name)
         if arr.shape != shape:
             raise ValueError(f"argument '{name}': expected a number or an array of shape {shape}, got {arr.shape}")
         _finite(arr, name)
-        if not np.isfinite(arr.astype(np.float32)).all():
+        with np.errstate(over="ignore"):
+            fits = np.isfinite(arr.astype(np.float32)).all()
+        if not fits:
             raise ValueError(f"argument '{name}': values overflow float32")
         if device is not None:
             if self._device is not None and device != self._device:
@@ -277,7 +281,8 @@ def _betas(beta, lattices: int) -> np.ndarray:
         if values.shape != (lattices,):
             raise ValueError(f"argument 'beta': expected a number or an array of {lattices} values (one per "
                              f"lattice), got shape {values.shape}")
-    f32 = values.astype(np.float32)
+    with np.errstate(over="ignore", invalid="ignore"):
+        f32 = values.astype(np.float32)
     if not (np.isfinite(values).all() and np.isfinite(f32).all() and (f32 > 0).all()):
         raise ValueError(f"argument 'beta': every inverse temperature must be positive and finite, got {beta!r}")
     return f32
