@@ -29,15 +29,32 @@
 namespace hb::cpu::HB_ISA_NS {
 namespace {
 
-// Per-thread scratch of one row.
+// Rows are drawn in bands of at least kBandBlocks Philox blocks, so that a small lattice (4 blocks per
+// row at L = 32) still fills the SIMD lanes of the generator.
+constexpr int64_t kBandBlocks = 64;
+
+int64_t band_rows(const IsingArgs& a) {
+  return std::min<int64_t>(ising_rows(a), std::max<int64_t>(1, kBandBlocks / ising_blocks_per_row(a.nx)));
+}
+
+// Per-thread scratch of one band of rows.
 struct RowScratch {
-  explicit RowScratch(int64_t nx)
-      : pad(static_cast<size_t>(nx + 2)),
-        lanes(static_cast<size_t>(4 * ((ising_blocks_per_row(nx) + 15) / 16 * 16))),
-        words(static_cast<size_t>(8 * ising_blocks_per_row(nx))) {}
-  std::vector<int8_t> pad;      // [nx + 2] the row with its periodic neighbours at both ends
-  std::vector<uint32_t> lanes;  // [4, blocks rounded up to 16] the words of the row's blocks
-  std::vector<uint32_t> words;  // [8 · blocks] the word of each x (0xFFFFFFFF on the other colour)
+  explicit RowScratch(const IsingArgs& a)
+      : nb(ising_blocks_per_row(a.nx)),
+        stride((band_rows(a) * nb + 15) / 16 * 16),
+        pad(static_cast<size_t>(a.nx + 2)),
+        lanes(static_cast<size_t>(4 * stride)),
+        words(static_cast<size_t>(8 * nb)),
+        uniform_j(a.coupling == nullptr ? static_cast<size_t>(a.nx + 1) : 0, a.j),
+        uniform_h(a.field == nullptr ? static_cast<size_t>(a.nx) : 0, a.h),
+        left_j(a.coupling != nullptr ? static_cast<size_t>(a.nx + 1) : 0) {}
+  int64_t nb, stride;              // blocks per row; words per lane array (a multiple of 16)
+  std::vector<int8_t> pad;         // [nx + 2] the row with its periodic neighbours at both ends
+  std::vector<uint32_t> lanes;     // [4, stride] word l of the band's blocks
+  std::vector<uint32_t> words;     // [8 · nb] the word of each x of one row (0xFFFFFFFF on the other colour)
+  std::vector<float> uniform_j;    // [nx + 1] the uniform J, for the per-site loop of a per-site-field model
+  std::vector<float> uniform_h;    // [nx] the uniform h, for the per-site loop of a per-bond model
+  std::vector<float> left_j;       // [nx + 1] the x-bond to the left of each x (periodic), per-bond models
 };
 
 template <int P>
@@ -89,38 +106,64 @@ inline Lanes16 philox16(const StreamKey& key, uint32_t chain, uint32_t block0) {
 }
 #endif
 
-// The words of one colour of one row, by x.
-void draw_row(const StreamKey& key, uint64_t chain, int64_t row, int64_t nx, int64_t p, RowScratch& s) {
-  const int64_t nb = ising_blocks_per_row(nx);
-  const int64_t stride = s.lanes.size() / 4;  // nb rounded up to a multiple of 16
+// The words of the blocks of rows [row0, row0 + n): block k of the band is block row0 · nb + k.
+void draw_band(const StreamKey& key, uint64_t chain, int64_t row0, int64_t n, RowScratch& s) {
+  const int64_t count = n * s.nb, first = row0 * s.nb;
   uint32_t* w0 = s.lanes.data();
-  uint32_t* w1 = w0 + stride;
-  uint32_t* w2 = w1 + stride;
-  uint32_t* w3 = w2 + stride;
+  uint32_t* w1 = w0 + s.stride;
+  uint32_t* w2 = w1 + s.stride;
+  uint32_t* w3 = w2 + s.stride;
 #if defined(__AVX512F__)
-  // Blocks past nb are drawn into the padding and never used.
-  for (int64_t b = 0; b < nb; b += 16) {
-    const Lanes16 w = philox16(key, static_cast<uint32_t>(chain), static_cast<uint32_t>(row * nb + b));
-    _mm512_storeu_si512(w0 + b, w.w0);
-    _mm512_storeu_si512(w1 + b, w.w1);
-    _mm512_storeu_si512(w2 + b, w.w2);
-    _mm512_storeu_si512(w3 + b, w.w3);
+  // Blocks past the band are drawn into the padding and never used.
+  for (int64_t k = 0; k < count; k += 16) {
+    const Lanes16 w = philox16(key, static_cast<uint32_t>(chain), static_cast<uint32_t>(first + k));
+    _mm512_storeu_si512(w0 + k, w.w0);
+    _mm512_storeu_si512(w1 + k, w.w1);
+    _mm512_storeu_si512(w2 + k, w.w2);
+    _mm512_storeu_si512(w3 + k, w.w3);
   }
 #else
 #pragma omp simd
-  for (int64_t b = 0; b < nb; ++b) {
-    const Words4 w = ising_words(key, chain, row, b, nb);
-    w0[b] = w.w0;
-    w1[b] = w.w1;
-    w2[b] = w.w2;
-    w3[b] = w.w3;
+  for (int64_t k = 0; k < count; ++k) {
+    const Words4 w = random_words(key, static_cast<uint32_t>(chain), static_cast<uint32_t>(first + k));
+    w0[k] = w.w0;
+    w1[k] = w.w1;
+    w2[k] = w.w2;
+    w3[k] = w.w3;
   }
 #endif
+}
+
+// The words of row row0 + i of the band, by x; p is the row's first x of the colour.
+void spread_row(int64_t i, int64_t p, RowScratch& s) {
+  const uint32_t* w0 = s.lanes.data() + i * s.nb;
+  const uint32_t* w1 = w0 + s.stride;
+  const uint32_t* w2 = w1 + s.stride;
+  const uint32_t* w3 = w2 + s.stride;
   if (p == 0) {
-    spread_words<0>(w0, w1, w2, w3, nb, s.words.data());
+    spread_words<0>(w0, w1, w2, w3, s.nb, s.words.data());
   } else {
-    spread_words<1>(w0, w1, w2, w3, nb, s.words.data());
+    spread_words<1>(w0, w1, w2, w3, s.nb, s.words.data());
   }
+}
+
+// A row about to be updated: its periodic copy in s.pad (so that x ± 1 needs no wrap) and its
+// neighbouring rows; the z rows are the row itself in 2-D and are not read there.
+struct RowView {
+  int8_t* cur;
+  const int8_t *pad, *up, *down, *back, *front;
+  IsingRows rows;
+};
+
+RowView load_row(const IsingArgs& a, int8_t* lat, int64_t row, RowScratch& s) {
+  const int64_t nx = a.nx;
+  const IsingRows r = ising_neighbour_rows(a, row);
+  int8_t* cur = lat + row * nx;
+  int8_t* pad = s.pad.data();
+  pad[0] = cur[nx - 1];
+  std::memcpy(pad + 1, cur, static_cast<size_t>(nx));
+  pad[nx + 1] = cur[0];
+  return RowView{cur, pad, lat + r.up * nx, lat + r.down * nx, lat + r.back * nx, lat + r.front * nx, r};
 }
 
 #if defined(__AVX512F__)
@@ -171,16 +214,9 @@ template <int ND, bool Record>
 void update_row_uniform(const IsingArgs& a, int8_t* lat, int64_t row, const uint32_t* table, RowScratch& s,
                         int64_t& d_bonds, int64_t& d_mag) {
   const int64_t nx = a.nx;
-  const IsingRows r = ising_neighbour_rows(a, row);
-  int8_t* cur = lat + row * nx;
-  int8_t* pad = s.pad.data();
-  pad[0] = cur[nx - 1];
-  std::memcpy(pad + 1, cur, static_cast<size_t>(nx));
-  pad[nx + 1] = cur[0];
-  const int8_t* up = lat + r.up * nx;
-  const int8_t* down = lat + r.down * nx;
-  const int8_t* back = lat + r.back * nx;
-  const int8_t* front = lat + r.front * nx;
+  const RowView v = load_row(a, lat, row, s);
+  int8_t* cur = v.cur;
+  const int8_t *pad = v.pad, *up = v.up, *down = v.down, *back = v.back, *front = v.front;
   const uint32_t* words = s.words.data();
   constexpr int kWidth = 2 * ND + 1;
   int32_t db = 0, dm = 0;  // |Σ| ≤ 12·nx per row
@@ -212,24 +248,60 @@ void update_row_uniform(const IsingArgs& a, int8_t* lat, int64_t row, const uint
   d_mag += dm;
 }
 
-// One colour of one row with per-bond couplings or per-site fields.
-void update_row_general(const IsingArgs& a, int8_t* lat, int64_t row, int64_t p, float beta, const RowScratch& s) {
-  int64_t unused_bonds = 0, unused_mag = 0;  // recorded by recomputing E after the sweep
-  for (int64_t x = p; x < a.nx; x += 2) {
-    ising_site_update(a, lat, row, x, s.words[x], beta, nullptr, unused_bonds, unused_mag);
+// One colour of one row with per-bond couplings or per-site fields: the per-site probability of
+// ising_flips, vectorised over the colour's sites (the exp is the cost, so the other colour is skipped).
+template <int ND>
+void update_row_general(const IsingArgs& a, int8_t* lat, int64_t row, int64_t p, float beta, RowScratch& s) {
+  const int64_t nx = a.nx, n = ising_sites(a);
+  const RowView v = load_row(a, lat, row, s);
+  const IsingRows& r = v.rows;
+  int8_t* cur = v.cur;
+  const int8_t *pad = v.pad, *up = v.up, *down = v.down, *back = v.back, *front = v.front;
+  // Bond arrays by x: left_j[x] is the x-bond to the left of x, jx[x] to its right.
+  const float *left_j = s.uniform_j.data(), *jx = left_j, *jup = left_j, *jdown = left_j, *jback = left_j,
+              *jfront = left_j;
+  if (a.coupling != nullptr) {
+    const float* cx = a.coupling + (a.ndim - 1) * n;
+    const float* cy = a.coupling + (a.ndim - 2) * n;
+    jx = cx + row * nx;
+    s.left_j[0] = jx[nx - 1];
+    std::memcpy(s.left_j.data() + 1, jx, static_cast<size_t>(nx - 1) * sizeof(float));
+    left_j = s.left_j.data();
+    jup = cy + r.up * nx;
+    jdown = cy + row * nx;
+    jback = a.coupling + r.back * nx;  // axis 0 is z in 3-D; unused in 2-D
+    jfront = a.coupling + row * nx;
+  }
+  const float* h = a.field != nullptr ? a.field + row * nx : s.uniform_h.data();
+  const uint32_t* words = s.words.data();
+  const IsingMethod method = a.method;
+#pragma omp simd
+  for (int64_t k = 0; k < nx / 2; ++k) {
+    const int64_t x = p + 2 * k;
+    const int sx = pad[x + 1];
+    const float hloc = ising_field_sum(ND, left_j[x], pad[x], jx[x], pad[x + 2], jup[x], up[x], jdown[x], down[x],
+                                       ND == 3 ? jback[x] : 0.0f, back[x], ND == 3 ? jfront[x] : 0.0f, front[x], h[x]);
+    // Arithmetic, not `flip ? -sx : sx`: GCC turns that select into a branch and gives up vectorising.
+    const int flip = ising_flips(method, beta, sx, hloc, words[x]);
+    cur[x] = static_cast<int8_t>(sx - 2 * flip * sx);
   }
 }
 
-void update_row(const IsingArgs& a, int64_t l, int64_t row, int colour, const StreamKey& key, const uint32_t* tables,
-                RowScratch& s, int64_t& d_bonds, int64_t& d_mag) {
+// One colour of rows [row0, row0 + n) of lattice l.
+void update_band(const IsingArgs& a, int64_t l, int64_t row0, int64_t n, int colour, const StreamKey& key,
+                 const uint32_t* tables, RowScratch& s, int64_t& d_bonds, int64_t& d_mag) {
   int8_t* lat = a.spins + l * ising_sites(a);
-  const int64_t p = ising_parity(a, row, colour);
-  draw_row(key, a.chain_start + l, row, a.nx, p, s);
-  if (tables == nullptr) {
-    update_row_general(a, lat, row, p, a.beta[l], s);
-  } else {
+  draw_band(key, a.chain_start + l, row0, n, s);
+  const bool record = a.energy_trace != nullptr;
+  for (int64_t i = 0; i < n; ++i) {
+    const int64_t row = row0 + i, p = ising_parity(a, row, colour);
+    spread_row(i, p, s);
+    if (tables == nullptr) {
+      a.ndim == 2 ? update_row_general<2>(a, lat, row, p, a.beta[l], s)
+                  : update_row_general<3>(a, lat, row, p, a.beta[l], s);
+      continue;
+    }
     const uint32_t* table = tables + l * kIsingTableSize;
-    const bool record = a.energy_trace != nullptr;
     if (a.ndim == 2) {
       record ? update_row_uniform<2, true>(a, lat, row, table, s, d_bonds, d_mag)
              : update_row_uniform<2, false>(a, lat, row, table, s, d_bonds, d_mag);
@@ -267,30 +339,38 @@ void ising_run(const IsingArgs& a, int64_t sweep_begin, int64_t sweep_end) {
   const int threads = num_threads();
   std::vector<int64_t> bonds(static_cast<size_t>(a.lattices), 0), mag(static_cast<size_t>(a.lattices), 0);
 
+  const int64_t band = band_rows(a), bands = (rows + band - 1) / band;
+  const auto band_size = [&](int64_t b) { return std::min(band, rows - b * band); };
+
   if (a.lattices >= threads || sites < 4096) {
     // Split by lattice: each thread runs all sweeps of its lattices, no barriers. Barriers cost more
     // than an uneven split: on a busy machine a descheduled thread holds up every half-sweep.
-#pragma omp parallel for schedule(static) num_threads(threads)
-    for (int64_t l = 0; l < a.lattices; ++l) {
-      RowScratch s(a.nx);
-      if (recording && uniform) ising_count_bonds(a, a.spins + l * sites, bonds[l], mag[l]);
-      for (int64_t t = sweep_begin; t < sweep_end; ++t) {
-        for (int colour = 0; colour < 2; ++colour) {
-          const StreamKey key = ising_key(a.seed, t, colour);
-          for (int64_t row = 0; row < rows; ++row) update_row(a, l, row, colour, key, table_ptr, s, bonds[l], mag[l]);
+#pragma omp parallel num_threads(threads)
+    {
+      RowScratch s(a);
+#pragma omp for schedule(static)
+      for (int64_t l = 0; l < a.lattices; ++l) {
+        if (recording && uniform) ising_count_bonds(a, a.spins + l * sites, bonds[l], mag[l]);
+        for (int64_t t = sweep_begin; t < sweep_end; ++t) {
+          for (int colour = 0; colour < 2; ++colour) {
+            const StreamKey key = ising_key(a.seed, t, colour);
+            for (int64_t b = 0; b < bands; ++b) {
+              update_band(a, l, b * band, band_size(b), colour, key, table_ptr, s, bonds[l], mag[l]);
+            }
+          }
+          if (recording) record(a, l, t, bonds[l], mag[l]);
         }
-        if (recording) record(a, l, t, bonds[l], mag[l]);
       }
     }
     return;
   }
 
-  // Split by row within each half-sweep: per-row changes, summed per lattice after the sweep.
-  const int64_t items = a.lattices * rows;
-  std::vector<int64_t> row_bonds(static_cast<size_t>(items)), row_mag(static_cast<size_t>(items));
+  // Split by band of rows within each half-sweep: per-band changes, summed per lattice after the sweep.
+  const int64_t items = a.lattices * bands;
+  std::vector<int64_t> band_bonds(static_cast<size_t>(items)), band_mag(static_cast<size_t>(items));
 #pragma omp parallel num_threads(threads)
   {
-    RowScratch s(a.nx);
+    RowScratch s(a);
     if (recording && uniform) {
 #pragma omp for schedule(static)
       for (int64_t l = 0; l < a.lattices; ++l) ising_count_bonds(a, a.spins + l * sites, bonds[l], mag[l]);
@@ -300,16 +380,18 @@ void ising_run(const IsingArgs& a, int64_t sweep_begin, int64_t sweep_end) {
         const StreamKey key = ising_key(a.seed, t, colour);
 #pragma omp for schedule(static)
         for (int64_t item = 0; item < items; ++item) {
-          if (colour == 0) row_bonds[item] = row_mag[item] = 0;
-          update_row(a, item / rows, item % rows, colour, key, table_ptr, s, row_bonds[item], row_mag[item]);
+          if (colour == 0) band_bonds[item] = band_mag[item] = 0;
+          const int64_t b = item % bands;
+          update_band(a, item / bands, b * band, band_size(b), colour, key, table_ptr, s, band_bonds[item],
+                      band_mag[item]);
         }
       }
       if (recording) {
 #pragma omp for schedule(static)
         for (int64_t l = 0; l < a.lattices; ++l) {
-          for (int64_t row = 0; row < rows; ++row) {
-            bonds[l] += row_bonds[l * rows + row];
-            mag[l] += row_mag[l * rows + row];
+          for (int64_t b = 0; b < bands; ++b) {
+            bonds[l] += band_bonds[l * bands + b];
+            mag[l] += band_mag[l * bands + b];
           }
           record(a, l, t, bonds[l], mag[l]);
         }

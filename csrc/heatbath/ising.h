@@ -85,21 +85,23 @@ HB_HD IsingRows ising_neighbour_rows(const IsingArgs& a, int64_t row) {
                    zp * a.ny + y, zn * a.ny + y};
 }
 
-// Flip probability q(β, s·h_loc) of the method, in float32.
+// Flip probability q(β, s·h_loc) of the method, in float32. Branch-free (selects only), so that the
+// per-site loops vectorise.
 HB_HD float ising_flip_probability(IsingMethod m, float beta, float s_hloc) {
-  const float x = rn::mul(rn::mul(2.0f, beta), s_hloc);  // ΔE·β of the flip
-  if (m == IsingMethod::kHeatBath) return rn::div(1.0f, rn::add(1.0f, rn::exp(x)));
-  const float e = rn::exp(-x);
-  return e < 1.0f ? e : 1.0f;
+  const float x = rn::mul(rn::mul(2.0f, beta), s_hloc);  // β ΔE of the flip
+  const bool heat_bath = m == IsingMethod::kHeatBath;
+  const float e = rn::exp(heat_bath ? x : -x);
+  const float metropolis = e < 1.0f ? e : 1.0f;
+  return heat_bath ? rn::div(1.0f, rn::add(1.0f, e)) : metropolis;
 }
 
 // T(q) = min(ceil(q·2^32 − 1/2), 2^32 − 1); every step is exact in double.
 HB_HD uint32_t ising_threshold(float q) {
-  const double t = static_cast<double>(q) * 4294967296.0 - 0.5;
-  if (!(t > 0.0)) return 0u;  // also NaN: never flip on garbage
-  uint64_t c = static_cast<uint64_t>(t);
-  if (static_cast<double>(c) < t) ++c;
-  return c > 0xFFFFFFFFull ? 0xFFFFFFFFu : static_cast<uint32_t>(c);
+  const double t = rn::sub(rn::mul(static_cast<double>(q), 4294967296.0), 0.5);
+  const double clamped = t > 0.0 ? t : 0.0;  // also NaN: never flip on garbage
+  int64_t c = static_cast<int64_t>(clamped);  // clamped ≤ 2^32: a signed conversion, which vectorises
+  c += static_cast<double>(c) < clamped ? 1 : 0;
+  return c > 0xFFFFFFFFll ? 0xFFFFFFFFu : static_cast<uint32_t>(c);
 }
 
 HB_HD int ising_table_index(int s, int neighbour_sum, int ndim) {
@@ -122,21 +124,38 @@ HB_HD float ising_bond(const IsingArgs& a, int d, int64_t i) {
 
 HB_HD float ising_site_field(const IsingArgs& a, int64_t i) { return a.field != nullptr ? a.field[i] : a.h; }
 
-// h_loc of site (row, x) of the lattice `lat`, summed in a fixed order in float32.
+// h_loc from the bond-weighted neighbours in the fixed order −x, +x, −y, +y (, −z, +z) and the field,
+// in float32: the launchers' vectorised loops and ising_local_field share it, so they round alike.
+HB_HD float ising_field_sum(int ndim, float jl, float sl, float jr, float sr, float ju, float su, float jd, float sd,
+                            float jb, float sb, float jf, float sf, float h) {
+  float f = rn::mul(jl, sl);
+  f = rn::add(f, rn::mul(jr, sr));
+  f = rn::add(f, rn::mul(ju, su));
+  f = rn::add(f, rn::mul(jd, sd));
+  if (ndim == 3) {
+    f = rn::add(f, rn::mul(jb, sb));
+    f = rn::add(f, rn::mul(jf, sf));
+  }
+  return rn::add(f, h);
+}
+
+// Whether spin s with local field hloc flips, given its word w (per-site probability).
+HB_HD bool ising_flips(IsingMethod m, float beta, int s, float hloc, uint32_t w) {
+  return w < ising_threshold(ising_flip_probability(m, beta, s > 0 ? hloc : -hloc));
+}
+
+// h_loc of site (row, x) of the lattice `lat`.
 HB_HD float ising_local_field(const IsingArgs& a, const int8_t* lat, int64_t row, int64_t x) {
   const IsingRows r = ising_neighbour_rows(a, row);
   const int64_t nx = a.nx, i = row * nx + x;
   const int64_t xl = x == 0 ? nx - 1 : x - 1, xr = x == nx - 1 ? 0 : x + 1;
   const int dx = a.ndim - 1, dy = a.ndim - 2;  // axis indices of x and y in the coupling array
-  float f = rn::mul(ising_bond(a, dx, row * nx + xl), static_cast<float>(lat[row * nx + xl]));
-  f = rn::add(f, rn::mul(ising_bond(a, dx, i), static_cast<float>(lat[row * nx + xr])));
-  f = rn::add(f, rn::mul(ising_bond(a, dy, r.up * nx + x), static_cast<float>(lat[r.up * nx + x])));
-  f = rn::add(f, rn::mul(ising_bond(a, dy, i), static_cast<float>(lat[r.down * nx + x])));
-  if (a.ndim == 3) {
-    f = rn::add(f, rn::mul(ising_bond(a, 0, r.back * nx + x), static_cast<float>(lat[r.back * nx + x])));
-    f = rn::add(f, rn::mul(ising_bond(a, 0, i), static_cast<float>(lat[r.front * nx + x])));
-  }
-  return rn::add(f, ising_site_field(a, i));
+  const bool z = a.ndim == 3;
+  return ising_field_sum(
+      a.ndim, ising_bond(a, dx, row * nx + xl), lat[row * nx + xl], ising_bond(a, dx, i), lat[row * nx + xr],
+      ising_bond(a, dy, r.up * nx + x), lat[r.up * nx + x], ising_bond(a, dy, i), lat[r.down * nx + x],
+      z ? ising_bond(a, 0, r.back * nx + x) : 0.0f, lat[r.back * nx + x], z ? ising_bond(a, 0, i) : 0.0f,
+      lat[r.front * nx + x], ising_site_field(a, i));
 }
 
 // Neighbour sum Σ_j s_j of site (row, x) (uniform model).
@@ -155,16 +174,15 @@ HB_HD int ising_neighbour_sum(const IsingArgs& a, const int8_t* lat, int64_t row
 HB_HD void ising_site_update(const IsingArgs& a, int8_t* lat, int64_t row, int64_t x, uint32_t w, float beta,
                              const uint32_t* table, int64_t& d_bonds, int64_t& d_mag) {
   const int8_t s = lat[row * a.nx + x];
-  uint32_t t;
+  bool flip;
   int neighbour_sum = 0;
   if (table != nullptr) {
     neighbour_sum = ising_neighbour_sum(a, lat, row, x);
-    t = table[ising_table_index(s, neighbour_sum, a.ndim)];
+    flip = w < table[ising_table_index(s, neighbour_sum, a.ndim)];
   } else {
-    const float hloc = ising_local_field(a, lat, row, x);
-    t = ising_threshold(ising_flip_probability(a.method, beta, s > 0 ? hloc : -hloc));
+    flip = ising_flips(a.method, beta, s, ising_local_field(a, lat, row, x), w);
   }
-  if (w < t) {
+  if (flip) {
     lat[row * a.nx + x] = static_cast<int8_t>(-s);
     d_bonds -= 2 * s * neighbour_sum;
     d_mag -= 2 * s;
