@@ -16,9 +16,6 @@
 
 namespace hb::bind {
 
-template <> constexpr DType dtype_of_v<int8_t> = DType::kInt8;
-template <> constexpr DType dtype_of_v<uint32_t> = DType::kUInt32;
-
 // Imports spins [lattices, *shape] (2-D or 3-D lattices, int8, C-contiguous, writable) and the
 // optional per-bond couplings [ndim, *shape] and per-site fields [*shape] of float32.
 inline IsingArgs ising_import(CallArrays& arrays, py::handle spins, py::handle coupling, py::handle field, double j,
@@ -88,10 +85,12 @@ void ising_entry(py::handle spins, py::handle beta, py::handle coupling, py::han
   a.seed = seed;
   a.chain_start = chain_start;
   a.sweep0 = sweep0;
-  uint32_t* ws = arrays.optional<uint32_t>(workspace, "workspace", {a.lattices, kIsingTableSize},
-                                           "[lattices, 14]", true);
+  // int32 scratch holding the uint32 thresholds: not every framework exports uint32 through DLPack.
+  uint32_t* ws = reinterpret_cast<uint32_t*>(arrays.optional<int32_t>(workspace, "workspace",
+                                                                      {a.lattices, kIsingTableSize},
+                                                                      "[lattices, 14]", true));
   if (Backend::kDevice == DeviceKind::kCUDA && ws == nullptr) {
-    throw py::value_error("argument 'workspace': the CUDA backend needs a [lattices, 14] uint32 workspace");
+    throw py::value_error("argument 'workspace': the CUDA backend needs a [lattices, 14] int32 workspace");
   }
   Backend::ising(a, n_sweeps, ws, arrays.device_id(), stream);
 }

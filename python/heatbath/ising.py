@@ -258,7 +258,8 @@ class Ising(GibbsModel):
         coupling, field = self._core_arrays(spins)
         energy = _arrays.empty((n_sweeps, lattices), "float64", spins) if record else None
         mag = _arrays.empty((n_sweeps, lattices), "float64", spins) if record else None
-        workspace = _arrays.empty((lattices, 14), "uint32", spins) if device.kind == "cuda" else None
+        # the CUDA launcher's threshold tables (int32: not every framework exports uint32 through DLPack)
+        workspace = _arrays.empty((lattices, 14), "int32", spins) if device.kind == "cuda" else None
         _backend.module_for(device.kind).ising(
             spins=spins, beta=_arrays.from_host(betas, "float32", spins), coupling=coupling, field=field,
             j=self.j, h=self.h, energy_trace=energy, mag_trace=mag, method=method, seed=seed,
