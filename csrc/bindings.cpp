@@ -68,12 +68,13 @@ struct CpuLangevinBackend {
 struct CpuIsingBackend {
   static constexpr hb::DeviceKind kDevice = hb::DeviceKind::kCPU;
 
-  // Chunks of about 16M spin updates (milliseconds) between Ctrl-C checks; a chunk is whole sweeps,
-  // so an interrupted run leaves every lattice at a sweep boundary.
+  // Chunks of about 4M spin updates (a few milliseconds; more on a busy machine, where a single
+  // lattice split by rows waits at a barrier every half-sweep) between Ctrl-C checks. A chunk is
+  // whole sweeps, so an interrupted run leaves every lattice at a sweep boundary.
   static void ising(const hb::IsingArgs& a, int64_t n_sweeps, uint32_t* /*workspace*/, int /*device*/,
                     std::uintptr_t /*stream*/) {
     const int64_t work_per_sweep = std::max<int64_t>(1, a.lattices * hb::ising_sites(a));
-    const int64_t sweeps_per_chunk = std::max<int64_t>(1, (int64_t{1} << 24) / work_per_sweep);
+    const int64_t sweeps_per_chunk = std::max<int64_t>(1, (int64_t{1} << 22) / work_per_sweep);
     hb::bind::run_interruptible(n_sweeps, sweeps_per_chunk, [&](int64_t begin, int64_t end) {
       hb::cpu::ising_run(a, a.sweep0 + begin, a.sweep0 + end);
     });
