@@ -21,8 +21,6 @@ from __future__ import annotations
 
 import argparse
 import importlib
-import os
-import platform
 import sys
 import time
 from dataclasses import dataclass, field
@@ -65,16 +63,7 @@ class Row:
 
 
 def measure(run, repeat: int):
-    """Seconds of the best of `repeat` runs after one warm-up run, the last run's result, and the share
-    of the machine that other processes took during the timed runs."""
-    result = run()  # warm-up: thread pools, page faults, first-call dispatch
-    best = float("inf")
-    with interference.Meter() as meter:
-        for _ in range(repeat):
-            start = time.perf_counter()
-            result = run()  # every peer's run() returns host arrays, so it has finished when it returns
-            best = min(best, time.perf_counter() - start)
-    return best, result, meter.others
+    return interference.best_of(run, repeat)
 
 
 def run_row(peer: str, item: problems.Item, steps: int, repeat: int, mixture) -> Row:
@@ -178,13 +167,7 @@ def print_rng_limit(limit: RngLimit, chains: int, steps: int, rows: list[Row]) -
 
 
 def versions() -> str:
-    parts = [f"python {platform.python_version()}", f"numpy {np.__version__}"]
-    for name in ("heatbath", "torch", "numba", "jax", "blackjax"):
-        try:
-            parts.append(f"{name} {importlib.import_module(name).__version__}")
-        except Exception:  # noqa: BLE001 (a missing peer shows up in its row)
-            parts.append(f"{name} missing")
-    return ", ".join(parts)
+    return interference.versions(("heatbath", "torch", "numba", "jax", "blackjax"))
 
 
 def main(argv=None) -> int:
@@ -198,13 +181,7 @@ def main(argv=None) -> int:
         parser.error("--repeat must be at least 1")
 
     print(versions())
-    try:
-        from heatbath import _core  # noqa: PLC0415
-        isa = _core.cpu_isa()
-    except Exception as exc:  # noqa: BLE001
-        isa = f"unknown ({exc})"
-    print(f"{os.cpu_count()} cores, {platform.processor() or platform.machine()}, heatbath CPU kernels: {isa}, "
-          f"load average {os.getloadavg()[0]:.2f} (a busy machine slows the multi-threaded rows most)")
+    print(interference.machine() + " (a busy machine slows the multi-threaded rows most)")
     peers = [p for p in PEERS if not (args.skip_jax and p in JAX_PEERS)]
     if args.skip_jax:
         print("JAX and BlackJAX rows skipped (--skip-jax)")

@@ -9,9 +9,11 @@
 #include <vector>
 
 #include "bindings/interrupt.h"
+#include "bindings/ising_bindings.h"
 #include "bindings/langevin_bindings.h"
 #include "bindings/random_bindings.h"
 #include "cpu/isa.h"
+#include "cpu/ising_cpu.h"
 #include "cpu/langevin_cpu.h"
 #include "cpu/random_cpu.h"
 #include "cpu/threads.h"
@@ -63,6 +65,27 @@ struct CpuLangevinBackend {
   }
 };
 
+struct CpuIsingBackend {
+  static constexpr hb::DeviceKind kDevice = hb::DeviceKind::kCPU;
+
+  // Chunks of about 4M spin updates (a few milliseconds; more on a busy machine, where a single
+  // lattice split by rows waits at a barrier every half-sweep) between Ctrl-C checks. A chunk is
+  // whole sweeps, so an interrupted run leaves every lattice at a sweep boundary.
+  static void ising(const hb::IsingArgs& a, int64_t n_sweeps, uint32_t* /*workspace*/, int /*device*/,
+                    std::uintptr_t /*stream*/) {
+    const int64_t work_per_sweep = std::max<int64_t>(1, a.lattices * hb::ising_sites(a));
+    const int64_t sweeps_per_chunk = std::max<int64_t>(1, (int64_t{1} << 22) / work_per_sweep);
+    hb::bind::run_interruptible(n_sweeps, sweeps_per_chunk, [&](int64_t begin, int64_t end) {
+      hb::cpu::ising_run(a, a.sweep0 + begin, a.sweep0 + end);
+    });
+  }
+
+  static void measure(const hb::IsingArgs& a, double* energy, double* mag, int /*device*/, std::uintptr_t /*stream*/) {
+    py::gil_scoped_release nogil;
+    hb::cpu::ising_measure(a, energy, mag);
+  }
+};
+
 std::array<uint32_t, 4> philox4x32_10(std::array<uint32_t, 4> counter, std::array<uint32_t, 2> key) {
   const hb::Words4 w = hb::philox4x32<10>(hb::Words4{counter[0], counter[1], counter[2], counter[3]}, key[0], key[1]);
   return {w.w0, w.w1, w.w2, w.w3};
@@ -74,6 +97,7 @@ PYBIND11_MODULE(_core, m) {
   m.doc() = "heatbath's compiled CPU core";
   hb::bind::bind_random<CpuBackend>(m);
   hb::bind::bind_langevin<CpuLangevinBackend>(m);
+  hb::bind::bind_ising<CpuIsingBackend>(m);
   m.def("philox4x32_10", &philox4x32_10, py::arg("counter"), py::arg("key"),
         "One Philox4x32-10 block: encrypt 4 counter words under 2 key words.");
   {

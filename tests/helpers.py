@@ -3,6 +3,10 @@
 from __future__ import annotations
 
 import importlib.util
+import os
+import signal
+import threading
+import time
 
 import numpy as np
 import pytest
@@ -66,3 +70,17 @@ def bowl_potential():
     import heatbath as hb
 
     return hb.potential(_bowl_energy, _bowl_grad, name="bowl")
+
+
+def seconds_until_interrupted(call, delay: float = 0.3) -> float:
+    """Runs call() with a SIGINT sent to this process after `delay` seconds; checks that it raised
+    KeyboardInterrupt and returns how long it took."""
+    timer = threading.Timer(delay, os.kill, (os.getpid(), signal.SIGINT))
+    start = time.perf_counter()
+    timer.start()
+    try:
+        with pytest.raises(KeyboardInterrupt):
+            call()
+    finally:
+        timer.cancel()
+    return time.perf_counter() - start

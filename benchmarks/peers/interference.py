@@ -46,3 +46,45 @@ class Meter:
             others = (busy - self._busy) - (_own_cpu_s() - self._own)
             self.others = max(0.0, others / (wall * (os.cpu_count() or 1)))
         return False
+
+
+def best_of(run, repeat: int):
+    """Seconds of the best of `repeat` runs after one warm-up run, the last run's result, and the share
+    of the machine that other processes took during the timed runs (see Meter)."""
+    result = run()  # warm-up: thread pools, page faults, first-call dispatch
+    best = float("inf")
+    with Meter() as meter:
+        for _ in range(repeat):
+            start = time.perf_counter()
+            result = run()  # a peer's run() returns host arrays, so it has finished when it returns
+            best = min(best, time.perf_counter() - start)
+    return best, result, meter.others
+
+
+def versions(tools) -> str:
+    """'python x, numpy y, tool z, ...' for the header of a comparison table."""
+    import importlib  # noqa: PLC0415
+    import platform  # noqa: PLC0415
+
+    import numpy as np  # noqa: PLC0415
+
+    parts = [f"python {platform.python_version()}", f"numpy {np.__version__}"]
+    for name in tools:
+        try:
+            parts.append(f"{name} {importlib.import_module(name).__version__}")
+        except Exception:  # noqa: BLE001 (a missing peer shows up in its row)
+            parts.append(f"{name} missing")
+    return ", ".join(parts)
+
+
+def machine() -> str:
+    """'N cores, cpu, heatbath CPU kernels: isa, load average L' for the header of a comparison table."""
+    import platform  # noqa: PLC0415
+
+    try:
+        from heatbath import _core  # noqa: PLC0415
+        isa = _core.cpu_isa()
+    except Exception as exc:  # noqa: BLE001
+        isa = f"unknown ({exc})"
+    return (f"{os.cpu_count()} cores, {platform.processor() or platform.machine()}, heatbath CPU kernels: {isa}, "
+            f"load average {os.getloadavg()[0]:.2f}")

@@ -3,6 +3,7 @@
 // compiler; the kernels live in the .cu files behind cuda/launch.h.
 #include <pybind11/pybind11.h>
 
+#include "bindings/ising_bindings.h"
 #include "bindings/langevin_bindings.h"
 #include "bindings/random_bindings.h"
 #include "cuda/launch.h"
@@ -37,12 +38,27 @@ struct CudaLangevinBackend {
   }
 };
 
+struct CudaIsingBackend {
+  static constexpr hb::DeviceKind kDevice = hb::DeviceKind::kCUDA;
+
+  // The whole run is queued on the caller's stream: a few launches per sweep, no synchronisation.
+  static void ising(const hb::IsingArgs& a, int64_t n_sweeps, uint32_t* workspace, int device,
+                    std::uintptr_t stream) {
+    hb::cuda::ising_run(a, n_sweeps, workspace, device, stream);
+  }
+
+  static void measure(const hb::IsingArgs& a, double* energy, double* mag, int device, std::uintptr_t stream) {
+    hb::cuda::ising_measure(a, energy, mag, device, stream);
+  }
+};
+
 }  // namespace
 
 PYBIND11_MODULE(_cuda, m) {
   m.doc() = "heatbath's compiled CUDA backend";
   hb::bind::bind_random<CudaBackend>(m);
   hb::bind::bind_langevin<CudaLangevinBackend>(m);
+  hb::bind::bind_ising<CudaIsingBackend>(m);
   m.def("device_count", &hb::cuda::device_count);
   m.def("device_name", &hb::cuda::device_name, py::arg("device"));
   m.def("runtime_version", &hb::cuda::runtime_version);

@@ -4,6 +4,7 @@ from heatbath._backend import cuda_available, cuda_compiled, get_num_threads, se
 from heatbath import random, schedules
 from heatbath.gibbs import GibbsModel, gibbs
 from heatbath.interrupted import Interrupted
+from heatbath.ising import Ising, IsingResult, IsingState
 from heatbath.langevin import LangevinResult, LangevinState, energy, grad, langevin
 from heatbath.state_io import load_state, save_state
 from heatbath.targets import DoubleWell, Gaussian, GaussianMixture, Rosenbrock, Target
@@ -14,9 +15,12 @@ __version__ = "0.1.0"
 __all__ = [
     "DoubleWell",
     "Gaussian",
+    "GaussianMixture",
     "GibbsModel",
     "Interrupted",
-    "GaussianMixture",
+    "Ising",
+    "IsingResult",
+    "IsingState",
     "LangevinResult",
     "LangevinState",
     "NumbaPotential",

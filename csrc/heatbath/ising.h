@@ -1,0 +1,249 @@
+// SPDX-License-Identifier: Apache-2.0
+// Checkerboard heat-bath and Metropolis updates of periodic Ising lattices, one body for both launchers.
+//
+//   E(s) = −Σ_i Σ_d J_d(i) s_i s_{i+e_d} − Σ_i h_i s_i,   s_i = ±1 (int8),
+// where J_d(i) is the bond from site i to its +1 neighbour along axis d (periodic). A lattice is stored
+// as rows along its last axis: [nz, ny, nx] with nz = 1 in 2-D; a row index is z·ny + y. Site (z, y, x)
+// has colour (z + y + x) mod 2; with even side lengths a site's neighbours all have the other colour,
+// so one colour is updated in parallel while the other is held fixed (a half-sweep).
+//
+// Both methods flip a site with a probability q that depends only on β and s·h_loc, where
+// h_loc = Σ_j J_ij s_j + h_i:
+//   heat-bath:  q = 1 / (1 + exp(2β s h_loc))   (the new spin is +1 with probability 1/(1+exp(−2β h_loc)))
+//   Metropolis: q = min(1, exp(−2β s h_loc))
+// q is computed in float32 by rn::exp (the same bits on every backend). The decision compares a raw
+// 32-bit Philox word w with the integer threshold T(q) = min(ceil(q·2^32 − 1/2), 2^32 − 1): flip iff
+// w < T, i.e. the uniform (w + 1/2)·2^−32 is below q. The clamp means a certain flip (q = 1) is refused
+// with probability 2^−32, a bias far below any Monte Carlo error. With a uniform coupling and field,
+// h_loc takes 2·ndim + 1 values per spin sign, so the launchers precompute T per (s, neighbour sum)
+// and per lattice (β may differ between lattices) and do no exp per spin; the thresholds are exactly
+// the ones the per-site path would compute for J·S + h.
+//
+// Counter layout (counter.h), purpose kGibbs:
+//   step  = 2·sweep + colour        (sweep counts from the start of the run, across calls)
+//   chain = chain_start + lattice
+//   block = row · blocks_per_row + b, blocks_per_row = ceil(nx / 8)
+// Word l of block b of a row is the uniform of the colour site x = p + 2(4b + l), p the row's first
+// x of that colour; words past the end of the row are drawn and not used.
+#pragma once
+#include <cstdint>
+
+#include "heatbath/counter.h"
+#include "heatbath/hd.h"
+#include "heatbath/rn_math.h"
+
+namespace hb {
+
+enum class IsingMethod : int { kHeatBath = 0, kMetropolis = 1 };
+
+// Thresholds per (spin sign, neighbour sum) for the uniform model: index table_index(s, S, ndim).
+constexpr int kIsingTableSize = 14;  // 2 · (2·3 + 1)
+
+struct IsingArgs {
+  int8_t* spins;          // [lattices, nz, ny, nx], C-contiguous, values ±1
+  int64_t lattices, nz, ny, nx;
+  int ndim;               // 2 (nz = 1) or 3
+  const float* beta;      // [lattices]
+  const float* coupling;  // [ndim, nz, ny, nx] (axis order of the lattice), or nullptr: every bond is j
+  const float* field;     // [nz, ny, nx], or nullptr: every site has field h
+  float j, h;
+  IsingMethod method;
+  uint64_t seed, chain_start;
+  int64_t sweep0;         // absolute index of the first sweep of this call
+  double* energy_trace;   // [n_sweeps, lattices] E after each sweep, or nullptr (no recording)
+  double* mag_trace;      // [n_sweeps, lattices] Σ s after each sweep
+};
+
+HB_HD bool ising_uniform(const IsingArgs& a) { return a.coupling == nullptr && a.field == nullptr; }
+HB_HD int64_t ising_sites(const IsingArgs& a) { return a.nz * a.ny * a.nx; }
+HB_HD int64_t ising_rows(const IsingArgs& a) { return a.nz * a.ny; }
+HB_HD int64_t ising_blocks_per_row(int64_t nx) { return (nx + 7) / 8; }
+
+// First x of `colour` in row `row`.
+HB_HD int64_t ising_parity(const IsingArgs& a, int64_t row, int colour) {
+  const int64_t z = row / a.ny, y = row - z * a.ny;
+  return (colour + y + z) & 1;
+}
+
+HB_HD StreamKey ising_key(uint64_t seed, int64_t sweep, int colour) {
+  return make_stream_key(seed, static_cast<uint32_t>(Purpose::kGibbs), 2 * static_cast<uint64_t>(sweep) + colour);
+}
+
+HB_HD Words4 ising_words(const StreamKey& key, uint64_t chain, int64_t row, int64_t b, int64_t blocks_per_row) {
+  return random_words(key, static_cast<uint32_t>(chain), static_cast<uint32_t>(row * blocks_per_row + b));
+}
+
+// The neighbouring rows of `row`: −y, +y, −z, +z (the z rows equal `row` in 2-D and are not used).
+struct IsingRows {
+  int64_t up, down, back, front;
+};
+
+HB_HD IsingRows ising_neighbour_rows(const IsingArgs& a, int64_t row) {
+  const int64_t z = row / a.ny, y = row - z * a.ny;
+  const int64_t zp = z == 0 ? a.nz - 1 : z - 1, zn = z == a.nz - 1 ? 0 : z + 1;
+  return IsingRows{z * a.ny + (y == 0 ? a.ny - 1 : y - 1), z * a.ny + (y == a.ny - 1 ? 0 : y + 1),
+                   zp * a.ny + y, zn * a.ny + y};
+}
+
+// Flip probability q(β, s·h_loc) of the method, in float32. Branch-free (selects only), so that the
+// per-site loops vectorise.
+HB_HD float ising_flip_probability(IsingMethod m, float beta, float s_hloc) {
+  const float x = rn::mul(rn::mul(2.0f, beta), s_hloc);  // β ΔE of the flip
+  const bool heat_bath = m == IsingMethod::kHeatBath;
+  const float e = rn::exp(heat_bath ? x : -x);
+  const float metropolis = e < 1.0f ? e : 1.0f;
+  return heat_bath ? rn::div(1.0f, rn::add(1.0f, e)) : metropolis;
+}
+
+// T(q) = min(ceil(q·2^32 − 1/2), 2^32 − 1); every step is exact in double.
+HB_HD uint32_t ising_threshold(float q) {
+  const double t = rn::sub(rn::mul(static_cast<double>(q), 4294967296.0), 0.5);
+  const double clamped = t > 0.0 ? t : 0.0;  // also NaN: never flip on garbage
+  int64_t c = static_cast<int64_t>(clamped);  // clamped ≤ 2^32: a signed conversion, which vectorises
+  c += static_cast<double>(c) < clamped ? 1 : 0;
+  return c > 0xFFFFFFFFll ? 0xFFFFFFFFu : static_cast<uint32_t>(c);
+}
+
+HB_HD int ising_table_index(int s, int neighbour_sum, int ndim) {
+  return ((s + 1) >> 1) * (2 * ndim + 1) + ((neighbour_sum + 2 * ndim) >> 1);
+}
+
+// Entry `index` of the threshold table of a uniform model at inverse temperature beta.
+HB_HD uint32_t ising_table_entry(const IsingArgs& a, float beta, int index) {
+  const int width = 2 * a.ndim + 1;
+  const int s = index >= width ? 1 : -1;
+  const int neighbour_sum = 2 * (index - (s > 0 ? width : 0)) - 2 * a.ndim;
+  const float hloc = rn::add(rn::mul(a.j, static_cast<float>(neighbour_sum)), a.h);
+  return ising_threshold(ising_flip_probability(a.method, beta, s > 0 ? hloc : -hloc));
+}
+
+// J_d of the bond from site i (index within a lattice) along axis d (0 = slowest lattice axis).
+HB_HD float ising_bond(const IsingArgs& a, int d, int64_t i) {
+  return a.coupling != nullptr ? a.coupling[d * ising_sites(a) + i] : a.j;
+}
+
+HB_HD float ising_site_field(const IsingArgs& a, int64_t i) { return a.field != nullptr ? a.field[i] : a.h; }
+
+// h_loc from the bond-weighted neighbours in the fixed order −x, +x, −y, +y (, −z, +z) and the field,
+// in float32: the launchers' vectorised loops and ising_local_field share it, so they round alike.
+HB_HD float ising_field_sum(int ndim, float jl, float sl, float jr, float sr, float ju, float su, float jd, float sd,
+                            float jb, float sb, float jf, float sf, float h) {
+  float f = rn::mul(jl, sl);
+  f = rn::add(f, rn::mul(jr, sr));
+  f = rn::add(f, rn::mul(ju, su));
+  f = rn::add(f, rn::mul(jd, sd));
+  if (ndim == 3) {
+    f = rn::add(f, rn::mul(jb, sb));
+    f = rn::add(f, rn::mul(jf, sf));
+  }
+  return rn::add(f, h);
+}
+
+// Whether spin s with local field hloc flips, given its word w (per-site probability).
+HB_HD bool ising_flips(IsingMethod m, float beta, int s, float hloc, uint32_t w) {
+  return w < ising_threshold(ising_flip_probability(m, beta, s > 0 ? hloc : -hloc));
+}
+
+// h_loc of site (row, x) of the lattice `lat`.
+HB_HD float ising_local_field(const IsingArgs& a, const int8_t* lat, int64_t row, int64_t x) {
+  const IsingRows r = ising_neighbour_rows(a, row);
+  const int64_t nx = a.nx, i = row * nx + x;
+  const int64_t xl = x == 0 ? nx - 1 : x - 1, xr = x == nx - 1 ? 0 : x + 1;
+  const int dx = a.ndim - 1, dy = a.ndim - 2;  // axis indices of x and y in the coupling array
+  const bool z = a.ndim == 3;
+  return ising_field_sum(
+      a.ndim, ising_bond(a, dx, row * nx + xl), lat[row * nx + xl], ising_bond(a, dx, i), lat[row * nx + xr],
+      ising_bond(a, dy, r.up * nx + x), lat[r.up * nx + x], ising_bond(a, dy, i), lat[r.down * nx + x],
+      z ? ising_bond(a, 0, r.back * nx + x) : 0.0f, lat[r.back * nx + x], z ? ising_bond(a, 0, i) : 0.0f,
+      lat[r.front * nx + x], ising_site_field(a, i));
+}
+
+// Neighbour sum Σ_j s_j of site (row, x) (uniform model).
+HB_HD int ising_neighbour_sum(const IsingArgs& a, const int8_t* lat, int64_t row, int64_t x) {
+  const IsingRows r = ising_neighbour_rows(a, row);
+  const int64_t nx = a.nx;
+  int sum = lat[row * nx + (x == 0 ? nx - 1 : x - 1)] + lat[row * nx + (x == nx - 1 ? 0 : x + 1)] +
+            lat[r.up * nx + x] + lat[r.down * nx + x];
+  if (a.ndim == 3) sum += lat[r.back * nx + x] + lat[r.front * nx + x];
+  return sum;
+}
+
+// The update of one colour site given its word w: the body every launcher runs per site (the CPU's
+// uniform path runs the same decision, vectorised over a row). `table`: the lattice's thresholds
+// (uniform model) or nullptr (per-site q). Returns the change of (Σ bonds s_i s_j, Σ s) in d_bonds, d_mag.
+HB_HD void ising_site_update(const IsingArgs& a, int8_t* lat, int64_t row, int64_t x, uint32_t w, float beta,
+                             const uint32_t* table, int64_t& d_bonds, int64_t& d_mag) {
+  const int8_t s = lat[row * a.nx + x];
+  bool flip;
+  int neighbour_sum = 0;
+  if (table != nullptr) {
+    neighbour_sum = ising_neighbour_sum(a, lat, row, x);
+    flip = w < table[ising_table_index(s, neighbour_sum, a.ndim)];
+  } else {
+    flip = ising_flips(a.method, beta, s, ising_local_field(a, lat, row, x), w);
+  }
+  if (flip) {
+    lat[row * a.nx + x] = static_cast<int8_t>(-s);
+    d_bonds -= 2 * s * neighbour_sum;
+    d_mag -= 2 * s;
+  }
+}
+
+// E and Σ s of the uniform model from Σ_bonds s_i s_j and Σ s (exact integers): the launchers track
+// these through the flips and call this after every sweep.
+HB_HD double ising_energy_from_counts(const IsingArgs& a, int64_t bonds, int64_t mag) {
+  return rn::sub(rn::mul(-static_cast<double>(a.j), static_cast<double>(bonds)),
+                 rn::mul(static_cast<double>(a.h), static_cast<double>(mag)));
+}
+
+// Σ_bonds s_i s_j and Σ s of one lattice (uniform model), in row-major order.
+HB_HD void ising_count_bonds(const IsingArgs& a, const int8_t* lat, int64_t& bonds, int64_t& mag) {
+  bonds = 0;
+  mag = 0;
+  const int64_t rows = ising_rows(a), nx = a.nx;
+  for (int64_t row = 0; row < rows; ++row) {
+    const IsingRows r = ising_neighbour_rows(a, row);
+    const int8_t* cur = lat + row * nx;
+    int64_t b = 0, m = 0;
+    for (int64_t x = 0; x < nx; ++x) {
+      int next = cur[x == nx - 1 ? 0 : x + 1] + lat[r.down * nx + x];
+      if (a.ndim == 3) next += lat[r.front * nx + x];
+      b += cur[x] * next;
+      m += cur[x];
+    }
+    bonds += b;
+    mag += m;
+  }
+}
+
+// E and Σ s of one lattice for any model: bonds and fields summed site by site in row-major order,
+// in double (the float32 couplings times ±1 are exact, so only the running sum rounds).
+HB_HD void ising_lattice_energy(const IsingArgs& a, const int8_t* lat, double& energy, int64_t& mag) {
+  if (ising_uniform(a)) {
+    int64_t bonds;
+    ising_count_bonds(a, lat, bonds, mag);
+    energy = ising_energy_from_counts(a, bonds, mag);
+    return;
+  }
+  energy = 0.0;
+  mag = 0;
+  const int64_t rows = ising_rows(a), nx = a.nx;
+  const int dx = a.ndim - 1, dy = a.ndim - 2;
+  for (int64_t row = 0; row < rows; ++row) {
+    const IsingRows r = ising_neighbour_rows(a, row);
+    for (int64_t x = 0; x < nx; ++x) {
+      const int64_t i = row * nx + x;
+      const double s = lat[i];
+      double e = rn::mul(static_cast<double>(ising_bond(a, dx, i)), static_cast<double>(lat[row * nx + (x == nx - 1 ? 0 : x + 1)]));
+      e = rn::add(e, rn::mul(static_cast<double>(ising_bond(a, dy, i)), static_cast<double>(lat[r.down * nx + x])));
+      if (a.ndim == 3) {
+        e = rn::add(e, rn::mul(static_cast<double>(ising_bond(a, 0, i)), static_cast<double>(lat[r.front * nx + x])));
+      }
+      e = rn::add(e, static_cast<double>(ising_site_field(a, i)));
+      energy = rn::sub(energy, rn::mul(s, e));
+      mag += lat[i];
+    }
+  }
+}
+
+}  // namespace hb
