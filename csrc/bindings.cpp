@@ -69,11 +69,12 @@ struct CpuLangevinBackend {
 struct CpuRbmBackend {
   static constexpr hb::DeviceKind kDevice = hb::DeviceKind::kCPU;
 
-  // Chunks of about 2^27 multiply-adds (some tens of milliseconds) between Ctrl-C checks.
+  // Chunks of about 2^31 multiply-adds (tens of milliseconds) between Ctrl-C checks: each chunk
+  // reloads its tiles, so shorter ones would cost copies.
   template <class T>
   static int64_t steps_per_chunk(int64_t chains, const hb::RbmParams<T>& p) {
     const int64_t work = std::max<int64_t>(1, chains * std::max<int64_t>(1, p.V * p.H));
-    return std::max<int64_t>(1, (int64_t{1} << 27) / work);
+    return std::max<int64_t>(1, (int64_t{1} << 31) / work);
   }
   template <class T>
   static void gibbs(const hb::GibbsArgs<T>& a, T* /*workspace*/, int /*device*/, std::uintptr_t /*stream*/) {

@@ -17,18 +17,19 @@ namespace {
 constexpr int kSlabBlocks = 64;  // 256 units per slab: the random buffer stays in L1
 }
 
-template <class T, Unit U>
-void layer_rows(const LayerRows<T>& a) {
+template <class T, Unit U, bool Probs, bool HasBase>
+void layer_rows_impl(const LayerRows<T>& a) {
   const int64_t n_blocks = (a.n + 3) / 4;
   for (int64_t r = 0; r < a.rows; ++r) {
     const UnitCoef<T> k = a.coef[r * a.coef_stride];
     const uint64_t chain = a.chain0 + static_cast<uint64_t>(r);
-    const T* pre = a.pre + r * a.n;
-    T* out = a.out + r * a.n;
+    const T* __restrict pre = a.pre + r * a.n;
+    T* __restrict out = a.out + r * a.n;
     for (int64_t b0 = 0; b0 < n_blocks; b0 += kSlabBlocks) {
       const int nb = static_cast<int>(std::min<int64_t>(kSlabBlocks, n_blocks - b0));
-      float r0[kSlabBlocks], r1[kSlabBlocks], r2[kSlabBlocks], r3[kSlabBlocks];
-      if (!a.probs) {
+      alignas(64) float rnd[4 * kSlabBlocks];
+      if constexpr (!Probs) {
+        alignas(64) float r0[kSlabBlocks], r1[kSlabBlocks], r2[kSlabBlocks], r3[kSlabBlocks];
         // Padded to 16 blocks (a full AVX-512 register of lanes); the scalar code would give the same bits.
         const int nb_pad = std::min(kSlabBlocks, (nb + 15) & ~15);
 #pragma omp simd
@@ -39,27 +40,34 @@ void layer_rows(const LayerRows<T>& a) {
           r2[q] = v.v2;
           r3[q] = v.v3;
         }
-      }
-      float rnd[4 * kSlabBlocks];
-      for (int q = 0; q < nb; ++q) {
-        rnd[4 * q] = a.probs ? 0.0f : r0[q];
-        rnd[4 * q + 1] = a.probs ? 0.0f : r1[q];
-        rnd[4 * q + 2] = a.probs ? 0.0f : r2[q];
-        rnd[4 * q + 3] = a.probs ? 0.0f : r3[q];
+        for (int q = 0; q < nb; ++q) {
+          rnd[4 * q] = r0[q];
+          rnd[4 * q + 1] = r1[q];
+          rnd[4 * q + 2] = r2[q];
+          rnd[4 * q + 3] = r3[q];
+        }
       }
       const int64_t j0 = 4 * b0;
       const int m = static_cast<int>(std::min<int64_t>(4 * kSlabBlocks, a.n - j0));
-      const T* bias = a.bias + j0;
-      const T* base = a.base != nullptr ? a.base + j0 : nullptr;
-      const bool probs = a.probs;
-      if (base != nullptr) {
+      const T* __restrict bias = a.bias + j0;
+      const T* __restrict base = HasBase ? a.base + j0 : nullptr;
+      const T* __restrict p = pre + j0;
+      T* __restrict o = out + j0;
 #pragma omp simd
-        for (int j = 0; j < m; ++j) out[j0 + j] = sample_unit<T, U>(k, pre[j0 + j], bias[j], base[j], rnd[j], probs);
-      } else {
-#pragma omp simd
-        for (int j = 0; j < m; ++j) out[j0 + j] = sample_unit<T, U>(k, pre[j0 + j], bias[j], T(0), rnd[j], probs);
+      for (int j = 0; j < m; ++j) {
+        o[j] = sample_unit<T, U, Probs>(k, p[j], bias[j], HasBase ? base[j] : T(0), Probs ? 0.0f : rnd[j]);
       }
     }
+  }
+}
+
+template <class T, Unit U>
+void layer_rows(const LayerRows<T>& a) {
+  const bool base = a.base != nullptr;
+  if (a.probs) {
+    base ? layer_rows_impl<T, U, true, true>(a) : layer_rows_impl<T, U, true, false>(a);
+  } else {
+    base ? layer_rows_impl<T, U, false, true>(a) : layer_rows_impl<T, U, false, false>(a);
   }
 }
 

@@ -87,16 +87,18 @@ HB_HD T sigmoid(T x) {
   return rn::div(T(1), rn::add(T(1), rn::exp(-x)));
 }
 
-// One unit. probs: write p(unit = 1) (Bernoulli) or the conditional mean (Gaussian) instead of a draw.
-// r is the unit's uniform (Bernoulli) or standard normal (Gaussian).
-template <class T, Unit U>
-HB_HD T sample_unit(const UnitCoef<T>& k, T pre, T bias, T base, float r, bool probs) {
+// One unit: a draw, or with Probs p(unit = 1) (Bernoulli) or the conditional mean (Gaussian).
+// r is the unit's uniform (Bernoulli) or standard normal (Gaussian); unused with Probs.
+template <class T, Unit U, bool Probs>
+HB_HD T sample_unit(const UnitCoef<T>& k, T pre, T bias, T base, float r) {
   const T x = unit_input(k, pre, bias, base);
   if constexpr (U == Unit::kGaussian) {
-    return probs ? x : rn::add(x, rn::mul(k.sd, static_cast<T>(r)));
+    if constexpr (Probs) return x;
+    return rn::add(x, rn::mul(k.sd, static_cast<T>(r)));
   } else {
     const T p = sigmoid(x);
-    return probs ? p : (static_cast<T>(r) < p ? T(1) : T(0));
+    if constexpr (Probs) return p;
+    return static_cast<T>(r) < p ? T(1) : T(0);
   }
 }
 

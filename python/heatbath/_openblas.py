@@ -15,3 +15,6 @@ import scipy_openblas32
 
 _LIB = ctypes.CDLL(os.path.join(scipy_openblas32.get_lib_dir(), scipy_openblas32.get_library(fullname=True)),
                    mode=ctypes.RTLD_GLOBAL)
+# heatbath calls OpenBLAS from its own OpenMP threads, one GEMM per thread (csrc/cpu/blas.h): OpenBLAS's
+# own pool would only compete for the cores, so it is pinned to one thread from the start.
+_LIB.scipy_openblas_set_num_threads(1)
