@@ -30,8 +30,9 @@ void layer_rows_impl(const LayerRows<T>& a) {
       alignas(64) float rnd[4 * kSlabBlocks];
       if constexpr (!Probs) {
         alignas(64) float r0[kSlabBlocks], r1[kSlabBlocks], r2[kSlabBlocks], r3[kSlabBlocks];
-        // Padded to 16 blocks (a full AVX-512 register of lanes); the scalar code would give the same bits.
-        const int nb_pad = std::min(kSlabBlocks, (nb + 15) & ~15);
+        // Padded to 8 blocks (the 64-bit lanes of an AVX-512 register in Philox's multiplies); a scalar
+        // epilogue would give the same bits.
+        const int nb_pad = std::min(kSlabBlocks, (nb + 7) & ~7);
 #pragma omp simd
         for (int q = 0; q < nb_pad; ++q) {
           const Quad<float> v = unit_randoms<U>(a.key, chain, b0 + q);

@@ -184,7 +184,7 @@ class RBM(GibbsModel):
             if self.device.kind == "cuda" else None
 
     def _module(self):
-        return _backend.module_for(self.device.kind)
+        return _backend.cuda_module_with_cublas() if self.device.kind == "cuda" else _backend._core
 
     # ---------------------------------------------------------------- conditionals
     def hidden_probs(self, v, beta=1.0):
