@@ -10,8 +10,6 @@ import heatbath as hb
 from helpers import needs_torch, to_numpy
 from rbm_reference import random_rbm
 
-pytestmark = needs_torch
-
 
 def on(device, x):
     import torch
@@ -31,6 +29,7 @@ def start(chains, V):
     return (np.random.default_rng(3).random((chains, V)) < 0.5).astype(np.float32)
 
 
+@needs_torch
 @pytest.mark.parametrize("visible", ["bernoulli", "gaussian"])
 def test_probabilities_and_free_energy_agree_with_cpu(device, visible):
     cpu, dev = pair(device, visible=visible, sigma=0.9)
@@ -45,6 +44,7 @@ def test_probabilities_and_free_energy_agree_with_cpu(device, visible):
                                hb.free_energy(cpu, v0, beta), rtol=1e-5, atol=1e-4)
 
 
+@needs_torch
 def test_gibbs_states_agree_with_cpu_but_for_rare_roundings(device):
     cpu, dev = pair(device)
     v0 = start(2000, 40)
@@ -55,6 +55,7 @@ def test_gibbs_states_agree_with_cpu_but_for_rare_roundings(device):
     assert np.mean(to_numpy(b.v) != a.v) < 1e-3
 
 
+@needs_torch
 def test_gibbs_on_device_is_reproducible_and_resumable(device):
     _, dev = pair(device)
     v0 = on(device, start(300, 40))
@@ -66,9 +67,24 @@ def test_gibbs_on_device_is_reproducible_and_resumable(device):
     np.testing.assert_array_equal(to_numpy(rest.v), to_numpy(whole.v))
 
 
+@needs_torch
 def test_ais_on_device_agrees_with_exact(device):
     cpu, dev = pair(device, V=12, H=8, scale=0.7)
     exact = hb.exact_log_z(dev)
     assert exact == pytest.approx(hb.exact_log_z(cpu), rel=1e-12)
     res = hb.ais_log_z(dev, 2000, 200, seed=5)
     assert abs(res.log_z - exact) < 3 * res.log_z_se
+
+
+@pytest.mark.skipif(not hb.cuda_compiled(), reason="heatbath was built without its CUDA backend")
+def test_cuda_module_loads_cublas_lazily():
+    # libcublas is dlopen'ed by the first GEMM, so it must not be a load-time dependency of _cuda.
+    import shutil
+    import subprocess
+
+    from heatbath import _cuda
+
+    if shutil.which("readelf") is None:
+        pytest.skip("readelf is not installed")
+    dynamic = subprocess.run(["readelf", "-d", _cuda.__file__], capture_output=True, text=True, check=True).stdout
+    assert "NEEDED" in dynamic and "libcublas" not in dynamic

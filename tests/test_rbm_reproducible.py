@@ -132,3 +132,24 @@ def test_torch_in_torch_out_and_parameters_are_borrowed():
         b_t.fill_(0.0)
         c_t.fill_(0.0)
     np.testing.assert_allclose(rbm.hidden_probs(torch.from_numpy(v0)).numpy(), 0.5)
+
+
+def test_ctrl_c_interrupts_a_long_gibbs_run_and_leaves_the_last_chunk():
+    import os
+    import signal
+    import threading
+    import time
+
+    if os.name != "posix":
+        pytest.skip("sends SIGINT to its own process")
+    rbm, _ = random_rbm(64, 32, seed=1)
+    v0 = start(256, 64)
+    timer = threading.Timer(0.3, os.kill, (os.getpid(), signal.SIGINT))
+    begin = time.perf_counter()
+    timer.start()
+    try:
+        with pytest.raises(KeyboardInterrupt):
+            hb.gibbs(rbm, v0, 10**9, seed=0)  # hours of work; a chunk is tens of milliseconds
+    finally:
+        timer.cancel()
+    assert time.perf_counter() - begin < 0.3 + 1.5
