@@ -7,7 +7,8 @@
 #   CUDAARCHS=90 bash benchmarks/gpu_check.sh    # build for one architecture only (default: 80-real;90)
 #   PYTHON=python3.12 bash benchmarks/gpu_check.sh
 #
-# Needs, already installed: pybind11, scikit-build-core, cmake, ninja, pytest, torch (CUDA build);
+# Needs, already installed: pybind11, scikit-build-core, scipy-openblas32, nvidia-cublas (headers; cuBLAS is
+# loaded at run time), cmake, ninja, pytest, torch (CUDA build);
 # cupy and asv are optional. Nothing is downloaded (--no-build-isolation --no-deps).
 set -euo pipefail
 

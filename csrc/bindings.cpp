@@ -12,10 +12,13 @@
 #include "bindings/ising_bindings.h"
 #include "bindings/langevin_bindings.h"
 #include "bindings/random_bindings.h"
+#include "bindings/rbm_bindings.h"
+#include "cpu/blas.h"
 #include "cpu/isa.h"
 #include "cpu/ising_cpu.h"
 #include "cpu/langevin_cpu.h"
 #include "cpu/random_cpu.h"
+#include "cpu/rbm_cpu.h"
 #include "cpu/threads.h"
 #include "heatbath/counter.h"
 #include "heatbath/philox.h"
@@ -86,6 +89,54 @@ struct CpuIsingBackend {
   }
 };
 
+struct CpuRbmBackend {
+  static constexpr hb::DeviceKind kDevice = hb::DeviceKind::kCPU;
+
+  // Chunks of about 2^31 multiply-adds (tens of milliseconds) between Ctrl-C checks: each chunk
+  // reloads its tiles, so shorter ones would cost copies.
+  template <class T>
+  static int64_t steps_per_chunk(int64_t chains, const hb::RbmParams<T>& p) {
+    const int64_t work = std::max<int64_t>(1, chains * std::max<int64_t>(1, p.V * p.H));
+    return std::max<int64_t>(1, (int64_t{1} << 31) / work);
+  }
+  template <class T>
+  static void gibbs(const hb::GibbsArgs<T>& a, T* /*workspace*/, int /*device*/, std::uintptr_t /*stream*/) {
+    hb::bind::run_interruptible(a.n_steps, steps_per_chunk(a.chains, a.rbm), [&](int64_t begin, int64_t end) {
+      hb::cpu::gibbs_run<T>(a, a.step0 + begin, a.step0 + end);
+    });
+  }
+  template <class T>
+  static void ais(const hb::AisArgs<T>& a, T* /*workspace*/, int /*device*/, std::uintptr_t /*stream*/) {
+    hb::bind::run_interruptible(a.n_betas, steps_per_chunk(a.chains, a.rbm), [&](int64_t begin, int64_t end) {
+      hb::cpu::ais_run<T>(a, begin, end);
+    });
+  }
+  template <class T>
+  static void conditional(const hb::ConditionalArgs<T>& a, T* /*workspace*/, int /*device*/, std::uintptr_t) {
+    py::gil_scoped_release nogil;
+    hb::cpu::conditional_run<T>(a);
+  }
+  template <class T>
+  static void free_energy(const hb::FreeEnergyArgs<T>& a, T* /*workspace*/, int /*device*/, std::uintptr_t) {
+    py::gil_scoped_release nogil;
+    hb::cpu::free_energy_run<T>(a);
+  }
+};
+
+// log Z_beta of a float64 RBM on the host (the Python layer checks the layer sizes and copies).
+double rbm_exact_log_z(const std::string& visible, double sigma, py::handle w, py::handle b, py::handle c,
+                       double beta) {
+  hb::bind::CallArrays arrays(hb::DeviceKind::kCPU, 0);
+  const hb::TensorView wv = arrays.first(w, "weights");
+  if (wv.dtype != hb::DType::kFloat64) throw py::type_error("argument 'weights': expected float64");
+  const hb::RbmParams<double> p = hb::bind::import_rbm<double>(arrays, wv, w, b, c, visible, sigma);
+  if (std::min(p.H, p.V) > 40 || (p.visible == hb::Unit::kGaussian && p.H > 40)) {
+    throw py::value_error("argument 'rbm': too many units to enumerate");
+  }
+  py::gil_scoped_release nogil;
+  return hb::cpu::exact_log_z(p, beta);
+}
+
 std::array<uint32_t, 4> philox4x32_10(std::array<uint32_t, 4> counter, std::array<uint32_t, 2> key) {
   const hb::Words4 w = hb::philox4x32<10>(hb::Words4{counter[0], counter[1], counter[2], counter[3]}, key[0], key[1]);
   return {w.w0, w.w1, w.w2, w.w3};
@@ -98,6 +149,11 @@ PYBIND11_MODULE(_core, m) {
   hb::bind::bind_random<CpuBackend>(m);
   hb::bind::bind_langevin<CpuLangevinBackend>(m);
   hb::bind::bind_ising<CpuIsingBackend>(m);
+  hb::bind::bind_rbm<CpuRbmBackend>(m);
+  m.def("rbm_exact_log_z", &rbm_exact_log_z, py::arg("visible"), py::arg("sigma"), py::arg("weights"),
+        py::arg("visible_bias"), py::arg("hidden_bias"), py::arg("beta"),
+        "log Z_beta by enumeration (private: use heatbath.exact_log_z).");
+  m.def("blas_core", &hb::cpu::blas_core_name, "OpenBLAS's kernel choice for this CPU (its GEMMs set the last bits).");
   m.def("philox4x32_10", &philox4x32_10, py::arg("counter"), py::arg("key"),
         "One Philox4x32-10 block: encrypt 4 counter words under 2 key words.");
   {
@@ -110,6 +166,7 @@ PYBIND11_MODULE(_core, m) {
     purposes["gibbs"] = static_cast<uint32_t>(hb::Purpose::kGibbs);
     purposes["swap"] = static_cast<uint32_t>(hb::Purpose::kSwap);
     purposes["init"] = static_cast<uint32_t>(hb::Purpose::kInit);
+    purposes["ais"] = static_cast<uint32_t>(hb::Purpose::kAis);
     m.attr("PURPOSES") = purposes;
   }
   m.def("set_num_threads", [](int n) {

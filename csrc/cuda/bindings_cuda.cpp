@@ -6,7 +6,10 @@
 #include "bindings/ising_bindings.h"
 #include "bindings/langevin_bindings.h"
 #include "bindings/random_bindings.h"
+#include "bindings/rbm_bindings.h"
+#include "cuda/cublas.h"
 #include "cuda/launch.h"
+#include "cuda/rbm_launch.h"
 
 namespace py = pybind11;
 
@@ -52,6 +55,27 @@ struct CudaIsingBackend {
   }
 };
 
+// A whole run is queued on the caller's stream (a host loop of cuBLAS calls and fused kernels).
+struct CudaRbmBackend {
+  static constexpr hb::DeviceKind kDevice = hb::DeviceKind::kCUDA;
+  template <class T>
+  static void gibbs(const hb::GibbsArgs<T>& a, T* ws, int device, std::uintptr_t stream) {
+    hb::cuda::rbm_gibbs<T>(a, ws, device, stream);
+  }
+  template <class T>
+  static void ais(const hb::AisArgs<T>& a, T* ws, int device, std::uintptr_t stream) {
+    hb::cuda::rbm_ais<T>(a, ws, device, stream);
+  }
+  template <class T>
+  static void conditional(const hb::ConditionalArgs<T>& a, T* ws, int device, std::uintptr_t stream) {
+    hb::cuda::rbm_conditional<T>(a, ws, device, stream);
+  }
+  template <class T>
+  static void free_energy(const hb::FreeEnergyArgs<T>& a, T* ws, int device, std::uintptr_t stream) {
+    hb::cuda::rbm_free_energy<T>(a, ws, device, stream);
+  }
+};
+
 }  // namespace
 
 PYBIND11_MODULE(_cuda, m) {
@@ -59,6 +83,10 @@ PYBIND11_MODULE(_cuda, m) {
   hb::bind::bind_random<CudaBackend>(m);
   hb::bind::bind_langevin<CudaLangevinBackend>(m);
   hb::bind::bind_ising<CudaIsingBackend>(m);
+  hb::bind::bind_rbm<CudaRbmBackend>(m);
+  m.def("set_cublas_path", &hb::cuda::set_cublas_path, py::arg("path"),
+        "Where to dlopen libcublas first when an RBM call first needs it.");
+  m.def("cublas_loaded", &hb::cuda::cublas_loaded);
   m.def("device_count", &hb::cuda::device_count);
   m.def("device_name", &hb::cuda::device_name, py::arg("device"));
   m.def("runtime_version", &hb::cuda::runtime_version);

@@ -22,6 +22,7 @@ enum class Purpose : uint32_t {
   kGibbs = 4,           // uniforms of Gibbs and heat-bath updates
   kSwap = 5,            // replica-exchange decisions
   kInit = 6,            // random initial states
+  kAis = 7,             // annealed importance sampling runs (RBM log Z)
 };
 
 constexpr uint32_t kMaxPurpose = 0xFFu;

@@ -1,11 +1,14 @@
 # SPDX-License-Identifier: Apache-2.0
 """heatbath: fast, reproducible sampling from Boltzmann distributions p(x) ∝ exp(-β E(x))."""
+from heatbath import _openblas  # noqa: F401  (first: the compiled core links its OpenBLAS)
 from heatbath._backend import cuda_available, cuda_compiled, get_num_threads, set_num_threads
 from heatbath import random, schedules
 from heatbath.gibbs import GibbsModel, gibbs
 from heatbath.interrupted import Interrupted
 from heatbath.ising import Ising, IsingResult, IsingState
 from heatbath.langevin import LangevinResult, LangevinState, energy, grad, langevin
+from heatbath.rbm import RBM, RBMGibbsResult, RBMState
+from heatbath.rbm_log_z import AISResult, ais_log_z, exact_log_z, free_energy
 from heatbath.state_io import load_state, save_state
 from heatbath.targets import DoubleWell, Gaussian, GaussianMixture, Rosenbrock, Target
 from heatbath.user_potential import NumbaPotential, potential
@@ -13,6 +16,7 @@ from heatbath.user_potential import NumbaPotential, potential
 __version__ = "0.1.0"
 
 __all__ = [
+    "AISResult",
     "DoubleWell",
     "Gaussian",
     "GaussianMixture",
@@ -24,11 +28,17 @@ __all__ = [
     "LangevinResult",
     "LangevinState",
     "NumbaPotential",
+    "RBM",
+    "RBMGibbsResult",
+    "RBMState",
     "Rosenbrock",
     "Target",
+    "ais_log_z",
     "cuda_available",
     "cuda_compiled",
     "energy",
+    "exact_log_z",
+    "free_energy",
     "get_num_threads",
     "gibbs",
     "grad",

@@ -7,6 +7,7 @@ machine never loads the CUDA module unless a CUDA tensor arrives.
 from __future__ import annotations
 
 import functools
+import os
 
 from heatbath import _core
 
@@ -41,6 +42,28 @@ def cuda_module():
         )
     if mod.device_count() == 0:
         raise RuntimeError("heatbath's CUDA backend is compiled but no CUDA device is visible")
+    return mod
+
+
+@functools.lru_cache(maxsize=None)
+def _cublas_path() -> str:
+    """libcublas.so.13 of the nvidia-cublas wheel, if installed ("" lets the loader search)."""
+    try:
+        import nvidia  # noqa: PLC0415 (a namespace package of NVIDIA's wheels)
+    except ImportError:
+        return ""
+    for root in getattr(nvidia, "__path__", []):
+        candidate = os.path.join(root, "cu13", "lib", "libcublas.so.13")
+        if os.path.exists(candidate):
+            return candidate
+    return ""
+
+
+def cuda_module_with_cublas():
+    """The CUDA backend, told where cuBLAS is; the library itself is loaded by its first GEMM."""
+    mod = cuda_module()
+    if not mod.cublas_loaded():
+        mod.set_cublas_path(_cublas_path())
     return mod
 
 

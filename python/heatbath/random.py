@@ -29,6 +29,7 @@ PURPOSES = {
     "gibbs": 4,
     "swap": 5,
     "init": 6,
+    "ais": 7,
 }
 
 _MAX_STEP = 2**56

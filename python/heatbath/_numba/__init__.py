@@ -7,6 +7,7 @@ transforms) are ``@njit`` building blocks for fused user-model kernels; ``fill_b
 Importing this package needs numba; the rest of heatbath does not.
 """
 from heatbath._numba.philox import (
+    PURPOSE_AIS,
     PURPOSE_GIBBS,
     PURPOSE_INIT,
     PURPOSE_LANGEVIN_NOISE,
@@ -37,6 +38,7 @@ from heatbath._numba.random_stream import (
 )
 
 __all__ = [
+    "PURPOSE_AIS",
     "PURPOSE_GIBBS",
     "PURPOSE_INIT",
     "PURPOSE_LANGEVIN_NOISE",

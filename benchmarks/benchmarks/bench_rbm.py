@@ -1,0 +1,72 @@
+# SPDX-License-Identifier: Apache-2.0
+"""Throughput of RBM block Gibbs (hb.gibbs on an hb.RBM) in chain-steps per second, on the peer
+comparison's two models (benchmarks/compare_rbm.py), with fewer steps so `asv run --quick` stays short:
+
+- 784 x 500 (MNIST-sized), 1,000 chains: bound by the two GEMMs of a step;
+- 64 x 32, 1,000 chains: bound by per-step overhead and the fused sampling pass.
+
+track_gflops counts 4·V·H flops per chain-step (two GEMMs); compare_rbm.py sets it against sgemm.
+"""
+from __future__ import annotations
+
+import time
+
+import numpy as np
+
+import heatbath as hb
+
+from .common import need_heatbath, need_torch, synchronize
+
+MODELS = {"784x500": (784, 500, 1_000, 10), "64x32": (64, 32, 1_000, 200)}  # V, H, chains, steps
+
+
+class RBMGibbs:
+    params = (list(MODELS), ["cpu", "cuda"], [1, 2])
+    param_names = ["model", "device", "threads"]
+
+    def setup(self, model, device, threads):
+        self.saved_threads = hb.get_num_threads()
+        if device == "cuda" and threads != 1:
+            raise NotImplementedError("threads applies to the CPU backend only")
+        need_heatbath(device)
+        V, H, chains, steps = MODELS[model]
+        rng = np.random.default_rng(0)
+        w = (0.01 * rng.standard_normal((V, H))).astype(np.float32)
+        b, c = np.zeros(V, np.float32), np.zeros(H, np.float32)
+        v0 = (rng.random((chains, V)) < 0.5).astype(np.float32)
+        if device == "cuda":
+            torch = need_torch(device)
+            w, b, c, v0 = (torch.as_tensor(x, device="cuda") for x in (w, b, c, v0))
+        self.rbm, self.v0, self.steps, self.device = hb.RBM(w, b, c), v0, steps, device
+        self.chain_steps = chains * steps
+        self.flops = 4.0 * V * H * chains * steps
+        hb.set_num_threads(threads)
+        self.run()  # warm-up
+
+    def teardown(self, *args):
+        hb.set_num_threads(self.saved_threads)
+
+    def run(self):
+        hb.gibbs(self.rbm, self.v0, self.steps, seed=0)
+        synchronize(self.device)
+
+    def time_run(self, *args):
+        self.run()
+
+    def _best(self):
+        best = float("inf")
+        for _ in range(3):
+            start = time.perf_counter()
+            self.run()
+            best = min(best, time.perf_counter() - start)
+        return best
+
+    def track_chain_steps_per_second(self, *args):
+        return float(f"{self.chain_steps / self._best():.4g}")
+
+    track_chain_steps_per_second.unit = "chain-steps/s"
+
+    def track_gflops(self, *args):
+        return float(f"{self.flops / self._best() / 1e9:.4g}")
+
+    track_gflops.unit = "GFLOP/s"

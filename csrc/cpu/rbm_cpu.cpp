@@ -1,0 +1,249 @@
+// SPDX-License-Identifier: Apache-2.0
+// OpenMP launchers of the RBM samplers. Chains are cut into tiles of tile_rows(V, H) rows; each thread takes
+// whole tiles and runs all the steps of a chunk on a tile before moving on, so the tile's states and
+// activations stay in its cache. Every GEMM of a model has the same number of rows (a partial tile is
+// padded):
+// OpenBLAS picks different kernels, with different summation orders, for different shapes (small-matrix
+// paths below a size threshold), and a fixed shape makes each chain's activations, hence its samples,
+// independent of the thread count and of how the batch is split (chain_start).
+#include "cpu/rbm_cpu.h"
+
+#include <algorithm>
+#include <vector>
+
+#include "cpu/blas.h"
+#include "cpu/isa.h"
+#include "cpu/threads.h"
+#include "heatbath/rbm.h"
+
+namespace hb::cpu {
+
+template <class T, Unit U>
+void layer_rows(const LayerRows<T>& a) {
+#if defined(HEATBATH_ISA_VARIANTS)
+  switch (active_isa()) {
+    case Isa::kAvx512: return avx512::layer_rows<T, U>(a);
+    case Isa::kAvx2: return avx2::layer_rows<T, U>(a);
+    default: break;
+  }
+#endif
+  baseline::layer_rows<T, U>(a);
+}
+
+template <class T>
+void softplus_rows(const SoftplusRows<T>& a) {
+#if defined(HEATBATH_ISA_VARIANTS)
+  switch (active_isa()) {
+    case Isa::kAvx512: return avx512::softplus_rows<T>(a);
+    case Isa::kAvx2: return avx2::softplus_rows<T>(a);
+    default: break;
+  }
+#endif
+  baseline::softplus_rows<T>(a);
+}
+
+HB_INSTANTIATE_RBM_PASSES()
+
+namespace {
+
+// 256 rows: OpenBLAS redoes its packing of W on every call and takes a slow small-matrix path for
+// small products (a 64-row tile of a 64 x 32 model ran at a tenth of the 256-row rate), so tiles must
+// be large. The price: a batch of fewer than 256 chains costs as much as 256. Kept a function of the
+// model only, never of the batch.
+int64_t tile_rows(int64_t /*V*/, int64_t /*H*/) { return 256; }
+
+// One thread's tile: states, activations and per-row scratch. Rows past `valid` are padding.
+template <class T>
+struct Tile {
+  const RbmParams<T>& p;
+  std::vector<T> v, h, pre_h, pre_v;             // [R, V], [R, H], [R, H], [R, V]
+  std::vector<UnitCoef<T>> hid, vis;             // [R]
+  std::vector<double> beta, scratch, sums;       // [R], [max(V, H)], [R]
+  const int64_t R;
+  int64_t row0 = 0, valid = 0;
+
+  explicit Tile(const RbmParams<T>& params)
+      : p(params), v(tile_rows(p.V, p.H) * p.V, T(0)), h(tile_rows(p.V, p.H) * p.H, T(0)),
+        pre_h(tile_rows(p.V, p.H) * p.H, T(0)), pre_v(tile_rows(p.V, p.H) * p.V, T(0)), hid(tile_rows(p.V, p.H)),
+        vis(tile_rows(p.V, p.H)), beta(tile_rows(p.V, p.H)), scratch(std::max<int64_t>(p.V, p.H)),
+        sums(tile_rows(p.V, p.H)), R(tile_rows(p.V, p.H)) {}
+
+  void select(int64_t tile, int64_t chains) {
+    row0 = tile * R;
+    valid = std::min(R, chains - row0);
+  }
+  static void load(std::vector<T>& dst, const T* src, int64_t row0, int64_t valid, int64_t n) {
+    std::copy(src + row0 * n, src + (row0 + valid) * n, dst.begin());
+  }
+  static void store(const std::vector<T>& src, T* dst, int64_t row0, int64_t valid, int64_t n) {
+    std::copy(src.begin(), src.begin() + valid * n, dst + row0 * n);
+  }
+  void to_hidden_pre() { gemm<T>(R, p.H, p.V, v.data(), p.w, false, pre_h.data()); }
+  void to_visible_pre() { gemm<T>(R, p.V, p.H, h.data(), p.w, true, pre_v.data()); }
+
+  template <Unit U>
+  void layer(const T* pre, int64_t n, const T* bias, const T* base, const UnitCoef<T>* coef, int64_t coef_stride,
+             StreamKey key, uint64_t chain_start, T* out, bool probs) {
+    layer_rows<T, U>(LayerRows<T>{pre, n, bias, base, coef, coef_stride, key,
+                                  chain_start + static_cast<uint64_t>(row0), valid, out, probs});
+  }
+  void sample_hidden(const UnitCoef<T>* coef, int64_t stride, StreamKey key, uint64_t chain_start, bool probs) {
+    layer<Unit::kBernoulli>(pre_h.data(), p.H, p.c, nullptr, coef, stride, key, chain_start, h.data(), probs);
+  }
+  void sample_visible(const T* base, const UnitCoef<T>* coef, int64_t stride, StreamKey key, uint64_t chain_start,
+                      bool probs) {
+    if (p.visible == Unit::kGaussian) {
+      layer<Unit::kGaussian>(pre_v.data(), p.V, p.b, base, coef, stride, key, chain_start, v.data(), probs);
+    } else {
+      layer<Unit::kBernoulli>(pre_v.data(), p.V, p.b, base, coef, stride, key, chain_start, v.data(), probs);
+    }
+  }
+  // sums[r] = Σ_j softplus(hi · a_j) − softplus(lo · a_j) over the hidden units (lo optional).
+  void hidden_softplus(const double* hi, const double* lo, int64_t stride) {
+    const double inv_sigma = 1.0 / static_cast<double>(p.sigma);
+    softplus_rows<T>(SoftplusRows<T>{pre_h.data(), p.H, p.c, inv_sigma, hi, lo, stride, valid, scratch.data(),
+                                     sums.data()});
+  }
+  // Σ_i visible_log_factor(v_i, bias_i) − (base ? visible_log_factor(v_i, base_i) : 0) for row r.
+  double visible_factor(int64_t r, const T* bias, const T* base) const {
+    const double s = static_cast<double>(p.sigma);
+    const double inv_two_var = 1.0 / (2.0 * s * s);
+    const T* row = v.data() + r * p.V;
+    double sum = 0.0;
+    for (int64_t i = 0; i < p.V; ++i) {
+      double f = visible_log_factor(row[i], bias[i], inv_two_var, p.visible);
+      if (base != nullptr) f -= visible_log_factor(row[i], base[i], inv_two_var, p.visible);
+      sum += f;
+    }
+    return sum;
+  }
+};
+
+template <class T, class Fn>
+void for_each_tile(const RbmParams<T>& p, int64_t chains, Fn&& fn) {
+  const int64_t rows = tile_rows(p.V, p.H);
+  const int64_t tiles = (chains + rows - 1) / rows;
+  if (tiles == 0) return;
+  blas_single_threaded();
+#pragma omp parallel num_threads(static_cast<int>(std::min<int64_t>(num_threads(), tiles)))
+  {
+    Tile<T> tile(p);
+#pragma omp for schedule(static)
+    for (int64_t t = 0; t < tiles; ++t) {
+      tile.select(t, chains);
+      fn(tile);
+    }
+  }
+}
+
+}  // namespace
+
+template <class T>
+void gibbs_run(const GibbsArgs<T>& a, int64_t t_begin, int64_t t_end) {
+  const RbmParams<T>& p = a.rbm;
+  for_each_tile(p, a.chains, [&](Tile<T>& tile) {
+    for (int64_t r = 0; r < tile.valid; ++r) {
+      const LayerCoefs<T> k = gibbs_coefs<T>(a.beta[tile.row0 + r], p.sigma, p.visible);
+      tile.hid[r] = k.hidden;
+      tile.vis[r] = k.visible;
+    }
+    Tile<T>::load(tile.v, a.v, tile.row0, tile.valid, p.V);
+    for (int64_t t = t_begin; t < t_end; ++t) {
+      tile.to_hidden_pre();
+      const auto key_h = make_stream_key(a.seed, static_cast<uint32_t>(Purpose::kGibbs), layer_half_step(t, false));
+      tile.sample_hidden(tile.hid.data(), 1, key_h, a.chain_start, false);
+      tile.to_visible_pre();
+      const auto key_v = make_stream_key(a.seed, static_cast<uint32_t>(Purpose::kGibbs), layer_half_step(t, true));
+      tile.sample_visible(nullptr, tile.vis.data(), 1, key_v, a.chain_start, false);
+      const int64_t done = t - a.step0 + 1;
+      if (a.thin > 0 && done % a.thin == 0) {
+        const int64_t s = done / a.thin - 1;
+        Tile<T>::store(tile.v, a.trace_v + s * a.chains * p.V, tile.row0, tile.valid, p.V);
+        if (a.trace_h != nullptr) Tile<T>::store(tile.h, a.trace_h + s * a.chains * p.H, tile.row0, tile.valid, p.H);
+      }
+    }
+    Tile<T>::store(tile.v, a.v, tile.row0, tile.valid, p.V);
+    if (t_end > t_begin) Tile<T>::store(tile.h, a.h, tile.row0, tile.valid, p.H);
+  });
+}
+
+template <class T>
+void ais_run(const AisArgs<T>& a, int64_t k_begin, int64_t k_end) {
+  const RbmParams<T>& p = a.rbm;
+  const auto purpose = static_cast<uint32_t>(Purpose::kAis);
+  for_each_tile(p, a.chains, [&](Tile<T>& tile) {
+    Tile<T>::load(tile.v, a.v, tile.row0, tile.valid, p.V);
+    for (int64_t k = k_begin; k < k_end; ++k) {
+      if (k == 0) {  // v ~ the base model: x = base, from the β = 0 coefficients and zero activations
+        const UnitCoef<T> k0 = ais_coefs<T>(T(0), p.sigma, p.visible).visible;
+        std::fill(tile.pre_v.begin(), tile.pre_v.end(), T(0));
+        tile.sample_visible(a.base, &k0, 0, make_stream_key(a.seed, purpose, layer_half_step(0, true)),
+                            a.chain_start, false);
+        continue;
+      }
+      const double hi = a.betas[k], lo = a.betas[k - 1];
+      tile.to_hidden_pre();
+      tile.hidden_softplus(&hi, &lo, 0);
+      for (int64_t r = 0; r < tile.valid; ++r) {
+        a.log_w[tile.row0 + r] += (hi - lo) * tile.visible_factor(r, p.b, a.base) + tile.sums[r];
+      }
+      if (k + 1 == a.n_betas) continue;  // the last weight needs no transition after it
+      const LayerCoefs<T> coefs = ais_coefs<T>(static_cast<T>(hi), p.sigma, p.visible);
+      tile.sample_hidden(&coefs.hidden, 0, make_stream_key(a.seed, purpose, layer_half_step(k, false)),
+                         a.chain_start, false);
+      tile.to_visible_pre();
+      tile.sample_visible(a.base, &coefs.visible, 0, make_stream_key(a.seed, purpose, layer_half_step(k, true)),
+                          a.chain_start, false);
+    }
+    Tile<T>::store(tile.v, a.v, tile.row0, tile.valid, p.V);
+  });
+}
+
+template <class T>
+void conditional_run(const ConditionalArgs<T>& a) {
+  const RbmParams<T>& p = a.rbm;
+  const StreamKey unused{};
+  for_each_tile(p, a.chains, [&](Tile<T>& tile) {
+    for (int64_t r = 0; r < tile.valid; ++r) {
+      const LayerCoefs<T> k = gibbs_coefs<T>(a.beta[tile.row0 + r], p.sigma, p.visible);
+      tile.hid[r] = k.hidden;
+      tile.vis[r] = k.visible;
+    }
+    if (a.to_hidden) {
+      Tile<T>::load(tile.v, a.x, tile.row0, tile.valid, p.V);
+      tile.to_hidden_pre();
+      tile.sample_hidden(tile.hid.data(), 1, unused, 0, true);
+      Tile<T>::store(tile.h, a.out, tile.row0, tile.valid, p.H);
+    } else {
+      Tile<T>::load(tile.h, a.x, tile.row0, tile.valid, p.H);
+      tile.to_visible_pre();
+      tile.sample_visible(nullptr, tile.vis.data(), 1, unused, 0, true);
+      Tile<T>::store(tile.v, a.out, tile.row0, tile.valid, p.V);
+    }
+  });
+}
+
+template <class T>
+void free_energy_run(const FreeEnergyArgs<T>& a) {
+  const RbmParams<T>& p = a.rbm;
+  for_each_tile(p, a.chains, [&](Tile<T>& tile) {
+    for (int64_t r = 0; r < tile.valid; ++r) tile.beta[r] = static_cast<double>(a.beta[tile.row0 + r]);
+    Tile<T>::load(tile.v, a.v, tile.row0, tile.valid, p.V);
+    tile.to_hidden_pre();
+    tile.hidden_softplus(tile.beta.data(), nullptr, 1);
+    for (int64_t r = 0; r < tile.valid; ++r) {
+      a.out[tile.row0 + r] = static_cast<T>(-tile.beta[r] * tile.visible_factor(r, p.b, nullptr) - tile.sums[r]);
+    }
+  });
+}
+
+#define HB_INSTANTIATE(T)                                                   \
+  template void gibbs_run<T>(const GibbsArgs<T>&, int64_t, int64_t);      \
+  template void ais_run<T>(const AisArgs<T>&, int64_t, int64_t);          \
+  template void conditional_run<T>(const ConditionalArgs<T>&);            \
+  template void free_energy_run<T>(const FreeEnergyArgs<T>&);
+HB_INSTANTIATE(float)
+HB_INSTANTIATE(double)
+#undef HB_INSTANTIATE
+
+}  // namespace hb::cpu

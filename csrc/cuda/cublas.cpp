@@ -1,0 +1,110 @@
+// SPDX-License-Identifier: Apache-2.0
+// The function types come from the nvidia-cublas wheel's headers (decltype of the declarations: no
+// symbol is referenced, so nothing is linked); the functions from dlsym on the library.
+#include "cuda/cublas.h"
+
+#include <cublas_v2.h>
+#include <dlfcn.h>
+
+#include <map>
+#include <mutex>
+#include <stdexcept>
+#include <string>
+
+#include "cuda/check.h"
+
+namespace hb::cuda {
+namespace {
+
+struct CublasApi {
+  decltype(&cublasCreate_v2) create;
+  decltype(&cublasSetStream_v2) set_stream;
+  decltype(&cublasSgemm_v2) sgemm;
+  decltype(&cublasDgemm_v2) dgemm;
+};
+
+std::mutex g_mutex;  // guards everything below, and the handles while a call sets their stream
+std::string g_path;
+const CublasApi* g_api = nullptr;
+std::map<int, cublasHandle_t> g_handles;
+
+template <class F>
+F symbol(void* lib, const char* name) {
+  void* p = dlsym(lib, name);
+  if (p == nullptr) throw std::runtime_error(std::string("heatbath: libcublas has no symbol ") + name);
+  return reinterpret_cast<F>(p);
+}
+
+const CublasApi& api_locked() {
+  if (g_api != nullptr) return *g_api;
+  void* lib = g_path.empty() ? nullptr : dlopen(g_path.c_str(), RTLD_NOW | RTLD_LOCAL);
+  if (lib == nullptr) lib = dlopen("libcublas.so.13", RTLD_NOW | RTLD_LOCAL);
+  if (lib == nullptr) {
+    const char* why = dlerror();
+    throw std::runtime_error(std::string("heatbath's RBM sampler on CUDA needs cuBLAS 13 (pip install nvidia-cublas): ") +
+                             (why != nullptr ? why : "libcublas.so.13 not found"));
+  }
+  static const CublasApi api{symbol<decltype(&cublasCreate_v2)>(lib, "cublasCreate_v2"),
+                             symbol<decltype(&cublasSetStream_v2)>(lib, "cublasSetStream_v2"),
+                             symbol<decltype(&cublasSgemm_v2)>(lib, "cublasSgemm_v2"),
+                             symbol<decltype(&cublasDgemm_v2)>(lib, "cublasDgemm_v2")};
+  g_api = &api;
+  return api;
+}
+
+void check_cublas(cublasStatus_t status, const char* what) {
+  if (status != CUBLAS_STATUS_SUCCESS) {
+    throw std::runtime_error(std::string("heatbath cuBLAS error in ") + what + ": status " +
+                             std::to_string(static_cast<int>(status)));
+  }
+}
+
+// One handle per device, created once (creation costs milliseconds) and kept for the process.
+cublasHandle_t handle_locked(const CublasApi& api, int device) {
+  auto it = g_handles.find(device);
+  if (it != g_handles.end()) return it->second;
+  cublasHandle_t h = nullptr;
+  check_cublas(api.create(&h), "cublasCreate");
+  g_handles[device] = h;
+  return h;
+}
+
+}  // namespace
+
+void set_cublas_path(const std::string& path) {
+  std::lock_guard<std::mutex> lock(g_mutex);
+  g_path = path;
+}
+
+bool cublas_loaded() {
+  std::lock_guard<std::mutex> lock(g_mutex);
+  return g_api != nullptr;
+}
+
+template <class T>
+void gemm(int device, std::uintptr_t stream, int64_t m, int64_t n, int64_t k, const T* a, const T* b, bool trans_b,
+          T* c) {
+  if (m == 0 || n == 0) return;
+  std::lock_guard<std::mutex> lock(g_mutex);
+  const CublasApi& api = api_locked();
+  DeviceGuard guard(device);
+  cublasHandle_t h = handle_locked(api, device);
+  check_cublas(api.set_stream(h, reinterpret_cast<cudaStream_t>(stream)), "cublasSetStream");
+  // Row-major C = A·op(B) is column-major Cᵀ = op(B)ᵀ·Aᵀ: swap the operands, keep the buffers.
+  const T one = T(1), zero = T(0);
+  const cublasOperation_t op_b = trans_b ? CUBLAS_OP_T : CUBLAS_OP_N;
+  const int ldb = static_cast<int>(trans_b ? k : n);
+  if constexpr (sizeof(T) == 4) {
+    check_cublas(api.sgemm(h, op_b, CUBLAS_OP_N, static_cast<int>(n), static_cast<int>(m), static_cast<int>(k), &one,
+                           b, ldb, a, static_cast<int>(k), &zero, c, static_cast<int>(n)), "cublasSgemm");
+  } else {
+    check_cublas(api.dgemm(h, op_b, CUBLAS_OP_N, static_cast<int>(n), static_cast<int>(m), static_cast<int>(k), &one,
+                           b, ldb, a, static_cast<int>(k), &zero, c, static_cast<int>(n)), "cublasDgemm");
+  }
+}
+
+template void gemm<float>(int, std::uintptr_t, int64_t, int64_t, int64_t, const float*, const float*, bool, float*);
+template void gemm<double>(int, std::uintptr_t, int64_t, int64_t, int64_t, const double*, const double*, bool,
+                           double*);
+
+}  // namespace hb::cuda

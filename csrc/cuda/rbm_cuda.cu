@@ -1,0 +1,255 @@
+// SPDX-License-Identifier: Apache-2.0
+// CUDA launchers of the RBM samplers: cuBLAS GEMMs on the whole batch, then the per-unit bodies of
+// heatbath/rbm.h with one thread per (chain, block of 4 units), the Philox block those 4 units draw
+// from. The float64 sums of AIS and the free energy run one thread per chain, in the CPU's unit order.
+#include <cuda_runtime.h>
+
+#include <algorithm>
+
+#include "cuda/check.h"
+#include "cuda/cublas.h"
+#include "cuda/rbm_launch.h"
+#include "heatbath/rbm.h"
+
+namespace hb::cuda {
+namespace {
+
+constexpr int kThreads = 256;
+
+unsigned grid_for(int64_t items) {
+  return static_cast<unsigned>(std::max<int64_t>(1, std::min<int64_t>((items + kThreads - 1) / kThreads, 1 << 20)));
+}
+
+// Where a layer's per-chain coefficients come from: β per chain (Gibbs, conditionals) or one set (AIS).
+template <class T>
+struct CoefSource {
+  const T* beta;       // [chains], or null to use `fixed`
+  UnitCoef<T> fixed;
+  T sigma;
+  Unit visible;
+  bool hidden;         // which layer's coefficients
+  __device__ UnitCoef<T> at(int64_t row) const {
+    if (beta == nullptr) return fixed;
+    const LayerCoefs<T> k = gibbs_coefs<T>(beta[row], sigma, visible);
+    return hidden ? k.hidden : k.visible;
+  }
+};
+
+template <class T, Unit U, bool Probs>
+__global__ void layer_kernel(const T* pre, int64_t n, const T* bias, const T* base, CoefSource<T> coef, StreamKey key,
+                             uint64_t chain_start, int64_t chains, T* out) {
+  const int64_t n_blocks = (n + 3) / 4;
+  const int64_t items = chains * n_blocks;
+  const int64_t stride = static_cast<int64_t>(gridDim.x) * blockDim.x;
+  for (int64_t item = static_cast<int64_t>(blockIdx.x) * blockDim.x + threadIdx.x; item < items; item += stride) {
+    const int64_t row = item / n_blocks, block = item - row * n_blocks;
+    const UnitCoef<T> k = coef.at(row);
+    Quad<float> r{0.0f, 0.0f, 0.0f, 0.0f};
+    if (!Probs) r = unit_randoms<U>(key, chain_start + static_cast<uint64_t>(row), block);
+    const float rs[4] = {r.v0, r.v1, r.v2, r.v3};
+    for (int l = 0; l < 4; ++l) {
+      const int64_t j = block * 4 + l;
+      if (j < n) {
+        out[row * n + j] = sample_unit<T, U, Probs>(k, pre[row * n + j], bias[j], base != nullptr ? base[j] : T(0), rs[l]);
+      }
+    }
+  }
+}
+
+// Σ_j softplus(hi · a_j) − softplus(lo · a_j) (lo < 0: first term only), a_j = c_j + pre_j · inv_sigma.
+template <class T>
+__device__ double hidden_softplus_sum(const T* pre, const T* c, int64_t H, double inv_sigma, double hi, double lo) {
+  double sum = 0.0;
+  for (int64_t j = 0; j < H; ++j) {
+    const double x = rn::add(static_cast<double>(c[j]), rn::mul(static_cast<double>(pre[j]), inv_sigma));
+    double s = softplus(rn::mul(hi, x));
+    if (lo >= 0.0) s = rn::sub(s, softplus(rn::mul(lo, x)));
+    sum = rn::add(sum, s);
+  }
+  return sum;
+}
+
+template <class T>
+__device__ double visible_factor(const T* v, const T* b, const T* base, int64_t V, double sigma, Unit u) {
+  const double inv_two_var = rn::div(1.0, rn::mul(rn::mul(2.0, sigma), sigma));
+  double sum = 0.0;
+  for (int64_t i = 0; i < V; ++i) {
+    double f = visible_log_factor(v[i], b[i], inv_two_var, u);
+    if (base != nullptr) f = rn::sub(f, visible_log_factor(v[i], base[i], inv_two_var, u));
+    sum = rn::add(sum, f);
+  }
+  return sum;
+}
+
+template <class T>
+__global__ void ais_weight_kernel(RbmParams<T> p, const T* base, const T* v, const T* pre_h, int64_t chains, double hi,
+                                  double lo, double* log_w) {
+  const int64_t stride = static_cast<int64_t>(gridDim.x) * blockDim.x;
+  const double sigma = static_cast<double>(p.sigma);
+  for (int64_t row = static_cast<int64_t>(blockIdx.x) * blockDim.x + threadIdx.x; row < chains; row += stride) {
+    const double sums = hidden_softplus_sum(pre_h + row * p.H, p.c, p.H, rn::div(1.0, sigma), hi, lo);
+    const double vf = visible_factor(v + row * p.V, p.b, base, p.V, sigma, p.visible);
+    log_w[row] = rn::add(log_w[row], rn::add(rn::mul(rn::sub(hi, lo), vf), sums));
+  }
+}
+
+template <class T>
+__global__ void free_energy_kernel(RbmParams<T> p, const T* v, const T* pre_h, const T* beta, int64_t chains, T* out) {
+  const int64_t stride = static_cast<int64_t>(gridDim.x) * blockDim.x;
+  const double sigma = static_cast<double>(p.sigma);
+  for (int64_t row = static_cast<int64_t>(blockIdx.x) * blockDim.x + threadIdx.x; row < chains; row += stride) {
+    const double b = static_cast<double>(beta[row]);
+    const double sums = hidden_softplus_sum(pre_h + row * p.H, p.c, p.H, rn::div(1.0, sigma), b, -1.0);
+    const double vf = visible_factor(v + row * p.V, p.b, static_cast<const T*>(nullptr), p.V, sigma, p.visible);
+    out[row] = static_cast<T>(rn::sub(-rn::mul(b, vf), sums));
+  }
+}
+
+// The scratch of one call, carved from the workspace.
+template <class T>
+struct Scratch {
+  T* pre_h;  // [chains, H]
+  T* pre_v;  // [chains, V]
+  T* h;      // [chains, H]
+  Scratch(T* ws, int64_t chains, const RbmParams<T>& p)
+      : pre_h(ws), pre_v(ws + chains * p.H), h(ws + chains * (p.H + p.V)) {}
+};
+
+// What every launcher sets up: the caller's device, its stream, the scratch.
+template <class T>
+struct Call {
+  DeviceGuard guard;
+  cudaStream_t s;
+  Scratch<T> ws;
+  Call(int device, std::uintptr_t stream, T* workspace, int64_t chains, const RbmParams<T>& p)
+      : guard(device), s(reinterpret_cast<cudaStream_t>(stream)), ws(workspace, chains, p) {}
+};
+
+// Runs body(call) unless the batch is empty.
+template <class T, class Args, class Body>
+void launch(const Args& a, T* workspace, int device, std::uintptr_t stream, Body&& body) {
+  if (a.chains == 0) return;
+  Call<T> call(device, stream, workspace, a.chains, a.rbm);
+  body(call.s, call.ws);
+}
+
+template <class T>
+void layer(const RbmParams<T>& p, bool hidden, bool probs, const T* pre, const T* base, CoefSource<T> coef,
+           StreamKey key, uint64_t chain_start, int64_t chains, T* out, cudaStream_t s) {
+  const int64_t n = hidden ? p.H : p.V;
+  const T* bias = hidden ? p.c : p.b;
+  const unsigned grid = grid_for(chains * ((n + 3) / 4));
+  coef.hidden = hidden;
+  coef.sigma = p.sigma;
+  coef.visible = p.visible;
+  const bool gauss = !hidden && p.visible == Unit::kGaussian;
+  if (gauss && probs) {
+    layer_kernel<T, Unit::kGaussian, true><<<grid, kThreads, 0, s>>>(pre, n, bias, base, coef, key, chain_start, chains, out);
+  } else if (gauss) {
+    layer_kernel<T, Unit::kGaussian, false><<<grid, kThreads, 0, s>>>(pre, n, bias, base, coef, key, chain_start, chains, out);
+  } else if (probs) {
+    layer_kernel<T, Unit::kBernoulli, true><<<grid, kThreads, 0, s>>>(pre, n, bias, base, coef, key, chain_start, chains, out);
+  } else {
+    layer_kernel<T, Unit::kBernoulli, false><<<grid, kThreads, 0, s>>>(pre, n, bias, base, coef, key, chain_start, chains, out);
+  }
+  check(cudaGetLastError(), "RBM layer launch");
+}
+
+template <class T>
+CoefSource<T> per_chain(const T* beta) {
+  return CoefSource<T>{beta, UnitCoef<T>{}, T(1), Unit::kBernoulli, true};
+}
+
+template <class T>
+CoefSource<T> shared(UnitCoef<T> k) {
+  return CoefSource<T>{nullptr, k, T(1), Unit::kBernoulli, true};
+}
+
+}  // namespace
+
+template <class T>
+void rbm_gibbs(const GibbsArgs<T>& a, T* workspace, int device, std::uintptr_t stream) {
+  if (a.n_steps == 0) return;
+  const RbmParams<T>& p = a.rbm;
+  launch<T>(a, workspace, device, stream, [&](cudaStream_t s, const Scratch<T>& ws) {
+    const auto purpose = static_cast<uint32_t>(Purpose::kGibbs);
+    for (int64_t t = a.step0; t < a.step0 + a.n_steps; ++t) {
+      gemm<T>(device, stream, a.chains, p.H, p.V, a.v, p.w, false, ws.pre_h);
+      layer<T>(p, true, false, ws.pre_h, nullptr, per_chain(a.beta), make_stream_key(a.seed, purpose, layer_half_step(t, false)),
+               a.chain_start, a.chains, a.h, s);
+      gemm<T>(device, stream, a.chains, p.V, p.H, a.h, p.w, true, ws.pre_v);
+      layer<T>(p, false, false, ws.pre_v, nullptr, per_chain(a.beta), make_stream_key(a.seed, purpose, layer_half_step(t, true)),
+               a.chain_start, a.chains, a.v, s);
+      const int64_t done = t - a.step0 + 1;
+      if (a.thin > 0 && done % a.thin == 0) {
+        const int64_t k = done / a.thin - 1;
+        check(cudaMemcpyAsync(a.trace_v + k * a.chains * p.V, a.v, sizeof(T) * a.chains * p.V, cudaMemcpyDeviceToDevice, s),
+              "trace copy");
+        if (a.trace_h != nullptr) {
+          check(cudaMemcpyAsync(a.trace_h + k * a.chains * p.H, a.h, sizeof(T) * a.chains * p.H,
+                                cudaMemcpyDeviceToDevice, s), "trace copy");
+        }
+      }
+    }
+  });
+}
+
+template <class T>
+void rbm_ais(const AisArgs<T>& a, T* workspace, int device, std::uintptr_t stream) {
+  const RbmParams<T>& p = a.rbm;
+  launch<T>(a, workspace, device, stream, [&](cudaStream_t s, const Scratch<T>& ws) {
+    const auto purpose = static_cast<uint32_t>(Purpose::kAis);
+    // k = 0: v ~ the base model (zero activations, β = 0 coefficients), as on the CPU.
+    check(cudaMemsetAsync(ws.pre_v, 0, sizeof(T) * a.chains * p.V, s), "memset");
+    layer<T>(p, false, false, ws.pre_v, a.base, shared(ais_coefs<T>(T(0), p.sigma, p.visible).visible),
+             make_stream_key(a.seed, purpose, layer_half_step(0, true)), a.chain_start, a.chains, a.v, s);
+    for (int64_t k = 1; k < a.n_betas; ++k) {
+      const double hi = a.betas[k], lo = a.betas[k - 1];
+      gemm<T>(device, stream, a.chains, p.H, p.V, a.v, p.w, false, ws.pre_h);
+      ais_weight_kernel<T><<<grid_for(a.chains), kThreads, 0, s>>>(p, a.base, a.v, ws.pre_h, a.chains, hi, lo, a.log_w);
+      check(cudaGetLastError(), "AIS weight launch");
+      if (k + 1 == a.n_betas) break;
+      const LayerCoefs<T> coefs = ais_coefs<T>(static_cast<T>(hi), p.sigma, p.visible);
+      layer<T>(p, true, false, ws.pre_h, nullptr, shared(coefs.hidden), make_stream_key(a.seed, purpose, layer_half_step(k, false)),
+               a.chain_start, a.chains, ws.h, s);
+      gemm<T>(device, stream, a.chains, p.V, p.H, ws.h, p.w, true, ws.pre_v);
+      layer<T>(p, false, false, ws.pre_v, a.base, shared(coefs.visible), make_stream_key(a.seed, purpose, layer_half_step(k, true)),
+               a.chain_start, a.chains, a.v, s);
+    }
+  });
+}
+
+template <class T>
+void rbm_conditional(const ConditionalArgs<T>& a, T* workspace, int device, std::uintptr_t stream) {
+  const RbmParams<T>& p = a.rbm;
+  launch<T>(a, workspace, device, stream, [&](cudaStream_t s, const Scratch<T>& ws) {
+    T* pre = a.to_hidden ? ws.pre_h : ws.pre_v;
+    if (a.to_hidden) {
+      gemm<T>(device, stream, a.chains, p.H, p.V, a.x, p.w, false, pre);
+    } else {
+      gemm<T>(device, stream, a.chains, p.V, p.H, a.x, p.w, true, pre);
+    }
+    layer<T>(p, a.to_hidden, true, pre, nullptr, per_chain(a.beta), StreamKey{}, 0, a.chains, a.out, s);
+  });
+}
+
+template <class T>
+void rbm_free_energy(const FreeEnergyArgs<T>& a, T* workspace, int device, std::uintptr_t stream) {
+  const RbmParams<T>& p = a.rbm;
+  launch<T>(a, workspace, device, stream, [&](cudaStream_t s, const Scratch<T>& ws) {
+    gemm<T>(device, stream, a.chains, p.H, p.V, a.v, p.w, false, ws.pre_h);
+    free_energy_kernel<T><<<grid_for(a.chains), kThreads, 0, s>>>(p, a.v, ws.pre_h, a.beta, a.chains, a.out);
+    check(cudaGetLastError(), "free energy launch");
+  });
+}
+
+#define HB_INSTANTIATE(T)                                                               \
+  template void rbm_gibbs<T>(const GibbsArgs<T>&, T*, int, std::uintptr_t);           \
+  template void rbm_ais<T>(const AisArgs<T>&, T*, int, std::uintptr_t);               \
+  template void rbm_conditional<T>(const ConditionalArgs<T>&, T*, int, std::uintptr_t); \
+  template void rbm_free_energy<T>(const FreeEnergyArgs<T>&, T*, int, std::uintptr_t);
+HB_INSTANTIATE(float)
+HB_INSTANTIATE(double)
+#undef HB_INSTANTIATE
+
+}  // namespace hb::cuda

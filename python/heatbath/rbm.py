@@ -1,0 +1,259 @@
+# SPDX-License-Identifier: Apache-2.0
+"""heatbath.RBM: restricted Boltzmann machines with block Gibbs sampling in compiled code.
+
+Energies (csrc/heatbath/rbm.h)::
+
+    Bernoulli visible units:  E(v, h) = −b·v − c·h − v·W h
+    Gaussian visible units:   E(v, h) = Σ_i (v_i − b_i)² / (2σ²) − c·h − (v/σ)·W h
+
+with Bernoulli hidden units h ∈ {0, 1}^H. At inverse temperature β a Gibbs step draws
+h ~ p(h | v) = sigmoid(β (c + v W / σ)) and then v ~ sigmoid(β (b + W h)) (Bernoulli) or
+N(b + σ W h, σ²/β) (Gaussian). Each step's random numbers are a pure function of (seed, step, chain,
+unit), so results do not depend on threads, batch splits (``chain_start``) or interruptions.
+"""
+from __future__ import annotations
+
+import math
+import numbers
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from heatbath import _arrays, _backend
+from heatbath._validate import as_int, as_seed
+from heatbath.gibbs import GibbsModel
+from heatbath.langevin import _all_finite, _is_c_contiguous
+
+VISIBLE_UNITS = ("bernoulli", "gaussian")
+_MAX_STEP = 2**55  # two half-steps per step must fit the 56-bit step counter
+_MAX_CHAIN = 2**32
+
+
+@dataclass(frozen=True)
+class RBMState:
+    """Continues a Gibbs run exactly when passed as ``v0`` (with the same ``beta``).
+
+    v [chains, V] and h [chains, H] are arrays in the caller's framework; step is the absolute index of
+    the next step.
+    """
+
+    v: Any
+    h: Any
+    step: int
+    seed: int
+    chain_start: int
+
+
+@dataclass(frozen=True)
+class RBMGibbsResult:
+    """The outcome of ``hb.gibbs(rbm, ...)``; arrays live in the framework and on the device of v0.
+
+    v [chains, V]: final visible states. h [chains, H]: the hidden states of the last step (those v was
+    drawn from), zeros when n_steps is 0 on a fresh start. trace [n_steps // thin, chains, V] and
+    trace_hidden [n_steps // thin, chains, H] (when asked): the states after every thin-th step of
+    this call. state: resumes the run; ``state.v`` and ``state.h`` are the same arrays as v and h.
+    """
+
+    v: Any
+    h: Any
+    trace: Any
+    trace_hidden: Any
+    state: RBMState
+
+
+def _as_parameter(x, name: str):
+    """A DLPack-exportable view of a parameter: torch parameters are detached (same storage)."""
+    if _arrays.framework_of(x) == "torch":
+        x = x.detach()
+    if not _arrays.supports_dlpack(x):
+        raise TypeError(f"argument '{name}': expected an array that supports DLPack (numpy, torch, cupy, ...), "
+                        f"got {type(x).__name__}")
+    return x
+
+
+def _host_float64(x) -> np.ndarray:
+    return np.asarray(_arrays.to_host(x), dtype=np.float64)
+
+
+def _positive_finite(value, name: str) -> float:
+    if isinstance(value, bool) or not isinstance(value, numbers.Real) or not math.isfinite(value) or value <= 0:
+        raise ValueError(f"argument '{name}': expected a positive finite number, got {value!r}")
+    return float(value)
+
+
+class RBM(GibbsModel):
+    """A restricted Boltzmann machine over borrowed parameter arrays.
+
+    Parameters
+    ----------
+    weights : [V, H] array (numpy, torch incl. ``nn.Parameter``, cupy; CPU or CUDA), float32 or float64.
+    visible_bias : [V], hidden_bias : [H], same dtype and device as weights.
+    visible : 'bernoulli' (v ∈ {0, 1}^V) or 'gaussian' (v ∈ R^V with standard deviation sigma).
+    sigma : σ > 0 of Gaussian visible units (ignored for Bernoulli units).
+
+    The arrays are borrowed, not copied: updating them in place (a training step) changes the model that
+    the next call samples. Non-contiguous arrays are copied once here instead. Finiteness is checked
+    here; keep the parameters finite when updating them in place.
+    """
+
+    def __init__(self, weights, visible_bias, hidden_bias, visible: str = "bernoulli", sigma: float = 1.0):
+        if visible not in VISIBLE_UNITS:
+            raise ValueError(f"argument 'visible': expected one of {VISIBLE_UNITS}, got {visible!r}")
+        params = {"weights": _as_parameter(weights, "weights"),
+                  "visible_bias": _as_parameter(visible_bias, "visible_bias"),
+                  "hidden_bias": _as_parameter(hidden_bias, "hidden_bias")}
+        self.device = _arrays.same_device(params)
+        dtype = _arrays.dtype_of(params["weights"])
+        if dtype not in ("float32", "float64"):
+            raise TypeError(f"argument 'weights': expected dtype float32 or float64, got {dtype}")
+        for name in ("visible_bias", "hidden_bias"):
+            if _arrays.dtype_of(params[name]) != dtype:
+                raise TypeError(f"argument '{name}': dtype {_arrays.dtype_of(params[name])} differs from "
+                                f"the weights' {dtype}")
+        w_shape = tuple(int(s) for s in params["weights"].shape)
+        if len(w_shape) != 2 or min(w_shape) < 1:
+            raise ValueError(f"argument 'weights': expected shape [V, H] with V, H >= 1, got {w_shape}")
+        V, H = w_shape
+        for name, n, what in (("visible_bias", V, "[V]"), ("hidden_bias", H, "[H]")):
+            shape = tuple(int(s) for s in params[name].shape)
+            if shape != (n,):
+                raise ValueError(f"argument '{name}': expected shape {what} = ({n},) to match weights {w_shape}, "
+                                 f"got {shape}")
+        for name, x in params.items():
+            if not _all_finite(x):
+                raise ValueError(f"argument '{name}': contains NaN or infinity")
+        if visible == "gaussian":
+            sigma = _positive_finite(sigma, "sigma")
+        self.weights, self.visible_bias, self.hidden_bias = (
+            x if _is_c_contiguous(x) else _arrays.copy_of(x) for x in params.values())
+        self.visible = visible
+        self.sigma = float(sigma) if visible == "gaussian" else 1.0
+        self.dtype = dtype
+        self.n_visible, self.n_hidden = V, H
+
+    def __repr__(self) -> str:
+        sigma = f", sigma={self.sigma}" if self.visible == "gaussian" else ""
+        return f"RBM(V={self.n_visible}, H={self.n_hidden}, visible='{self.visible}'{sigma}, {self.dtype}, {self.device})"
+
+    # ---------------------------------------------------------------- shared helpers
+    def _core_params(self) -> dict:
+        return dict(visible=self.visible, sigma=self.sigma, weights=self.weights, visible_bias=self.visible_bias,
+                    hidden_bias=self.hidden_bias)
+
+    def _states(self, x, name: str, n: int, *, binary: bool):
+        """A C-contiguous copy of x [chains, n] in the model's dtype, in x's framework, validated."""
+        if not _arrays.supports_dlpack(x):
+            raise TypeError(f"argument '{name}': expected an array that supports DLPack (numpy, torch, cupy, ...), "
+                            f"got {type(x).__name__}")
+        device = _arrays.device_of(x, name)
+        if device != self.device:
+            raise ValueError(f"argument '{name}' is on {device} but the RBM's parameters are on {self.device}")
+        shape = tuple(int(s) for s in x.shape)
+        if len(shape) != 2 or shape[1] != n:
+            raise ValueError(f"argument '{name}': expected shape [chains, {n}], got {shape}")
+        x = _converted(x, self.dtype)
+        if binary:
+            if not bool(((x == 0) | (x == 1)).all()):
+                raise ValueError(f"argument '{name}': Bernoulli units take the values 0 and 1 only")
+        elif not _all_finite(x):
+            raise ValueError(f"argument '{name}': contains NaN or infinity")
+        return x
+
+    def _betas(self, beta, chains: int, like) -> Any:
+        """β as an array [chains] of the model's dtype beside `like`."""
+        if isinstance(beta, numbers.Real) and not isinstance(beta, bool):
+            betas = np.full(chains, _positive_finite(beta, "beta"))
+        else:
+            try:
+                if isinstance(beta, (str, bytes)):
+                    raise TypeError
+                betas = _host_float64(beta) if _arrays.supports_dlpack(beta) else np.asarray(beta, dtype=np.float64)
+            except (TypeError, ValueError):
+                raise TypeError(f"argument 'beta': expected a positive number or one per chain, "
+                                f"got {type(beta).__name__}") from None
+            if betas.shape != (chains,):
+                raise ValueError(f"argument 'beta': expected a number or one value per chain ({chains}), "
+                                 f"got shape {betas.shape}")
+            if not (np.isfinite(betas).all() and (betas > 0).all()):
+                raise ValueError("argument 'beta': every inverse temperature must be positive and finite")
+        return _arrays.from_host(betas, self.dtype, like)
+
+    def _workspace(self, chains: int, like):
+        return _arrays.empty((chains, self.n_visible + 2 * self.n_hidden), self.dtype, like) \
+            if self.device.kind == "cuda" else None
+
+    def _module(self):
+        return _backend.cuda_module_with_cublas() if self.device.kind == "cuda" else _backend._core
+
+    # ---------------------------------------------------------------- conditionals
+    def hidden_probs(self, v, beta=1.0):
+        """p(h_j = 1 | v) at inverse temperature β: an array [chains, H] in v's framework."""
+        return self._conditional(v, beta, to_hidden=True)
+
+    def visible_probs(self, h, beta=1.0):
+        """p(v_i = 1 | h) (Bernoulli) or the mean E[v_i | h] (Gaussian): an array [chains, V]."""
+        return self._conditional(h, beta, to_hidden=False)
+
+    def _conditional(self, x, beta, *, to_hidden: bool):
+        name = "v" if to_hidden else "h"
+        n_in, n_out = (self.n_visible, self.n_hidden) if to_hidden else (self.n_hidden, self.n_visible)
+        x = self._states(x, name, n_in, binary=not to_hidden or self.visible == "bernoulli")
+        chains = int(x.shape[0])
+        out = _arrays.empty((chains, n_out), self.dtype, x)
+        self._module().rbm_conditional(**self._core_params(), x=x, beta=self._betas(beta, chains, x), out=out,
+                                       to_hidden=to_hidden, workspace=self._workspace(chains, x),
+                                       stream=_arrays.current_stream(x, self.device))
+        return out
+
+    # ---------------------------------------------------------------- Gibbs
+    def _gibbs(self, state0, n_steps, *, beta, seed, thin: int = 0, trace_hidden: bool = False,
+               chain_start: int | None = None) -> RBMGibbsResult:
+        n_steps = as_int(n_steps, "n_steps", 0, _MAX_STEP)
+        thin = as_int(thin, "thin", 0, 2**62)
+        if not isinstance(trace_hidden, bool):
+            raise TypeError(f"argument 'trace_hidden': expected a bool, got {type(trace_hidden).__name__}")
+        if isinstance(state0, RBMState):
+            if seed not in (0, None) and as_seed(seed) != state0.seed:
+                raise ValueError("argument 'seed': a continued run keeps the seed of its state")
+            if chain_start is not None and as_int(chain_start, "chain_start", 0, _MAX_CHAIN) != state0.chain_start:
+                raise ValueError("argument 'chain_start': a continued run keeps the chain_start of its state")
+            seed, step0, chain_start = state0.seed, state0.step, state0.chain_start
+            v = self._states(state0.v, "v0", self.n_visible, binary=False)
+            h = self._states(state0.h, "v0", self.n_hidden, binary=False)
+            if step0 + n_steps > _MAX_STEP:
+                raise ValueError("argument 'n_steps': the run would pass the step counter's limit")
+        else:
+            seed = as_seed(0 if seed is None else seed)
+            chain_start = as_int(0 if chain_start is None else chain_start, "chain_start", 0, _MAX_CHAIN)
+            step0 = 0
+            v = self._states(state0, "v0", self.n_visible, binary=self.visible == "bernoulli")
+            h = _arrays.full((int(v.shape[0]), self.n_hidden), 0, self.dtype, v)
+        chains = int(v.shape[0])
+        if chain_start + chains > _MAX_CHAIN:
+            raise ValueError("argument 'chain_start': chain indices must stay below 2**32")
+        betas = self._betas(beta, chains, v)
+        samples = n_steps // thin if thin else 0
+        trace = _arrays.empty((samples, chains, self.n_visible), self.dtype, v) if thin else None
+        trace_h = _arrays.empty((samples, chains, self.n_hidden), self.dtype, v) if thin and trace_hidden else None
+        self._module().rbm_gibbs(**self._core_params(), v=v, h=h, beta=betas, trace=trace, trace_hidden=trace_h,
+                                 thin=thin, seed=seed, chain_start=chain_start, step0=step0, n_steps=n_steps,
+                                 workspace=self._workspace(chains, v), stream=_arrays.current_stream(v, self.device))
+        state = RBMState(v=v, h=h, step=step0 + n_steps, seed=seed, chain_start=chain_start)
+        return RBMGibbsResult(v=v, h=h, trace=trace, trace_hidden=trace_h, state=state)
+
+
+def _converted(x, dtype: str):
+    """A C-contiguous copy of x with the given dtype, in x's framework and on its device."""
+    fw = _arrays.framework_of(x)
+    if fw == "torch":
+        import torch
+
+        return x.detach().to(dtype=getattr(torch, dtype), copy=True).contiguous()
+    if fw == "cupy":
+        import cupy
+
+        with x.device:
+            return cupy.array(x, dtype=dtype, copy=True, order="C")
+    host = x if fw == "numpy" else np.from_dlpack(x)
+    return np.array(host, dtype=dtype, copy=True, order="C")

@@ -1,0 +1,158 @@
+# SPDX-License-Identifier: Apache-2.0
+"""heatbath.RBM, gibbs on an RBM, free_energy, exact_log_z and ais_log_z reject bad input with a
+TypeError or ValueError that names the argument."""
+import math
+
+import numpy as np
+import pytest
+
+import heatbath as hb
+
+V, H = 5, 3
+W = np.zeros((V, H), np.float32)
+B = np.zeros(V, np.float32)
+C = np.zeros(H, np.float32)
+RBM = hb.RBM(W, B, C)
+V0 = np.zeros((4, V), np.float32)
+
+
+def raises(exc, name, fn, *args, **kw):
+    with pytest.raises(exc, match=f"'{name}'"):
+        fn(*args, **kw)
+
+
+@pytest.mark.parametrize("args,kw,exc,name", [
+    ((W.tolist(), B, C), {}, TypeError, "weights"),
+    ((W, None, C), {}, TypeError, "visible_bias"),
+    ((W, B, "c"), {}, TypeError, "hidden_bias"),
+    ((W.astype(np.int32), B, C), {}, TypeError, "weights"),
+    ((W.astype(np.float16), B, C), {}, TypeError, "weights"),
+    ((W, B.astype(np.float64), C), {}, TypeError, "visible_bias"),
+    ((W, B, C.astype(np.float64)), {}, TypeError, "hidden_bias"),
+    ((W[0], B, C), {}, ValueError, "weights"),
+    ((W[:, :0], B, C[:0]), {}, ValueError, "weights"),
+    ((W, B[:4], C), {}, ValueError, "visible_bias"),
+    ((W, B, np.zeros(4, np.float32)), {}, ValueError, "hidden_bias"),
+    ((W, B.reshape(5, 1), C), {}, ValueError, "visible_bias"),
+    ((np.full((V, H), np.nan, np.float32), B, C), {}, ValueError, "weights"),
+    ((W, np.full(V, np.inf, np.float32), C), {}, ValueError, "visible_bias"),
+    ((W, B, np.full(H, -np.inf, np.float32)), {}, ValueError, "hidden_bias"),
+    ((W, B, C), {"visible": "binary"}, ValueError, "visible"),
+    ((W, B, C), {"visible": "gaussian", "sigma": 0.0}, ValueError, "sigma"),
+    ((W, B, C), {"visible": "gaussian", "sigma": -1.0}, ValueError, "sigma"),
+    ((W, B, C), {"visible": "gaussian", "sigma": math.nan}, ValueError, "sigma"),
+])
+def test_rbm_constructor(args, kw, exc, name):
+    raises(exc, name, hb.RBM, *args, **kw)
+
+
+@pytest.mark.parametrize("changes,exc,name", [
+    ({"state0": [[0.0] * V]}, TypeError, "v0"),
+    ({"state0": np.zeros((4, V + 1), np.float32)}, ValueError, "v0"),
+    ({"state0": np.zeros(V, np.float32)}, ValueError, "v0"),
+    ({"state0": np.full((4, V), 0.5, np.float32)}, ValueError, "v0"),
+    ({"state0": np.full((4, V), 2, np.int64)}, ValueError, "v0"),
+    ({"state0": np.full((4, V), np.nan, np.float32)}, ValueError, "v0"),
+    ({"n_steps": -1}, ValueError, "n_steps"),
+    ({"n_steps": 1.5}, TypeError, "n_steps"),
+    ({"n_steps": True}, TypeError, "n_steps"),
+    ({"beta": 0.0}, ValueError, "beta"),
+    ({"beta": -1.0}, ValueError, "beta"),
+    ({"beta": math.inf}, ValueError, "beta"),
+    ({"beta": "1"}, TypeError, "beta"),
+    ({"beta": np.ones(3)}, ValueError, "beta"),
+    ({"beta": np.ones((4, 1))}, ValueError, "beta"),
+    ({"beta": np.array([1.0, 1.0, 0.0, 1.0])}, ValueError, "beta"),
+    ({"beta": np.array([1.0, 1.0, np.nan, 1.0])}, ValueError, "beta"),
+    ({"seed": -1}, ValueError, "seed"),
+    ({"seed": 2**64}, ValueError, "seed"),
+    ({"seed": 1.0}, TypeError, "seed"),
+    ({"thin": -1}, ValueError, "thin"),
+    ({"thin": 0.5}, TypeError, "thin"),
+    ({"trace_hidden": 1}, TypeError, "trace_hidden"),
+    ({"chain_start": -1}, ValueError, "chain_start"),
+    ({"chain_start": 2**32 - 2}, ValueError, "chain_start"),
+])
+def test_gibbs_arguments(changes, exc, name):
+    kw = {"state0": V0, "n_steps": 3, **changes}
+    raises(exc, name, hb.gibbs, RBM, kw.pop("state0"), kw.pop("n_steps"), **kw)
+
+
+def test_gibbs_needs_a_model_and_known_options():
+    raises(TypeError, "model", hb.gibbs, "rbm", V0, 3)
+    with pytest.raises(TypeError, match="unexpected keyword"):
+        hb.gibbs(RBM, V0, 3, step_size=0.1)
+
+
+def test_gaussian_states_may_be_any_finite_value():
+    rbm = hb.RBM(W, B, C, visible="gaussian")
+    assert hb.gibbs(rbm, np.full((4, V), 0.5, np.float32), 2).v.shape == (4, V)
+    raises(ValueError, "v0", hb.gibbs, rbm, np.full((4, V), np.inf, np.float32), 2)
+
+
+def test_continued_run_keeps_seed_and_chain_start():
+    state = hb.gibbs(RBM, V0, 2, seed=3).state
+    raises(ValueError, "seed", hb.gibbs, RBM, state, 2, seed=4)
+    raises(ValueError, "chain_start", hb.gibbs, RBM, state, 2, chain_start=5)
+
+
+@pytest.mark.parametrize("fn", ["hidden_probs", "free_energy"])
+def test_visible_state_arguments(fn):
+    call = (lambda v, **kw: RBM.hidden_probs(v, **kw)) if fn == "hidden_probs" else \
+        (lambda v, **kw: hb.free_energy(RBM, v, **kw))
+    raises(ValueError, "v", call, np.full((2, V), 0.3, np.float32))
+    raises(ValueError, "v", call, np.zeros((2, V + 1), np.float32))
+    raises(TypeError, "v", call, "v")
+    raises(ValueError, "beta", call, V0, beta=0.0)
+    raises(ValueError, "h", RBM.visible_probs, np.full((2, H), 0.3, np.float32))
+
+
+def test_free_energy_and_log_z_need_an_rbm():
+    raises(TypeError, "rbm", hb.free_energy, None, V0)
+    raises(TypeError, "rbm", hb.exact_log_z, W)
+    raises(TypeError, "rbm", hb.ais_log_z, hb.DoubleWell(), 10, 10)
+
+
+def test_exact_log_z_refuses_a_layer_too_large():
+    big = hb.RBM(np.zeros((40, 30), np.float32), np.zeros(40, np.float32), np.zeros(30, np.float32))
+    raises(ValueError, "rbm", hb.exact_log_z, big)
+    raises(ValueError, "max_units", hb.exact_log_z, big, max_units=31)
+    raises(ValueError, "max_units", hb.exact_log_z, big, max_units=0)
+    raises(ValueError, "beta", hb.exact_log_z, RBM, beta=0.0)
+    gauss = hb.RBM(np.zeros((2, 27), np.float32), np.zeros(2, np.float32), np.zeros(27, np.float32),
+                   visible="gaussian")
+    raises(ValueError, "rbm", hb.exact_log_z, gauss)  # Gaussian units: the hidden layer is enumerated
+
+
+@pytest.mark.parametrize("changes,exc,name", [
+    ({"n_chains": 0}, ValueError, "n_chains"),
+    ({"n_chains": 2.0}, TypeError, "n_chains"),
+    ({"betas": 1}, ValueError, "betas"),
+    ({"betas": [0.0]}, ValueError, "betas"),
+    ({"betas": [0.1, 0.5, 1.0]}, ValueError, "betas"),
+    ({"betas": [0.0, 0.5, 0.9]}, ValueError, "betas"),
+    ({"betas": [0.0, 0.6, 0.5, 1.0]}, ValueError, "betas"),
+    ({"betas": [0.0, 0.5, 0.5, 1.0]}, ValueError, "betas"),
+    ({"betas": [0.0, np.nan, 1.0]}, ValueError, "betas"),
+    ({"betas": np.zeros((2, 2))}, ValueError, "betas"),
+    ({"betas": "linear"}, TypeError, "betas"),
+    ({"seed": -1}, ValueError, "seed"),
+    ({"base": "rate"}, ValueError, "base"),
+    ({"base": "base_rate"}, ValueError, "data"),
+    ({"base": "base_rate", "data": np.zeros((3, V + 1))}, ValueError, "data"),
+    ({"base": "base_rate", "data": [[0.0] * V]}, TypeError, "data"),
+    ({"base": np.zeros(V + 1)}, ValueError, "base"),
+    ({"base": np.full(V, np.nan)}, ValueError, "base"),
+    ({"base": 3}, TypeError, "base"),
+    ({"chain_start": -1}, ValueError, "chain_start"),
+])
+def test_ais_arguments(changes, exc, name):
+    kw = {"n_chains": 10, "betas": 5, **changes}
+    raises(exc, name, hb.ais_log_z, RBM, kw.pop("n_chains"), kw.pop("betas"), **kw)
+
+
+def test_devices_must_agree():
+    torch = pytest.importorskip("torch")
+    if not torch.cuda.is_available():
+        pytest.skip("needs a CUDA device")
+    raises(ValueError, "visible_bias", hb.RBM, torch.zeros(V, H, device="cuda"), torch.zeros(V), torch.zeros(H))

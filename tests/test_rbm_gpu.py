@@ -1,0 +1,90 @@
+# SPDX-License-Identifier: Apache-2.0
+"""The RBM sampler on CUDA against the CPU on the same seed. cuBLAS and OpenBLAS may round the
+activations differently in the last bit, so probabilities agree to float32 tolerance and sampled units
+agree except where a uniform falls between the two roundings of a probability (rare, tested as a
+fraction). Parametrised by the `device` fixture: the CUDA cases skip where no GPU is present."""
+import numpy as np
+import pytest
+
+import heatbath as hb
+from helpers import needs_torch, to_numpy
+from rbm_reference import random_rbm
+
+
+def on(device, x):
+    import torch
+
+    return torch.as_tensor(np.asarray(x), device=device)
+
+
+def pair(device, V=40, H=24, **kw):
+    """The same RBM on the CPU (numpy) and on `device` (torch)."""
+    cpu, params = random_rbm(V, H, seed=11, **kw)
+    dev = hb.RBM(on(device, cpu.weights), on(device, cpu.visible_bias), on(device, cpu.hidden_bias),
+                 visible=cpu.visible, sigma=cpu.sigma)
+    return cpu, dev
+
+
+def start(chains, V):
+    return (np.random.default_rng(3).random((chains, V)) < 0.5).astype(np.float32)
+
+
+@needs_torch
+@pytest.mark.parametrize("visible", ["bernoulli", "gaussian"])
+def test_probabilities_and_free_energy_agree_with_cpu(device, visible):
+    cpu, dev = pair(device, visible=visible, sigma=0.9)
+    v0 = start(500, 40)
+    h0 = start(500, 24)
+    beta = np.linspace(0.5, 1.5, 500).astype(np.float32)
+    np.testing.assert_allclose(to_numpy(dev.hidden_probs(on(device, v0), on(device, beta))),
+                               cpu.hidden_probs(v0, beta), atol=2e-6)
+    np.testing.assert_allclose(to_numpy(dev.visible_probs(on(device, h0), on(device, beta))),
+                               cpu.visible_probs(h0, beta), atol=2e-6)
+    np.testing.assert_allclose(to_numpy(hb.free_energy(dev, on(device, v0), on(device, beta))),
+                               hb.free_energy(cpu, v0, beta), rtol=1e-5, atol=1e-4)
+
+
+@needs_torch
+def test_gibbs_states_agree_with_cpu_but_for_rare_roundings(device):
+    cpu, dev = pair(device)
+    v0 = start(2000, 40)
+    a = hb.gibbs(cpu, v0, 1, seed=4)
+    b = hb.gibbs(dev, on(device, v0), 1, seed=4, thin=1, trace_hidden=True)
+    assert b.v.device.type == device and b.trace.device.type == device
+    assert np.mean(to_numpy(b.h) != a.h) < 1e-3
+    assert np.mean(to_numpy(b.v) != a.v) < 1e-3
+
+
+@needs_torch
+def test_gibbs_on_device_is_reproducible_and_resumable(device):
+    _, dev = pair(device)
+    v0 = on(device, start(300, 40))
+    whole = hb.gibbs(dev, v0, 20, seed=8, beta=on(device, np.linspace(0.5, 1, 300)))
+    again = hb.gibbs(dev, v0, 20, seed=8, beta=on(device, np.linspace(0.5, 1, 300)))
+    np.testing.assert_array_equal(to_numpy(whole.v), to_numpy(again.v))
+    first = hb.gibbs(dev, v0, 8, seed=8, beta=on(device, np.linspace(0.5, 1, 300)))
+    rest = hb.gibbs(dev, first.state, 12, beta=on(device, np.linspace(0.5, 1, 300)))
+    np.testing.assert_array_equal(to_numpy(rest.v), to_numpy(whole.v))
+
+
+@needs_torch
+def test_ais_on_device_agrees_with_exact(device):
+    cpu, dev = pair(device, V=12, H=8, scale=0.7)
+    exact = hb.exact_log_z(dev)
+    assert exact == pytest.approx(hb.exact_log_z(cpu), rel=1e-12)
+    res = hb.ais_log_z(dev, 2000, 200, seed=5)
+    assert abs(res.log_z - exact) < 3 * res.log_z_se
+
+
+@pytest.mark.skipif(not hb.cuda_compiled(), reason="heatbath was built without its CUDA backend")
+def test_cuda_module_loads_cublas_lazily():
+    # libcublas is dlopen'ed by the first GEMM, so it must not be a load-time dependency of _cuda.
+    import shutil
+    import subprocess
+
+    from heatbath import _cuda
+
+    if shutil.which("readelf") is None:
+        pytest.skip("readelf is not installed")
+    dynamic = subprocess.run(["readelf", "-d", _cuda.__file__], capture_output=True, text=True, check=True).stdout
+    assert "NEEDED" in dynamic and "libcublas" not in dynamic

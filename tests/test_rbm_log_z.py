@@ -1,0 +1,92 @@
+# SPDX-License-Identifier: Apache-2.0
+"""Free energies against numpy, exact log Z against brute force over both layers (and quadrature for
+Gaussian units), and AIS against the exact value within its own standard error."""
+import math
+
+import numpy as np
+import pytest
+
+import heatbath as hb
+from rbm_reference import binary_states, brute_log_z, log_p_visible_unnormalised, random_rbm
+
+RNG = np.random.default_rng(99)
+
+
+@pytest.mark.parametrize("dtype,tol", [("float32", 2e-5), ("float64", 1e-12)])
+def test_free_energy_matches_numpy(dtype, tol):
+    rbm, params = random_rbm(8, 5, seed=1, dtype=dtype)
+    v = (RNG.random((50, 8)) < 0.5).astype(dtype)
+    beta = np.linspace(0.3, 2.0, 50)
+    expected = -log_p_visible_unnormalised(params, v.astype(np.float64), beta[:, None])
+    np.testing.assert_allclose(hb.free_energy(rbm, v, beta), expected, rtol=tol, atol=tol)
+    np.testing.assert_allclose(hb.free_energy(rbm, v), -log_p_visible_unnormalised(params, v.astype(np.float64)),
+                               rtol=tol, atol=tol)
+
+
+def test_gaussian_free_energy_matches_numpy():
+    sigma, beta = 0.6, 1.7
+    rbm, (w, b, c) = random_rbm(6, 4, seed=2, visible="gaussian", sigma=sigma, dtype="float64")
+    v = RNG.standard_normal((20, 6))
+    expected = beta * ((v - b) ** 2).sum(1) / (2 * sigma**2) - np.logaddexp(0, beta * (c + v @ w / sigma)).sum(1)
+    np.testing.assert_allclose(hb.free_energy(rbm, v, beta), expected, rtol=1e-12)
+
+
+@pytest.mark.parametrize("V,H", [(6, 9), (9, 6), (1, 1), (10, 10)])
+@pytest.mark.parametrize("beta", [1.0, 0.4])
+def test_exact_log_z_matches_brute_force_over_both_layers(V, H, beta):
+    rbm, params = random_rbm(V, H, seed=V * 10 + H, dtype="float64", scale=0.8)
+    assert hb.exact_log_z(rbm, beta) == pytest.approx(brute_log_z(params, beta), rel=1e-12, abs=1e-12)
+
+
+def test_exact_log_z_of_float32_model_matches_its_float64_copy():
+    rbm, params = random_rbm(7, 5, seed=3)
+    assert hb.exact_log_z(rbm) == pytest.approx(brute_log_z(params), rel=1e-12)
+
+
+def test_gaussian_exact_log_z_matches_quadrature():
+    sigma, beta = 0.9, 0.7
+    rbm, (w, b, c) = random_rbm(1, 3, seed=4, visible="gaussian", sigma=sigma, dtype="float64")
+    x = np.linspace(-30, 30, 200_001)
+    hs = binary_states(3)
+    # −βE(v, h) on the grid for every h: [grid, 2**H]
+    neg_e = -beta * ((x[:, None] - b[0]) ** 2 / (2 * sigma**2) - (hs @ c)[None, :]
+                     - (x[:, None] / sigma) * (hs @ w[0])[None, :])
+    top = neg_e.max()
+    f = np.exp(neg_e - top).sum(1)
+    z = (x[1] - x[0]) * (f.sum() - 0.5 * (f[0] + f[-1]))  # trapezoid rule
+    assert hb.exact_log_z(rbm, beta) == pytest.approx(top + math.log(z), rel=1e-9)
+
+
+@pytest.mark.parametrize("V,H,base", [(12, 8, "uniform"), (16, 10, "base_rate"), (10, 14, "uniform")])
+def test_ais_within_three_standard_errors_of_exact(V, H, base):
+    rbm, params = random_rbm(V, H, seed=V + H, scale=0.7)
+    data = hb.gibbs(rbm, np.zeros((500, V), np.float32), 50, seed=1).v if base == "base_rate" else None
+    exact = hb.exact_log_z(rbm)
+    res = hb.ais_log_z(rbm, 2000, 200, seed=5, base=base, data=data)
+    assert abs(res.log_z - exact) < 3 * res.log_z_se, (res.log_z, exact, res.log_z_se)
+    assert res.log_weights.shape == (2000,) and 1 < res.effective_sample_size <= 2000
+
+
+def test_ais_gaussian_within_three_standard_errors_of_exact():
+    rbm, _ = random_rbm(8, 6, seed=8, visible="gaussian", sigma=0.8, scale=0.3)
+    res = hb.ais_log_z(rbm, 2000, 200, seed=2)
+    exact = hb.exact_log_z(rbm)
+    assert abs(res.log_z - exact) < 3 * res.log_z_se, (res.log_z, exact, res.log_z_se)
+
+
+def test_ais_error_shrinks_with_more_distributions():
+    rbm, _ = random_rbm(14, 10, seed=9, scale=1.0)
+    exact = hb.exact_log_z(rbm)
+    results = [hb.ais_log_z(rbm, 1000, k, seed=k) for k in (10, 100, 1000)]
+    for r in results:
+        assert abs(r.log_z - exact) < 3 * r.log_z_se + 1e-3
+    se = [r.log_z_se for r in results]
+    assert se[0] > se[1] > se[2]
+
+
+def test_ais_with_given_base_and_schedule():
+    rbm, params = random_rbm(8, 5, seed=10)
+    b_a = np.full(8, -0.3)
+    res = hb.ais_log_z(rbm, 1000, np.linspace(0, 1, 100) ** 2, seed=1, base=b_a)
+    assert res.log_z_base == pytest.approx(5 * math.log(2) + 8 * math.log1p(math.exp(-0.3)))
+    assert abs(res.log_z - brute_log_z(params)) < 3 * res.log_z_se
