@@ -10,9 +10,11 @@
 
 #include "bindings/interrupt.h"
 #include "bindings/langevin_bindings.h"
+#include "bindings/pt_bindings.h"
 #include "bindings/random_bindings.h"
 #include "cpu/isa.h"
 #include "cpu/langevin_cpu.h"
+#include "cpu/pt_cpu.h"
 #include "cpu/random_cpu.h"
 #include "cpu/threads.h"
 #include "heatbath/counter.h"
@@ -63,6 +65,30 @@ struct CpuLangevinBackend {
   }
 };
 
+struct CpuPtBackend {
+  static constexpr hb::DeviceKind kDevice = hb::DeviceKind::kCPU;
+
+  template <class T, hb::Method M, class Pot>
+  static void local(const hb::LangevinArgs<T>& a, const Pot& pot, T* /*workspace*/, int64_t t_begin, int64_t t_end,
+                    int /*device*/, std::uintptr_t /*stream*/) {
+    hb::cpu::langevin_run<T, M, Pot>(a, pot, t_begin, t_end);
+  }
+  template <class T, class Pot>
+  static void evaluate(const hb::EvaluateArgs<T>& a, const Pot& pot, int /*device*/, std::uintptr_t /*stream*/) {
+    hb::cpu::evaluate_run<T, Pot>(a, pot);
+  }
+  template <class T>
+  static void swap(const hb::SwapArgs<T>& a, int64_t round, int /*device*/, std::uintptr_t /*stream*/) {
+    hb::cpu::swap_run<T>(a, round);
+  }
+  // Chunks of whole rounds (about 16M coordinate-steps) between Ctrl-C checks; an interrupt reports
+  // the rounds completed, after which every array is consistent.
+  template <class Fn>
+  static void rounds(int64_t total, int64_t chunk, Fn&& fn) {
+    hb::bind::run_interruptible(total, chunk, fn);
+  }
+};
+
 std::array<uint32_t, 4> philox4x32_10(std::array<uint32_t, 4> counter, std::array<uint32_t, 2> key) {
   const hb::Words4 w = hb::philox4x32<10>(hb::Words4{counter[0], counter[1], counter[2], counter[3]}, key[0], key[1]);
   return {w.w0, w.w1, w.w2, w.w3};
@@ -74,6 +100,7 @@ PYBIND11_MODULE(_core, m) {
   m.doc() = "heatbath's compiled CPU core";
   hb::bind::bind_random<CpuBackend>(m);
   hb::bind::bind_langevin<CpuLangevinBackend>(m);
+  hb::bind::bind_pt<CpuPtBackend>(m);
   m.def("philox4x32_10", &philox4x32_10, py::arg("counter"), py::arg("key"),
         "One Philox4x32-10 block: encrypt 4 counter words under 2 key words.");
   {

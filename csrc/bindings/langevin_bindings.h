@@ -24,6 +24,7 @@ namespace hb::bind {
 
 template <class T> constexpr DType dtype_of_v = DType::kFloat32;
 template <> constexpr DType dtype_of_v<double> = DType::kFloat64;
+template <> constexpr DType dtype_of_v<int64_t> = DType::kInt64;
 
 // Imports the arrays of one call and keeps them alive until it returns.
 class CallArrays {

@@ -4,6 +4,7 @@
 #include <pybind11/pybind11.h>
 
 #include "bindings/langevin_bindings.h"
+#include "bindings/pt_bindings.h"
 #include "bindings/random_bindings.h"
 #include "cuda/launch.h"
 
@@ -37,12 +38,37 @@ struct CudaLangevinBackend {
   }
 };
 
+struct CudaPtBackend {
+  static constexpr hb::DeviceKind kDevice = hb::DeviceKind::kCUDA;
+
+  template <class T, hb::Method M, class Pot>
+  static void local(const hb::LangevinArgs<T>& a, const Pot& pot, T* workspace, int64_t t_begin, int64_t t_end,
+                    int device, std::uintptr_t stream) {
+    hb::cuda::langevin_run<T, M, Pot>(a, pot, workspace, t_begin, t_end, device, stream);
+  }
+  template <class T, class Pot>
+  static void evaluate(const hb::EvaluateArgs<T>& a, const Pot& pot, int device, std::uintptr_t stream) {
+    hb::cuda::evaluate_run<T, Pot>(a, pot, device, stream);
+  }
+  template <class T>
+  static void swap(const hb::SwapArgs<T>& a, int64_t round, int device, std::uintptr_t stream) {
+    hb::cuda::swap_run<T>(a, round, device, stream);
+  }
+  // Three asynchronous launches a round on the caller's stream; the GIL is released while queuing.
+  template <class Fn>
+  static void rounds(int64_t total, int64_t /*chunk*/, Fn&& fn) {
+    py::gil_scoped_release nogil;
+    fn(0, total);
+  }
+};
+
 }  // namespace
 
 PYBIND11_MODULE(_cuda, m) {
   m.doc() = "heatbath's compiled CUDA backend";
   hb::bind::bind_random<CudaBackend>(m);
   hb::bind::bind_langevin<CudaLangevinBackend>(m);
+  hb::bind::bind_pt<CudaPtBackend>(m);
   m.def("device_count", &hb::cuda::device_count);
   m.def("device_name", &hb::cuda::device_name, py::arg("device"));
   m.def("runtime_version", &hb::cuda::runtime_version);

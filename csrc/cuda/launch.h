@@ -8,6 +8,7 @@
 #include "heatbath/distributions.h"
 #include "heatbath/evaluate.h"
 #include "heatbath/langevin.h"
+#include "heatbath/pt_swap.h"
 #include "heatbath/random_fill.h"
 
 namespace hb::cuda {
@@ -28,5 +29,9 @@ void langevin_run(const LangevinArgs<T>& a, const Pot& pot, T* workspace, int64_
 
 template <class T, class Pot>
 void evaluate_run(const EvaluateArgs<T>& a, const Pot& pot, int device, std::uintptr_t stream);
+
+// Queues the swap pass of parallel tempering for round `round` of every column.
+template <class T>
+void swap_run(const SwapArgs<T>& a, int64_t round, int device, std::uintptr_t stream);
 
 }  // namespace hb::cuda

@@ -5,6 +5,8 @@ from heatbath import random, schedules
 from heatbath.gibbs import GibbsModel, gibbs
 from heatbath.interrupted import Interrupted
 from heatbath.langevin import LangevinResult, LangevinState, energy, grad, langevin
+from heatbath.pt import ParallelTempering, PTResult, PTState
+from heatbath.pt_moves import GaussianReference, LangevinMove, TemperedModel
 from heatbath.state_io import load_state, save_state
 from heatbath.targets import DoubleWell, Gaussian, GaussianMixture, Rosenbrock, Target
 from heatbath.user_potential import NumbaPotential, potential
@@ -17,11 +19,17 @@ __all__ = [
     "GibbsModel",
     "Interrupted",
     "GaussianMixture",
+    "GaussianReference",
     "LangevinResult",
+    "LangevinMove",
     "LangevinState",
     "NumbaPotential",
+    "PTResult",
+    "PTState",
+    "ParallelTempering",
     "Rosenbrock",
     "Target",
+    "TemperedModel",
     "cuda_available",
     "cuda_compiled",
     "energy",
