@@ -68,24 +68,22 @@ struct CpuLangevinBackend {
 struct CpuPtBackend {
   static constexpr hb::DeviceKind kDevice = hb::DeviceKind::kCPU;
 
+  // Chunks of whole rounds (about 16M coordinate-steps) between Ctrl-C checks; an interrupt reports
+  // the rounds completed, after which every array is consistent.
   template <class T, hb::Method M, class Pot>
-  static void local(const hb::LangevinArgs<T>& a, const Pot& pot, T* /*workspace*/, int64_t t_begin, int64_t t_end,
-                    int /*device*/, std::uintptr_t /*stream*/) {
-    hb::cpu::langevin_run<T, M, Pot>(a, pot, t_begin, t_end);
-  }
-  template <class T, class Pot>
-  static void evaluate(const hb::EvaluateArgs<T>& a, const Pot& pot, int /*device*/, std::uintptr_t /*stream*/) {
-    hb::cpu::evaluate_run<T, Pot>(a, pot);
+  static void rounds(const hb::LangevinArgs<T>& a, const hb::Tempered<Pot>& pot, const hb::SwapArgs<T>& s, T* energy,
+                     T* /*workspace*/, int64_t round_begin, int64_t round_end, int64_t n_local, int /*device*/,
+                     std::uintptr_t /*stream*/) {
+    const int64_t per_round = std::max<int64_t>(1, a.chains * std::max<int64_t>(a.dim, 1) * n_local);
+    const int64_t chunk = std::max<int64_t>(1, (int64_t{1} << 24) / per_round);
+    hb::bind::run_interruptible(round_end - round_begin, chunk, [&](int64_t begin, int64_t end) {
+      hb::cpu::pt_run<T, M, Pot>(a, pot, s, energy, round_begin + begin, round_begin + end, n_local);
+    });
   }
   template <class T>
   static void swap(const hb::SwapArgs<T>& a, int64_t round, int /*device*/, std::uintptr_t /*stream*/) {
+    py::gil_scoped_release nogil;
     hb::cpu::swap_run<T>(a, round);
-  }
-  // Chunks of whole rounds (about 16M coordinate-steps) between Ctrl-C checks; an interrupt reports
-  // the rounds completed, after which every array is consistent.
-  template <class Fn>
-  static void rounds(int64_t total, int64_t chunk, Fn&& fn) {
-    hb::bind::run_interruptible(total, chunk, fn);
   }
 };
 

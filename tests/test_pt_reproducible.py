@@ -91,16 +91,18 @@ def test_state_saved_to_disk_resumes(tmp_path):
 
 @pytest.mark.parametrize("method", METHODS)
 def test_a_row_at_beta_one_is_exactly_langevin(method):
-    # Rows carry their own β and draw the noise of chain = row. Before the first swap pass, the rows of
-    # slot K (rows K·chains ...) are at β = 1, where E_β = E: their first round is hb.langevin's run
-    # of n_local steps with chain_start = K·chains, bit for bit.
+    # Rows carry their own β and draw the noise of chain = row (row = column · (K + 1) + slot). Before
+    # the first swap pass slot K is at β = 1, where E_β = E: its first round is hb.langevin's run of
+    # n_local steps with chain_start = that row, bit for bit.
     target = hb.Gaussian(np.array([0.0, 0.0]), covariance=np.array([1.0, 1.0]))
-    chains, n_local = 8, 6
+    chains, n_local, replicas = 3, 6, 3
     pt = hb.ParallelTempering(target, [0.0, 0.5, 1.0], sampler=hb.LangevinMove(0.05, method, n_local=n_local))
     x0 = start(chains)
     res = pt.run(x0, 1, seed=3)
-    ref = hb.langevin(target, x0, n_local, 0.05, method, seed=3, chain_start=2 * chains)
-    same(np.asarray(res.state.x)[2 * chains:], ref.x)
+    for c in range(chains):
+        row = c * replicas + replicas - 1
+        ref = hb.langevin(target, x0[c:c + 1], n_local, 0.05, method, seed=3, chain_start=row)
+        same(np.asarray(res.state.x)[row:row + 1], ref.x)
 
 
 @pytest.mark.skipif(os.name != "posix", reason="sends SIGINT to its own process")

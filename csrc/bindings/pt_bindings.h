@@ -4,11 +4,10 @@
 //                pass) without returning to Python between rounds;
 //   pt_swap      one swap pass on energies a model computed itself (the plug-in path for Gibbs models).
 // A Backend provides kDevice and
-//   template <class T, Method M, class Pot> static void local(const LangevinArgs<T>&, const Pot&, T* workspace,
-//       int64_t t_begin, int64_t t_end, int device, std::uintptr_t stream);
-//   template <class T, class Pot> static void evaluate(const EvaluateArgs<T>&, const Pot&, int, std::uintptr_t);
+//   template <class T, Method M, class Pot> static void rounds(const LangevinArgs<T>&, const Tempered<Pot>&,
+//       const SwapArgs<T>&, T* energy, T* workspace, int64_t round_begin, int64_t round_end, int64_t n_local,
+//       int device, std::uintptr_t stream);   // the CPU one checks Ctrl-C between chunks of rounds
 //   template <class T> static void swap(const SwapArgs<T>&, int64_t round, int, std::uintptr_t);
-//   template <class Fn> static void rounds(int64_t total, int64_t chunk, Fn&& fn);  // fn(begin, end)
 #pragma once
 #include <pybind11/pybind11.h>
 
@@ -35,15 +34,15 @@ SwapArgs<T> swap_args(const py::dict& s, CallArrays& arrays, int64_t dim, const 
   a.dim = dim;
   a.x = x;
   a.betas = arrays.get<double>(s["betas"], "betas", {R}, "[replicas]", false);
-  a.energy = arrays.get<T>(s["energy"], "energy", {rows}, "[replicas * chains]", false);
+  a.energy = arrays.get<T>(s["energy"], "energy", {rows}, "[chains * replicas]", false);
   a.ref_mean = ref_mean;
   a.ref_inv_var = ref_inv_var;
   a.ref_log_norm = ref_log_norm;
-  a.beta_row = arrays.optional<T>(s["beta_row"], "beta_row", {rows}, "[replicas * chains]", true);
+  a.beta_row = arrays.optional<T>(s["beta_row"], "beta_row", {rows}, "[chains * replicas]", true);
   a.slot_of = arrays.get<int64_t>(s["slot_of"], "slot_of", {R, C}, "[replicas, chains]", true);
-  a.phase = arrays.get<int64_t>(s["phase"], "phase", {rows}, "[replicas * chains]", true);
-  a.round_trips = arrays.get<int64_t>(s["round_trips"], "round_trips", {rows}, "[replicas * chains]", true);
-  a.local_accepted = arrays.optional<int64_t>(s["local_accepted"], "local_accepted", {rows}, "[replicas * chains]",
+  a.phase = arrays.get<int64_t>(s["phase"], "phase", {rows}, "[chains * replicas]", true);
+  a.round_trips = arrays.get<int64_t>(s["round_trips"], "round_trips", {rows}, "[chains * replicas]", true);
+  a.local_accepted = arrays.optional<int64_t>(s["local_accepted"], "local_accepted", {rows}, "[chains * replicas]",
                                               true);
   a.accepted_at = arrays.optional<int64_t>(s["accepted_at"], "accepted_at", {R, C}, "[replicas, chains]", true);
   a.ell = arrays.get<double>(s["ell"], "ell", {R, C}, "[replicas, chains]", true);
@@ -76,7 +75,7 @@ SwapArgs<T> swap_args(const py::dict& s, CallArrays& arrays, int64_t dim, const 
 template <class Backend, class T>
 void pt_langevin_typed(const std::string& method, const std::string& potential, const py::dict& params,
                        const TensorView& xv, CallArrays& arrays, py::handle x, py::handle p, py::handle accepted,
-                       py::handle diverged_at, py::handle energy_beta, py::handle grad, py::handle noise_scale,
+                       py::handle diverged_at, py::handle energy_beta, py::handle noise_scale,
                        py::handle unit_beta, double h, double c1, py::handle ref_mean, py::handle ref_inv_var,
                        double ref_log_norm, const py::dict& swap, int64_t thin, int scheme, uint64_t seed,
                        int64_t n_local, int64_t round0, int64_t n_rounds, py::handle workspace,
@@ -85,9 +84,9 @@ void pt_langevin_typed(const std::string& method, const std::string& potential, 
   LangevinArgs<T> a{};
   a.chains = rows;
   a.dim = d;
-  a.x = arrays.get<T>(x, "x", {rows, d}, "[replicas * chains, dim]", true);
-  a.p = arrays.optional<T>(p, "p", {rows, d}, "[replicas * chains, dim]", true);
-  a.energy = arrays.get<T>(energy_beta, "energy_beta", {rows}, "[replicas * chains]", true);
+  a.x = arrays.get<T>(x, "x", {rows, d}, "[chains * replicas, dim]", true);
+  a.p = arrays.optional<T>(p, "p", {rows, d}, "[chains * replicas, dim]", true);
+  a.energy = arrays.get<T>(energy_beta, "energy_beta", {rows}, "[chains * replicas]", true);
   a.accepted = arrays.counts(accepted, "accepted", rows);
   a.diverged_at = arrays.counts(diverged_at, "diverged_at", rows);
   a.noise_scale = arrays.get<T>(noise_scale, "noise_scale", {1}, "[1]", false);
@@ -103,7 +102,6 @@ void pt_langevin_typed(const std::string& method, const std::string& potential, 
   a.n_steps = n_rounds * n_local;
   const T* rm = arrays.get<T>(ref_mean, "ref_mean", {d}, "[dim]", false);
   const T* riv = arrays.get<T>(ref_inv_var, "ref_inv_var", {d}, "[dim]", false);
-  T* g = arrays.get<T>(grad, "grad", {rows, d}, "[replicas * chains, dim]", true);
   SwapArgs<T> s = swap_args<T>(swap, arrays, d, a.x, rm, riv, ref_log_norm, thin, scheme, seed, round0, n_rounds);
   if (s.replicas * s.columns != rows) throw py::value_error("argument 'x': expected [replicas * chains, dim] rows");
   if (s.beta_row == nullptr) throw py::value_error("argument 'beta_row': the tempered local move needs it");
@@ -114,26 +112,16 @@ void pt_langevin_typed(const std::string& method, const std::string& potential, 
     throw py::value_error("argument 'workspace': the CUDA backend needs a [3, dim, rows] workspace");
   }
   // The target's own E at every row, which the swap pass turns into ℓ.
-  const EvaluateArgs<T> ev{rows, d, a.x, g,
-                           arrays.get<T>(swap["energy"], "energy", {rows}, "[replicas * chains]", true)};
+  T* energy = arrays.get<T>(swap["energy"], "energy", {rows}, "[chains * replicas]", true);
   const int device = arrays.device_id();
   if (n_local < 1) throw py::value_error("argument 'n_local': expected at least one local step per round");
   with_potential<T>(potential, params, d, arrays, [&](const auto& base) {
     using Base = std::decay_t<decltype(base)>;
     const Tempered<Base> pot{base, rm, riv, s.beta_row};
-    const int64_t per_round = std::max<int64_t>(1, rows * std::max<int64_t>(d, 1) * n_local);
-    const int64_t chunk = std::max<int64_t>(1, (int64_t{1} << 24) / per_round);
     auto run = [&](auto method_tag) {
       constexpr Method M = decltype(method_tag)::value;
-      Backend::rounds(n_rounds, chunk, [&](int64_t begin, int64_t end) {
-        for (int64_t r = begin; r < end; ++r) {
-          const int64_t round = round0 + r;
-          Backend::template local<T, M, Tempered<Base>>(a, pot, ws, round * n_local, (round + 1) * n_local, device,
-                                                        stream);
-          Backend::template evaluate<T, Base>(ev, base, device, stream);
-          Backend::template swap<T>(s, round, device, stream);
-        }
-      });
+      Backend::template rounds<T, M, Base>(a, pot, s, energy, ws, round0, round0 + n_rounds, n_local, device,
+                                           stream);
     };
     if (method == "ula") {
       run(std::integral_constant<Method, Method::kULA>{});
@@ -150,8 +138,7 @@ void pt_langevin_typed(const std::string& method, const std::string& potential, 
 template <class Backend>
 void pt_langevin_entry(const std::string& method, const std::string& potential, const py::dict& params, py::handle x,
                        py::handle p, py::handle accepted, py::handle diverged_at, py::handle energy_beta,
-                       py::handle grad, py::handle noise_scale, py::handle unit_beta, double h, double c1,
-                       py::handle ref_mean, py::handle ref_inv_var, double ref_log_norm, const py::dict& swap,
+                       py::handle noise_scale, py::handle unit_beta, double h, double c1, py::handle ref_mean, py::handle ref_inv_var, double ref_log_norm, const py::dict& swap,
                        int64_t thin, int scheme, uint64_t seed, int64_t n_local, int64_t round0, int64_t n_rounds,
                        py::handle workspace, std::uintptr_t stream) {
   CallArrays arrays(Backend::kDevice, stream);
@@ -159,11 +146,11 @@ void pt_langevin_entry(const std::string& method, const std::string& potential, 
   if (n_rounds < 0 || round0 < 0 || thin < 0) throw py::value_error("argument 'n_rounds': must be non-negative");
   if (xv.dtype == DType::kFloat32) {
     pt_langevin_typed<Backend, float>(method, potential, params, xv, arrays, x, p, accepted, diverged_at, energy_beta,
-                                      grad, noise_scale, unit_beta, h, c1, ref_mean, ref_inv_var, ref_log_norm, swap,
+                                      noise_scale, unit_beta, h, c1, ref_mean, ref_inv_var, ref_log_norm, swap,
                                       thin, scheme, seed, n_local, round0, n_rounds, workspace, stream);
   } else if (xv.dtype == DType::kFloat64) {
     pt_langevin_typed<Backend, double>(method, potential, params, xv, arrays, x, p, accepted, diverged_at,
-                                       energy_beta, grad, noise_scale, unit_beta, h, c1, ref_mean, ref_inv_var,
+                                       energy_beta, noise_scale, unit_beta, h, c1, ref_mean, ref_inv_var,
                                        ref_log_norm, swap, thin, scheme, seed, n_local, round0, n_rounds, workspace,
                                        stream);
   } else {
@@ -196,7 +183,7 @@ template <class Backend>
 void bind_pt(py::module_& m) {
   m.def("pt_langevin", &pt_langevin_entry<Backend>, py::arg("method"), py::arg("potential"), py::arg("params"),
         py::arg("x"), py::arg("p"), py::arg("accepted"), py::arg("diverged_at"), py::arg("energy_beta"),
-        py::arg("grad"), py::arg("noise_scale"), py::arg("unit_beta"), py::arg("h"), py::arg("c1"),
+        py::arg("noise_scale"), py::arg("unit_beta"), py::arg("h"), py::arg("c1"),
         py::arg("ref_mean"), py::arg("ref_inv_var"), py::arg("ref_log_norm"), py::arg("swap"), py::arg("thin"),
         py::arg("scheme"), py::arg("seed"), py::arg("n_local"), py::arg("round0"), py::arg("n_rounds"),
         py::arg("workspace"), py::arg("stream") = 0,

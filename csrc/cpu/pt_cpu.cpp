@@ -1,15 +1,32 @@
 // SPDX-License-Identifier: Apache-2.0
-// OpenMP launcher of the swap pass (pt_swap.h): columns are independent, one per iteration.
+// Picks the instruction-set variant of the parallel-tempering launcher; the swap pass alone runs
+// here (scalar code, K + 1 values per column).
 #include "cpu/pt_cpu.h"
 
+#include "cpu/isa.h"
 #include "cpu/threads.h"
 
 namespace hb::cpu {
 
+template <class T, Method M, class Pot>
+void pt_run(const LangevinArgs<T>& a, const Tempered<Pot>& pot, const SwapArgs<T>& s, T* energy,
+            int64_t round_begin, int64_t round_end, int64_t n_local) {
+#if defined(HEATBATH_ISA_VARIANTS)
+  switch (active_isa()) {
+    case Isa::kAvx512: return avx512::pt_run<T, M, Pot>(a, pot, s, energy, round_begin, round_end, n_local);
+    case Isa::kAvx2: return avx2::pt_run<T, M, Pot>(a, pot, s, energy, round_begin, round_end, n_local);
+    default: break;
+  }
+#endif
+  baseline::pt_run<T, M, Pot>(a, pot, s, energy, round_begin, round_end, n_local);
+}
+
+HB_FOR_EACH_PT(HB_INSTANTIATE_PT_RUN)
+
 template <class T>
 void swap_run(const SwapArgs<T>& a, int64_t round) {
   // Small passes stay on the calling thread: waking the team costs more than K + 1 values a column.
-  const bool parallel = a.columns * a.replicas * (a.dim + 8) > 16384;
+  const bool parallel = a.columns * a.replicas > 16384;
 #pragma omp parallel for schedule(static) num_threads(num_threads()) if (parallel)
   for (int64_t c = 0; c < a.columns; ++c) swap_column(a, c, round);
 }

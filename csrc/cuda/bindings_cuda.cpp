@@ -41,24 +41,17 @@ struct CudaLangevinBackend {
 struct CudaPtBackend {
   static constexpr hb::DeviceKind kDevice = hb::DeviceKind::kCUDA;
 
+  // Three asynchronous launches a round on the caller's stream; the GIL is released while queuing.
   template <class T, hb::Method M, class Pot>
-  static void local(const hb::LangevinArgs<T>& a, const Pot& pot, T* workspace, int64_t t_begin, int64_t t_end,
-                    int device, std::uintptr_t stream) {
-    hb::cuda::langevin_run<T, M, Pot>(a, pot, workspace, t_begin, t_end, device, stream);
-  }
-  template <class T, class Pot>
-  static void evaluate(const hb::EvaluateArgs<T>& a, const Pot& pot, int device, std::uintptr_t stream) {
-    hb::cuda::evaluate_run<T, Pot>(a, pot, device, stream);
+  static void rounds(const hb::LangevinArgs<T>& a, const hb::Tempered<Pot>& pot, const hb::SwapArgs<T>& s, T* energy,
+                     T* workspace, int64_t round_begin, int64_t round_end, int64_t n_local, int device,
+                     std::uintptr_t stream) {
+    py::gil_scoped_release nogil;
+    hb::cuda::pt_run<T, M, Pot>(a, pot, s, energy, workspace, round_begin, round_end, n_local, device, stream);
   }
   template <class T>
   static void swap(const hb::SwapArgs<T>& a, int64_t round, int device, std::uintptr_t stream) {
     hb::cuda::swap_run<T>(a, round, device, stream);
-  }
-  // Three asynchronous launches a round on the caller's stream; the GIL is released while queuing.
-  template <class Fn>
-  static void rounds(int64_t total, int64_t /*chunk*/, Fn&& fn) {
-    py::gil_scoped_release nogil;
-    fn(0, total);
   }
 };
 

@@ -9,6 +9,7 @@
 #include "heatbath/evaluate.h"
 #include "heatbath/langevin.h"
 #include "heatbath/pt_swap.h"
+#include "heatbath/tempered.h"
 #include "heatbath/random_fill.h"
 
 namespace hb::cuda {
@@ -33,5 +34,11 @@ void evaluate_run(const EvaluateArgs<T>& a, const Pot& pot, int device, std::uin
 // Queues the swap pass of parallel tempering for round `round` of every column.
 template <class T>
 void swap_run(const SwapArgs<T>& a, int64_t round, int device, std::uintptr_t stream);
+
+// Queues rounds [round_begin, round_end) of parallel tempering with tempered Langevin local moves
+// (n_local steps, the target's E into `energy`, the swap pass). workspace: [3, dim, rows].
+template <class T, Method M, class Pot>
+void pt_run(const LangevinArgs<T>& a, const Tempered<Pot>& pot, const SwapArgs<T>& s, T* energy, T* workspace,
+            int64_t round_begin, int64_t round_end, int64_t n_local, int device, std::uintptr_t stream);
 
 }  // namespace hb::cuda

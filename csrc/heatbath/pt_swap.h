@@ -1,6 +1,9 @@
 // SPDX-License-Identifier: Apache-2.0
 // The swap pass of parallel tempering, one body for both launchers (one column of replicas per thread).
 //
+// Layout: the K + 1 stored states of column c are rows c·(K + 1) + slot, contiguous, so that a CPU thread
+// can run whole columns through many rounds alone (pt_cpu_kernel.cpp).
+//
 // Replicas k = 0..K sit at inverse temperatures 0 = β_0 < … < β_K = 1 on the path
 // π_β ∝ π_ref^(1−β) π^β. States never move: a column of K+1 stored states ("slots") carries a
 // permutation slot_of[k] (the slot at temperature k), and a swap exchanges two entries of it (Syed,
@@ -34,7 +37,7 @@ enum class SwapScheme : int { kDEO = 0, kSEO = 1 };
 template <class T>
 struct SwapArgs {
   int64_t replicas, columns, dim;  // K + 1, chains per temperature, dim of a state
-  const T* x;              // [replicas * columns, dim] stored states, row = slot * columns + column; or null
+  const T* x;              // [columns * replicas, dim] stored states, row = column * replicas + slot; or null
   const T* energy;         // [rows] E(x) of the target at each stored state
   const T* ref_mean;       // [dim] or null (then E_ref = 0: a uniform reference, e.g. for spins)
   const T* ref_inv_var;    // [dim]
@@ -63,6 +66,11 @@ struct SwapArgs {
   uint64_t seed;
   int64_t round0;          // absolute round of this call's first round
 };
+
+template <class T>
+HB_HD int64_t pt_row(const SwapArgs<T>& a, int64_t slot, int64_t column) {
+  return column * a.replicas + slot;
+}
 
 HB_HD double swap_finite(double v) { return v - v == 0.0; }
 
@@ -114,7 +122,7 @@ HB_HD void swap_column(const SwapArgs<T>& a, int64_t c, int64_t round) {
 
   // ℓ and E at each temperature before any swap; the statistics of every pair use these.
   for (int64_t k = 0; k <= K; ++k) {
-    const int64_t row = a.slot_of[k * C + c] * C + c;
+    const int64_t row = pt_row(a, a.slot_of[k * C + c], c);
     a.ell[k * C + c] = swap_ell(a, row);
     a.energy_at[k * C + c] = a.energy[row];
     if (a.local_accepted != nullptr) {
@@ -142,13 +150,13 @@ HB_HD void swap_column(const SwapArgs<T>& a, int64_t c, int64_t round) {
       a.slot_of[k * C + c] = s_hi;
       a.slot_of[(k + 1) * C + c] = s_lo;
       if (a.beta_row != nullptr) {
-        a.beta_row[s_hi * C + c] = static_cast<T>(a.betas[k]);
-        a.beta_row[s_lo * C + c] = static_cast<T>(a.betas[k + 1]);
+        a.beta_row[pt_row(a, s_hi, c)] = static_cast<T>(a.betas[k]);
+        a.beta_row[pt_row(a, s_lo, c)] = static_cast<T>(a.betas[k + 1]);
       }
     }
   }
-  update_phase(a, a.slot_of[c] * C + c, true);
-  update_phase(a, a.slot_of[K * C + c] * C + c, false);
+  update_phase(a, pt_row(a, a.slot_of[c], c), true);
+  update_phase(a, pt_row(a, a.slot_of[K * C + c], c), false);
 
   const int64_t local = round - a.round0;
   if (a.index_trace != nullptr) {
@@ -156,7 +164,7 @@ HB_HD void swap_column(const SwapArgs<T>& a, int64_t c, int64_t round) {
   }
   if (a.thin > 0 && (local + 1) % a.thin == 0) {
     const int64_t sample = (local + 1) / a.thin - 1;
-    const int64_t row = a.slot_of[K * C + c] * C + c;
+    const int64_t row = pt_row(a, a.slot_of[K * C + c], c);
     for (int64_t i = 0; i < a.dim; ++i) a.trace[(sample * C + c) * a.dim + i] = a.x[row * a.dim + i];
     a.energy_trace[sample * C + c] = a.energy[row];
   }

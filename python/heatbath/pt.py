@@ -36,7 +36,7 @@ DEFAULT_TUNE_ROUNDS = 1023  # stages of 1, 2, 4, ..., 512 rounds
 class PTState(SavableState):
     """Everything needed to continue a run bitwise: pass it as ``x0`` of ``pt.run``.
 
-    x [replicas · chains, dim] stored states (row = slot · chains + column; they never move, swaps
+    x [chains · replicas, dim] stored states (row = column · (K + 1) + slot; they never move, swaps
     exchange labels); p: BAOAB momenta or None; slot_of [replicas, chains] int64: the slot at each
     temperature; phase [rows]: round-trip bookkeeping; diverged_at [rows]; betas [replicas] (float64,
     the ladder after any adaptation); round: the next round; seed, method, swap: of the run.
@@ -123,6 +123,8 @@ class ParallelTempering:
                                 "sampler unset")
             if reference is not None:
                 raise TypeError("argument 'reference': a TemperedModel target defines its own reference")
+            if adapt not in (False, None, 0):
+                raise ValueError("argument 'adapt': the adaptive ladder runs with Langevin moves only so far")
         elif isinstance(target, Target):
             if not target.compiled_by_core:
                 raise TypeError(f"argument 'target': parallel tempering runs the built-in targets; "
@@ -188,20 +190,28 @@ def initial_labels(replicas: int, chains: int):
     """slot_of (slot k at temperature k) and phase (the β_0 replica has just been at the bottom)."""
     slot_of = np.repeat(np.arange(replicas, dtype=np.int64)[:, None], chains, axis=1)
     phase = np.zeros(replicas * chains, dtype=np.int64)
-    phase[:chains] = 1
+    phase[::replicas] = 1
     return slot_of, phase
 
 
+def rows_by_temperature(slot_of: np.ndarray) -> np.ndarray:
+    """[replicas, chains] the row of the state at each temperature: the layout of the core,
+    row = column · (K + 1) + slot, keeps a column's replicas contiguous (csrc/heatbath/pt_swap.h)."""
+    replicas, chains = slot_of.shape
+    return np.arange(chains, dtype=np.int64)[None, :] * replicas + slot_of
+
+
 def beta_of_rows(betas: np.ndarray, slot_of: np.ndarray) -> np.ndarray:
-    """β of each stored row [replicas · chains] from the labels."""
+    """β of each stored row [chains · replicas] from the labels."""
     replicas, chains = slot_of.shape
     out = np.empty(replicas * chains)
-    out[(slot_of * chains + np.arange(chains)).ravel()] = np.repeat(betas, chains)
+    out[rows_by_temperature(slot_of).ravel()] = np.repeat(betas, chains)
     return out
 
 
 def summarize(betas, stats: dict, n_rounds: int, chains: int, scheme_rounds: int):
-    """Host-side summaries of one call's accumulators (numpy arrays of shape [pairs, chains])."""
+    """Host-side summaries of one call's accumulators (numpy arrays of shape [pairs, chains]; round_trips
+    [chains · replicas])."""
     n = max(n_rounds * chains, 1)
     rejection = stats["rejection"].sum(axis=1) / n
     tried = stats["tried"].sum(axis=1)
@@ -209,7 +219,7 @@ def summarize(betas, stats: dict, n_rounds: int, chains: int, scheme_rounds: int
     gaps = np.diff(betas)
     fwd, rev = stepping_stone(stats["fwd_max"], stats["fwd_sum"], stats["rev_max"], stats["rev_sum"], n)
     replicas = betas.size
-    trips = stats["round_trips"].reshape(replicas, chains).sum(axis=0)
+    trips = stats["round_trips"].reshape(chains, replicas).sum(axis=1)
     return dict(betas=betas.copy(), swap_rate=swap_rate, rejection=rejection, barrier=float(rejection.sum()),
                 local_barrier=rejection / gaps, midpoints=0.5 * (betas[1:] + betas[:-1]), round_trips=trips,
                 round_trip_rate=float(trips.mean() / max(scheme_rounds, 1)),
@@ -259,11 +269,9 @@ class _LangevinRun:
             if not _all_finite(x0):
                 raise ValueError("argument 'x0': contains NaN or infinity")
             self.x = _arrays.empty((replicas * self.chains, self.dim), self.dtype, x0)
-            if len(shape) == 3:
-                self.x[...] = x0.reshape(replicas * self.chains, self.dim)
-            else:
-                for k in range(replicas):
-                    self.x[k * self.chains:(k + 1) * self.chains] = x0
+            columns = self.x.reshape(self.chains, replicas, self.dim)  # a view: row = column · (K+1) + slot
+            for k in range(replicas):
+                columns[:, k, :] = x0[k] if len(shape) == 3 else x0
             slot_of, phase = initial_labels(replicas, self.chains)
             self.slot_of = slot_of
             self.phase = _arrays.from_host(phase, "int64", self.x)
@@ -287,7 +295,6 @@ class _LangevinRun:
         self.unit_beta = _arrays.from_host(np.array([1.0]), self.dtype, self.x)
         self.accepted = _arrays.full((rows,), 0, "int64", self.x)
         self.energy_beta = _arrays.empty((rows,), self.dtype, self.x)
-        self.grad = _arrays.empty((rows, self.dim), self.dtype, self.x)
         self.workspace = _arrays.empty((3, self.dim, rows), self.dtype, self.x) if self.device.kind == "cuda" else None
         self.stream = _arrays.current_stream(self.x, self.device)
         self.energy = _arrays.empty((rows,), self.dtype, self.x)
@@ -327,7 +334,7 @@ class _LangevinRun:
         try:
             _backend.module_for(self.device.kind).pt_langevin(
                 method=sampler.method, potential=self.pt.target.kind, params=self.params, x=self.x, p=self.p,
-                accepted=self.accepted, diverged_at=self.diverged_at, energy_beta=self.energy_beta, grad=self.grad,
+                accepted=self.accepted, diverged_at=self.diverged_at, energy_beta=self.energy_beta,
                 noise_scale=self.noise, unit_beta=self.unit_beta, h=sampler.step_size, c1=self.c1,
                 ref_mean=self.ref_mean, ref_inv_var=self.ref_inv_var, ref_log_norm=self.ref_log_norm, swap=swap,
                 thin=thin, scheme=SWAPS[self.pt.swap], seed=self.seed, n_local=sampler.n_local,
@@ -362,7 +369,7 @@ class _LangevinRun:
                  "accepted_at")}
         summary = summarize(self.betas, host, n_rounds, self.chains, n_rounds)
         replicas, chains = self.betas.size, self.chains
-        order = (self.slot_of * chains + np.arange(chains)).ravel()
+        order = rows_by_temperature(self.slot_of).ravel()
         by_temperature = self.x[_arrays.from_host(order, "int64", self.x)].reshape(replicas, chains, self.dim)
         accept_rate = None
         if self.pt.sampler.method == "mala":

@@ -7,17 +7,20 @@ labels, so each row carries its own inverse temperature β_row and never moves i
 therefore has to update a batch of states *each at its own β*, and report each state's energy.
 
 The interface (:class:`TemperedModel`) for samplers whose rounds run from Python, e.g. the Gibbs
-models hb.Ising and hb.RBM once they accept one β per chain:
+models hb.Ising and hb.RBM once they accept one β per chain. States are one array whose leading axis is
+the rows ([replicas · chains, ...], any framework and device); the model implements
 
 - ``pt_reference_log_norm(states) -> float``: log Z_ref of the β = 0 distribution the model's
   energies are tempered from. For E_β = β E over a finite state space (the uniform reference), it is
-  log |X|, e.g. N log 2 for N spins. log Z at β = 1 is then estimated as log Σ_x exp(−E(x)).
-- ``pt_local_move(states, beta_row, n_local, *, seed, step0) -> None``: n_local sweeps or steps of
-  every row at its own β (``beta_row`` is a float64 array [rows] in the states' framework), in place,
-  with the random stream of steps [step0, step0 + n_local) so that runs resume bitwise.
-- ``pt_energy(states, out) -> None``: E(x) of every row into ``out`` [rows] (float64).
+  log |X|, e.g. N log 2 for N ±1 spins; log Z at β = 1 is then estimated as log Σ_x exp(−E(x)).
+- ``pt_local_move(states, beta_row, *, seed, round) -> None``: one round of local moves (as many
+  sweeps as the model is configured for) of every row at its own β, in place. ``beta_row`` is a
+  float64 array [rows] in the states' framework and device. The random numbers must be a function
+  of (seed, round, row) only, so that runs resume bitwise and do not depend on thread count.
+- ``pt_energy(states, out) -> None``: E(x) of every row into ``out`` [rows] (float64, same device).
 
-A round then is ``pt_local_move``, ``pt_energy``, and one compiled swap pass (heatbath._core.pt_swap).
+A round is then ``pt_local_move``, ``pt_energy`` and one compiled swap pass (heatbath._core.pt_swap;
+heatbath.pt_model runs the loop).
 
 Continuous targets do not go through Python per round: :class:`LangevinMove` runs whole runs of rounds
 in compiled code, on the tempered potential E_β = (1 − β) E_ref + β E with a Gaussian reference
@@ -40,7 +43,7 @@ class TemperedModel:
     def pt_reference_log_norm(self, states) -> float:
         raise NotImplementedError
 
-    def pt_local_move(self, states, beta_row, n_local: int, *, seed: int, step0: int) -> None:
+    def pt_local_move(self, states, beta_row, *, seed: int, round: int) -> None:
         raise NotImplementedError
 
     def pt_energy(self, states, out) -> None:
