@@ -3,6 +3,8 @@
 // here (scalar code, K + 1 values per column).
 #include "cpu/pt_cpu.h"
 
+#include <algorithm>
+
 #include "cpu/isa.h"
 #include "cpu/threads.h"
 
@@ -27,8 +29,11 @@ template <class T>
 void swap_run(const SwapArgs<T>& a, int64_t round) {
   // Small passes stay on the calling thread: waking the team costs more than K + 1 values a column.
   const bool parallel = a.columns * a.replicas > 16384;
+  const int64_t groups = (a.columns + kSwapLanes - 1) / kSwapLanes;
 #pragma omp parallel for schedule(static) num_threads(num_threads()) if (parallel)
-  for (int64_t c = 0; c < a.columns; ++c) swap_column(a, c, round);
+  for (int64_t g = 0; g < groups; ++g) {
+    swap_range(a, g * kSwapLanes, std::min(a.columns, (g + 1) * kSwapLanes), round);
+  }
 }
 
 template void swap_run<float>(const SwapArgs<float>&, int64_t);

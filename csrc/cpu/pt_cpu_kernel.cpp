@@ -65,7 +65,7 @@ void pt_run(const LangevinArgs<T>& a, const Tempered<Pot>& pot, const SwapArgs<T
           }
           for (int k = 0; k < valid; ++k) energy[row0 + k] = e[k];
         }
-        for (int64_t c = c0; c < c1; ++c) swap_column(s, c, round);
+        swap_range(s, c0, c1, round);
       }
     }
   }

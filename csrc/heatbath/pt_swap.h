@@ -67,38 +67,19 @@ struct SwapArgs {
   int64_t round0;          // absolute round of this call's first round
 };
 
-template <class T>
-HB_HD int64_t pt_row(const SwapArgs<T>& a, int64_t slot, int64_t column) {
-  return column * a.replicas + slot;
-}
-
 HB_HD double swap_finite(double v) { return v - v == 0.0; }
 
+// One exp per value, in straight-line code (selects, not branches) so that the lanes of a tile of
+// columns vectorise. v > m: s ← s·exp(m − v) + 1, m ← v; else s ← s + exp(v − m).
 HB_HD void lse_add(double& m, double& s, double v) {
-  if (!swap_finite(v)) return;  // a diverged state says nothing about the normaliser
-  if (s == 0.0) {
-    m = v;
-    s = 1.0;
-  } else if (v > m) {
-    s = rn::add(rn::mul(s, rn::exp(rn::sub(m, v))), 1.0);
-    m = v;
-  } else {
-    s = rn::add(s, rn::exp(rn::sub(v, m)));
-  }
-}
-
-template <class T>
-HB_HD double swap_ell(const SwapArgs<T>& a, int64_t row) {
-  double e_ref = 0.0;
-  if (a.ref_mean != nullptr) {
-    const T* xr = a.x + row * a.dim;
-    for (int64_t i = 0; i < a.dim; ++i) {
-      const double r = rn::sub(static_cast<double>(xr[i]), static_cast<double>(a.ref_mean[i]));
-      e_ref = rn::add(e_ref, rn::mul(rn::mul(r, r), static_cast<double>(a.ref_inv_var[i])));
-    }
-    e_ref = rn::mul(0.5, e_ref);
-  }
-  return rn::add(rn::sub(e_ref, static_cast<double>(a.energy[row])), a.ref_log_norm);
+  const bool ok = swap_finite(v);  // a diverged state says nothing about the normaliser
+  const bool empty = s == 0.0;
+  const double diff = rn::sub(v, m);
+  const bool up = diff > 0.0;
+  const double e = rn::exp(up ? -diff : diff);
+  const double s_new = empty ? 1.0 : (up ? rn::add(rn::mul(s, e), 1.0) : rn::add(s, e));
+  s = ok ? s_new : s;
+  m = ok && (empty || up) ? v : m;
 }
 
 template <class T>
@@ -111,63 +92,130 @@ HB_HD void update_phase(const SwapArgs<T>& a, int64_t row, bool at_bottom) {
   }
 }
 
-// Swap pass of round `round` (absolute) for column c.
-template <class T>
-HB_HD void swap_column(const SwapArgs<T>& a, int64_t c, int64_t round) {
-  const int64_t K = a.replicas - 1, C = a.columns;
+// Swap pass of round `round` (absolute) for the L columns c0 .. c0 + L − 1 (all valid): the lanes of
+// a tile, as in langevin.h. Each lane computes exactly what L = 1 computes for its column.
+template <class T, int L>
+HB_HD void swap_lanes(const SwapArgs<T>& a, int64_t c0, int64_t round) {
+  const int64_t K = a.replicas - 1, C = a.columns, R = a.replicas, d = a.dim;
   const StreamKey key = make_stream_key(a.seed, static_cast<uint32_t>(Purpose::kSwap), static_cast<uint64_t>(round));
-  const uint32_t chain = static_cast<uint32_t>(c);
-  int64_t parity = round & 1;
-  if (a.scheme == static_cast<int>(SwapScheme::kSEO)) parity = random_words(key, chain, 0).w0 & 1u;
+  const uint32_t chain0 = static_cast<uint32_t>(c0);
 
   // ℓ and E at each temperature before any swap; the statistics of every pair use these.
   for (int64_t k = 0; k <= K; ++k) {
-    const int64_t row = pt_row(a, a.slot_of[k * C + c], c);
-    a.ell[k * C + c] = swap_ell(a, row);
-    a.energy_at[k * C + c] = a.energy[row];
-    if (a.local_accepted != nullptr) {
-      if (a.accepted_at != nullptr) a.accepted_at[k * C + c] += a.local_accepted[row];
-      a.local_accepted[row] = 0;
+    int64_t row[L];
+    double e_ref[L];
+    HB_SIMD
+    for (int l = 0; l < L; ++l) {
+      row[l] = (c0 + l) * R + a.slot_of[k * C + c0 + l];
+      e_ref[l] = 0.0;
     }
-  }
-  for (int64_t k = 0; k < K; ++k) {
-    const int64_t at = k * C + c;
-    const double lo = a.ell[k * C + c], hi = a.ell[(k + 1) * C + c];
-    const double dbeta = rn::sub(a.betas[k + 1], a.betas[k]);
-    const double log_alpha = rn::mul(dbeta, rn::sub(lo, hi));
-    // NaN (a diverged state) gives α = 0: rejected, and counted as a rejection.
-    const double alpha = log_alpha >= 0.0 ? 1.0 : (log_alpha < 0.0 ? rn::exp(log_alpha) : 0.0);
-    a.rejection[at] = rn::add(a.rejection[at], rn::sub(1.0, alpha));
-    lse_add(a.fwd_max[at], a.fwd_sum[at], rn::mul(dbeta, lo));
-    lse_add(a.rev_max[at], a.rev_sum[at], -rn::mul(dbeta, hi));
-    if ((k & 1) != parity) continue;
-    a.tried[at] += 1;
-    const Words4 w = random_words(key, chain, static_cast<uint32_t>(1 + k / 2));
-    const double u = (k & 1) == 0 ? uniform_open_f64(w.w0, w.w1) : uniform_open_f64(w.w2, w.w3);
-    if (rn::log_positive(u) < log_alpha) {
-      a.accepted[at] += 1;
-      const int64_t s_lo = a.slot_of[k * C + c], s_hi = a.slot_of[(k + 1) * C + c];
-      a.slot_of[k * C + c] = s_hi;
-      a.slot_of[(k + 1) * C + c] = s_lo;
-      if (a.beta_row != nullptr) {
-        a.beta_row[pt_row(a, s_hi, c)] = static_cast<T>(a.betas[k]);
-        a.beta_row[pt_row(a, s_lo, c)] = static_cast<T>(a.betas[k + 1]);
+    if (a.ref_mean != nullptr) {
+      for (int64_t i = 0; i < d; ++i) {
+        const double mi = static_cast<double>(a.ref_mean[i]), vi = static_cast<double>(a.ref_inv_var[i]);
+        HB_SIMD
+        for (int l = 0; l < L; ++l) {
+          const double r = rn::sub(static_cast<double>(a.x[row[l] * d + i]), mi);
+          e_ref[l] = rn::add(e_ref[l], rn::mul(rn::mul(r, r), vi));
+        }
+      }
+    }
+    HB_SIMD
+    for (int l = 0; l < L; ++l) {
+      const T e = a.energy[row[l]];
+      a.ell[k * C + c0 + l] = rn::add(rn::sub(rn::mul(0.5, e_ref[l]), static_cast<double>(e)), a.ref_log_norm);
+      a.energy_at[k * C + c0 + l] = e;
+    }
+    if (a.local_accepted != nullptr) {
+      for (int l = 0; l < L; ++l) {
+        if (a.accepted_at != nullptr) a.accepted_at[k * C + c0 + l] += a.local_accepted[row[l]];
+        a.local_accepted[row[l]] = 0;
       }
     }
   }
-  update_phase(a, pt_row(a, a.slot_of[c], c), true);
-  update_phase(a, pt_row(a, a.slot_of[K * C + c], c), false);
+
+  int64_t parity[L];
+  HB_SIMD
+  for (int l = 0; l < L; ++l) {
+    parity[l] = a.scheme == static_cast<int>(SwapScheme::kSEO) ? (random_words(key, chain0 + l, 0).w0 & 1u)
+                                                               : (round & 1);
+  }
+  for (int64_t k = 0; k < K; ++k) {
+    const double dbeta = rn::sub(a.betas[k + 1], a.betas[k]);
+    double* const rej = a.rejection + k * C + c0;
+    double* const fm = a.fwd_max + k * C + c0;
+    double* const fs = a.fwd_sum + k * C + c0;
+    double* const rm = a.rev_max + k * C + c0;
+    double* const rs = a.rev_sum + k * C + c0;
+    int64_t* const tried = a.tried + k * C + c0;
+    int64_t* const acc = a.accepted + k * C + c0;
+    int64_t* const lo_slot = a.slot_of + k * C + c0;
+    int64_t* const hi_slot = a.slot_of + (k + 1) * C + c0;
+    const double* const lo_ell = a.ell + k * C + c0;
+    const double* const hi_ell = a.ell + (k + 1) * C + c0;
+    int64_t swapped[L];
+    HB_SIMD
+    for (int l = 0; l < L; ++l) {
+      const double lo = lo_ell[l], hi = hi_ell[l];
+      const double log_alpha = rn::mul(dbeta, rn::sub(lo, hi));
+      // NaN (a diverged state) gives α = 0: rejected, and counted as a rejection.
+      const double e = rn::exp(log_alpha < 0.0 ? log_alpha : 0.0);
+      const double alpha = log_alpha >= 0.0 ? 1.0 : (log_alpha < 0.0 ? e : 0.0);
+      rej[l] = rn::add(rej[l], rn::sub(1.0, alpha));
+      lse_add(fm[l], fs[l], rn::mul(dbeta, lo));
+      lse_add(rm[l], rs[l], -rn::mul(dbeta, hi));
+      const Words4 w = random_words(key, chain0 + l, static_cast<uint32_t>(1 + k / 2));
+      const double u = (k & 1) == 0 ? uniform_open_f64(w.w0, w.w1) : uniform_open_f64(w.w2, w.w3);
+      const int64_t proposed = (k & 1) == parity[l] ? 1 : 0;
+      const int64_t yes = proposed != 0 && rn::log_positive(u) < log_alpha ? 1 : 0;
+      tried[l] += proposed;
+      acc[l] += yes;
+      const int64_t s_lo = lo_slot[l], s_hi = hi_slot[l];
+      lo_slot[l] = yes != 0 ? s_hi : s_lo;
+      hi_slot[l] = yes != 0 ? s_lo : s_hi;
+      swapped[l] = yes;
+    }
+    if (a.beta_row != nullptr) {
+      for (int l = 0; l < L; ++l) {
+        if (swapped[l] == 0) continue;
+        const int64_t c = c0 + l;
+        a.beta_row[c * R + lo_slot[l]] = static_cast<T>(a.betas[k]);
+        a.beta_row[c * R + hi_slot[l]] = static_cast<T>(a.betas[k + 1]);
+      }
+    }
+  }
 
   const int64_t local = round - a.round0;
-  if (a.index_trace != nullptr) {
-    for (int64_t k = 0; k <= K; ++k) a.index_trace[(local * a.replicas + a.slot_of[k * C + c]) * C + c] = k;
+  const bool record = a.thin > 0 && (local + 1) % a.thin == 0;
+  for (int l = 0; l < L; ++l) {
+    const int64_t c = c0 + l;
+    update_phase(a, c * R + a.slot_of[c], true);
+    update_phase(a, c * R + a.slot_of[K * C + c], false);
+    if (a.index_trace != nullptr) {
+      for (int64_t k = 0; k <= K; ++k) a.index_trace[(local * R + a.slot_of[k * C + c]) * C + c] = k;
+    }
+    if (record) {
+      const int64_t sample = (local + 1) / a.thin - 1;
+      const int64_t row = c * R + a.slot_of[K * C + c];
+      for (int64_t i = 0; i < d; ++i) a.trace[(sample * C + c) * d + i] = a.x[row * d + i];
+      a.energy_trace[sample * C + c] = a.energy[row];
+    }
   }
-  if (a.thin > 0 && (local + 1) % a.thin == 0) {
-    const int64_t sample = (local + 1) / a.thin - 1;
-    const int64_t row = pt_row(a, a.slot_of[K * C + c], c);
-    for (int64_t i = 0; i < a.dim; ++i) a.trace[(sample * C + c) * a.dim + i] = a.x[row * a.dim + i];
-    a.energy_trace[sample * C + c] = a.energy[row];
-  }
+}
+
+// One column (the CUDA launcher, and the columns left over from whole tiles on the CPU).
+template <class T>
+HB_HD void swap_column(const SwapArgs<T>& a, int64_t c, int64_t round) {
+  swap_lanes<T, 1>(a, c, round);
+}
+
+// Columns [c_begin, c_end) on the CPU: tiles of kSwapLanes, then single columns.
+constexpr int kSwapLanes = 8;
+
+template <class T>
+HB_HD void swap_range(const SwapArgs<T>& a, int64_t c_begin, int64_t c_end, int64_t round) {
+  int64_t c = c_begin;
+  for (; c + kSwapLanes <= c_end; c += kSwapLanes) swap_lanes<T, kSwapLanes>(a, c, round);
+  for (; c < c_end; ++c) swap_lanes<T, 1>(a, c, round);
 }
 
 }  // namespace hb
