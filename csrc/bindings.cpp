@@ -11,12 +11,14 @@
 #include "bindings/interrupt.h"
 #include "bindings/ising_bindings.h"
 #include "bindings/langevin_bindings.h"
+#include "bindings/pt_bindings.h"
 #include "bindings/random_bindings.h"
 #include "bindings/rbm_bindings.h"
 #include "cpu/blas.h"
 #include "cpu/isa.h"
 #include "cpu/ising_cpu.h"
 #include "cpu/langevin_cpu.h"
+#include "cpu/pt_cpu.h"
 #include "cpu/random_cpu.h"
 #include "cpu/rbm_cpu.h"
 #include "cpu/threads.h"
@@ -137,6 +139,28 @@ double rbm_exact_log_z(const std::string& visible, double sigma, py::handle w, p
   return hb::cpu::exact_log_z(p, beta);
 }
 
+struct CpuPtBackend {
+  static constexpr hb::DeviceKind kDevice = hb::DeviceKind::kCPU;
+
+  // Chunks of whole rounds (about 16M coordinate-steps) between Ctrl-C checks; an interrupt reports
+  // the rounds completed, after which every array is consistent.
+  template <class T, hb::Method M, class Pot>
+  static void rounds(const hb::LangevinArgs<T>& a, const hb::Tempered<Pot>& pot, const hb::SwapArgs<T>& s, T* energy,
+                     T* /*workspace*/, int64_t round_begin, int64_t round_end, int64_t n_local, int /*device*/,
+                     std::uintptr_t /*stream*/) {
+    const int64_t per_round = std::max<int64_t>(1, a.chains * std::max<int64_t>(a.dim, 1) * n_local);
+    const int64_t chunk = std::max<int64_t>(1, (int64_t{1} << 24) / per_round);
+    hb::bind::run_interruptible(round_end - round_begin, chunk, [&](int64_t begin, int64_t end) {
+      hb::cpu::pt_run<T, M, Pot>(a, pot, s, energy, round_begin + begin, round_begin + end, n_local);
+    });
+  }
+  template <class T>
+  static void swap(const hb::SwapArgs<T>& a, int64_t round, int /*device*/, std::uintptr_t /*stream*/) {
+    py::gil_scoped_release nogil;
+    hb::cpu::swap_run<T>(a, round);
+  }
+};
+
 std::array<uint32_t, 4> philox4x32_10(std::array<uint32_t, 4> counter, std::array<uint32_t, 2> key) {
   const hb::Words4 w = hb::philox4x32<10>(hb::Words4{counter[0], counter[1], counter[2], counter[3]}, key[0], key[1]);
   return {w.w0, w.w1, w.w2, w.w3};
@@ -154,6 +178,7 @@ PYBIND11_MODULE(_core, m) {
         py::arg("visible_bias"), py::arg("hidden_bias"), py::arg("beta"),
         "log Z_beta by enumeration (private: use heatbath.exact_log_z).");
   m.def("blas_core", &hb::cpu::blas_core_name, "OpenBLAS's kernel choice for this CPU (its GEMMs set the last bits).");
+  hb::bind::bind_pt<CpuPtBackend>(m);
   m.def("philox4x32_10", &philox4x32_10, py::arg("counter"), py::arg("key"),
         "One Philox4x32-10 block: encrypt 4 counter words under 2 key words.");
   {

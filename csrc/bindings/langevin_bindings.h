@@ -26,6 +26,7 @@ template <class T> constexpr DType dtype_of_v = DType::kFloat32;
 template <> constexpr DType dtype_of_v<double> = DType::kFloat64;
 template <> constexpr DType dtype_of_v<int8_t> = DType::kInt8;    // Ising spins
 template <> constexpr DType dtype_of_v<int32_t> = DType::kInt32;  // Ising CUDA workspace
+template <> constexpr DType dtype_of_v<int64_t> = DType::kInt64;
 
 // Imports the arrays of one call and keeps them alive until it returns.
 class CallArrays {

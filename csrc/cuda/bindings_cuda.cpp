@@ -5,6 +5,7 @@
 
 #include "bindings/ising_bindings.h"
 #include "bindings/langevin_bindings.h"
+#include "bindings/pt_bindings.h"
 #include "bindings/random_bindings.h"
 #include "bindings/rbm_bindings.h"
 #include "cuda/cublas.h"
@@ -76,6 +77,23 @@ struct CudaRbmBackend {
   }
 };
 
+struct CudaPtBackend {
+  static constexpr hb::DeviceKind kDevice = hb::DeviceKind::kCUDA;
+
+  // Three asynchronous launches a round on the caller's stream; the GIL is released while queuing.
+  template <class T, hb::Method M, class Pot>
+  static void rounds(const hb::LangevinArgs<T>& a, const hb::Tempered<Pot>& pot, const hb::SwapArgs<T>& s, T* energy,
+                     T* workspace, int64_t round_begin, int64_t round_end, int64_t n_local, int device,
+                     std::uintptr_t stream) {
+    py::gil_scoped_release nogil;
+    hb::cuda::pt_run<T, M, Pot>(a, pot, s, energy, workspace, round_begin, round_end, n_local, device, stream);
+  }
+  template <class T>
+  static void swap(const hb::SwapArgs<T>& a, int64_t round, int device, std::uintptr_t stream) {
+    hb::cuda::swap_run<T>(a, round, device, stream);
+  }
+};
+
 }  // namespace
 
 PYBIND11_MODULE(_cuda, m) {
@@ -87,6 +105,7 @@ PYBIND11_MODULE(_cuda, m) {
   m.def("set_cublas_path", &hb::cuda::set_cublas_path, py::arg("path"),
         "Where to dlopen libcublas first when an RBM call first needs it.");
   m.def("cublas_loaded", &hb::cuda::cublas_loaded);
+  hb::bind::bind_pt<CudaPtBackend>(m);
   m.def("device_count", &hb::cuda::device_count);
   m.def("device_name", &hb::cuda::device_name, py::arg("device"));
   m.def("runtime_version", &hb::cuda::runtime_version);

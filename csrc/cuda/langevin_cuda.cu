@@ -66,6 +66,12 @@ void evaluate_run(const EvaluateArgs<T>& a, const Pot& pot, int device, std::uin
                                       std::uintptr_t);
 HB_FOR_EACH_LANGEVIN(HB_INSTANTIATE)
 #undef HB_INSTANTIATE
+// Parallel tempering's local move (pt_cuda.cu): the same launcher on the tempered potentials.
+#define HB_INSTANTIATE(T, M, P)                                                                             \
+  template void langevin_run<T, M, Tempered<P>>(const LangevinArgs<T>&, const Tempered<P>&, T*, int64_t, int64_t, \
+                                                int, std::uintptr_t);
+HB_FOR_EACH_LANGEVIN(HB_INSTANTIATE)
+#undef HB_INSTANTIATE
 #define HB_INSTANTIATE(T, M, P) \
   template void evaluate_run<T, P>(const EvaluateArgs<T>&, const P&, int, std::uintptr_t);
 HB_FOR_EACH_POTENTIAL(HB_INSTANTIATE, float, _)

@@ -9,6 +9,8 @@
 #include "heatbath/evaluate.h"
 #include "heatbath/ising.h"
 #include "heatbath/langevin.h"
+#include "heatbath/pt_swap.h"
+#include "heatbath/tempered.h"
 #include "heatbath/random_fill.h"
 
 namespace hb::cuda {
@@ -35,5 +37,14 @@ void evaluate_run(const EvaluateArgs<T>& a, const Pot& pot, int device, std::uin
 void ising_run(const IsingArgs& a, int64_t n_sweeps, uint32_t* workspace, int device, std::uintptr_t stream);
 
 void ising_measure(const IsingArgs& a, double* energy, double* mag, int device, std::uintptr_t stream);
+// Queues the swap pass of parallel tempering for round `round` of every column.
+template <class T>
+void swap_run(const SwapArgs<T>& a, int64_t round, int device, std::uintptr_t stream);
+
+// Queues rounds [round_begin, round_end) of parallel tempering with tempered Langevin local moves
+// (n_local steps, the target's E into `energy`, the swap pass). workspace: [3, dim, rows].
+template <class T, Method M, class Pot>
+void pt_run(const LangevinArgs<T>& a, const Tempered<Pot>& pot, const SwapArgs<T>& s, T* energy, T* workspace,
+            int64_t round_begin, int64_t round_end, int64_t n_local, int device, std::uintptr_t stream);
 
 }  // namespace hb::cuda

@@ -57,6 +57,13 @@ struct Lanes {
   HB_HD T& at(int64_t i, int k) const { return ptr[i * stride + k]; }
 };
 
+// The potential as one tile of chains sees it. Built-in potentials are the same for every chain; a
+// wrapper with per-chain parameters (tempered.h) overloads this to return a view of the tile's lanes.
+template <int L, class Pot>
+HB_HD const Pot& tile_potential(const Pot& pot, int64_t /*row0*/, int /*valid*/) {
+  return pot;
+}
+
 // The per-tile scratch the launcher provides: x and p are the tile's working copies (the caller's
 // memory itself on CUDA), the rest are temporaries.
 template <class T>
@@ -125,6 +132,7 @@ HB_HD void langevin_tile(const LangevinArgs<T>& a, const Pot& pot, int64_t row0,
   const int64_t xs = s.x.stride, gs = s.g.stride, ys = s.y.stride, gys = s.gy.stride, ps = s.p.stride;
   BlockCache<T, L, Draw::kNormal> noise;
   BlockCache<T, L, Draw::kUniform> uniforms;
+  const auto& tp = tile_potential<L>(pot, row0, valid);
   T e[L], ey[L];
   Flag dead[L], bad[L];
   int64_t accepted[L];
@@ -134,7 +142,7 @@ HB_HD void langevin_tile(const LangevinArgs<T>& a, const Pot& pot, int64_t row0,
   }
   // Cached between steps: E and ∇E at x (MALA), the force (BAOAB). Recomputed at every chunk start,
   // which gives the same bits as carrying them over.
-  if (M != Method::kULA) pot.template energy_grad<L, true>(d, x, xs, g, gs, e);
+  if (M != Method::kULA) tp.template energy_grad<L, true>(d, x, xs, g, gs, e);
 
   for (int64_t t = t_begin; t < t_end; ++t) {
     const int64_t local = t - a.step0;
@@ -144,7 +152,7 @@ HB_HD void langevin_tile(const LangevinArgs<T>& a, const Pot& pot, int64_t row0,
     for (int k = 0; k < L; ++k) bad[k] = 0;
 
     if (M == Method::kULA) {
-      pot.template energy_grad<L, false>(d, x, xs, g, gs, e);
+      tp.template energy_grad<L, false>(d, x, xs, g, gs, e);
       for (int64_t i = 0; i < d; ++i) {
         const int64_t v = first_value + i;
         noise.ensure(a.seed, static_cast<uint32_t>(Purpose::kLangevinNoise), group, v / W, chain0);
@@ -170,7 +178,7 @@ HB_HD void langevin_tile(const LangevinArgs<T>& a, const Pot& pot, int64_t row0,
         HB_SIMD
         for (int k = 0; k < L; ++k) yr[k] = xr[k] - h * gr[k] + scale * nr[k];
       }
-      pot.template energy_grad<L, true>(d, y, ys, gy, gys, ey);
+      tp.template energy_grad<L, true>(d, y, ys, gy, gys, ey);
       T forward[L], reverse[L];
       HB_SIMD
       for (int k = 0; k < L; ++k) forward[k] = reverse[k] = T(0);
@@ -227,7 +235,7 @@ HB_HD void langevin_tile(const LangevinArgs<T>& a, const Pot& pot, int64_t row0,
           pr[k] = pk;
         }
       }
-      pot.template energy_grad<L, false>(d, x, xs, g, gs, e);
+      tp.template energy_grad<L, false>(d, x, xs, g, gs, e);
       for (int64_t i = 0; i < d; ++i) {
         const T* xr = x + i * xs;
         T* pr = p + i * ps;
@@ -256,7 +264,7 @@ HB_HD void langevin_tile(const LangevinArgs<T>& a, const Pot& pot, int64_t row0,
       const int64_t sample = (local + 1) / a.thin - 1;
       if (M != Method::kMALA) {
         // ULA and BAOAB carry no energy; evaluate it into gy, which they leave unused.
-        pot.template energy_grad<L, true>(d, x, xs, gy, gys, e);
+        tp.template energy_grad<L, true>(d, x, xs, gy, gys, e);
       }
       for (int k = 0; k < valid; ++k) {
         const int64_t row = row0 + k;
@@ -268,7 +276,7 @@ HB_HD void langevin_tile(const LangevinArgs<T>& a, const Pot& pot, int64_t row0,
   }
 
   if (t_end == a.step0 + a.n_steps) {
-    if (M != Method::kMALA) pot.template energy_grad<L, true>(d, x, xs, gy, gys, e);
+    if (M != Method::kMALA) tp.template energy_grad<L, true>(d, x, xs, gy, gys, e);
     for (int k = 0; k < valid; ++k) a.energy[row0 + k] = e[k];
   }
   if (M == Method::kMALA) {

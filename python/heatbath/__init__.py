@@ -7,6 +7,8 @@ from heatbath.gibbs import GibbsModel, gibbs
 from heatbath.interrupted import Interrupted
 from heatbath.ising import Ising, IsingResult, IsingState
 from heatbath.langevin import LangevinResult, LangevinState, energy, grad, langevin
+from heatbath.pt import ParallelTempering, PTResult, PTState
+from heatbath.pt_moves import GaussianReference, LangevinMove, TemperedModel
 from heatbath.rbm import RBM, RBMGibbsResult, RBMState
 from heatbath.rbm_log_z import AISResult, ais_log_z, exact_log_z, free_energy
 from heatbath.state_io import load_state, save_state
@@ -20,19 +22,25 @@ __all__ = [
     "DoubleWell",
     "Gaussian",
     "GaussianMixture",
+    "GaussianReference",
     "GibbsModel",
     "Interrupted",
     "Ising",
     "IsingResult",
     "IsingState",
+    "LangevinMove",
     "LangevinResult",
     "LangevinState",
     "NumbaPotential",
+    "PTResult",
+    "PTState",
+    "ParallelTempering",
     "RBM",
     "RBMGibbsResult",
     "RBMState",
     "Rosenbrock",
     "Target",
+    "TemperedModel",
     "ais_log_z",
     "cuda_available",
     "cuda_compiled",

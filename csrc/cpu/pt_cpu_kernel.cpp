@@ -1,0 +1,76 @@
+// SPDX-License-Identifier: Apache-2.0
+// OpenMP launcher of parallel tempering with tempered Langevin local moves, compiled once per
+// instruction set (HB_ISA_NS, see isa.h).
+//
+// Columns of replicas are independent between swaps, and a column's K + 1 rows are contiguous
+// (row = column · (K + 1) + slot), so each thread takes blocks of whole columns and runs every round
+// of the chunk on them alone: local steps tile by tile (langevin.h on Tempered<Pot>), the target's
+// energy on the tile it just left, then the swap pass of its columns. No barrier per round, so
+// rounds of a few steps cost little more than the steps. A block holds lcm(L, K + 1) rows: whole
+// tiles, no padding lanes. Which thread runs a block changes no number.
+#include <algorithm>
+#include <vector>
+
+#include "cpu/pt_cpu.h"
+#include "cpu/threads.h"
+
+#ifndef HB_ISA_NS
+#error "compile this file with -DHB_ISA_NS=<variant namespace>"
+#endif
+
+namespace hb::cpu::HB_ISA_NS {
+
+template <class T, Method M, class Pot>
+void pt_run(const LangevinArgs<T>& a, const Tempered<Pot>& pot, const SwapArgs<T>& s, T* energy,
+            int64_t round_begin, int64_t round_end, int64_t n_local) {
+  constexpr int L = 256 / static_cast<int>(sizeof(T));  // as langevin_cpu_kernel.cpp
+  const int64_t d = a.dim, R = s.replicas, C = s.columns;
+  if (C == 0 || d == 0 || round_end <= round_begin) return;
+  int64_t common = 1;  // gcd(L, R), L a power of two
+  while (common < L && R % (2 * common) == 0) common *= 2;
+  int64_t per_block = L / common;  // columns, so that per_block · R = lcm(L, R)
+  // Keep every thread busy when there are few columns (the split changes no number).
+  const int64_t threads = num_threads();
+  if ((C + per_block - 1) / per_block < threads) per_block = std::max<int64_t>(1, (C + threads - 1) / threads);
+  const int64_t blocks = (C + per_block - 1) / per_block;
+
+#pragma omp parallel num_threads(num_threads())
+  {
+    // x, p, g, y, gy: five [d, L] tiles, and the tile's energies.
+    std::vector<T> buf(static_cast<size_t>(5 * d * L + L), T(0));
+    LangevinScratch<T> sc{{buf.data(), L}, {buf.data() + d * L, L}, {buf.data() + 2 * d * L, L},
+                          {buf.data() + 3 * d * L, L}, {buf.data() + 4 * d * L, L}};
+    T* e = buf.data() + 5 * d * L;
+#pragma omp for schedule(static)
+    for (int64_t b = 0; b < blocks; ++b) {
+      const int64_t c0 = b * per_block, c1 = std::min(C, c0 + per_block);
+      const int64_t r0 = c0 * R, r1 = c1 * R;
+      for (int64_t round = round_begin; round < round_end; ++round) {
+        for (int64_t row0 = r0; row0 < r1; row0 += L) {
+          const int valid = static_cast<int>(std::min<int64_t>(L, r1 - row0));
+          for (int64_t i = 0; i < d; ++i) {
+            for (int k = 0; k < L; ++k) {
+              sc.x.at(i, k) = k < valid ? a.x[(row0 + k) * d + i] : T(0);
+              if (M == Method::kBAOAB) sc.p.at(i, k) = k < valid ? a.p[(row0 + k) * d + i] : T(0);
+            }
+          }
+          langevin_tile<T, L, M, Tempered<Pot>>(a, pot, row0, valid, sc, round * n_local, (round + 1) * n_local);
+          // The swap needs the target's own E; gy is free between steps.
+          pot.base.template energy_grad<L, true>(d, sc.x.ptr, L, sc.gy.ptr, L, e);
+          for (int64_t i = 0; i < d; ++i) {
+            for (int k = 0; k < valid; ++k) {
+              a.x[(row0 + k) * d + i] = sc.x.at(i, k);
+              if (M == Method::kBAOAB) a.p[(row0 + k) * d + i] = sc.p.at(i, k);
+            }
+          }
+          for (int k = 0; k < valid; ++k) energy[row0 + k] = e[k];
+        }
+        swap_range(s, c0, c1, round);
+      }
+    }
+  }
+}
+
+HB_FOR_EACH_PT(HB_INSTANTIATE_PT_RUN)
+
+}  // namespace hb::cpu::HB_ISA_NS

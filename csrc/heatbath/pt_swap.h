@@ -1,0 +1,221 @@
+// SPDX-License-Identifier: Apache-2.0
+// The swap pass of parallel tempering, one body for both launchers (one column of replicas per thread).
+//
+// Layout: the K + 1 stored states of column c are rows c·(K + 1) + slot, contiguous, so that a CPU thread
+// can run whole columns through many rounds alone (pt_cpu_kernel.cpp).
+//
+// Replicas k = 0..K sit at inverse temperatures 0 = β_0 < … < β_K = 1 on the path
+// π_β ∝ π_ref^(1−β) π^β. States never move: a column of K+1 stored states ("slots") carries a
+// permutation slot_of[k] (the slot at temperature k), and a swap exchanges two entries of it (Syed,
+// Bouchard-Côté, Deligiannidis, Doucet, "Non-reversible parallel tempering", JRSS-B 2022, §3). With
+//   ℓ(x) = log π(x) − log π_ref(x) = −E(x) + E_ref(x) + log Z_ref
+// the swap of temperatures (k, k+1) is accepted with probability
+//   α_k = min(1, exp((β_{k+1} − β_k) (ℓ(x at k) − ℓ(x at k+1)))),
+// the Metropolis ratio π_{β_k}(x_{k+1}) π_{β_{k+1}}(x_k) / (π_{β_k}(x_k) π_{β_{k+1}}(x_{k+1})).
+// DEO proposes the even pairs (k even) at even rounds and the odd pairs at odd rounds; SEO picks even
+// or odd by a fair coin per round and column.
+//
+// Statistics for every pair at every round, proposed or not (Rao–Blackwellised, as in Syed et al.):
+// the rejection probability 1 − α_k, and the stepping-stone terms (Xie et al. 2011)
+//   forward  log Z_{k+1}/Z_k = log E_{β_k}[exp(Δβ ℓ)],   reverse  = −log E_{β_{k+1}}[exp(−Δβ ℓ)],
+// kept as running log-sum-exps (max m, sum s = Σ exp(v − m)).
+//
+// Randomness (counter.h): purpose swap, counter step = round, chain = column; block 0 word 0 is SEO's
+// coin, block 1 + ⌊k/2⌋ words (2(k mod 2), 2(k mod 2) + 1) are the double uniform of pair k.
+#pragma once
+#include <cstdint>
+
+#include "heatbath/counter.h"
+#include "heatbath/distributions.h"
+#include "heatbath/hd.h"
+#include "heatbath/rn_math.h"
+
+namespace hb {
+
+enum class SwapScheme : int { kDEO = 0, kSEO = 1 };
+
+template <class T>
+struct SwapArgs {
+  int64_t replicas, columns, dim;  // K + 1, chains per temperature, dim of a state
+  const T* x;              // [columns * replicas, dim] stored states, row = column * replicas + slot; or null
+  const T* energy;         // [rows] E(x) of the target at each stored state
+  const T* ref_mean;       // [dim] or null (then E_ref = 0: a uniform reference, e.g. for spins)
+  const T* ref_inv_var;    // [dim]
+  double ref_log_norm;     // log Z_ref, so that ℓ integrates to the target's own log normaliser
+  const double* betas;     // [replicas]
+  T* beta_row;             // [rows] β of each stored state, rewritten on a swap; or null
+  int64_t* slot_of;        // [replicas, columns]
+  int64_t* phase;          // [rows] 0 unknown, 1 last extreme was β_0, 2 last extreme was β_K
+  int64_t* round_trips;    // [rows] completed β_0 → β_K → β_0 cycles
+  int64_t* local_accepted; // [rows] MALA acceptances since the last pass (read, then zeroed); or null
+  int64_t* accepted_at;    // [replicas, columns] local acceptances by temperature; or null
+  double* ell;             // [replicas, columns] ℓ at each temperature in the latest round
+  T* energy_at;            // [replicas, columns] E at each temperature in the latest round
+  double* rejection;       // [replicas − 1, columns] Σ_rounds (1 − α_k)
+  int64_t* tried;          // [replicas − 1, columns]
+  int64_t* accepted;       // [replicas − 1, columns]
+  double* fwd_max;         // [replicas − 1, columns] running log-sum-exp of Δβ ℓ(x at k)
+  double* fwd_sum;
+  double* rev_max;         // [replicas − 1, columns] running log-sum-exp of −Δβ ℓ(x at k+1)
+  double* rev_sum;
+  int64_t* index_trace;    // [rounds, replicas, columns] temperature of each slot after each round; or null
+  T* trace;                // [samples, columns, dim] the β = 1 states every thin rounds; or null
+  T* energy_trace;         // [samples, columns]
+  int64_t thin;
+  int scheme;
+  uint64_t seed;
+  int64_t round0;          // absolute round of this call's first round
+};
+
+HB_HD double swap_finite(double v) { return v - v == 0.0; }
+
+// One exp per value, in straight-line code (selects, not branches) so that the lanes of a tile of
+// columns vectorise. v > m: s ← s·exp(m − v) + 1, m ← v; else s ← s + exp(v − m).
+HB_HD void lse_add(double& m, double& s, double v) {
+  const bool ok = swap_finite(v);  // a diverged state says nothing about the normaliser
+  const bool empty = s == 0.0;
+  const double diff = rn::sub(v, m);
+  const bool up = diff > 0.0;
+  const double e = rn::exp(up ? -diff : diff);
+  const double s_new = empty ? 1.0 : (up ? rn::add(rn::mul(s, e), 1.0) : rn::add(s, e));
+  s = ok ? s_new : s;
+  m = ok && (empty || up) ? v : m;
+}
+
+template <class T>
+HB_HD void update_phase(const SwapArgs<T>& a, int64_t row, bool at_bottom) {
+  if (at_bottom) {
+    if (a.phase[row] == 2) a.round_trips[row] += 1;
+    a.phase[row] = 1;
+  } else if (a.phase[row] == 1) {
+    a.phase[row] = 2;
+  }
+}
+
+// Swap pass of round `round` (absolute) for the L columns c0 .. c0 + L − 1 (all valid): the lanes of
+// a tile, as in langevin.h. Each lane computes exactly what L = 1 computes for its column.
+template <class T, int L>
+HB_HD void swap_lanes(const SwapArgs<T>& a, int64_t c0, int64_t round) {
+  const int64_t K = a.replicas - 1, C = a.columns, R = a.replicas, d = a.dim;
+  const StreamKey key = make_stream_key(a.seed, static_cast<uint32_t>(Purpose::kSwap), static_cast<uint64_t>(round));
+  const uint32_t chain0 = static_cast<uint32_t>(c0);
+
+  // ℓ and E at each temperature before any swap; the statistics of every pair use these.
+  for (int64_t k = 0; k <= K; ++k) {
+    int64_t row[L];
+    double e_ref[L];
+    HB_SIMD
+    for (int l = 0; l < L; ++l) {
+      row[l] = (c0 + l) * R + a.slot_of[k * C + c0 + l];
+      e_ref[l] = 0.0;
+    }
+    if (a.ref_mean != nullptr) {
+      for (int64_t i = 0; i < d; ++i) {
+        const double mi = static_cast<double>(a.ref_mean[i]), vi = static_cast<double>(a.ref_inv_var[i]);
+        HB_SIMD
+        for (int l = 0; l < L; ++l) {
+          const double r = rn::sub(static_cast<double>(a.x[row[l] * d + i]), mi);
+          e_ref[l] = rn::add(e_ref[l], rn::mul(rn::mul(r, r), vi));
+        }
+      }
+    }
+    HB_SIMD
+    for (int l = 0; l < L; ++l) {
+      const T e = a.energy[row[l]];
+      a.ell[k * C + c0 + l] = rn::add(rn::sub(rn::mul(0.5, e_ref[l]), static_cast<double>(e)), a.ref_log_norm);
+      a.energy_at[k * C + c0 + l] = e;
+    }
+    if (a.local_accepted != nullptr) {
+      for (int l = 0; l < L; ++l) {
+        if (a.accepted_at != nullptr) a.accepted_at[k * C + c0 + l] += a.local_accepted[row[l]];
+        a.local_accepted[row[l]] = 0;
+      }
+    }
+  }
+
+  int64_t parity[L];
+  HB_SIMD
+  for (int l = 0; l < L; ++l) {
+    parity[l] = a.scheme == static_cast<int>(SwapScheme::kSEO) ? (random_words(key, chain0 + l, 0).w0 & 1u)
+                                                               : (round & 1);
+  }
+  for (int64_t k = 0; k < K; ++k) {
+    const double dbeta = rn::sub(a.betas[k + 1], a.betas[k]);
+    double* const rej = a.rejection + k * C + c0;
+    double* const fm = a.fwd_max + k * C + c0;
+    double* const fs = a.fwd_sum + k * C + c0;
+    double* const rm = a.rev_max + k * C + c0;
+    double* const rs = a.rev_sum + k * C + c0;
+    int64_t* const tried = a.tried + k * C + c0;
+    int64_t* const acc = a.accepted + k * C + c0;
+    int64_t* const lo_slot = a.slot_of + k * C + c0;
+    int64_t* const hi_slot = a.slot_of + (k + 1) * C + c0;
+    const double* const lo_ell = a.ell + k * C + c0;
+    const double* const hi_ell = a.ell + (k + 1) * C + c0;
+    int64_t swapped[L];
+    HB_SIMD
+    for (int l = 0; l < L; ++l) {
+      const double lo = lo_ell[l], hi = hi_ell[l];
+      const double log_alpha = rn::mul(dbeta, rn::sub(lo, hi));
+      // NaN (a diverged state) gives α = 0: rejected, and counted as a rejection.
+      const double e = rn::exp(log_alpha < 0.0 ? log_alpha : 0.0);
+      const double alpha = log_alpha >= 0.0 ? 1.0 : (log_alpha < 0.0 ? e : 0.0);
+      rej[l] = rn::add(rej[l], rn::sub(1.0, alpha));
+      lse_add(fm[l], fs[l], rn::mul(dbeta, lo));
+      lse_add(rm[l], rs[l], -rn::mul(dbeta, hi));
+      const Words4 w = random_words(key, chain0 + l, static_cast<uint32_t>(1 + k / 2));
+      const double u = (k & 1) == 0 ? uniform_open_f64(w.w0, w.w1) : uniform_open_f64(w.w2, w.w3);
+      const int64_t proposed = (k & 1) == parity[l] ? 1 : 0;
+      const int64_t yes = proposed != 0 && rn::log_positive(u) < log_alpha ? 1 : 0;
+      tried[l] += proposed;
+      acc[l] += yes;
+      const int64_t s_lo = lo_slot[l], s_hi = hi_slot[l];
+      lo_slot[l] = yes != 0 ? s_hi : s_lo;
+      hi_slot[l] = yes != 0 ? s_lo : s_hi;
+      swapped[l] = yes;
+    }
+    if (a.beta_row != nullptr) {
+      for (int l = 0; l < L; ++l) {
+        if (swapped[l] == 0) continue;
+        const int64_t c = c0 + l;
+        a.beta_row[c * R + lo_slot[l]] = static_cast<T>(a.betas[k]);
+        a.beta_row[c * R + hi_slot[l]] = static_cast<T>(a.betas[k + 1]);
+      }
+    }
+  }
+
+  const int64_t local = round - a.round0;
+  const bool record = a.thin > 0 && (local + 1) % a.thin == 0;
+  for (int l = 0; l < L; ++l) {
+    const int64_t c = c0 + l;
+    update_phase(a, c * R + a.slot_of[c], true);
+    update_phase(a, c * R + a.slot_of[K * C + c], false);
+    if (a.index_trace != nullptr) {
+      for (int64_t k = 0; k <= K; ++k) a.index_trace[(local * R + a.slot_of[k * C + c]) * C + c] = k;
+    }
+    if (record) {
+      const int64_t sample = (local + 1) / a.thin - 1;
+      const int64_t row = c * R + a.slot_of[K * C + c];
+      for (int64_t i = 0; i < d; ++i) a.trace[(sample * C + c) * d + i] = a.x[row * d + i];
+      a.energy_trace[sample * C + c] = a.energy[row];
+    }
+  }
+}
+
+// One column (the CUDA launcher, and the columns left over from whole tiles on the CPU).
+template <class T>
+HB_HD void swap_column(const SwapArgs<T>& a, int64_t c, int64_t round) {
+  swap_lanes<T, 1>(a, c, round);
+}
+
+// Columns [c_begin, c_end) on the CPU: tiles of kSwapLanes, then single columns.
+constexpr int kSwapLanes = 8;
+
+template <class T>
+HB_HD void swap_range(const SwapArgs<T>& a, int64_t c_begin, int64_t c_end, int64_t round) {
+  int64_t c = c_begin;
+  for (; c + kSwapLanes <= c_end; c += kSwapLanes) swap_lanes<T, kSwapLanes>(a, c, round);
+  for (; c < c_end; ++c) swap_lanes<T, 1>(a, c, round);
+}
+
+}  // namespace hb

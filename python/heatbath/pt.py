@@ -1,0 +1,407 @@
+# SPDX-License-Identifier: Apache-2.0
+"""heatbath.ParallelTempering: replica exchange with non-reversible (DEO) or reversible (SEO) swaps,
+round trips, communication barrier, stepping-stone log Z and an adaptive ladder.
+
+Replicas live on the path π_β ∝ π_ref^(1−β) π^β between a normalised reference (β = 0) and the target
+(β = 1); see heatbath.pt_moves for the local moves and the plug-in interface, pt_swap.h for the swap
+pass, pt_ladder.py for the ladder and pt_stats.py for the summaries.
+
+For Langevin moves one call runs whole runs of rounds in compiled code: each round is one batched
+Langevin call over all replicas × chains (each row at its own β), one evaluation of E, and one swap
+pass; no Python runs between rounds (CPU: Ctrl-C is checked between chunks of rounds).
+"""
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, replace
+from typing import Any
+
+import numpy as np
+
+from heatbath import _arrays, _backend
+from heatbath._validate import as_int, as_seed
+from heatbath.interrupted import Interrupted, completed_steps
+from heatbath.langevin import _all_finite
+from heatbath.pt_ladder import equal_rejection_ladder, validate_betas
+from heatbath.pt_moves import GaussianReference, LangevinMove, TemperedModel
+from heatbath.pt_stats import stepping_stone
+from heatbath.state_io import SavableState
+from heatbath.targets import Target
+
+SWAPS = {"deo": 0, "seo": 1}
+DEFAULT_TUNE_ROUNDS = 1023  # stages of 1, 2, 4, ..., 512 rounds
+
+
+@dataclass(frozen=True)
+class PTState(SavableState):
+    """Everything needed to continue a run bitwise: pass it as ``x0`` of ``pt.run``.
+
+    x [chains · replicas, dim] stored states (row = column · (K + 1) + slot; they never move, swaps
+    exchange labels); p: BAOAB momenta or None; slot_of [replicas, chains] int64: the slot at each
+    temperature; phase [rows]: round-trip bookkeeping; diverged_at [rows]; betas [replicas] (float64,
+    the ladder after any adaptation); round: the next round; seed, method, swap: of the run.
+    """
+
+    x: Any
+    p: Any
+    slot_of: Any
+    phase: Any
+    diverged_at: Any
+    betas: Any
+    round: int
+    seed: int
+    method: str
+    swap: str
+
+
+@dataclass(frozen=True)
+class PTResult:
+    """The outcome of :meth:`ParallelTempering.run` (statistics over this call's rounds).
+
+    x [chains, dim]: the final β = 1 states. trace [n_rounds // thin, chains, dim] and energy_trace
+    [n_rounds // thin, chains]: β = 1 states and energies every ``thin`` rounds (None unless thin > 0).
+    replicas [K+1, chains, dim]: final states by temperature; energy [K+1, chains]: E (the target's
+    energy) of those states. Arrays above are in x0's framework and device; the rest are numpy.
+    betas [K+1]: the ladder used (after adaptation). swap_rate [K]: accepted / proposed swaps per pair;
+    rejection [K]: mean rejection probability 1 − α_k per pair (over every round, proposed or not).
+    barrier: Λ = Σ rejection; local_barrier [K]: λ ≈ r_k / (β_{k+1} − β_k) at the pair midpoints
+    (midpoints [K]). round_trips [chains]: completed β_0 → β_K → β_0 cycles of each column's replicas;
+    round_trip_rate: their mean per round. log_z: log ∫ exp(−E) (the reference's log normaliser
+    included), the mean of log_z_forward and log_z_reverse (stepping stone both ways; per pair in
+    log_z_pairs [K, 2]). index [n_rounds, K+1, chains] (when record_index): the temperature of each
+    stored state after each round. accept_rate [K+1]: MALA acceptance per temperature (else None).
+    tuning: the ladders tried while adapting (list of arrays), else []. state: continues the run.
+    """
+
+    x: Any
+    trace: Any
+    energy_trace: Any
+    replicas: Any
+    energy: Any
+    betas: np.ndarray
+    swap_rate: np.ndarray
+    rejection: np.ndarray
+    barrier: float
+    local_barrier: np.ndarray
+    midpoints: np.ndarray
+    round_trips: np.ndarray
+    round_trip_rate: float
+    log_z: float
+    log_z_forward: float
+    log_z_reverse: float
+    log_z_pairs: np.ndarray
+    index: Any
+    accept_rate: Any
+    n_diverged: int
+    tuning: list
+    state: PTState
+
+
+class ParallelTempering:
+    """Parallel tempering over K + 1 inverse temperatures 0 = β_0 < … < β_K = 1.
+
+    Parameters
+    ----------
+    target : a built-in continuous target (hb.DoubleWell, hb.Gaussian, hb.GaussianMixture,
+        hb.Rosenbrock), tempered from ``reference`` towards exp(−E); or a model implementing
+        :class:`heatbath.pt_moves.TemperedModel` (the Gibbs plug-in path; then sampler is None).
+    betas : an increasing array in [0, 1] from 0 to 1, or an int K + 1 (equally spaced; the default 10).
+    sampler : :class:`heatbath.LangevinMove` for continuous targets (required for them).
+    swap : 'deo' (deterministic even–odd, non-reversible; the default) or 'seo' (even or odd pairs
+        chosen by a coin each round, reversible).
+    adapt : False, True (1023 tuning rounds) or a number of tuning rounds. A new run first tunes the
+        ladder in stages of 1, 2, 4, … rounds, after each placing the β so every pair has the same
+        estimated rejection rate (Syed et al. 2022, Algorithm 4); the tuned ladder is kept in ``betas``
+        and used by later runs.
+    reference : :class:`heatbath.GaussianReference` (default N(0, I)), continuous targets only.
+    """
+
+    def __init__(self, target, betas=10, sampler=None, swap: str = "deo", adapt=False, *, reference=None):
+        if isinstance(target, TemperedModel):
+            if sampler is not None:
+                raise TypeError("argument 'sampler': a TemperedModel target runs its own local moves; leave "
+                                "sampler unset")
+            if reference is not None:
+                raise TypeError("argument 'reference': a TemperedModel target defines its own reference")
+            if adapt not in (False, None, 0):
+                raise ValueError("argument 'adapt': the adaptive ladder runs with Langevin moves only so far")
+        elif isinstance(target, Target):
+            if not target.compiled_by_core:
+                raise TypeError(f"argument 'target': parallel tempering runs the built-in targets; "
+                                f"{type(target).__name__} (a user potential) is not supported yet")
+            if not isinstance(sampler, LangevinMove):
+                raise TypeError(f"argument 'sampler': a continuous target needs a heatbath.LangevinMove "
+                                f"(e.g. hb.LangevinMove(step_size=0.1)), got {type(sampler).__name__}")
+            reference = GaussianReference() if reference is None else reference
+            if not isinstance(reference, GaussianReference):
+                raise TypeError(f"argument 'reference': expected a heatbath.GaussianReference, "
+                                f"got {type(reference).__name__}")
+        else:
+            raise TypeError(f"argument 'target': expected a heatbath target or a TemperedModel, "
+                            f"got {type(target).__name__}")
+        if swap not in SWAPS:
+            raise ValueError(f"argument 'swap': expected 'deo' or 'seo', got {swap!r}")
+        if adapt is True:
+            n_tune = DEFAULT_TUNE_ROUNDS
+        elif adapt is False or adapt is None:
+            n_tune = 0
+        else:
+            n_tune = as_int(adapt, "adapt", 0, 2**40)
+        self.target, self.sampler, self.swap, self.reference = target, sampler, swap, reference
+        self.betas = validate_betas(betas)
+        self.n_tune = n_tune
+
+    def __repr__(self) -> str:
+        return (f"ParallelTempering({self.target!r}, betas=<{self.betas.size}>, sampler={self.sampler!r}, "
+                f"swap={self.swap!r}, adapt={self.n_tune})")
+
+    # ---- running ----
+
+    def run(self, x0, n_rounds: int, seed: int | None = None, *, thin: int = 0,
+            record_index: bool = False) -> PTResult:
+        """Run ``n_rounds`` rounds (n_local local steps at every replica, then one swap pass).
+
+        x0 : states [K+1, chains, dim] (one per temperature) or [chains, dim] (every temperature starts
+            there), float32 or float64, numpy / torch / cupy, CPU or CUDA; or the ``state`` of an earlier
+            result to continue it bitwise (seed, ladder and round counter come from it).
+        seed : int in [0, 2**64); default 0 for a new run.
+        thin : record the β = 1 states every ``thin`` rounds (0: no trace).
+        record_index : also return the index process [n_rounds, K+1, chains].
+
+        Raises heatbath.Interrupted on Ctrl-C (CPU), carrying a state that continues the run.
+        """
+        n_rounds = as_int(n_rounds, "n_rounds", 0, 2**40)
+        thin = as_int(thin, "thin", 0, 2**40)
+        if not isinstance(record_index, bool):
+            raise TypeError(f"argument 'record_index': expected a bool, got {type(record_index).__name__}")
+        if isinstance(self.target, TemperedModel):
+            from heatbath.pt_model import run_model  # noqa: PLC0415 (the plug-in path)
+
+            return run_model(self, x0, n_rounds, seed, thin, record_index)
+        run = _LangevinRun(self, x0, seed)
+        tuning = []
+        if run.fresh and self.n_tune > 0:
+            tuning = run.tune(self.n_tune)
+            self.betas = run.betas.copy()
+        return run.main(n_rounds, thin, record_index, tuning)
+
+
+def initial_labels(replicas: int, chains: int):
+    """slot_of (slot k at temperature k) and phase (the β_0 replica has just been at the bottom)."""
+    slot_of = np.repeat(np.arange(replicas, dtype=np.int64)[:, None], chains, axis=1)
+    phase = np.zeros(replicas * chains, dtype=np.int64)
+    phase[::replicas] = 1
+    return slot_of, phase
+
+
+def rows_by_temperature(slot_of: np.ndarray) -> np.ndarray:
+    """[replicas, chains] the row of the state at each temperature: the layout of the core,
+    row = column · (K + 1) + slot, keeps a column's replicas contiguous (csrc/heatbath/pt_swap.h)."""
+    replicas, chains = slot_of.shape
+    return np.arange(chains, dtype=np.int64)[None, :] * replicas + slot_of
+
+
+def beta_of_rows(betas: np.ndarray, slot_of: np.ndarray) -> np.ndarray:
+    """β of each stored row [chains · replicas] from the labels."""
+    replicas, chains = slot_of.shape
+    out = np.empty(replicas * chains)
+    out[rows_by_temperature(slot_of).ravel()] = np.repeat(betas, chains)
+    return out
+
+
+def summarize(betas, stats: dict, n_rounds: int, chains: int, scheme_rounds: int):
+    """Host-side summaries of one call's accumulators (numpy arrays of shape [pairs, chains]; round_trips
+    [chains · replicas])."""
+    n = max(n_rounds * chains, 1)
+    rejection = stats["rejection"].sum(axis=1) / n
+    tried = stats["tried"].sum(axis=1)
+    swap_rate = stats["accepted"].sum(axis=1) / np.maximum(tried, 1)
+    gaps = np.diff(betas)
+    fwd, rev = stepping_stone(stats["fwd_max"], stats["fwd_sum"], stats["rev_max"], stats["rev_sum"], n)
+    replicas = betas.size
+    trips = stats["round_trips"].reshape(chains, replicas).sum(axis=1)
+    return dict(betas=betas.copy(), swap_rate=swap_rate, rejection=rejection, barrier=float(rejection.sum()),
+                local_barrier=rejection / gaps, midpoints=0.5 * (betas[1:] + betas[:-1]), round_trips=trips,
+                round_trip_rate=float(trips.mean() / max(scheme_rounds, 1)),
+                log_z_forward=float(fwd.sum()), log_z_reverse=float(rev.sum()),
+                log_z=float(0.5 * (fwd.sum() + rev.sum())), log_z_pairs=np.stack([fwd, rev], axis=1))
+
+
+class _LangevinRun:
+    """The arrays of one pt.run call with Langevin moves, and the compiled calls over them."""
+
+    def __init__(self, pt: ParallelTempering, x0, seed):
+        self.pt = pt
+        sampler: LangevinMove = pt.sampler
+        if isinstance(x0, PTState):
+            st = x0
+            if st.method != sampler.method:
+                raise ValueError(f"argument 'x0': the state comes from a '{st.method}' run but the sampler is "
+                                 f"'{sampler.method}'")
+            if st.swap != pt.swap:
+                raise ValueError(f"argument 'x0': the state comes from a '{st.swap}' run but swap is '{pt.swap}'")
+            if seed is not None and as_seed(seed) != st.seed:
+                raise ValueError("argument 'seed': a continued run keeps the seed of its state; leave seed unset")
+            self.fresh = False
+            self.seed, self.round = st.seed, st.round
+            self.betas = validate_betas(_arrays.to_host(st.betas) if _arrays.supports_dlpack(st.betas)
+                                        else st.betas)
+            self.device, self.dtype, rows, self.dim = _describe(st.x, "x0.x", 2)
+            self.chains = rows // self.betas.size
+            if self.chains * self.betas.size != rows or self.chains == 0:
+                raise ValueError(f"argument 'x0': the state has {rows} rows, not a multiple of {self.betas.size} "
+                                 f"temperatures")
+            self.x = _arrays.copy_of(st.x)
+            self.p = None if st.p is None else _arrays.copy_of(st.p)
+            self.slot_of = np.array(_arrays.to_host(st.slot_of), dtype=np.int64)
+            self.phase = _arrays.copy_of(st.phase)
+            self.diverged_at = _arrays.copy_of(st.diverged_at)
+            if self.slot_of.shape != (self.betas.size, self.chains):
+                raise ValueError(f"argument 'x0': slot_of has shape {self.slot_of.shape}, expected "
+                                 f"{(self.betas.size, self.chains)}")
+        else:
+            self.fresh = True
+            self.seed, self.round = as_seed(0 if seed is None else seed), 0
+            self.betas = pt.betas.copy()
+            replicas = self.betas.size
+            self.device, self.dtype, shape = _describe_start(x0, replicas)
+            self.chains, self.dim = shape[-2], shape[-1]
+            if not _all_finite(x0):
+                raise ValueError("argument 'x0': contains NaN or infinity")
+            self.x = _arrays.empty((replicas * self.chains, self.dim), self.dtype, x0)
+            columns = self.x.reshape(self.chains, replicas, self.dim)  # a view: row = column · (K+1) + slot
+            for k in range(replicas):
+                columns[:, k, :] = x0[k] if len(shape) == 3 else x0
+            slot_of, phase = initial_labels(replicas, self.chains)
+            self.slot_of = slot_of
+            self.phase = _arrays.from_host(phase, "int64", self.x)
+            self.diverged_at = _arrays.full((replicas * self.chains,), -1, "int64", self.x)
+            self.p = None
+            if sampler.method == "baoab":
+                from heatbath import random as hb_random  # noqa: PLC0415
+
+                self.p = _arrays.empty((replicas * self.chains, self.dim), self.dtype, self.x)
+                hb_random.normal(self.p, seed=self.seed, step=0, chain_start=0, purpose="momentum")
+        if self.betas.size * self.chains >= 2**32:
+            raise ValueError("argument 'x0': replicas × chains must stay below 2**32")
+        pt.target.check_dim(self.dim, "x0")
+        self.params = pt.target.core_params(self.x, self.dtype, self.device, "x0")
+        mean, inv_var, self.ref_log_norm = pt.reference.for_dim(self.dim)
+        self.ref_mean = _arrays.from_host(mean, self.dtype, self.x)
+        self.ref_inv_var = _arrays.from_host(inv_var, self.dtype, self.x)
+        rows = self.betas.size * self.chains
+        noise, self.c1 = sampler.coefficients()
+        self.noise = _arrays.from_host(np.array([noise]), self.dtype, self.x)
+        self.unit_beta = _arrays.from_host(np.array([1.0]), self.dtype, self.x)
+        self.accepted = _arrays.full((rows,), 0, "int64", self.x)
+        self.energy_beta = _arrays.empty((rows,), self.dtype, self.x)
+        self.workspace = _arrays.empty((3, self.dim, rows), self.dtype, self.x) if self.device.kind == "cuda" else None
+        self.stream = _arrays.current_stream(self.x, self.device)
+        self.energy = _arrays.empty((rows,), self.dtype, self.x)
+
+    def state(self) -> PTState:
+        return PTState(x=self.x, p=self.p, slot_of=self.slot_of.copy(), phase=self.phase,
+                       diverged_at=self.diverged_at, betas=self.betas.copy(), round=self.round, seed=self.seed,
+                       method=self.pt.sampler.method, swap=self.pt.swap)
+
+    def _rounds(self, n_rounds: int, thin: int = 0, record_index: bool = False) -> dict:
+        """Runs n_rounds in compiled code; returns the accumulators (host) and the framework outputs."""
+        replicas, chains, like = self.betas.size, self.chains, self.x
+        pairs = replicas - 1
+        samples = n_rounds // thin if thin else 0
+        slot_of = _arrays.from_host(self.slot_of, "int64", like)
+        swap = dict(
+            betas=_arrays.from_host(self.betas, "float64", like), energy=self.energy,
+            beta_row=_arrays.from_host(beta_of_rows(self.betas, self.slot_of), self.dtype, like),
+            slot_of=slot_of, phase=self.phase, round_trips=_arrays.full((replicas * chains,), 0, "int64", like),
+            local_accepted=None, accepted_at=_arrays.full((replicas, chains), 0, "int64", like),
+            ell=_arrays.full((replicas, chains), 0.0, "float64", like),
+            energy_at=_arrays.full((replicas, chains), 0.0, self.dtype, like),
+            rejection=_arrays.full((pairs, chains), 0.0, "float64", like),
+            tried=_arrays.full((pairs, chains), 0, "int64", like),
+            accepted=_arrays.full((pairs, chains), 0, "int64", like),
+            fwd_max=_arrays.full((pairs, chains), 0.0, "float64", like),
+            fwd_sum=_arrays.full((pairs, chains), 0.0, "float64", like),
+            rev_max=_arrays.full((pairs, chains), 0.0, "float64", like),
+            rev_sum=_arrays.full((pairs, chains), 0.0, "float64", like),
+            index_trace=(_arrays.allocate((n_rounds, replicas, chains), "int64", like, "record_index",
+                                          "the index process") if record_index else None),
+            trace=(_arrays.allocate((samples, chains, self.dim), self.dtype, like, "thin", "the trace")
+                   if thin else None),
+            energy_trace=_arrays.allocate((samples, chains), self.dtype, like, "thin", "the energy trace")
+            if thin else None)
+        sampler: LangevinMove = self.pt.sampler
+        try:
+            _backend.module_for(self.device.kind).pt_langevin(
+                method=sampler.method, potential=self.pt.target.kind, params=self.params, x=self.x, p=self.p,
+                accepted=self.accepted, diverged_at=self.diverged_at, energy_beta=self.energy_beta,
+                noise_scale=self.noise, unit_beta=self.unit_beta, h=sampler.step_size, c1=self.c1,
+                ref_mean=self.ref_mean, ref_inv_var=self.ref_inv_var, ref_log_norm=self.ref_log_norm, swap=swap,
+                thin=thin, scheme=SWAPS[self.pt.swap], seed=self.seed, n_local=sampler.n_local,
+                round0=self.round, n_rounds=n_rounds, workspace=self.workspace, stream=self.stream)
+        except KeyboardInterrupt as exc:
+            done = completed_steps(exc)
+            if done is None:
+                raise
+            self.slot_of = np.array(_arrays.to_host(slot_of), dtype=np.int64)
+            self.round += done
+            raise Interrupted(self.state(), done, n_rounds) from exc
+        self.slot_of = np.array(_arrays.to_host(slot_of), dtype=np.int64)
+        self.round += n_rounds
+        return swap
+
+    def tune(self, n_tune: int) -> list:
+        """Stages of 1, 2, 4, … rounds, re-placing the ladder after each (Syed et al., Algorithm 4)."""
+        ladders, length, used = [self.betas.copy()], 1, 0
+        while used + length <= n_tune:
+            swap = self._rounds(length)
+            rejection = _arrays.to_host(swap["rejection"]).sum(axis=1) / (length * self.chains)
+            self.betas = equal_rejection_ladder(self.betas, rejection)
+            ladders.append(self.betas.copy())
+            used += length
+            length *= 2
+        return ladders
+
+    def main(self, n_rounds: int, thin: int, record_index: bool, tuning: list) -> PTResult:
+        swap = self._rounds(n_rounds, thin, record_index)
+        host = {k: np.asarray(_arrays.to_host(swap[k])) for k in
+                ("rejection", "tried", "accepted", "fwd_max", "fwd_sum", "rev_max", "rev_sum", "round_trips",
+                 "accepted_at")}
+        summary = summarize(self.betas, host, n_rounds, self.chains, n_rounds)
+        replicas, chains = self.betas.size, self.chains
+        order = rows_by_temperature(self.slot_of).ravel()
+        by_temperature = self.x[_arrays.from_host(order, "int64", self.x)].reshape(replicas, chains, self.dim)
+        accept_rate = None
+        if self.pt.sampler.method == "mala":
+            accept_rate = host["accepted_at"].sum(axis=1) / max(n_rounds * self.pt.sampler.n_local * chains, 1)
+        n_diverged = int((np.asarray(_arrays.to_host(self.diverged_at)) >= 0).sum())
+        return PTResult(x=by_temperature[-1], trace=swap["trace"], energy_trace=swap["energy_trace"],
+                        replicas=by_temperature, energy=swap["energy_at"], index=swap["index_trace"],
+                        accept_rate=accept_rate, n_diverged=n_diverged, tuning=tuning, state=self.state(),
+                        **summary)
+
+
+def _describe(x, arg: str, ndim: int):
+    device = _arrays.device_of(x, arg)
+    dtype = _arrays.dtype_of(x)
+    if dtype not in ("float32", "float64"):
+        raise TypeError(f"argument '{arg}': expected dtype float32 or float64, got {dtype}")
+    if len(x.shape) != ndim:
+        raise ValueError(f"argument '{arg}': expected {ndim} dimensions, got shape {tuple(x.shape)}")
+    return device, dtype, int(x.shape[0]), int(x.shape[1])
+
+
+def _describe_start(x0, replicas: int):
+    """(device, dtype, shape) of a start [K+1, chains, dim] or [chains, dim]."""
+    device = _arrays.device_of(x0, "x0")
+    dtype = _arrays.dtype_of(x0)
+    if dtype not in ("float32", "float64"):
+        raise TypeError(f"argument 'x0': expected dtype float32 or float64, got {dtype}")
+    shape = tuple(int(s) for s in x0.shape)
+    if len(shape) == 3 and shape[0] != replicas:
+        raise ValueError(f"argument 'x0': expected [{replicas}, chains, dim] (one row of states per temperature) "
+                         f"or [chains, dim], got shape {shape}")
+    if len(shape) not in (2, 3) or shape[-2] == 0 or shape[-1] == 0:
+        raise ValueError(f"argument 'x0': expected [K+1, chains, dim] or [chains, dim] with chains, dim >= 1, "
+                         f"got shape {shape}")
+    return device, dtype, shape

@@ -1,0 +1,113 @@
+# SPDX-License-Identifier: Apache-2.0
+"""Local moves for parallel tempering, and the interface a sampler implements to plug in.
+
+Parallel tempering (heatbath.ParallelTempering) runs replicas × chains as one batch of stored states
+("rows": row = slot · chains + column, states [replicas · chains, ...]). Swaps exchange temperature
+labels, so each row carries its own inverse temperature β_row and never moves in memory. A local move
+therefore has to update a batch of states *each at its own β*, and report each state's energy.
+
+The interface (:class:`TemperedModel`) for samplers whose rounds run from Python, e.g. the Gibbs
+models hb.Ising and hb.RBM once they accept one β per chain. States are one array whose leading axis is
+the rows ([replicas · chains, ...], any framework and device); the model implements
+
+- ``pt_reference_log_norm(states) -> float``: log Z_ref of the β = 0 distribution the model's
+  energies are tempered from. For E_β = β E over a finite state space (the uniform reference), it is
+  log |X|, e.g. N log 2 for N ±1 spins; log Z at β = 1 is then estimated as log Σ_x exp(−E(x)).
+- ``pt_local_move(states, beta_row, *, seed, round) -> None``: one round of local moves (as many
+  sweeps as the model is configured for) of every row at its own β, in place. ``beta_row`` is a
+  float64 array [rows] in the states' framework and device. The random numbers must be a function
+  of (seed, round, row) only, so that runs resume bitwise and do not depend on thread count.
+- ``pt_energy(states, out) -> None``: E(x) of every row into ``out`` [rows] (float64, same device).
+
+A round is then ``pt_local_move``, ``pt_energy`` and one compiled swap pass (heatbath._core.pt_swap;
+heatbath.pt_model runs the loop).
+
+Continuous targets do not go through Python per round: :class:`LangevinMove` runs whole runs of rounds
+in compiled code, on the tempered potential E_β = (1 − β) E_ref + β E with a Gaussian reference
+(csrc/heatbath/tempered.h).
+"""
+from __future__ import annotations
+
+import math
+import numbers
+
+import numpy as np
+
+from heatbath._validate import as_int
+from heatbath.langevin import METHODS, _positive
+
+
+class TemperedModel:
+    """Base class of samplers that plug into ParallelTempering through Python (see the module text)."""
+
+    def pt_reference_log_norm(self, states) -> float:
+        raise NotImplementedError
+
+    def pt_local_move(self, states, beta_row, *, seed: int, round: int) -> None:
+        raise NotImplementedError
+
+    def pt_energy(self, states, out) -> None:
+        raise NotImplementedError
+
+
+class LangevinMove:
+    """Langevin local moves at every replica: ``n_local`` steps of ULA, MALA or BAOAB per round, with
+    one step size for all temperatures, at unit temperature on E_β = (1 − β) E_ref + β E.
+
+    MALA (the default) is exact at every β; ULA and BAOAB carry their step-size bias.
+    """
+
+    def __init__(self, step_size: float, method: str = "mala", *, friction: float = 1.0, n_local: int = 1):
+        if method not in METHODS:
+            raise ValueError(f"argument 'method': expected one of {METHODS}, got {method!r}")
+        self.step_size = _positive(step_size, "step_size")
+        if isinstance(friction, bool) or not isinstance(friction, numbers.Real) or not math.isfinite(friction) \
+                or friction < 0:
+            raise ValueError(f"argument 'friction': expected a finite number >= 0, got {friction!r}")
+        self.method = method
+        self.friction = float(friction)
+        self.n_local = as_int(n_local, "n_local", 1, 2**31)
+
+    def coefficients(self) -> tuple[float, float]:
+        """(noise scale, BAOAB's c1) at unit temperature."""
+        h = self.step_size
+        if self.method == "baoab":
+            # the same expressions as hb.langevin, so that a row at β = 1 gets the same bits
+            return math.sqrt(1.0 - math.exp(-2.0 * self.friction * h)), math.exp(-self.friction * h)
+        return math.sqrt(2.0 * h), 0.0
+
+    def __repr__(self) -> str:
+        return f"LangevinMove(step_size={self.step_size}, method={self.method!r}, n_local={self.n_local})"
+
+
+class GaussianReference:
+    """The β = 0 end of the tempered path: π_ref = N(mean, diag scale²), normalised.
+
+    mean and scale: numbers (the same for every coordinate) or 1-D arrays [dim]; scale > 0.
+    """
+
+    def __init__(self, mean=0.0, scale=1.0):
+        self.mean = np.asarray(mean, dtype=np.float64)
+        self.scale = np.asarray(scale, dtype=np.float64)
+        for name, v in (("mean", self.mean), ("scale", self.scale)):
+            if v.ndim > 1:
+                raise ValueError(f"argument '{name}': expected a number or a 1-D array [dim], got shape {v.shape}")
+            if not np.isfinite(v).all():
+                raise ValueError(f"argument '{name}': contains NaN or infinity")
+        if (self.scale <= 0).any():
+            raise ValueError("argument 'scale': scales must be positive")
+
+    def for_dim(self, dim: int):
+        """(mean [dim], 1/scale² [dim], log Z_ref) for states of dimension dim."""
+        for name, v in (("mean", self.mean), ("scale", self.scale)):
+            if v.ndim == 1 and v.size != dim:
+                raise ValueError(f"argument 'reference': its {name} has {v.size} values but the states have "
+                                 f"dimension {dim}")
+        mean = np.broadcast_to(self.mean, (dim,)).astype(np.float64)
+        scale = np.broadcast_to(self.scale, (dim,)).astype(np.float64)
+        # ∫ exp(−E_ref) = Π_i sqrt(2π) s_i
+        log_norm = float(np.log(scale).sum() + 0.5 * dim * math.log(2.0 * math.pi))
+        return mean, 1.0 / scale**2, log_norm
+
+    def __repr__(self) -> str:
+        return f"GaussianReference(mean={self.mean.tolist()}, scale={self.scale.tolist()})"

@@ -1,0 +1,100 @@
+# SPDX-License-Identifier: Apache-2.0
+"""Bad arguments to parallel tempering raise clear exceptions naming the argument, never crash."""
+import numpy as np
+import pytest
+
+import heatbath as hb
+
+
+def target():
+    return hb.Gaussian(np.array([0.0]), covariance=np.array([[1.0]]))
+
+
+def move():
+    return hb.LangevinMove(0.1)
+
+
+@pytest.mark.parametrize("betas, message", [
+    ([0.0, 0.5, 0.4, 1.0], "strictly increasing"),
+    ([0.0, 0.5, 0.5, 1.0], "strictly increasing"),
+    ([0.0, 0.5, 1.2], r"\[0, 1\]"),
+    ([-0.1, 0.5, 1.0], r"\[0, 1\]"),
+    ([0.0, 0.5, 0.9], "end at"),
+    ([0.1, 0.5, 1.0], "start at"),
+    ([1.0], "at least 2"),
+    (1, "at least 2"),
+    ([[0.0, 1.0]], "1-D"),
+    ([0.0, np.nan, 1.0], r"\[0, 1\]"),
+    ("ladder", "betas"),
+])
+def test_bad_ladders(betas, message):
+    with pytest.raises((ValueError, TypeError), match=message):
+        hb.ParallelTempering(target(), betas, sampler=move())
+    with pytest.raises((ValueError, TypeError), match="betas"):
+        hb.ParallelTempering(target(), betas, sampler=move())
+
+
+def test_sampler_must_fit_the_target():
+    with pytest.raises(TypeError, match="sampler"):
+        hb.ParallelTempering(target(), 4)
+    with pytest.raises(TypeError, match="sampler"):
+        hb.ParallelTempering(target(), 4, sampler="mala")
+    with pytest.raises(TypeError, match="target"):
+        hb.ParallelTempering(object(), 4, sampler=move())
+    with pytest.raises(TypeError, match="reference"):
+        hb.ParallelTempering(target(), 4, sampler=move(), reference=(0.0, 1.0))
+    numba = pytest.importorskip("numba")
+    assert numba
+    from helpers import bowl_potential
+
+    with pytest.raises(TypeError, match="target"):
+        hb.ParallelTempering(bowl_potential(), 4, sampler=move())
+
+
+def test_bad_moves_and_schemes():
+    with pytest.raises(ValueError, match="swap"):
+        hb.ParallelTempering(target(), 4, sampler=move(), swap="random")
+    with pytest.raises(ValueError, match="method"):
+        hb.LangevinMove(0.1, "hmc")
+    with pytest.raises(ValueError, match="step_size"):
+        hb.LangevinMove(-0.1)
+    with pytest.raises(ValueError, match="n_local"):
+        hb.LangevinMove(0.1, n_local=0)
+    with pytest.raises(ValueError, match="adapt"):
+        hb.ParallelTempering(target(), 4, sampler=move(), adapt=-3)
+    with pytest.raises(ValueError, match="scale"):
+        hb.GaussianReference(0.0, -1.0)
+
+
+def test_bad_states():
+    pt = hb.ParallelTempering(target(), 4, sampler=move())
+    with pytest.raises(ValueError, match="x0"):
+        pt.run(np.zeros((3, 5, 1)), 10)  # 3 replicas for a ladder of 4
+    with pytest.raises(ValueError, match="x0"):
+        pt.run(np.zeros((4, 5, 2)), 10)  # wrong dimension for the target
+    with pytest.raises(ValueError, match="x0"):
+        pt.run(np.zeros(5), 10)
+    with pytest.raises(TypeError, match="x0"):
+        pt.run(np.zeros((5, 1), np.int32), 10)
+    with pytest.raises(ValueError, match="x0"):
+        pt.run(np.full((5, 1), np.nan), 10)
+    with pytest.raises(TypeError, match="x0"):
+        pt.run([[0.0]], 10)
+    with pytest.raises(ValueError, match="n_rounds"):
+        pt.run(np.zeros((5, 1)), -1)
+    with pytest.raises(TypeError, match="record_index"):
+        pt.run(np.zeros((5, 1)), 1, record_index=1)
+    with pytest.raises(ValueError, match="reference"):
+        hb.ParallelTempering(hb.DoubleWell(), 4, sampler=move(),
+                             reference=hb.GaussianReference([0.0, 0.0, 0.0], 1.0)).run(np.zeros((5, 2)), 1)
+
+
+def test_a_state_must_fit_the_run():
+    pt = hb.ParallelTempering(target(), 4, sampler=move())
+    state = pt.run(np.zeros((5, 1)), 3).state
+    with pytest.raises(ValueError, match="seed"):
+        pt.run(state, 3, seed=99)
+    with pytest.raises(ValueError, match="x0"):
+        hb.ParallelTempering(target(), 4, sampler=hb.LangevinMove(0.1, "ula")).run(state, 3)
+    with pytest.raises(ValueError, match="x0"):
+        hb.ParallelTempering(target(), 4, sampler=move(), swap="seo").run(state, 3)

@@ -1,0 +1,155 @@
+# SPDX-License-Identifier: Apache-2.0
+"""Same seed, same bits: parallel tempering is independent of thread count and instruction set, a run
+cut into calls (or saved to disk between them) continues bitwise, and the tempered Langevin move at
+β = 1 for every chain is exactly hb.langevin."""
+import os
+import signal
+import threading
+
+import numpy as np
+import pytest
+
+import heatbath as hb
+from heatbath import _core
+from helpers import to_numpy
+
+METHODS = ["ula", "mala", "baoab"]
+
+
+def same(a, b):
+    a, b = to_numpy(a), to_numpy(b)
+    assert a.shape == b.shape and a.dtype == b.dtype
+    np.testing.assert_array_equal(a.view(np.uint8), b.view(np.uint8))
+
+
+def mixture(dtype):
+    return hb.GaussianMixture(np.array([[-2.0, 0.0], [2.0, 1.0]], dtype), np.array([0.6, 0.8], dtype))
+
+
+def make(method="mala", swap="deo", dtype="float64", betas=5):
+    return hb.ParallelTempering(mixture(dtype), betas, sampler=hb.LangevinMove(0.05, method, n_local=3), swap=swap)
+
+
+def start(chains=37, dtype="float64"):
+    return (0.3 * np.random.default_rng(0).standard_normal((chains, 2))).astype(dtype)
+
+
+def same_result(r, s):
+    for name in ("x", "replicas", "energy", "trace", "energy_trace", "index"):
+        same(getattr(r, name), getattr(s, name))
+    for name in ("rejection", "swap_rate", "round_trips", "log_z_pairs"):
+        np.testing.assert_array_equal(getattr(r, name), getattr(s, name))
+    same(r.state.slot_of, s.state.slot_of)
+
+
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+@pytest.mark.parametrize("method", METHODS)
+@pytest.mark.parametrize("swap", ["deo", "seo"])
+def test_same_seed_same_bits_and_resume(dtype, method, swap):
+    pt = make(method, swap, dtype)
+    x0 = start(dtype=dtype)
+    whole = pt.run(x0, 40, seed=9, thin=4, record_index=True)
+    same_result(whole, pt.run(x0, 40, seed=9, thin=4, record_index=True))
+    first = pt.run(x0, 16, seed=9, thin=4, record_index=True)
+    second = pt.run(first.state, 24, thin=4, record_index=True)
+    same(second.x, whole.x)
+    same(second.replicas, whole.replicas)
+    same(np.concatenate([first.trace, second.trace]), whole.trace)
+    same(np.concatenate([first.index, second.index]), whole.index)
+    np.testing.assert_array_equal(first.round_trips + second.round_trips, whole.round_trips)
+    assert second.state.round == 40
+    if method == "baoab":
+        same(second.state.p, whole.state.p)
+
+
+def test_thread_count_and_isa_do_not_change_bits():
+    pt = make("mala", "deo")
+    x0 = start(300)  # enough rows for several tiles per thread
+    results = []
+    try:
+        for threads in (1, 2):
+            hb.set_num_threads(threads)
+            for isa in _core.cpu_isa_variants():
+                _core.limit_cpu_isa(isa)
+                results.append(pt.run(x0, 25, seed=2, thin=5, record_index=True))
+    finally:
+        _core.limit_cpu_isa("avx512")
+    for r in results[1:]:
+        same_result(r, results[0])
+
+
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+@pytest.mark.parametrize("swap", ["deo", "seo"])
+def test_a_column_does_not_depend_on_the_others(dtype, swap):
+    # Columns run in SIMD tiles of 8 or alone depending on how many there are and on the thread count;
+    # either way column c draws the numbers of its rows only, so the first 9 columns agree bitwise.
+    pt = make("mala", swap, dtype, betas=6)
+    x0 = start(41, dtype)
+    hb.set_num_threads(2)
+    big = pt.run(x0, 30, seed=8, thin=3, record_index=True)
+    small = pt.run(x0[:9], 30, seed=8, thin=3, record_index=True)
+    same(np.asarray(big.replicas)[:, :9], small.replicas)
+    same(np.asarray(big.trace)[:, :9], small.trace)
+    same(np.asarray(big.index)[:, :, :9], small.index)
+
+
+def test_state_saved_to_disk_resumes(tmp_path):
+    pt = make("baoab")
+    x0 = start()
+    whole = pt.run(x0, 30, seed=4)
+    first = pt.run(x0, 12, seed=4)
+    first.state.save(tmp_path / "pt.npz")
+    second = pt.run(hb.load_state(tmp_path / "pt.npz"), 18)
+    same(second.x, whole.x)
+    same(second.state.p, whole.state.p)
+
+
+@pytest.mark.parametrize("method", METHODS)
+def test_a_row_at_beta_one_is_exactly_langevin(method):
+    # Rows carry their own β and draw the noise of chain = row (row = column · (K + 1) + slot). Before
+    # the first swap pass slot K is at β = 1, where E_β = E: its first round is hb.langevin's run of
+    # n_local steps with chain_start = that row, bit for bit.
+    target = hb.Gaussian(np.array([0.0, 0.0]), covariance=np.array([1.0, 1.0]))
+    chains, n_local, replicas = 3, 6, 3
+    pt = hb.ParallelTempering(target, [0.0, 0.5, 1.0], sampler=hb.LangevinMove(0.05, method, n_local=n_local))
+    x0 = start(chains)
+    res = pt.run(x0, 1, seed=3)
+    for c in range(chains):
+        row = c * replicas + replicas - 1
+        ref = hb.langevin(target, x0[c:c + 1], n_local, 0.05, method, seed=3, chain_start=row)
+        same(np.asarray(res.state.x)[row:row + 1], ref.x)
+
+
+@pytest.mark.skipif(os.name != "posix", reason="sends SIGINT to its own process")
+def test_ctrl_c_hands_back_a_state_that_resumes_bitwise():
+    pt = hb.ParallelTempering(hb.DoubleWell(), 8, sampler=hb.LangevinMove(0.01, "mala", n_local=2))
+    x0 = np.linspace(-2, 2, 4000)[:, None]
+    timer = threading.Timer(0.3, os.kill, (os.getpid(), signal.SIGINT))
+    timer.start()
+    try:
+        with pytest.raises(hb.Interrupted) as info:
+            pt.run(x0, 10**7, seed=5)
+    finally:
+        timer.cancel()
+    exc = info.value
+    assert 0 < exc.steps_done < 10**7 and exc.state.round == exc.steps_done
+    resumed = pt.run(exc.state, 3)
+    whole = pt.run(x0, exc.steps_done + 3, seed=5)
+    same(resumed.state.x, whole.state.x)
+    same(resumed.state.slot_of, whole.state.slot_of)
+
+
+def test_cuda_matches_cpu(device):
+    if device == "cpu":
+        pytest.skip("compares the CUDA backend with the CPU one")
+    torch = pytest.importorskip("torch")
+    target = hb.GaussianMixture(torch.tensor([[-2.0, 0.0], [2.0, 1.0]], dtype=torch.float64, device="cuda"),
+                                torch.tensor([0.6, 0.8], dtype=torch.float64, device="cuda"))
+    pt = hb.ParallelTempering(target, 5, sampler=hb.LangevinMove(0.05, "mala", n_local=3))
+    x0 = start()
+    gpu = pt.run(torch.as_tensor(x0, device="cuda"), 30, seed=1, thin=5, record_index=True)
+    cpu = make("mala").run(x0, 30, seed=1, thin=5, record_index=True)
+    assert type(gpu.x).__module__.startswith("torch") and gpu.x.is_cuda
+    # The device may contract a*b+c in the potentials: compare closely, not bitwise.
+    np.testing.assert_allclose(to_numpy(gpu.replicas), to_numpy(cpu.replicas), rtol=1e-6, atol=1e-6)
+    np.testing.assert_array_equal(to_numpy(gpu.index), to_numpy(cpu.index))
