@@ -43,6 +43,10 @@ def test_sampler_must_fit_the_target():
         hb.ParallelTempering(object(), 4, sampler=move())
     with pytest.raises(TypeError, match="reference"):
         hb.ParallelTempering(target(), 4, sampler=move(), reference=(0.0, 1.0))
+    with pytest.raises(TypeError, match="sampler"):
+        hb.ParallelTempering(hb.TemperedModel(), 4, sampler=move())  # a Gibbs-style model runs its own moves
+    with pytest.raises(ValueError, match="adapt"):
+        hb.ParallelTempering(hb.TemperedModel(), 4, adapt=True)
     numba = pytest.importorskip("numba")
     assert numba
     from helpers import bowl_potential

@@ -91,3 +91,17 @@ def test_round_trip_rate_matches_theory_and_deo_beats_seo():
         if swap == "deo":
             assert np.all(np.abs(res.swap_rate - (1 - res.rejection)) < 0.03)
     assert rates["deo"] > 3 * rates["seo"]
+
+
+def test_deo_advantage_grows_with_the_number_of_temperatures():
+    # Theory: DEO / SEO = (2K + 2E) / (2 + 2E) with E = Σ r/(1−r), which grows with K at a fixed barrier.
+    move = hb.LangevinMove(0.25, "mala", n_local=5)
+    ratio = {}
+    for n in (5, 21):
+        rate = {}
+        for swap in ("deo", "seo"):
+            pt = hb.ParallelTempering(gaussian(1.0, 0.7), n, sampler=move, swap=swap)
+            warm = pt.run(np.zeros((60, 1)), 200, seed=7)
+            rate[swap] = pt.run(warm.state, 1000).round_trip_rate
+        ratio[n] = rate["deo"] / rate["seo"]
+    assert ratio[21] > 2.5 * ratio[5]

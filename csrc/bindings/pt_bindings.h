@@ -96,8 +96,8 @@ void pt_langevin_typed(const std::string& method, const std::string& potential, 
   a.c1 = static_cast<T>(c1);
   a.seed = seed;
   a.chain_start = 0;  // the noise of row r is that of chain r: replicas × chains are one batch
-  // Steps are numbered across the whole call, so the Langevin noise of round n is that of steps
-  // [n·n_local, (n+1)·n_local) and the tile's end-of-call energy is evaluated once, at the end.
+  // Steps are numbered across the whole run, so the Langevin noise of round n is that of steps
+  // [n·n_local, (n+1)·n_local); the tile's end-of-call energy (E_β, unused) is evaluated once, at the end.
   a.step0 = round0 * n_local;
   a.n_steps = n_rounds * n_local;
   const T* rm = arrays.get<T>(ref_mean, "ref_mean", {d}, "[dim]", false);
@@ -138,8 +138,9 @@ void pt_langevin_typed(const std::string& method, const std::string& potential, 
 template <class Backend>
 void pt_langevin_entry(const std::string& method, const std::string& potential, const py::dict& params, py::handle x,
                        py::handle p, py::handle accepted, py::handle diverged_at, py::handle energy_beta,
-                       py::handle noise_scale, py::handle unit_beta, double h, double c1, py::handle ref_mean, py::handle ref_inv_var, double ref_log_norm, const py::dict& swap,
-                       int64_t thin, int scheme, uint64_t seed, int64_t n_local, int64_t round0, int64_t n_rounds,
+                       py::handle noise_scale, py::handle unit_beta, double h, double c1, py::handle ref_mean,
+                       py::handle ref_inv_var, double ref_log_norm, const py::dict& swap, int64_t thin,
+                       int scheme, uint64_t seed, int64_t n_local, int64_t round0, int64_t n_rounds,
                        py::handle workspace, std::uintptr_t stream) {
   CallArrays arrays(Backend::kDevice, stream);
   const TensorView xv = arrays.first(x, "x");

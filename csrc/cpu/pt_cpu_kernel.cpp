@@ -6,8 +6,9 @@
 // (row = column · (K + 1) + slot), so each thread takes blocks of whole columns and runs every round
 // of the chunk on them alone: local steps tile by tile (langevin.h on Tempered<Pot>), the target's
 // energy on the tile it just left, then the swap pass of its columns. No barrier per round, so
-// rounds of a few steps cost little more than the steps. A block holds lcm(L, K + 1) rows: whole
-// tiles, no padding lanes. Which thread runs a block changes no number.
+// rounds of a few steps cost little more than the steps. A block holds a multiple of lcm(L, K + 1)
+// rows (whole tiles, no padding lanes) when there are enough columns. Which thread runs a block, and
+// how columns are grouped, changes no number.
 #include <algorithm>
 #include <vector>
 
@@ -28,10 +29,15 @@ void pt_run(const LangevinArgs<T>& a, const Tempered<Pot>& pot, const SwapArgs<T
   if (C == 0 || d == 0 || round_end <= round_begin) return;
   int64_t common = 1;  // gcd(L, R), L a power of two
   while (common < L && R % (2 * common) == 0) common *= 2;
-  int64_t per_block = L / common;  // columns, so that per_block · R = lcm(L, R)
+  // Columns per block: per_block · R is a multiple of lcm(L, R) (whole tiles), and per_block a multiple
+  // of the swap pass's lanes (both are powers of two, so the larger one is their lcm).
+  int64_t per_block = std::max<int64_t>(L / common, kSwapLanes);
   // Keep every thread busy when there are few columns (the split changes no number).
   const int64_t threads = num_threads();
-  if ((C + per_block - 1) / per_block < threads) per_block = std::max<int64_t>(1, (C + threads - 1) / threads);
+  if ((C + per_block - 1) / per_block < threads) {
+    per_block = std::max<int64_t>(1, (C + threads - 1) / threads);
+    if (per_block > kSwapLanes) per_block = (per_block + kSwapLanes - 1) / kSwapLanes * kSwapLanes;
+  }
   const int64_t blocks = (C + per_block - 1) / per_block;
 
 #pragma omp parallel num_threads(num_threads())

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 // CUDA launchers of parallel tempering: per round, the tempered Langevin tile with one row per thread
-// (langevin_cuda.cu's launcher on Tempered<Pot>), the target's E per row, and the swap pass with one column per thread. Three
-// asynchronous launches a round on the caller's stream.
+// (langevin_cuda.cu's launcher on Tempered<Pot>), the target's E per row, and the swap pass with one
+// column per thread. Three asynchronous launches a round on the caller's stream.
 #include <cuda_runtime.h>
 
 #include <algorithm>

@@ -217,14 +217,16 @@ def summarize(betas, stats: dict, n_rounds: int, chains: int, scheme_rounds: int
     tried = stats["tried"].sum(axis=1)
     swap_rate = stats["accepted"].sum(axis=1) / np.maximum(tried, 1)
     gaps = np.diff(betas)
-    fwd, rev = stepping_stone(stats["fwd_max"], stats["fwd_sum"], stats["rev_max"], stats["rev_sum"], n)
+    with np.errstate(invalid="ignore"):  # no rounds: NaN estimates, not warnings
+        fwd, rev = stepping_stone(stats["fwd_max"], stats["fwd_sum"], stats["rev_max"], stats["rev_sum"], n)
     replicas = betas.size
     trips = stats["round_trips"].reshape(chains, replicas).sum(axis=1)
     return dict(betas=betas.copy(), swap_rate=swap_rate, rejection=rejection, barrier=float(rejection.sum()),
                 local_barrier=rejection / gaps, midpoints=0.5 * (betas[1:] + betas[:-1]), round_trips=trips,
                 round_trip_rate=float(trips.mean() / max(scheme_rounds, 1)),
                 log_z_forward=float(fwd.sum()), log_z_reverse=float(rev.sum()),
-                log_z=float(0.5 * (fwd.sum() + rev.sum())), log_z_pairs=np.stack([fwd, rev], axis=1))
+                log_z=float(0.5 * (fwd.sum() + rev.sum())) if n_rounds else float("nan"),
+                log_z_pairs=np.stack([fwd, rev], axis=1))
 
 
 class _LangevinRun:
