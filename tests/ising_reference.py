@@ -7,6 +7,8 @@ import math
 
 import numpy as np
 
+from heatbath.exact import ising2d_energy_per_site
+
 
 def energy(spins, coupling=1.0, field=0.0) -> np.ndarray:
     """E of each lattice of spins [batch, *shape]: −Σ_d J_d s s_{+e_d} − Σ h s, periodic."""
@@ -37,29 +39,9 @@ def exact_moments(shape, beta, coupling=1.0, field=0.0) -> dict:
     return {"energy": float(w @ e), "abs_m": float(w @ np.abs(m)), "m2": float(w @ m**2)}
 
 
-def _log_kaufman(k: float, n: int, m: int) -> float:
-    """ln Z of the n × m periodic square lattice at coupling K = βJ (Kaufman 1949)."""
-    r = np.arange(n)
-    c = math.cosh(2 * k) / math.tanh(2 * k)
-    gamma = np.arccosh(c - np.cos(np.pi * np.arange(2 * n) / n))
-    gamma[0] = 2 * k + math.log(math.tanh(k))  # γ_0 carries its sign below T_c
-    odd, even = gamma[2 * r + 1], gamma[2 * r]
-
-    def log_prod(values, fn):  # ln Π 2 fn(m γ / 2), and its sign
-        parts = 2 * fn(m * values / 2)
-        return np.log(np.abs(parts)).sum(), np.prod(np.sign(parts))
-
-    terms = [log_prod(odd, np.cosh), log_prod(odd, np.sinh), log_prod(even, np.cosh), log_prod(even, np.sinh)]
-    top = max(t[0] for t in terms)
-    total = sum(sign * math.exp(t - top) for t, sign in terms)
-    return math.log(0.5) + 0.5 * n * m * math.log(2 * math.sinh(2 * k)) + top + math.log(total)
-
-
 def kaufman_energy_per_site(beta: float, n: int, m: int | None = None) -> float:
-    """Exact ⟨E⟩ / N of the periodic n × m Ising ferromagnet (J = 1, h = 0): −d ln Z / dβ / N."""
-    m = n if m is None else m
-    d = 1e-5
-    return -(_log_kaufman(beta + d, n, m) - _log_kaufman(beta - d, n, m)) / (2 * d) / (n * m)
+    """Exact ⟨E⟩ / N of the periodic n × m ferromagnet (heatbath.exact, Kaufman 1949)."""
+    return ising2d_energy_per_site(beta, n, m)
 
 
 def mean_and_error(trace) -> tuple[float, float]:

@@ -131,3 +131,60 @@ def histogram(result, target=None, *, beta: float = 1.0, dim: int = 0, bins: int
 def save(fig: Any, path) -> None:
     """Write a figure as a PNG (or any format matplotlib knows from the suffix)."""
     fig.savefig(path, dpi=110)
+
+
+def ising_scan(temps, energy, energy_se, energy_exact, abs_m, m_exact, size: int, title: str | None = None):
+    """Energy per site and |m| against temperature, with the exact curves (a temperature scan or the
+    replicas of parallel tempering)."""
+    fig, (ax_e, ax_m) = _figure(2)
+    ax_e.errorbar(temps, energy, yerr=energy_se, fmt="o", ms=4, label="heatbath")
+    ax_e.plot(temps, energy_exact, color="black", lw=1.2, label=f"exact, {size}×{size} torus")
+    ax_e.set_xlabel("T")
+    ax_e.set_ylabel("E / N")
+    ax_e.legend()
+    ax_m.plot(temps, abs_m, "o", ms=4, label="heatbath ⟨|m|⟩")
+    ax_m.plot(temps, m_exact, color="black", lw=1.2, label="Onsager, infinite lattice")
+    ax_m.set_xlabel("T")
+    ax_m.set_ylabel("|m|")
+    ax_m.legend()
+    fig.suptitle(title or "2-D Ising model")
+    return fig
+
+
+def lattices(spins, titles=None):
+    """Snapshots of 2-D spin configurations [n, L1, L2] (int8 ±1) side by side."""
+    s = _host(spins)
+    if s.ndim != 3:
+        raise ValueError(f"argument 'spins': expected 2-D lattices [n, L1, L2], got shape {s.shape}")
+    fig, axes = _figure(s.shape[0], width=3.2, height=3.4)
+    for i, ax in enumerate(axes):
+        ax.imshow(s[i], cmap="gray", vmin=-1, vmax=1, interpolation="nearest")
+        ax.set_xticks([])
+        ax.set_yticks([])
+        if titles is not None:
+            ax.set_title(titles[i])
+    return fig
+
+
+def tempering(result, title: str | None = None):
+    """Parallel-tempering diagnostics: swap acceptance per pair, the local barrier λ(β) with Λ, and
+    the round trips per chain."""
+    fig, (ax_s, ax_l, ax_r) = _figure(3, width=4.2)
+    betas = np.asarray(result.betas)
+    mid = np.asarray(result.midpoints)
+    ax_s.plot(mid, np.asarray(result.swap_rate), "o-", ms=4)
+    ax_s.set_xlabel("β (pair midpoint)")
+    ax_s.set_ylabel("swap acceptance")
+    ax_s.set_ylim(0, 1.05)
+    ax_l.step(mid, np.asarray(result.local_barrier), where="mid")
+    for b in betas:
+        ax_l.axvline(b, color="grey", lw=0.4)
+    ax_l.set_xlabel("β")
+    ax_l.set_ylabel("local barrier λ(β)")
+    ax_l.set_title(f"Λ = {result.barrier:.2f}")
+    trips = _host(result.round_trips)
+    ax_r.hist(trips, bins=np.arange(trips.max() + 2) - 0.5)
+    ax_r.set_xlabel("round trips per chain")
+    ax_r.set_ylabel("chains")
+    fig.suptitle(title or "parallel tempering")
+    return fig
