@@ -180,6 +180,11 @@ class Ising(GibbsModel):
                                      for a in (self._coupling, self._field))
         return self._cache[key]
 
+    def _terms(self, device, lattices: int, like):
+        """The CUDA launcher's per-row energy scratch [lattices, rows, 3] (None on the CPU)."""
+        rows = self.n_sites // self.shape[-1]
+        return _arrays.empty((lattices, rows, 3), "float64", like) if device.kind == "cuda" else None
+
     def _measure(self, spins):
         device, lattices = self._check_spins(spins, "spins")
         x = spins if _is_c_contiguous(spins) else _arrays.copy_of(spins)
@@ -187,6 +192,7 @@ class Ising(GibbsModel):
         energy = _arrays.empty((lattices,), "float64", x)
         mag = _arrays.empty((lattices,), "float64", x)
         _backend.module_for(device.kind).ising_measure(x, coupling, field, self.j, self.h, energy, mag,
+                                                       self._terms(device, lattices, x),
                                                        _arrays.current_stream(x, device))
         return energy, mag
 
@@ -264,6 +270,7 @@ class Ising(GibbsModel):
             spins=spins, beta=_arrays.from_host(betas, "float32", spins), coupling=coupling, field=field,
             j=self.j, h=self.h, energy_trace=energy, mag_trace=mag, method=method, seed=seed,
             chain_start=chain_start, sweep0=sweep0, n_sweeps=n_sweeps, workspace=workspace,
+            terms=self._terms(device, lattices, spins) if record else None,
             stream=_arrays.current_stream(spins, device))
         state = IsingState(spins=spins, sweep=sweep0 + n_sweeps, seed=seed, method=method, chain_start=chain_start)
         return IsingResult(spins=spins, energy=energy, magnetization=mag, state=state)
