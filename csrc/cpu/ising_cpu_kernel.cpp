@@ -1,16 +1,18 @@
 // SPDX-License-Identifier: Apache-2.0
 // OpenMP launcher of ising.h, compiled once per instruction set (HB_ISA_NS, see isa.h). A half-sweep
-// processes a lattice row by row: the Philox blocks of the row's colour sites are generated
-// lane-parallel (`omp simd`), spread to a per-x word array in which the other colour's sites get
-// 0xFFFFFFFF (never below a threshold, so never flipped), and then the uniform model updates the whole
-// row in one contiguous int8 SIMD loop: neighbour sum, table lookup, compare, select. Per-bond couplings
-// or per-site fields take the per-site body (ising_site_update) with an exp per spin.
+// processes a lattice in bands of rows: the Philox blocks of the band are generated lane-parallel
+// (intrinsics on AVX2/AVX-512, `omp simd` otherwise), then for each row spread to a per-x word array in
+// which the other colour's sites get 0xFFFFFFFF (never below a threshold, so never flipped). The
+// uniform model then updates the whole row in one contiguous SIMD loop (neighbour sum, threshold
+// lookup, unsigned compare, select); per-bond couplings or per-site fields run the per-site probability
+// of ising.h (an exp per spin) vectorised over the colour's sites. Every step is integer work or
+// the IEEE arithmetic of rn_math.h, so all instruction-set variants make the same decisions.
 //
-// Threads split the batch by lattice when there are enough lattices, otherwise by row within each
+// Threads split the batch by lattice when there are enough lattices, otherwise by band within each
 // half-sweep (a barrier between colours). Both orders draw the same words and make the same decisions,
-// so results do not depend on the split. In the row split a row pass rewrites the other colour's bytes
-// of its own row with their unchanged values while the neighbouring rows' threads read them: no value
-// a decision uses can change during a half-sweep.
+// so results do not depend on the split. In the band split a row pass rewrites the other colour's bytes
+// of its own row with their unchanged values (the AVX-512 loop writes flipped bytes only) while the
+// neighbouring rows' threads read them: no value a decision uses can change during a half-sweep.
 #include <algorithm>
 #include <cstring>
 #include <vector>
@@ -191,7 +193,7 @@ RowView load_row(const IsingArgs& a, int8_t* lat, int64_t row, RowScratch& s) {
   return RowView{cur, pad, lat + r.up * nx, lat + r.down * nx, lat + r.back * nx, lat + r.front * nx, r};
 }
 
-#if defined(__AVX512F__)
+#if defined(__AVX512F__) && defined(__AVX512BW__) && defined(__AVX512VL__)
 // 16 sites of the uniform row loop with AVX-512: the threshold table fits one register, so the lookup is
 // one permute. Integer work only: the same decisions as the portable loop below.
 template <int ND, bool Record>
@@ -218,8 +220,9 @@ int64_t update_row_uniform_avx512(const int8_t* pad, const int8_t* up, const int
     index = _mm512_mask_add_epi32(index, plus, index, width);
     const __mmask16 flip =
         _mm512_cmplt_epu32_mask(_mm512_loadu_si512(words + x), _mm512_permutexvar_epi32(index, table));
-    const __m512i neg = _mm512_sub_epi32(zero, sx);
-    _mm_storeu_si128(reinterpret_cast<__m128i*>(cur + x), _mm512_cvtepi32_epi8(_mm512_mask_blend_epi32(flip, sx, neg)));
+    // Only the flipped bytes are written: the other colour's bytes, which neighbouring rows' threads
+    // read in the band split, are never touched.
+    _mm_mask_storeu_epi8(cur + x, flip, _mm512_cvtepi32_epi8(_mm512_sub_epi32(zero, sx)));
     if constexpr (Record) {
       const __m512i s_sum = _mm512_mask_blend_epi32(plus, _mm512_sub_epi32(zero, sum), sum);
       dbv = _mm512_mask_sub_epi32(dbv, flip, dbv, _mm512_add_epi32(s_sum, s_sum));
@@ -246,7 +249,7 @@ void update_row_uniform(const IsingArgs& a, int8_t* lat, int64_t row, const uint
   constexpr int kWidth = 2 * ND + 1;
   int32_t db = 0, dm = 0;  // |Σ| ≤ 12·nx per row
   int64_t x0 = 0;
-#if defined(__AVX512F__)
+#if defined(__AVX512F__) && defined(__AVX512BW__) && defined(__AVX512VL__)
   x0 = update_row_uniform_avx512<ND, Record>(pad, up, down, back, front, words, table, nx, cur, db, dm);
 #endif
   // The thresholds in locals and a chain of selects: a table load per lane would be a gather, which

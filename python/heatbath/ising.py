@@ -29,8 +29,9 @@ _MAX_SWEEP = 2**55
 class IsingState:
     """Everything needed to continue a run exactly: pass it as ``spins0`` of the next call.
 
-    spins [lattices, *shape] int8 in the caller's framework; sweep: absolute index of the next sweep;
-    beta: the per-lattice inverse temperatures used (a new call may change them).
+    spins [lattices, *shape] int8 in the caller's framework; sweep: absolute index of the next sweep
+    (the counter of the random stream); seed, method, chain_start: those of the run. β is not part of
+    the state: each call takes its own (a replica-exchange step may have changed it).
     """
 
     spins: Any
@@ -212,7 +213,7 @@ class Ising(GibbsModel):
 
         spins0 : int8 array [lattices, *shape] of ±1 (numpy, torch, cupy; CPU or CUDA), or the ``state``
             of an earlier result to continue that run bit for bit (its seed, method and chain_start
-            are kept). Unless ``inplace=True`` spins0 is not modified: the result's spins are a new array
+            are kept; passing a different non-zero seed, method or chain_start is an error). Unless ``inplace=True`` spins0 is not modified: the result's spins are a new array
             in the same framework and on the same device. With ``inplace=True`` spins0 itself (which must
             be C-contiguous and writable) is updated and returned as ``result.spins``; a KeyboardInterrupt
             then leaves it at the end of the last completed chunk of sweeps.
