@@ -84,6 +84,10 @@ class Ising(GibbsModel):
     A uniform coupling and field use precomputed integer thresholds (no exp per spin); per-bond or
     per-site values compute each flip probability in float32. Arrays given on a device fix the device
     that spins must be on.
+
+    Sampling: ``hb.gibbs(ising, spins0, n_sweeps, beta=1.0, seed=0, method='heatbath', chain_start=0,
+    record=True, inplace=False)`` returns an :class:`IsingResult`; see ``Ising._gibbs`` for every option.
+    Measuring: ``ising.energy(spins)``, ``ising.magnetization(spins)``.
     """
 
     def __init__(self, shape, coupling=1.0, field=0.0):
