@@ -37,10 +37,15 @@ def main(argv=None) -> int:
     parser.add_argument("--temperature", type=float, default=2.269, help="T = 1/beta (default 2.269)")
     parser.add_argument("--quick", action="store_true", help="10x fewer sweeps: a smoke run")
     parser.add_argument("--repeat", type=int, default=3, help="timed runs per row; the best is kept (default 3)")
+    parser.add_argument("--threads", type=int, default=None, help="threads of heatbath and torch (default: all cores)")
     args = parser.parse_args(argv)
     if args.repeat < 1 or args.size < 2 or args.size % 2 or args.sweeps < 1:
         parser.error("need --repeat >= 1, an even --size >= 2 and --sweeps >= 1")
     sweeps = max(1, args.sweeps // 10) if args.quick else args.sweeps
+    if args.threads is not None:
+        if args.threads < 1:
+            parser.error("--threads must be at least 1")
+        ising_peers.THREADS = args.threads
     n, beta = args.size, 1 / args.temperature
     spins0 = np.ones((n, n), np.int8)
     updates = n * n * sweeps

@@ -76,8 +76,8 @@ struct CpuIsingBackend {
   // Chunks of about 4M spin updates (a few milliseconds; more on a busy machine, where a single
   // lattice split by rows waits at a barrier every half-sweep) between Ctrl-C checks. A chunk is
   // whole sweeps, so an interrupted run leaves every lattice at a sweep boundary.
-  static void ising(const hb::IsingArgs& a, int64_t n_sweeps, uint32_t* /*workspace*/, int /*device*/,
-                    std::uintptr_t /*stream*/) {
+  static void ising(const hb::IsingArgs& a, int64_t n_sweeps, uint32_t* /*workspace*/,
+                    hb::IsingRowTerms* /*terms*/, int /*device*/, std::uintptr_t /*stream*/) {
     const int64_t work_per_sweep = std::max<int64_t>(1, a.lattices * hb::ising_sites(a));
     const int64_t sweeps_per_chunk = std::max<int64_t>(1, (int64_t{1} << 22) / work_per_sweep);
     hb::bind::run_interruptible(n_sweeps, sweeps_per_chunk, [&](int64_t begin, int64_t end) {
@@ -85,7 +85,8 @@ struct CpuIsingBackend {
     });
   }
 
-  static void measure(const hb::IsingArgs& a, double* energy, double* mag, int /*device*/, std::uintptr_t /*stream*/) {
+  static void measure(const hb::IsingArgs& a, hb::IsingRowTerms* /*terms*/, double* energy, double* mag,
+                      int /*device*/, std::uintptr_t /*stream*/) {
     py::gil_scoped_release nogil;
     hb::cpu::ising_measure(a, energy, mag);
   }

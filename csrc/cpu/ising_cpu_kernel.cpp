@@ -1,16 +1,18 @@
 // SPDX-License-Identifier: Apache-2.0
 // OpenMP launcher of ising.h, compiled once per instruction set (HB_ISA_NS, see isa.h). A half-sweep
-// processes a lattice row by row: the Philox blocks of the row's colour sites are generated
-// lane-parallel (`omp simd`), spread to a per-x word array in which the other colour's sites get
-// 0xFFFFFFFF (never below a threshold, so never flipped), and then the uniform model updates the whole
-// row in one contiguous int8 SIMD loop: neighbour sum, table lookup, compare, select. Per-bond couplings
-// or per-site fields take the per-site body (ising_site_update) with an exp per spin.
+// processes a lattice in bands of rows: the Philox blocks of the band are generated lane-parallel
+// (intrinsics on AVX2/AVX-512, `omp simd` otherwise), then for each row spread to a per-x word array in
+// which the other colour's sites get 0xFFFFFFFF (never below a threshold, so never flipped). The
+// uniform model then updates the whole row in one contiguous SIMD loop (neighbour sum, threshold
+// lookup, unsigned compare, select); per-bond couplings or per-site fields run the per-site probability
+// of ising.h (an exp per spin) vectorised over the colour's sites. Every step is integer work or
+// the IEEE arithmetic of rn_math.h, so all instruction-set variants make the same decisions.
 //
-// Threads split the batch by lattice when there are enough lattices, otherwise by row within each
+// Threads split the batch by lattice when there are enough lattices, otherwise by band within each
 // half-sweep (a barrier between colours). Both orders draw the same words and make the same decisions,
-// so results do not depend on the split. In the row split a row pass rewrites the other colour's bytes
-// of its own row with their unchanged values while the neighbouring rows' threads read them: no value
-// a decision uses can change during a half-sweep.
+// so results do not depend on the split. In the band split a row pass rewrites the other colour's bytes
+// of its own row with their unchanged values (the AVX-512 loop writes flipped bytes only) while the
+// neighbouring rows' threads read them: no value a decision uses can change during a half-sweep.
 #include <algorithm>
 #include <cstring>
 #include <vector>
@@ -21,6 +23,7 @@
 
 #include "cpu/ising_cpu.h"
 #include "cpu/threads.h"
+#include "heatbath/philox_lanes.h"
 
 #ifndef HB_ISA_NS
 #error "compile this file with -DHB_ISA_NS=<variant namespace>"
@@ -71,41 +74,6 @@ void spread_words(const uint32_t* w0, const uint32_t* w1, const uint32_t* w2, co
   }
 }
 
-#if defined(__AVX512F__)
-// Philox4x32-10 of 16 consecutive blocks at once, the same function as philox.h: GCC vectorises the
-// scalar body with 64-bit lanes and vpmullq (3 µops, 15 cycles), while each 32×32→64 product only
-// needs vpmuludq on the even and the odd lanes.
-struct Lanes16 {
-  __m512i w0, w1, w2, w3;
-};
-
-inline __m512i mul_hi_lo(__m512i a, __m512i m, __m512i& lo) {
-  const __m512i even = _mm512_mul_epu32(a, m);                        // products of lanes 0, 2, ...
-  const __m512i odd = _mm512_mul_epu32(_mm512_srli_epi64(a, 32), m);  // products of lanes 1, 3, ...
-  lo = _mm512_mask_blend_epi32(0xAAAA, even, _mm512_slli_epi64(odd, 32));
-  return _mm512_mask_blend_epi32(0xAAAA, _mm512_srli_epi64(even, 32), odd);
-}
-
-inline Lanes16 philox16(const StreamKey& key, uint32_t chain, uint32_t block0) {
-  const __m512i m0 = _mm512_set1_epi64(Philox4x32::kMul0), m1 = _mm512_set1_epi64(Philox4x32::kMul1);
-  Lanes16 c{_mm512_add_epi32(_mm512_set1_epi32(static_cast<int>(block0)),
-                             _mm512_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15)),
-            _mm512_set1_epi32(static_cast<int>(chain)), _mm512_set1_epi32(static_cast<int>(key.step_lo)),
-            _mm512_set1_epi32(static_cast<int>(key.step_hi_purpose))};
-  uint32_t k0 = key.k0, k1 = key.k1;
-  for (int round = 0; round < 10; ++round) {
-    __m512i lo0, lo1;
-    const __m512i hi0 = mul_hi_lo(c.w0, m0, lo0);
-    const __m512i hi1 = mul_hi_lo(c.w2, m1, lo1);
-    c = Lanes16{_mm512_ternarylogic_epi32(hi1, c.w1, _mm512_set1_epi32(static_cast<int>(k0)), 0x96), lo1,
-                _mm512_ternarylogic_epi32(hi0, c.w3, _mm512_set1_epi32(static_cast<int>(k1)), 0x96), lo0};
-    k0 += Philox4x32::kWeyl0;
-    k1 += Philox4x32::kWeyl1;
-  }
-  return c;
-}
-#endif
-
 // The words of the blocks of rows [row0, row0 + n): block k of the band is block row0 · nb + k.
 void draw_band(const StreamKey& key, uint64_t chain, int64_t row0, int64_t n, RowScratch& s) {
   const int64_t count = n * s.nb, first = row0 * s.nb;
@@ -113,25 +81,7 @@ void draw_band(const StreamKey& key, uint64_t chain, int64_t row0, int64_t n, Ro
   uint32_t* w1 = w0 + s.stride;
   uint32_t* w2 = w1 + s.stride;
   uint32_t* w3 = w2 + s.stride;
-#if defined(__AVX512F__)
-  // Blocks past the band are drawn into the padding and never used.
-  for (int64_t k = 0; k < count; k += 16) {
-    const Lanes16 w = philox16(key, static_cast<uint32_t>(chain), static_cast<uint32_t>(first + k));
-    _mm512_storeu_si512(w0 + k, w.w0);
-    _mm512_storeu_si512(w1 + k, w.w1);
-    _mm512_storeu_si512(w2 + k, w.w2);
-    _mm512_storeu_si512(w3 + k, w.w3);
-  }
-#else
-#pragma omp simd
-  for (int64_t k = 0; k < count; ++k) {
-    const Words4 w = random_words(key, static_cast<uint32_t>(chain), static_cast<uint32_t>(first + k));
-    w0[k] = w.w0;
-    w1[k] = w.w1;
-    w2[k] = w.w2;
-    w3[k] = w.w3;
-  }
-#endif
+  random_words_run(key, static_cast<uint32_t>(chain), static_cast<uint32_t>(first), count, w0, w1, w2, w3);
 }
 
 // The words of row row0 + i of the band, by x; p is the row's first x of the colour.
@@ -166,7 +116,7 @@ RowView load_row(const IsingArgs& a, int8_t* lat, int64_t row, RowScratch& s) {
   return RowView{cur, pad, lat + r.up * nx, lat + r.down * nx, lat + r.back * nx, lat + r.front * nx, r};
 }
 
-#if defined(__AVX512F__)
+#if defined(__AVX512F__) && defined(__AVX512BW__) && defined(__AVX512VL__)
 // 16 sites of the uniform row loop with AVX-512: the threshold table fits one register, so the lookup is
 // one permute. Integer work only: the same decisions as the portable loop below.
 template <int ND, bool Record>
@@ -193,8 +143,9 @@ int64_t update_row_uniform_avx512(const int8_t* pad, const int8_t* up, const int
     index = _mm512_mask_add_epi32(index, plus, index, width);
     const __mmask16 flip =
         _mm512_cmplt_epu32_mask(_mm512_loadu_si512(words + x), _mm512_permutexvar_epi32(index, table));
-    const __m512i neg = _mm512_sub_epi32(zero, sx);
-    _mm_storeu_si128(reinterpret_cast<__m128i*>(cur + x), _mm512_cvtepi32_epi8(_mm512_mask_blend_epi32(flip, sx, neg)));
+    // Only the flipped bytes are written: the other colour's bytes, which neighbouring rows' threads
+    // read in the band split, are never touched.
+    _mm_mask_storeu_epi8(cur + x, flip, _mm512_cvtepi32_epi8(_mm512_sub_epi32(zero, sx)));
     if constexpr (Record) {
       const __m512i s_sum = _mm512_mask_blend_epi32(plus, _mm512_sub_epi32(zero, sum), sum);
       dbv = _mm512_mask_sub_epi32(dbv, flip, dbv, _mm512_add_epi32(s_sum, s_sum));
@@ -221,7 +172,7 @@ void update_row_uniform(const IsingArgs& a, int8_t* lat, int64_t row, const uint
   constexpr int kWidth = 2 * ND + 1;
   int32_t db = 0, dm = 0;  // |Σ| ≤ 12·nx per row
   int64_t x0 = 0;
-#if defined(__AVX512F__)
+#if defined(__AVX512F__) && defined(__AVX512BW__) && defined(__AVX512VL__)
   x0 = update_row_uniform_avx512<ND, Record>(pad, up, down, back, front, words, table, nx, cur, db, dm);
 #endif
   // The thresholds in locals and a chain of selects: a table load per lane would be a gather, which
@@ -275,7 +226,9 @@ void update_row_general(const IsingArgs& a, int8_t* lat, int64_t row, int64_t p,
   const float* h = a.field != nullptr ? a.field + row * nx : s.uniform_h.data();
   const uint32_t* words = s.words.data();
   const IsingMethod method = a.method;
-#pragma omp simd
+  // safelen(16) caps the vector length: left alone, GCC sizes it by the int8 spins (64 lanes on
+  // AVX-512) and rows with fewer colour sites run scalar (1.6× slower at L = 64).
+#pragma omp simd safelen(16)
   for (int64_t k = 0; k < nx / 2; ++k) {
     const int64_t x = p + 2 * k;
     const int sx = pad[x + 1];

@@ -46,13 +46,14 @@ struct CudaIsingBackend {
   static constexpr hb::DeviceKind kDevice = hb::DeviceKind::kCUDA;
 
   // The whole run is queued on the caller's stream: a few launches per sweep, no synchronisation.
-  static void ising(const hb::IsingArgs& a, int64_t n_sweeps, uint32_t* workspace, int device,
-                    std::uintptr_t stream) {
-    hb::cuda::ising_run(a, n_sweeps, workspace, device, stream);
+  static void ising(const hb::IsingArgs& a, int64_t n_sweeps, uint32_t* workspace, hb::IsingRowTerms* terms,
+                    int device, std::uintptr_t stream) {
+    hb::cuda::ising_run(a, n_sweeps, workspace, terms, device, stream);
   }
 
-  static void measure(const hb::IsingArgs& a, double* energy, double* mag, int device, std::uintptr_t stream) {
-    hb::cuda::ising_measure(a, energy, mag, device, stream);
+  static void measure(const hb::IsingArgs& a, hb::IsingRowTerms* terms, double* energy, double* mag, int device,
+                      std::uintptr_t stream) {
+    hb::cuda::ising_measure(a, terms, energy, mag, device, stream);
   }
 };
 

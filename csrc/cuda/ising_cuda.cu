@@ -2,8 +2,8 @@
 // CUDA launcher of ising.h: one thread per Philox block (four colour sites of a row) per half-sweep,
 // running the per-site body ising_site_update, so every decision is the one the CPU makes. The
 // uniform model reads its thresholds from a [lattices, 14] table built once per call by the same
-// ising_table_entry. Recording runs one thread per lattice over ising_lattice_energy (row-major, the
-// CPU's order): simple and bit-identical, though a per-row reduction would be faster on large lattices.
+// ising_table_entry. Recording computes the terms of every row in parallel into a [lattices, rows]
+// workspace and adds them per lattice in row order, the CPU's order, so the energies are bit-identical.
 #include <cuda_runtime.h>
 
 #include <algorithm>
@@ -51,21 +51,38 @@ __global__ void half_sweep_kernel(IsingArgs a, const uint32_t* tables, int64_t s
   }
 }
 
-// E and Σ s of each lattice into energy[l · stride], mag[l · stride].
-__global__ void measure_kernel(IsingArgs a, double* energy, double* mag) {
+// The terms of every (lattice, row), one thread each.
+__global__ void row_terms_kernel(IsingArgs a, IsingRowTerms* terms) {
+  const int64_t rows = ising_rows(a), items = a.lattices * rows;
+  const int64_t stride = static_cast<int64_t>(gridDim.x) * blockDim.x;
+  for (int64_t i = static_cast<int64_t>(blockIdx.x) * blockDim.x + threadIdx.x; i < items; i += stride) {
+    const int64_t l = i / rows;
+    terms[i] = ising_row_terms(a, a.spins + l * ising_sites(a), i - l * rows);
+  }
+}
+
+// E and Σ s of each lattice from its rows, added in row order as on the CPU.
+__global__ void totals_kernel(IsingArgs a, const IsingRowTerms* terms, double* energy, double* mag) {
+  const int64_t rows = ising_rows(a);
   const int64_t stride = static_cast<int64_t>(gridDim.x) * blockDim.x;
   for (int64_t l = static_cast<int64_t>(blockIdx.x) * blockDim.x + threadIdx.x; l < a.lattices; l += stride) {
-    double e;
-    int64_t m;
-    ising_lattice_energy(a, a.spins + l * ising_sites(a), e, m);
-    energy[l] = e;
-    mag[l] = static_cast<double>(m);
+    IsingTotals total{0.0, 0, 0};
+    for (int64_t row = 0; row < rows; ++row) ising_add_row(total, terms[l * rows + row]);
+    energy[l] = ising_total_energy(a, total);
+    mag[l] = static_cast<double>(total.mag);
   }
+}
+
+void measure(const IsingArgs& a, IsingRowTerms* terms, double* energy, double* mag, cudaStream_t s) {
+  row_terms_kernel<<<grid_for(a.lattices * ising_rows(a)), kThreads, 0, s>>>(a, terms);
+  totals_kernel<<<grid_for(a.lattices), kThreads, 0, s>>>(a, terms, energy, mag);
+  check(cudaGetLastError(), "ising measure launch");
 }
 
 }  // namespace
 
-void ising_run(const IsingArgs& a, int64_t n_sweeps, uint32_t* workspace, int device, std::uintptr_t stream) {
+void ising_run(const IsingArgs& a, int64_t n_sweeps, uint32_t* workspace, IsingRowTerms* terms, int device,
+               std::uintptr_t stream) {
   if (a.lattices == 0 || n_sweeps == 0) return;
   DeviceGuard guard(device);
   const cudaStream_t s = reinterpret_cast<cudaStream_t>(stream);
@@ -80,19 +97,16 @@ void ising_run(const IsingArgs& a, int64_t n_sweeps, uint32_t* workspace, int de
     for (int colour = 0; colour < 2; ++colour) {
       half_sweep_kernel<<<grid, kThreads, 0, s>>>(a, tables, a.sweep0 + t, colour);
     }
-    if (a.energy_trace != nullptr) {
-      measure_kernel<<<grid_for(a.lattices), kThreads, 0, s>>>(a, a.energy_trace + t * a.lattices,
-                                                               a.mag_trace + t * a.lattices);
-    }
+    if (a.energy_trace != nullptr) measure(a, terms, a.energy_trace + t * a.lattices, a.mag_trace + t * a.lattices, s);
     check(cudaGetLastError(), "ising sweep launch");
   }
 }
 
-void ising_measure(const IsingArgs& a, double* energy, double* mag, int device, std::uintptr_t stream) {
+void ising_measure(const IsingArgs& a, IsingRowTerms* terms, double* energy, double* mag, int device,
+                   std::uintptr_t stream) {
   if (a.lattices == 0) return;
   DeviceGuard guard(device);
-  measure_kernel<<<grid_for(a.lattices), kThreads, 0, reinterpret_cast<cudaStream_t>(stream)>>>(a, energy, mag);
-  check(cudaGetLastError(), "ising measure launch");
+  measure(a, terms, energy, mag, reinterpret_cast<cudaStream_t>(stream));
 }
 
 }  // namespace hb::cuda

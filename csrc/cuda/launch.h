@@ -32,11 +32,14 @@ void langevin_run(const LangevinArgs<T>& a, const Pot& pot, T* workspace, int64_
 template <class T, class Pot>
 void evaluate_run(const EvaluateArgs<T>& a, const Pot& pot, int device, std::uintptr_t stream);
 
-// Queues n_sweeps sweeps from a.sweep0 of every lattice. workspace: [lattices, 14] uint32 scratch for
-// the thresholds of the uniform model.
-void ising_run(const IsingArgs& a, int64_t n_sweeps, uint32_t* workspace, int device, std::uintptr_t stream);
+// Queues n_sweeps sweeps from a.sweep0 of every lattice. workspace: [lattices, 14] scratch for the
+// thresholds of the uniform model; terms: [lattices, rows] scratch for recording (unused without).
+void ising_run(const IsingArgs& a, int64_t n_sweeps, uint32_t* workspace, IsingRowTerms* terms, int device,
+               std::uintptr_t stream);
 
-void ising_measure(const IsingArgs& a, double* energy, double* mag, int device, std::uintptr_t stream);
+void ising_measure(const IsingArgs& a, IsingRowTerms* terms, double* energy, double* mag, int device,
+                   std::uintptr_t stream);
+
 // Queues the swap pass of parallel tempering for round `round` of every column.
 template <class T>
 void swap_run(const SwapArgs<T>& a, int64_t round, int device, std::uintptr_t stream);

@@ -196,54 +196,78 @@ HB_HD double ising_energy_from_counts(const IsingArgs& a, int64_t bonds, int64_t
                  rn::mul(static_cast<double>(a.h), static_cast<double>(mag)));
 }
 
-// Σ_bonds s_i s_j and Σ s of one lattice (uniform model), in row-major order.
-HB_HD void ising_count_bonds(const IsingArgs& a, const int8_t* lat, int64_t& bonds, int64_t& mag) {
-  bonds = 0;
-  mag = 0;
-  const int64_t rows = ising_rows(a), nx = a.nx;
-  for (int64_t row = 0; row < rows; ++row) {
-    const IsingRows r = ising_neighbour_rows(a, row);
-    const int8_t* cur = lat + row * nx;
-    int64_t b = 0, m = 0;
+// The contribution of one row to E and Σ s. Uniform model: Σ s_i (s_{i+x} + s_{i+y} (+ s_{i+z})) over
+// the row in `bonds` (exact); otherwise E of the row's bonds and fields, summed site by site in
+// double (the float32 couplings times ±1 are exact, so only the running sum rounds).
+struct IsingRowTerms {
+  double energy;
+  int64_t bonds, mag;
+};
+
+HB_HD IsingRowTerms ising_row_terms(const IsingArgs& a, const int8_t* lat, int64_t row) {
+  const int64_t nx = a.nx;
+  const IsingRows r = ising_neighbour_rows(a, row);
+  const int8_t* cur = lat + row * nx;
+  IsingRowTerms t{0.0, 0, 0};
+  if (ising_uniform(a)) {
     for (int64_t x = 0; x < nx; ++x) {
       int next = cur[x == nx - 1 ? 0 : x + 1] + lat[r.down * nx + x];
       if (a.ndim == 3) next += lat[r.front * nx + x];
-      b += cur[x] * next;
-      m += cur[x];
+      t.bonds += cur[x] * next;
+      t.mag += cur[x];
     }
-    bonds += b;
-    mag += m;
+    return t;
   }
+  const int dx = a.ndim - 1, dy = a.ndim - 2;
+  for (int64_t x = 0; x < nx; ++x) {
+    const int64_t i = row * nx + x;
+    double e = rn::mul(static_cast<double>(ising_bond(a, dx, i)), static_cast<double>(cur[x == nx - 1 ? 0 : x + 1]));
+    e = rn::add(e, rn::mul(static_cast<double>(ising_bond(a, dy, i)), static_cast<double>(lat[r.down * nx + x])));
+    if (a.ndim == 3) {
+      e = rn::add(e, rn::mul(static_cast<double>(ising_bond(a, 0, i)), static_cast<double>(lat[r.front * nx + x])));
+    }
+    e = rn::add(e, static_cast<double>(ising_site_field(a, i)));
+    t.energy = rn::sub(t.energy, rn::mul(static_cast<double>(cur[x]), e));
+    t.mag += cur[x];
+  }
+  return t;
 }
 
-// E and Σ s of one lattice for any model: bonds and fields summed site by site in row-major order,
-// in double (the float32 couplings times ±1 are exact, so only the running sum rounds).
+// E and Σ s of a lattice from the terms of its rows, added in row order (the CUDA launcher computes
+// the rows in parallel and adds them with this same order).
+struct IsingTotals {
+  double energy;
+  int64_t bonds, mag;
+};
+
+HB_HD void ising_add_row(IsingTotals& total, const IsingRowTerms& row) {
+  total.energy = rn::add(total.energy, row.energy);
+  total.bonds += row.bonds;
+  total.mag += row.mag;
+}
+
+HB_HD double ising_total_energy(const IsingArgs& a, const IsingTotals& total) {
+  return ising_uniform(a) ? ising_energy_from_counts(a, total.bonds, total.mag) : total.energy;
+}
+
+HB_HD IsingTotals ising_lattice_totals(const IsingArgs& a, const int8_t* lat) {
+  IsingTotals total{0.0, 0, 0};
+  for (int64_t row = 0; row < ising_rows(a); ++row) ising_add_row(total, ising_row_terms(a, lat, row));
+  return total;
+}
+
+// Σ_bonds s_i s_j and Σ s of one lattice (uniform model).
+HB_HD void ising_count_bonds(const IsingArgs& a, const int8_t* lat, int64_t& bonds, int64_t& mag) {
+  const IsingTotals total = ising_lattice_totals(a, lat);
+  bonds = total.bonds;
+  mag = total.mag;
+}
+
+// E and Σ s of one lattice for any model.
 HB_HD void ising_lattice_energy(const IsingArgs& a, const int8_t* lat, double& energy, int64_t& mag) {
-  if (ising_uniform(a)) {
-    int64_t bonds;
-    ising_count_bonds(a, lat, bonds, mag);
-    energy = ising_energy_from_counts(a, bonds, mag);
-    return;
-  }
-  energy = 0.0;
-  mag = 0;
-  const int64_t rows = ising_rows(a), nx = a.nx;
-  const int dx = a.ndim - 1, dy = a.ndim - 2;
-  for (int64_t row = 0; row < rows; ++row) {
-    const IsingRows r = ising_neighbour_rows(a, row);
-    for (int64_t x = 0; x < nx; ++x) {
-      const int64_t i = row * nx + x;
-      const double s = lat[i];
-      double e = rn::mul(static_cast<double>(ising_bond(a, dx, i)), static_cast<double>(lat[row * nx + (x == nx - 1 ? 0 : x + 1)]));
-      e = rn::add(e, rn::mul(static_cast<double>(ising_bond(a, dy, i)), static_cast<double>(lat[r.down * nx + x])));
-      if (a.ndim == 3) {
-        e = rn::add(e, rn::mul(static_cast<double>(ising_bond(a, 0, i)), static_cast<double>(lat[r.front * nx + x])));
-      }
-      e = rn::add(e, static_cast<double>(ising_site_field(a, i)));
-      energy = rn::sub(energy, rn::mul(s, e));
-      mag += lat[i];
-    }
-  }
+  const IsingTotals total = ising_lattice_totals(a, lat);
+  energy = ising_total_energy(a, total);
+  mag = total.mag;
 }
 
 }  // namespace hb

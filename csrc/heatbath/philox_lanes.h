@@ -29,7 +29,9 @@ using Vec = __m512i;
 HB_HD Vec load(const uint32_t* p) { return _mm512_loadu_si512(p); }
 HB_HD void store(uint32_t* p, Vec v) { _mm512_storeu_si512(p, v); }
 HB_HD Vec splat(uint32_t v) { return _mm512_set1_epi32(static_cast<int>(v)); }
-HB_HD Vec bitxor(Vec a, Vec b) { return _mm512_xor_si512(a, b); }
+HB_HD Vec xor3(Vec a, Vec b, Vec c) { return _mm512_ternarylogic_epi32(a, b, c, 0x96); }
+HB_HD Vec iota() { return _mm512_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15); }
+HB_HD Vec add32(Vec a, Vec b) { return _mm512_add_epi32(a, b); }
 // High and low words of m * a per 32-bit lane: even lanes from one vpmuludq, odd lanes (shifted
 // down) from another, then interleaved back.
 HB_HD void mulhilo(Vec a, uint32_t m, Vec& hi, Vec& lo) {
@@ -45,7 +47,9 @@ using Vec = __m256i;
 HB_HD Vec load(const uint32_t* p) { return _mm256_loadu_si256(reinterpret_cast<const __m256i*>(p)); }
 HB_HD void store(uint32_t* p, Vec v) { _mm256_storeu_si256(reinterpret_cast<__m256i*>(p), v); }
 HB_HD Vec splat(uint32_t v) { return _mm256_set1_epi32(static_cast<int>(v)); }
-HB_HD Vec bitxor(Vec a, Vec b) { return _mm256_xor_si256(a, b); }
+HB_HD Vec xor3(Vec a, Vec b, Vec c) { return _mm256_xor_si256(_mm256_xor_si256(a, b), c); }
+HB_HD Vec iota() { return _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7); }
+HB_HD Vec add32(Vec a, Vec b) { return _mm256_add_epi32(a, b); }
 HB_HD void mulhilo(Vec a, uint32_t m, Vec& hi, Vec& lo) {
   const Vec mm = _mm256_set1_epi64x(m);
   const Vec even = _mm256_mul_epu32(a, mm);
@@ -58,19 +62,17 @@ constexpr int kWidth = 0;  // no vector path
 #endif
 
 #if !defined(__CUDA_ARCH__) && (defined(__AVX512F__) || defined(__AVX2__))
-// kWidth lanes of random_words: counters (block, chain, step_lo, step_hi_purpose) under the key.
-HB_HD void words(const StreamKey& key, const uint32_t* block, const uint32_t* chain, uint32_t* w0, uint32_t* w1,
+// kWidth lanes of Philox4x32-10: counters (c0, c1, c2, c3) under the key (k0, k1), into w0..w3.
+HB_HD void rounds(Vec c0, Vec c1, Vec c2, Vec c3, uint32_t k0, uint32_t k1, uint32_t* w0, uint32_t* w1,
                   uint32_t* w2, uint32_t* w3) {
-  Vec c0 = load(block), c1 = load(chain), c2 = splat(key.step_lo), c3 = splat(key.step_hi_purpose);
-  uint32_t k0 = key.k0, k1 = key.k1;
   HB_UNROLL
   for (int r = 0; r < 10; ++r) {
     Vec hi0, lo0, hi1, lo1;
     mulhilo(c0, Philox4x32::kMul0, hi0, lo0);
     mulhilo(c2, Philox4x32::kMul1, hi1, lo1);
-    c0 = bitxor(bitxor(hi1, c1), splat(k0));
+    c0 = xor3(hi1, c1, splat(k0));
     c1 = lo1;
-    c2 = bitxor(bitxor(hi0, c3), splat(k1));
+    c2 = xor3(hi0, c3, splat(k1));
     c3 = lo0;
     k0 += Philox4x32::kWeyl0;
     k1 += Philox4x32::kWeyl1;
@@ -89,10 +91,36 @@ HB_HD void random_words_lanes(const StreamKey& key, const uint32_t* block, const
   int k = 0;
 #if !defined(__CUDA_ARCH__) && (defined(__AVX512F__) || defined(__AVX2__))
   constexpr int V = philox_simd::kWidth;
-  for (; k + V <= L; k += V) philox_simd::words(key, block + k, chain + k, w0 + k, w1 + k, w2 + k, w3 + k);
+  for (; k + V <= L; k += V) {
+    using namespace philox_simd;
+    rounds(load(block + k), load(chain + k), splat(key.step_lo), splat(key.step_hi_purpose), key.k0, key.k1,
+           w0 + k, w1 + k, w2 + k, w3 + k);
+  }
 #endif
   for (; k < L; ++k) {  // the lanes left over (all of them on CUDA and the baseline build)
     const Words4 w = random_words(key, chain[k], block[k]);
+    w0[k] = w.w0;
+    w1[k] = w.w1;
+    w2[k] = w.w2;
+    w3[k] = w.w3;
+  }
+}
+
+// Blocks first, first + 1, ..., first + count − 1 of one chain: block first + k into w0[k] .. w3[k]
+// (the lattice kernels draw whole rows of sites this way). CPU only.
+HB_HD void random_words_run(const StreamKey& key, uint32_t chain, uint32_t first, int64_t count, uint32_t* w0,
+                            uint32_t* w1, uint32_t* w2, uint32_t* w3) {
+  int64_t k = 0;
+#if !defined(__CUDA_ARCH__) && (defined(__AVX512F__) || defined(__AVX2__))
+  constexpr int V = philox_simd::kWidth;
+  for (; k + V <= count; k += V) {
+    using namespace philox_simd;
+    rounds(add32(splat(first + static_cast<uint32_t>(k)), iota()), splat(chain), splat(key.step_lo),
+           splat(key.step_hi_purpose), key.k0, key.k1, w0 + k, w1 + k, w2 + k, w3 + k);
+  }
+#endif
+  for (; k < count; ++k) {
+    const Words4 w = random_words(key, chain, first + static_cast<uint32_t>(k));
     w0[k] = w.w0;
     w1[k] = w.w1;
     w2[k] = w.w2;

@@ -29,8 +29,9 @@ _MAX_SWEEP = 2**55
 class IsingState:
     """Everything needed to continue a run exactly: pass it as ``spins0`` of the next call.
 
-    spins [lattices, *shape] int8 in the caller's framework; sweep: absolute index of the next sweep;
-    beta: the per-lattice inverse temperatures used (a new call may change them).
+    spins [lattices, *shape] int8 in the caller's framework; sweep: absolute index of the next sweep
+    (the counter of the random stream); seed, method, chain_start: those of the run. β is not part of
+    the state: each call takes its own (a replica-exchange step may have changed it).
     """
 
     spins: Any
@@ -83,6 +84,10 @@ class Ising(GibbsModel):
     A uniform coupling and field use precomputed integer thresholds (no exp per spin); per-bond or
     per-site values compute each flip probability in float32. Arrays given on a device fix the device
     that spins must be on.
+
+    Sampling: ``hb.gibbs(ising, spins0, n_sweeps, beta=1.0, seed=0, method='heatbath', chain_start=0,
+    record=True, inplace=False)`` returns an :class:`IsingResult`; see ``Ising._gibbs`` for every option.
+    Measuring: ``ising.energy(spins)``, ``ising.magnetization(spins)``.
     """
 
     def __init__(self, shape, coupling=1.0, field=0.0):
@@ -180,6 +185,11 @@ class Ising(GibbsModel):
                                      for a in (self._coupling, self._field))
         return self._cache[key]
 
+    def _terms(self, device, lattices: int, like):
+        """The CUDA launcher's per-row energy scratch [lattices, rows, 3] (None on the CPU)."""
+        rows = self.n_sites // self.shape[-1]
+        return _arrays.empty((lattices, rows, 3), "float64", like) if device.kind == "cuda" else None
+
     def _measure(self, spins):
         device, lattices = self._check_spins(spins, "spins")
         x = spins if _is_c_contiguous(spins) else _arrays.copy_of(spins)
@@ -187,6 +197,7 @@ class Ising(GibbsModel):
         energy = _arrays.empty((lattices,), "float64", x)
         mag = _arrays.empty((lattices,), "float64", x)
         _backend.module_for(device.kind).ising_measure(x, coupling, field, self.j, self.h, energy, mag,
+                                                       self._terms(device, lattices, x),
                                                        _arrays.current_stream(x, device))
         return energy, mag
 
@@ -206,7 +217,7 @@ class Ising(GibbsModel):
 
         spins0 : int8 array [lattices, *shape] of ±1 (numpy, torch, cupy; CPU or CUDA), or the ``state``
             of an earlier result to continue that run bit for bit (its seed, method and chain_start
-            are kept). Unless ``inplace=True`` spins0 is not modified: the result's spins are a new array
+            are kept; passing a different non-zero seed, method or chain_start is an error). Unless ``inplace=True`` spins0 is not modified: the result's spins are a new array
             in the same framework and on the same device. With ``inplace=True`` spins0 itself (which must
             be C-contiguous and writable) is updated and returned as ``result.spins``; a KeyboardInterrupt
             then leaves it at the end of the last completed chunk of sweeps.
@@ -264,6 +275,7 @@ class Ising(GibbsModel):
             spins=spins, beta=_arrays.from_host(betas, "float32", spins), coupling=coupling, field=field,
             j=self.j, h=self.h, energy_trace=energy, mag_trace=mag, method=method, seed=seed,
             chain_start=chain_start, sweep0=sweep0, n_sweeps=n_sweeps, workspace=workspace,
+            terms=self._terms(device, lattices, spins) if record else None,
             stream=_arrays.current_stream(spins, device))
         state = IsingState(spins=spins, sweep=sweep0 + n_sweeps, seed=seed, method=method, chain_start=chain_start)
         return IsingResult(spins=spins, energy=energy, magnetization=mag, state=state)
