@@ -14,21 +14,27 @@ from heatbath.cli import main
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 
 
-def test_demo_tells_the_double_well_story_and_writes_figures(tmp_path, capsys):
+SMALL = ["--chains", "4000", "--steps", "20000", "--ising-size", "8", "--sweeps", "600", "--rbm-chains", "4000"]
+
+
+def test_demo_tells_the_story_and_writes_figures(tmp_path, capsys):
     pytest.importorskip("matplotlib")
-    code = main(["demo", "--out", str(tmp_path / "figs"), "--chains", "4000", "--steps", "20000"])
+    code = main(["demo", "--out", str(tmp_path / "figs"), *SMALL])
     text = capsys.readouterr().out
     assert code == 0, text
     assert "gradient descent (no noise)" in text and "annealed" in text and "MALA at β = 1" in text
+    assert "phase transition" in text and "Boltzmann machine" in text
     assert " NO" not in text  # every summary line agrees with its exact value
     pngs = sorted(p.name for p in (tmp_path / "figs").iterdir())
-    assert pngs == ["double_well_annealing.png", "double_well_histogram.png"]
+    assert pngs == ["double_well_annealing.png", "double_well_histogram.png", "ising_lattices.png",
+                    "ising_transition.png"]
     for name in pngs:
         assert (tmp_path / "figs" / name).read_bytes()[:8] == PNG_SIGNATURE
 
 
 def test_demo_without_plots_writes_nothing(tmp_path, capsys):
-    assert main(["demo", "--out", str(tmp_path / "none"), "--no-plots", "--chains", "500", "--steps", "200"]) in (0, 1)
+    assert main(["demo", "--out", str(tmp_path / "none"), "--no-plots", "--chains", "500", "--steps", "200",
+                 "--ising-size", "4", "--sweeps", "40", "--rbm-chains", "500"]) in (0, 1)
     assert not (tmp_path / "none").exists()
     assert "Summary" in capsys.readouterr().out
 
@@ -69,6 +75,7 @@ def test_sample_runs_a_user_module(tmp_path, capsys):
     (["sample", "rosenbrock", "--dim", "1"], "--dim"),
     (["sample", "double_well", "--out", "/nonexistent/dir/run.npz"], "does not exist"),
     (["sample", "double_well", "--thin", "-1"], "--thin"),
+    (["demo", "--no-plots", "--ising-size", "5"], "--ising-size"),
 ])
 def test_user_errors_are_one_line_and_exit_2(argv, message, capsys):
     assert main(argv) == 2
@@ -89,7 +96,7 @@ def test_unwritable_demo_folder(tmp_path, capsys):
     assert "cannot create the output folder" in capsys.readouterr().err
 
 
-@pytest.mark.parametrize("argv", [["demo", "--chains", "0"], ["sample", "double_well", "--step-size", "-1"],
+@pytest.mark.parametrize("argv", [["demo", "--chains", "0"], ["demo", "--sweeps", "x"], ["sample", "double_well", "--step-size", "-1"],
                                   ["sample", "double_well", "--method", "hmc"], ["frobnicate"]])
 def test_bad_options_exit_2_with_usage(argv, capsys):
     with pytest.raises(SystemExit) as exc:
