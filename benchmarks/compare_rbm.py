@@ -62,10 +62,21 @@ def main():
     parser.add_argument("--quick", action="store_true", help="10x fewer steps")
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--only", choices=sorted(ITEMS))
+    parser.add_argument("--threads", type=int, default=0,
+                        help="threads for every tool (heatbath, torch, numpy's BLAS via threadpoolctl); 0: all cores")
     parser.add_argument("--peers", default=",".join(PEERS), help="comma-separated subset (heatbath is always run)")
     args = parser.parse_args()
     import heatbath as hb
 
+    if args.threads:
+        hb.set_num_threads(args.threads)
+        os.environ["HEATBATH_BENCH_THREADS"] = str(args.threads)  # read by the torch peer
+        try:
+            from threadpoolctl import threadpool_limits  # noqa: PLC0415
+
+            threadpool_limits(args.threads)
+        except ImportError:
+            print("# threadpoolctl is not installed: numpy's BLAS keeps its own thread count")
     print(f"# {platform.processor() or platform.machine()}, {os.cpu_count()} cores, heatbath threads "
           f"{hb.get_num_threads()}, OpenBLAS core {hb._core.blas_core()}, numpy {np.__version__}")
     for name, (V, H, chains, steps, scale) in ITEMS.items():
