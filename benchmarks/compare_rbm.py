@@ -3,6 +3,7 @@
 
     python benchmarks/compare_rbm.py              # both items, best of 3
     python benchmarks/compare_rbm.py --quick      # 10x fewer steps: a smoke run
+    python benchmarks/compare_rbm.py --only B --peers numpy,sklearn
 
 A. RBM 784 x 500 (MNIST-sized), 1,000 chains x 100 Gibbs steps: bound by the two GEMMs of a step. The
    machine's sgemm rate for the same two products (numpy's OpenBLAS, all cores) is measured too, and
@@ -61,9 +62,21 @@ def main():
     parser.add_argument("--quick", action="store_true", help="10x fewer steps")
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--only", choices=sorted(ITEMS))
+    parser.add_argument("--threads", type=int, default=0,
+                        help="threads for every tool (heatbath, torch, numpy's BLAS via threadpoolctl); 0: all cores")
+    parser.add_argument("--peers", default=",".join(PEERS), help="comma-separated subset (heatbath is always run)")
     args = parser.parse_args()
     import heatbath as hb
 
+    if args.threads:
+        hb.set_num_threads(args.threads)
+        os.environ["HEATBATH_BENCH_THREADS"] = str(args.threads)  # read by the torch peer
+        try:
+            from threadpoolctl import threadpool_limits  # noqa: PLC0415
+
+            threadpool_limits(args.threads)
+        except ImportError:
+            print("# threadpoolctl is not installed: numpy's BLAS keeps its own thread count")
     print(f"# {platform.processor() or platform.machine()}, {os.cpu_count()} cores, heatbath threads "
           f"{hb.get_num_threads()}, OpenBLAS core {hb._core.blas_core()}, numpy {np.__version__}")
     for name, (V, H, chains, steps, scale) in ITEMS.items():
@@ -75,9 +88,13 @@ def main():
                np.zeros(H, np.float32))
         v0 = (rng.random((chains, V)) < 0.5).astype(np.float32)
         print(f"\n## {name}: RBM {V} x {H}, {chains} chains x {steps} steps")
+        # Right before heatbath's row, so that both see the same machine (it is shared and noisy).
+        step_s = sgemm_seconds_per_step(v0, rbm[0], args.repeat)
         print(f"{'peer':10} {'chain-steps/s':>14} {'ratio':>8} {'mean v':>8}  note")
         rates = {}
         for peer, prepare in PEERS.items():
+            if peer != "heatbath" and peer not in args.peers.split(","):
+                continue
             try:
                 run = prepare(rbm, v0, steps, 1)
                 best, v, others = best_of(run, args.repeat)
@@ -90,7 +107,6 @@ def main():
             print(f"{peer:10} {rates[peer]:14.4g} {ratio:8.2f} {float(np.mean(v)):8.4f}  {note}")
         fastest = max((r, p) for p, r in rates.items() if p != "heatbath")
         print(f"heatbath / fastest peer ({fastest[1]}): {rates['heatbath'] / fastest[0]:.2f}x")
-        step_s = sgemm_seconds_per_step(v0, rbm[0], args.repeat)
         sgemm_rate = 4.0 * V * H * chains / step_s
         hb_rate = 4.0 * V * H * rates["heatbath"]
         print(f"sgemm (numpy, same two products): {sgemm_rate / 1e9:.1f} GFLOP/s; heatbath {hb_rate / 1e9:.1f} "

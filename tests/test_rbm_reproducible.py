@@ -153,3 +153,4 @@ def test_ctrl_c_interrupts_a_long_gibbs_run_and_leaves_the_last_chunk():
     finally:
         timer.cancel()
     assert time.perf_counter() - begin < 0.3 + 1.5
+

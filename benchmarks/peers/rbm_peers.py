@@ -49,7 +49,7 @@ def numpy_prepare(rbm, v0, n_steps, seed):
 def torch_prepare(rbm, v0, n_steps, seed):
     import torch  # noqa: PLC0415 (lazy: a missing torch costs only its rows)
 
-    torch.set_num_threads(os.cpu_count() or 1)
+    torch.set_num_threads(int(os.environ.get("HEATBATH_BENCH_THREADS", 0)) or os.cpu_count() or 1)
     w, b, c = (torch.from_numpy(x) for x in rbm)
     start = torch.from_numpy(v0)
 

@@ -1,8 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
-// OpenMP launchers of the RBM samplers. Chains are cut into tiles of tile_rows(V, H) rows; each thread takes
+// OpenMP launchers of the RBM samplers. Chains are cut into tiles of kTileRows rows; each thread takes
 // whole tiles and runs all the steps of a chunk on a tile before moving on, so the tile's states and
-// activations stay in its cache. Every GEMM of a model has the same number of rows (a partial tile is
-// padded):
+// activations stay in its cache. Every GEMM has exactly kTileRows rows (a partial tile is padded):
 // OpenBLAS picks different kernels, with different summation orders, for different shapes (small-matrix
 // paths below a size threshold), and a fixed shape makes each chain's activations, hence its samples,
 // independent of the thread count and of how the batch is split (chain_start).
@@ -48,9 +47,8 @@ namespace {
 
 // 256 rows: OpenBLAS redoes its packing of W on every call and takes a slow small-matrix path for
 // small products (a 64-row tile of a 64 x 32 model ran at a tenth of the 256-row rate), so tiles must
-// be large. The price: a batch of fewer than 256 chains costs as much as 256. Kept a function of the
-// model only, never of the batch.
-int64_t tile_rows(int64_t /*V*/, int64_t /*H*/) { return 256; }
+// be large. The price: a batch of fewer than 256 chains costs as much as 256.
+constexpr int64_t kTileRows = 256;
 
 // One thread's tile: states, activations and per-row scratch. Rows past `valid` are padding.
 template <class T>
@@ -59,18 +57,16 @@ struct Tile {
   std::vector<T> v, h, pre_h, pre_v;             // [R, V], [R, H], [R, H], [R, V]
   std::vector<UnitCoef<T>> hid, vis;             // [R]
   std::vector<double> beta, scratch, sums;       // [R], [max(V, H)], [R]
-  const int64_t R;
   int64_t row0 = 0, valid = 0;
 
   explicit Tile(const RbmParams<T>& params)
-      : p(params), v(tile_rows(p.V, p.H) * p.V, T(0)), h(tile_rows(p.V, p.H) * p.H, T(0)),
-        pre_h(tile_rows(p.V, p.H) * p.H, T(0)), pre_v(tile_rows(p.V, p.H) * p.V, T(0)), hid(tile_rows(p.V, p.H)),
-        vis(tile_rows(p.V, p.H)), beta(tile_rows(p.V, p.H)), scratch(std::max<int64_t>(p.V, p.H)),
-        sums(tile_rows(p.V, p.H)), R(tile_rows(p.V, p.H)) {}
+      : p(params), v(kTileRows * p.V, T(0)), h(kTileRows * p.H, T(0)), pre_h(kTileRows * p.H, T(0)),
+        pre_v(kTileRows * p.V, T(0)), hid(kTileRows), vis(kTileRows), beta(kTileRows),
+        scratch(std::max<int64_t>(p.V, p.H)), sums(kTileRows) {}
 
   void select(int64_t tile, int64_t chains) {
-    row0 = tile * R;
-    valid = std::min(R, chains - row0);
+    row0 = tile * kTileRows;
+    valid = std::min(kTileRows, chains - row0);
   }
   static void load(std::vector<T>& dst, const T* src, int64_t row0, int64_t valid, int64_t n) {
     std::copy(src + row0 * n, src + (row0 + valid) * n, dst.begin());
@@ -78,8 +74,8 @@ struct Tile {
   static void store(const std::vector<T>& src, T* dst, int64_t row0, int64_t valid, int64_t n) {
     std::copy(src.begin(), src.begin() + valid * n, dst + row0 * n);
   }
-  void to_hidden_pre() { gemm<T>(R, p.H, p.V, v.data(), p.w, false, pre_h.data()); }
-  void to_visible_pre() { gemm<T>(R, p.V, p.H, h.data(), p.w, true, pre_v.data()); }
+  void to_hidden_pre() { gemm<T>(kTileRows, p.H, p.V, v.data(), p.w, false, pre_h.data()); }
+  void to_visible_pre() { gemm<T>(kTileRows, p.V, p.H, h.data(), p.w, true, pre_v.data()); }
 
   template <Unit U>
   void layer(const T* pre, int64_t n, const T* bias, const T* base, const UnitCoef<T>* coef, int64_t coef_stride,
@@ -121,8 +117,7 @@ struct Tile {
 
 template <class T, class Fn>
 void for_each_tile(const RbmParams<T>& p, int64_t chains, Fn&& fn) {
-  const int64_t rows = tile_rows(p.V, p.H);
-  const int64_t tiles = (chains + rows - 1) / rows;
+  const int64_t tiles = (chains + kTileRows - 1) / kTileRows;
   if (tiles == 0) return;
   blas_single_threaded();
 #pragma omp parallel num_threads(static_cast<int>(std::min<int64_t>(num_threads(), tiles)))

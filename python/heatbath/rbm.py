@@ -209,6 +209,15 @@ class RBM(GibbsModel):
     # ---------------------------------------------------------------- Gibbs
     def _gibbs(self, state0, n_steps, *, beta, seed, thin: int = 0, trace_hidden: bool = False,
                chain_start: int | None = None) -> RBMGibbsResult:
+        """``hb.gibbs(rbm, v0, n_steps, beta=1.0, seed=0, thin=0, trace_hidden=False, chain_start=0)``.
+
+        v0: [chains, V] visible states (0/1 for Bernoulli units; any dtype, converted to the RBM's), on
+        the RBM's device, never modified; or the ``state`` of an earlier result, which continues that
+        run bit for bit (keep beta the same). beta: a positive number or one per chain, [chains] (replicas
+        at different temperatures in one batch). thin: record v (and h with trace_hidden) after every
+        thin-th step of this call. chain_start: global index of chain 0, so that a batch split over calls
+        or devices draws the same numbers as one call. Each step draws h ~ p(h | v), then v ~ p(v | h).
+        """
         n_steps = as_int(n_steps, "n_steps", 0, _MAX_STEP)
         thin = as_int(thin, "thin", 0, 2**62)
         if not isinstance(trace_hidden, bool):
