@@ -6,6 +6,7 @@
 #include <algorithm>
 
 #include "cpu/rbm_cpu.h"
+#include "heatbath/philox_lanes.h"
 #include "heatbath/rbm.h"
 
 #ifndef HB_ISA_NS
@@ -30,12 +31,11 @@ void layer_rows_impl(const LayerRows<T>& a) {
       alignas(64) float rnd[4 * kSlabBlocks];
       if constexpr (!Probs) {
         alignas(64) float r0[kSlabBlocks], r1[kSlabBlocks], r2[kSlabBlocks], r3[kSlabBlocks];
-        // Padded to 8 blocks (the 64-bit lanes of an AVX-512 register in Philox's multiplies); a scalar
-        // epilogue would give the same bits.
-        const int nb_pad = std::min(kSlabBlocks, (nb + 7) & ~7);
+        alignas(64) uint32_t w0[kSlabBlocks], w1[kSlabBlocks], w2[kSlabBlocks], w3[kSlabBlocks];
+        random_words_run(a.key, static_cast<uint32_t>(chain), static_cast<uint32_t>(b0), nb, w0, w1, w2, w3);
 #pragma omp simd
-        for (int q = 0; q < nb_pad; ++q) {
-          const Quad<float> v = unit_randoms<U>(a.key, chain, b0 + q);
+        for (int q = 0; q < nb; ++q) {
+          const Quad<float> v = unit_randoms<U>(Words4{w0[q], w1[q], w2[q], w3[q]});
           r0[q] = v.v0;
           r1[q] = v.v1;
           r2[q] = v.v2;

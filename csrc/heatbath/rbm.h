@@ -102,11 +102,16 @@ HB_HD T sample_unit(const UnitCoef<T>& k, T pre, T bias, T base, float r) {
   }
 }
 
+// The four random values of a Philox block's words: uniforms (Bernoulli units) or normals (Gaussian).
+template <Unit U>
+HB_HD Quad<float> unit_randoms(Words4 w) {
+  return transform_block<U == Unit::kGaussian ? Draw::kNormal : Draw::kUniform, float>(w);
+}
+
 // The four random values of units 4·block .. 4·block + 3 of one chain.
 template <Unit U>
 HB_HD Quad<float> unit_randoms(const StreamKey& key, uint64_t chain, int64_t block) {
-  const Words4 w = random_words(key, static_cast<uint32_t>(chain), static_cast<uint32_t>(block));
-  return transform_block<U == Unit::kGaussian ? Draw::kNormal : Draw::kUniform, float>(w);
+  return unit_randoms<U>(random_words(key, static_cast<uint32_t>(chain), static_cast<uint32_t>(block)));
 }
 
 HB_HD uint64_t layer_half_step(uint64_t step, bool visible) { return 2 * step + (visible ? 1 : 0); }
