@@ -76,6 +76,7 @@ def test_sample_runs_a_user_module(tmp_path, capsys):
     (["sample", "double_well", "--out", "/nonexistent/dir/run.npz"], "does not exist"),
     (["sample", "double_well", "--thin", "-1"], "--thin"),
     (["demo", "--no-plots", "--ising-size", "5"], "--ising-size"),
+    (["bench", "lattice"], "unknown comparison 'lattice'"),
 ])
 def test_user_errors_are_one_line_and_exit_2(argv, message, capsys):
     assert main(argv) == 2
@@ -110,3 +111,9 @@ def test_module_entry_point():
                            "--steps", "10"], capture_output=True, text=True, timeout=120)
     assert done.returncode == 0, done.stderr
     assert "double_well: 50 chains x 10 ULA steps" in done.stdout
+
+
+def test_bench_prints_a_table_of_ratios(capsys):
+    assert main(["bench", "rng", "--repeat", "1"]) == 0
+    out = capsys.readouterr().out
+    assert "=== rng" in out and "numpy PCG64" in out and "hb(1t)/peer" in out

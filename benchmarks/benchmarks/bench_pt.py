@@ -4,15 +4,10 @@ and the share of a round spent outside the Langevin steps (energy evaluation for
 pass, per-round calls), against plain hb.langevin on the same rows and steps."""
 from __future__ import annotations
 
-import os
-import sys
-
 import numpy as np
 
 import heatbath as hb
-
-sys.path.insert(0, os.path.join(os.path.dirname(__file__), ".."))
-from pt_workloads import WORKLOADS, measure  # noqa: E402
+from heatbath.bench.pt_workloads import WORKLOADS, measure
 
 CHAINS = 1000
 ROUNDS = 50

@@ -1,5 +1,5 @@
 # SPDX-License-Identifier: Apache-2.0
-"""The `heatbath` command line: `demo` and `sample`.
+"""The `heatbath` command line: `demo`, `sample` and `bench`.
 
 User errors (unknown models, bad options, unwritable folders, missing optional extras) end with one
 line on standard error that says what to do and exit status 2, never a traceback.
@@ -9,7 +9,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from heatbath.cli import demo, sample
+from heatbath.cli import bench, demo, sample
 from heatbath.cli.errors import UserError
 
 
@@ -17,7 +17,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="heatbath", description="Fast, reproducible sampling from Boltzmann "
                                      "distributions p(x) ∝ exp(−β E(x)).")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
-    for module in (demo, sample):
+    for module in (demo, sample, bench):
         module.add_parser(sub)
     return parser
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from peers import jax_peer
+from heatbath.bench.peers import jax_peer
 
 NAME = "blackjax"
 

@@ -118,7 +118,7 @@ _PROBE = textwrap.dedent("""
     start = time.perf_counter()
     import numpy as np
     import heatbath as hb
-    from peers.heatbath_user_peer import double_well_energy, double_well_grad
+    from heatbath.bench.peers.heatbath_user_peer import double_well_energy, double_well_grad
     imported = time.perf_counter()
     target = hb.potential(double_well_energy, double_well_grad, dim=1)
     hb.langevin(target, np.zeros((4, 1), np.float32), 1, 0.01, "ula")
@@ -129,10 +129,9 @@ _PROBE = textwrap.dedent("""
 def compile_times() -> dict:
     """Seconds from a fresh process's first hb.potential to the end of its first ULA call (the import
     of heatbath and Numba not counted), with an empty kernel cache and then with the cache it filled."""
-    here = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
     out = {}
     with tempfile.TemporaryDirectory() as cache:
-        env = dict(os.environ, NUMBA_CACHE_DIR=cache, PYTHONPATH=here + os.pathsep + os.environ.get("PYTHONPATH", ""))
+        env = dict(os.environ, NUMBA_CACHE_DIR=cache)
         for label in ("cold cache", "warm cache"):
             done = subprocess.run([sys.executable, "-c", _PROBE], env=env, capture_output=True, text=True,
                                   timeout=600)

@@ -1,6 +1,6 @@
 # SPDX-License-Identifier: Apache-2.0
 """The parallel-tempering workloads shared by the asv suite (benchmarks/benchmarks/bench_pt.py) and the
-throughput script (benchmarks/compare_pt.py), and the one measurement both report."""
+throughput script (heatbath.bench.compare_pt), and the one measurement both report."""
 from __future__ import annotations
 
 import time
