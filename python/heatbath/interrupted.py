@@ -10,7 +10,7 @@ from __future__ import annotations
 import signal
 import threading
 from contextlib import contextmanager
-from typing import Any, Iterator
+from typing import Any, Callable, Iterator
 
 
 class Interrupted(KeyboardInterrupt):
@@ -69,3 +69,20 @@ def sigint_at_chunk_boundaries() -> Iterator[ChunkGuard]:
         yield guard
     finally:
         signal.signal(signal.SIGINT, previous)
+
+
+def run_resumable(run: Callable[[], None], *, total: int, state_after: Callable[[int], Any], progress,
+                  desc: str, unit: str = "step") -> None:
+    """Runs ``run()`` (one compiled call that works through ``total`` steps in chunks) under a progress
+    bar; on Ctrl-C raises :class:`Interrupted` with ``state_after(steps done)``, the state the arrays
+    were left in after the last finished chunk."""
+    from heatbath.progress import progress_bar  # noqa: PLC0415 (progress imports the core)
+
+    try:
+        with progress_bar(progress, total, desc, unit):
+            run()
+    except KeyboardInterrupt as exc:
+        done = completed_steps(exc)
+        if done is None:
+            raise
+        raise Interrupted(state_after(done), done, total) from exc

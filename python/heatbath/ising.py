@@ -18,7 +18,9 @@ import numpy as np
 from heatbath import _arrays, _backend
 from heatbath._validate import as_int, as_seed
 from heatbath.gibbs import GibbsModel
+from heatbath.interrupted import run_resumable
 from heatbath.langevin import _is_c_contiguous
+from heatbath.state_io import SavableState
 from heatbath.targets import _finite, _host
 
 METHODS = ("heatbath", "metropolis")
@@ -26,7 +28,7 @@ _MAX_SWEEP = 2**55
 
 
 @dataclass(frozen=True)
-class IsingState:
+class IsingState(SavableState):
     """Everything needed to continue a run exactly: pass it as ``spins0`` of the next call.
 
     spins [lattices, *shape] int8 in the caller's framework; sweep: absolute index of the next sweep
@@ -211,7 +213,8 @@ class Ising(GibbsModel):
 
     # ------------------------------------------------------------------ sampling
 
-    def _gibbs(self, spins0, n_sweeps, *, beta, seed, method=None, chain_start=None, record=True, inplace=False):
+    def _gibbs(self, spins0, n_sweeps, *, beta, seed, method=None, chain_start=None, record=True, inplace=False,
+               progress=None):
         """``hb.gibbs(ising, spins0, n_sweeps, beta=1.0, seed=0, method='heatbath', chain_start=0,
         record=True, inplace=False)``: n_sweeps checkerboard sweeps of every lattice.
 
@@ -230,6 +233,9 @@ class Ising(GibbsModel):
         chain_start : global index of lattice 0 (default 0): a batch split over calls or devices draws
             the same numbers as one call.
         record : record E and Σ s after every sweep (cheap for uniform models: tracked through the flips).
+        progress : a progress bar: None (only when standard error is a terminal), True or False.
+
+        Ctrl-C raises heatbath.Interrupted, whose ``state`` continues the run bit for bit.
         """
         if isinstance(spins0, IsingState):
             state = spins0
@@ -253,6 +259,8 @@ class Ising(GibbsModel):
             raise TypeError(f"argument 'record': expected a bool, got {type(record).__name__}")
         if not isinstance(inplace, (bool, np.bool_)):
             raise TypeError(f"argument 'inplace': expected a bool, got {type(inplace).__name__}")
+        if progress is not None and not isinstance(progress, bool):
+            raise TypeError(f"argument 'progress': expected True, False or None, got {progress!r}")
         if any(n % 2 for n in self.shape):
             raise ValueError(f"argument 'model': checkerboard sweeps need even side lengths, got shape {self.shape}")
         device, lattices = self._check_spins(x_in, arg, check_values=not isinstance(spins0, IsingState))
@@ -271,12 +279,16 @@ class Ising(GibbsModel):
         mag = _arrays.empty((n_sweeps, lattices), "float64", spins) if record else None
         # the CUDA launcher's threshold tables (int32: not every framework exports uint32 through DLPack)
         workspace = _arrays.empty((lattices, 14), "int32", spins) if device.kind == "cuda" else None
-        _backend.module_for(device.kind).ising(
-            spins=spins, beta=_arrays.from_host(betas, "float32", spins), coupling=coupling, field=field,
-            j=self.j, h=self.h, energy_trace=energy, mag_trace=mag, method=method, seed=seed,
-            chain_start=chain_start, sweep0=sweep0, n_sweeps=n_sweeps, workspace=workspace,
-            terms=self._terms(device, lattices, spins) if record else None,
-            stream=_arrays.current_stream(spins, device))
+        run_resumable(
+            lambda: _backend.module_for(device.kind).ising(
+                spins=spins, beta=_arrays.from_host(betas, "float32", spins), coupling=coupling, field=field,
+                j=self.j, h=self.h, energy_trace=energy, mag_trace=mag, method=method, seed=seed,
+                chain_start=chain_start, sweep0=sweep0, n_sweeps=n_sweeps, workspace=workspace,
+                terms=self._terms(device, lattices, spins) if record else None,
+                stream=_arrays.current_stream(spins, device)),
+            total=n_sweeps, progress=progress, desc=f"ising {method}", unit="sweep",
+            state_after=lambda done: IsingState(spins=spins, sweep=sweep0 + done, seed=seed, method=method,
+                                                chain_start=chain_start))
         state = IsingState(spins=spins, sweep=sweep0 + n_sweeps, seed=seed, method=method, chain_start=chain_start)
         return IsingResult(spins=spins, energy=energy, magnetization=mag, state=state)
 

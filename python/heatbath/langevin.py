@@ -17,8 +17,7 @@ import numpy as np
 
 from heatbath import _arrays, _backend, diagnostics
 from heatbath._validate import as_int, as_seed
-from heatbath.interrupted import Interrupted, completed_steps
-from heatbath.progress import progress_bar
+from heatbath.interrupted import run_resumable
 from heatbath.state_io import SavableState
 from heatbath.targets import Target
 
@@ -227,20 +226,16 @@ def langevin(target: Target, x0, n_steps: int, step_size: float, method: str | N
                diverged_at=diverged_at, noise_scale=_arrays.from_host(noise, dtype, x),
                beta=_arrays.from_host(betas, dtype, x), h=h, c1=math.exp(-friction * h), thin=thin, seed=seed,
                chain_start=chain_start, step0=step0, n_steps=n_steps)
-    try:
-        with progress_bar(progress, n_steps, f"langevin {method}"):
-            if target.compiled_by_core:
-                _backend.module_for(device.kind).langevin(potential=target.kind, params=params,
-                                                           workspace=workspace, stream=stream, **run)
-            else:  # a user potential compiled by Numba: the same update rules and stream, see heatbath._numba
-                target.run_langevin(device=device, stream=stream, **run)
-    except KeyboardInterrupt as exc:
-        done = completed_steps(exc)
-        if done is None:
-            raise
-        partial = LangevinState(x=x, p=p, step=step0 + done, seed=seed, method=method, chain_start=chain_start,
-                                diverged_at=diverged_at)
-        raise Interrupted(partial, done, n_steps) from exc
+    def compiled_run():
+        if target.compiled_by_core:
+            _backend.module_for(device.kind).langevin(potential=target.kind, params=params, workspace=workspace,
+                                                       stream=stream, **run)
+        else:  # a user potential compiled by Numba: the same update rules and stream, see heatbath._numba
+            target.run_langevin(device=device, stream=stream, **run)
+
+    run_resumable(compiled_run, total=n_steps, progress=progress, desc=f"langevin {method}",
+                  state_after=lambda done: LangevinState(x=x, p=p, step=step0 + done, seed=seed, method=method,
+                                                         chain_start=chain_start, diverged_at=diverged_at))
 
     diverged = diverged_at >= 0
     accept_rate = None

@@ -23,7 +23,9 @@ import numpy as np
 from heatbath import _arrays, _backend
 from heatbath._validate import as_int, as_seed
 from heatbath.gibbs import GibbsModel
+from heatbath.interrupted import run_resumable
 from heatbath.langevin import _all_finite, _is_c_contiguous
+from heatbath.state_io import SavableState
 
 VISIBLE_UNITS = ("bernoulli", "gaussian")
 _MAX_STEP = 2**55  # two half-steps per step must fit the 56-bit step counter
@@ -31,7 +33,7 @@ _MAX_CHAIN = 2**32
 
 
 @dataclass(frozen=True)
-class RBMState:
+class RBMState(SavableState):
     """Continues a Gibbs run exactly when passed as ``v0`` (with the same ``beta``).
 
     v [chains, V] and h [chains, H] are arrays in the caller's framework; step is the absolute index of
@@ -208,8 +210,9 @@ class RBM(GibbsModel):
 
     # ---------------------------------------------------------------- Gibbs
     def _gibbs(self, state0, n_steps, *, beta, seed, thin: int = 0, trace_hidden: bool = False,
-               chain_start: int | None = None) -> RBMGibbsResult:
-        """``hb.gibbs(rbm, v0, n_steps, beta=1.0, seed=0, thin=0, trace_hidden=False, chain_start=0)``.
+               chain_start: int | None = None, progress: bool | None = None) -> RBMGibbsResult:
+        """``hb.gibbs(rbm, v0, n_steps, beta=1.0, seed=0, thin=0, trace_hidden=False, chain_start=0,
+        progress=None)``.
 
         v0: [chains, V] visible states (0/1 for Bernoulli units; any dtype, converted to the RBM's), on
         the RBM's device, never modified; or the ``state`` of an earlier result, which continues that
@@ -217,11 +220,15 @@ class RBM(GibbsModel):
         at different temperatures in one batch). thin: record v (and h with trace_hidden) after every
         thin-th step of this call. chain_start: global index of chain 0, so that a batch split over calls
         or devices draws the same numbers as one call. Each step draws h ~ p(h | v), then v ~ p(v | h).
+        progress: a progress bar (None: only at a terminal). Ctrl-C raises heatbath.Interrupted, whose
+        ``state`` continues the run bit for bit.
         """
         n_steps = as_int(n_steps, "n_steps", 0, _MAX_STEP)
         thin = as_int(thin, "thin", 0, 2**62)
         if not isinstance(trace_hidden, bool):
             raise TypeError(f"argument 'trace_hidden': expected a bool, got {type(trace_hidden).__name__}")
+        if progress is not None and not isinstance(progress, bool):
+            raise TypeError(f"argument 'progress': expected True, False or None, got {progress!r}")
         if isinstance(state0, RBMState):
             if seed not in (0, None) and as_seed(seed) != state0.seed:
                 raise ValueError("argument 'seed': a continued run keeps the seed of its state")
@@ -245,9 +252,13 @@ class RBM(GibbsModel):
         samples = n_steps // thin if thin else 0
         trace = _arrays.empty((samples, chains, self.n_visible), self.dtype, v) if thin else None
         trace_h = _arrays.empty((samples, chains, self.n_hidden), self.dtype, v) if thin and trace_hidden else None
-        self._module().rbm_gibbs(**self._core_params(), v=v, h=h, beta=betas, trace=trace, trace_hidden=trace_h,
-                                 thin=thin, seed=seed, chain_start=chain_start, step0=step0, n_steps=n_steps,
-                                 workspace=self._workspace(chains, v), stream=_arrays.current_stream(v, self.device))
+        run_resumable(
+            lambda: self._module().rbm_gibbs(
+                **self._core_params(), v=v, h=h, beta=betas, trace=trace, trace_hidden=trace_h, thin=thin, seed=seed,
+                chain_start=chain_start, step0=step0, n_steps=n_steps, workspace=self._workspace(chains, v),
+                stream=_arrays.current_stream(v, self.device)),
+            total=n_steps, progress=progress, desc="rbm gibbs",
+            state_after=lambda done: RBMState(v=v, h=h, step=step0 + done, seed=seed, chain_start=chain_start))
         state = RBMState(v=v, h=h, step=step0 + n_steps, seed=seed, chain_start=chain_start)
         return RBMGibbsResult(v=v, h=h, trace=trace, trace_hidden=trace_h, state=state)
 
