@@ -10,9 +10,11 @@
 
 #include "bindings/interrupt.h"
 #include "bindings/langevin_bindings.h"
+#include "bindings/langevin_update_bindings.h"
 #include "bindings/random_bindings.h"
 #include "cpu/isa.h"
 #include "cpu/langevin_cpu.h"
+#include "cpu/langevin_update_cpu.h"
 #include "cpu/random_cpu.h"
 #include "cpu/threads.h"
 #include "heatbath/counter.h"
@@ -63,6 +65,17 @@ struct CpuLangevinBackend {
   }
 };
 
+// One phase of a step of heatbath.TorchPotential: a single pass over the state, so one call, no chunks.
+struct CpuUpdateBackend {
+  static constexpr hb::DeviceKind kDevice = hb::DeviceKind::kCPU;
+
+  template <class T, hb::Phase P>
+  static void update(const hb::UpdateArgs<T>& a, int /*device*/, std::uintptr_t /*stream*/) {
+    py::gil_scoped_release nogil;
+    hb::cpu::langevin_update<T, P>(a);
+  }
+};
+
 std::array<uint32_t, 4> philox4x32_10(std::array<uint32_t, 4> counter, std::array<uint32_t, 2> key) {
   const hb::Words4 w = hb::philox4x32<10>(hb::Words4{counter[0], counter[1], counter[2], counter[3]}, key[0], key[1]);
   return {w.w0, w.w1, w.w2, w.w3};
@@ -74,6 +87,7 @@ PYBIND11_MODULE(_core, m) {
   m.doc() = "heatbath's compiled CPU core";
   hb::bind::bind_random<CpuBackend>(m);
   hb::bind::bind_langevin<CpuLangevinBackend>(m);
+  hb::bind::bind_langevin_update<CpuUpdateBackend>(m);
   m.def("philox4x32_10", &philox4x32_10, py::arg("counter"), py::arg("key"),
         "One Philox4x32-10 block: encrypt 4 counter words under 2 key words.");
   {

@@ -4,7 +4,9 @@
 #include <pybind11/pybind11.h>
 
 #include "bindings/langevin_bindings.h"
+#include "bindings/langevin_update_bindings.h"
 #include "bindings/random_bindings.h"
+#include "cuda/langevin_update_cuda.h"
 #include "cuda/launch.h"
 
 namespace py = pybind11;
@@ -37,12 +39,22 @@ struct CudaLangevinBackend {
   }
 };
 
+struct CudaUpdateBackend {
+  static constexpr hb::DeviceKind kDevice = hb::DeviceKind::kCUDA;
+
+  template <class T, hb::Phase P>
+  static void update(const hb::UpdateArgs<T>& a, int device, std::uintptr_t stream) {
+    hb::cuda::langevin_update<T, P>(a, device, stream);
+  }
+};
+
 }  // namespace
 
 PYBIND11_MODULE(_cuda, m) {
   m.doc() = "heatbath's compiled CUDA backend";
   hb::bind::bind_random<CudaBackend>(m);
   hb::bind::bind_langevin<CudaLangevinBackend>(m);
+  hb::bind::bind_langevin_update<CudaUpdateBackend>(m);
   m.def("device_count", &hb::cuda::device_count);
   m.def("device_name", &hb::cuda::device_name, py::arg("device"));
   m.def("runtime_version", &hb::cuda::runtime_version);

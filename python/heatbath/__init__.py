@@ -7,6 +7,7 @@ from heatbath.interrupted import Interrupted
 from heatbath.langevin import LangevinResult, LangevinState, energy, grad, langevin
 from heatbath.state_io import load_state, save_state
 from heatbath.targets import DoubleWell, Gaussian, GaussianMixture, Rosenbrock, Target
+from heatbath.torch_potential import TorchPotential
 from heatbath.user_potential import NumbaPotential, potential
 
 __version__ = "0.1.0"
@@ -22,6 +23,7 @@ __all__ = [
     "NumbaPotential",
     "Rosenbrock",
     "Target",
+    "TorchPotential",
     "cuda_available",
     "cuda_compiled",
     "energy",

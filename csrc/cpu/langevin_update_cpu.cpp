@@ -1,0 +1,28 @@
+// SPDX-License-Identifier: Apache-2.0
+// OpenMP launcher of langevin_update.h: full tiles of L chains in parallel, the last chains one by
+// one (the same bits as a tile: every value depends on its chain alone). A phase is a single pass over
+// the state, memory-bound, so it is compiled once, not per instruction set as the fused kernels are.
+#include "cpu/langevin_update_cpu.h"
+
+#include "cpu/threads.h"
+
+namespace hb::cpu {
+
+template <class T, Phase P>
+void langevin_update(const UpdateArgs<T>& a) {
+  constexpr int L = 64 / static_cast<int>(sizeof(T));
+  if (a.chains == 0 || a.dim == 0) return;
+  const int64_t tiles = a.chains / L;
+  // Below a few thousand chains a thread team costs more than it saves.
+  const int threads = a.chains * a.dim >= (int64_t{1} << 14) ? num_threads() : 1;
+#pragma omp parallel for num_threads(threads) schedule(static)
+  for (int64_t tile = 0; tile < tiles; ++tile) langevin_update_tile<T, L, P>(a, tile * L);
+  for (int64_t row = tiles * L; row < a.chains; ++row) langevin_update_tile<T, 1, P>(a, row);
+}
+
+#define HB_INSTANTIATE(T, P) template void langevin_update<T, P>(const UpdateArgs<T>&);
+HB_FOR_EACH_PHASE(HB_INSTANTIATE, float)
+HB_FOR_EACH_PHASE(HB_INSTANTIATE, double)
+#undef HB_INSTANTIATE
+
+}  // namespace hb::cpu
