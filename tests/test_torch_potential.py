@@ -98,6 +98,13 @@ def test_torch_energy_follows_the_builtin(name, method, dtype):
     assert_follows_builtin(pot, builtin, start(37, 3, dtype), method, 1e-5 if dtype == "float32" else 1e-12)
 
 
+@pytest.mark.parametrize("method", METHODS)
+def test_every_device_follows_the_builtin(device, method):
+    # On CUDA the phases run one chain per thread on torch's current stream.
+    x0 = start(37, 3, "float64").to(device)
+    assert_follows_builtin(hb.TorchPotential(double_well), hb.DoubleWell(), x0, method, 1e-12)
+
+
 def test_energy_and_grad_follow_the_builtin():
     x = start(9, 4, "float64", seed=1)
     pot = hb.TorchPotential(double_well)

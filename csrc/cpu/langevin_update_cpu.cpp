@@ -13,8 +13,11 @@ void langevin_update(const UpdateArgs<T>& a) {
   constexpr int L = 64 / static_cast<int>(sizeof(T));
   if (a.chains == 0 || a.dim == 0) return;
   const int64_t tiles = a.chains / L;
-  // Below a few thousand chains a thread team costs more than it saves.
-  const int threads = a.chains * a.dim >= (int64_t{1} << 14) ? num_threads() : 1;
+  // A phase takes about a millisecond per 10^5 coordinates on one core, a small part of the torch forward
+  // and backward pass around it. Between those passes torch's own OpenMP threads are still spinning, and
+  // a second thread team competing with them ran 10x slower than one thread on a busy 2-core machine, so
+  // a team is started only for batches where the pass itself is long.
+  const int threads = a.chains * a.dim >= (int64_t{1} << 20) ? num_threads() : 1;
 #pragma omp parallel for num_threads(threads) schedule(static)
   for (int64_t tile = 0; tile < tiles; ++tile) langevin_update_tile<T, L, P>(a, tile * L);
   for (int64_t row = tiles * L; row < a.chains; ++row) langevin_update_tile<T, 1, P>(a, row);
