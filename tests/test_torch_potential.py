@@ -150,6 +150,25 @@ def test_thread_counts_do_not_change_results():
     same(one.p, two.p)
 
 
+@pytest.mark.parametrize("method", METHODS)
+def test_instruction_set_variants_agree(method):
+    from heatbath import _core
+
+    pot = hb.TorchPotential(double_well)
+    x0 = start(45, 3, "float32")
+    runs = []
+    try:
+        for name in _core.cpu_isa_variants():
+            _core.limit_cpu_isa(name)
+            runs.append(hb.langevin(pot, x0, 9, 0.05, method, seed=6, thin=3))
+    finally:
+        _core.limit_cpu_isa("avx512")  # "at most the best": back to the default
+    for run in runs[1:]:
+        for field in ("x", "p", "trace", "accepted"):
+            if getattr(run, field) is not None:
+                same(getattr(run, field), getattr(runs[0], field))
+
+
 # --- exact answers ---------------------------------------------------------------------------------
 
 def test_mala_samples_a_gaussian_exactly():

@@ -1,31 +1,23 @@
 // SPDX-License-Identifier: Apache-2.0
-// OpenMP launcher of langevin_update.h: full tiles of L chains in parallel, the last chains one by
-// one (the same bits as a tile: every value depends on its chain alone). A phase is a single pass over
-// the state, memory-bound, so it is compiled once, not per instruction set as the fused kernels are.
+// Picks the instruction-set variant of the Langevin update phases at run time.
 #include "cpu/langevin_update_cpu.h"
 
-#include "cpu/threads.h"
+#include "cpu/isa.h"
 
 namespace hb::cpu {
 
 template <class T, Phase P>
 void langevin_update(const UpdateArgs<T>& a) {
-  constexpr int L = 64 / static_cast<int>(sizeof(T));
-  if (a.chains == 0 || a.dim == 0) return;
-  const int64_t tiles = a.chains / L;
-  // A phase takes about a millisecond per 10^5 coordinates on one core, a small part of the torch forward
-  // and backward pass around it. Between those passes torch's own OpenMP threads are still spinning, and
-  // a second thread team competing with them ran 10x slower than one thread on a busy 2-core machine, so
-  // a team is started only for batches where the pass itself is long.
-  const int threads = a.chains * a.dim >= (int64_t{1} << 20) ? num_threads() : 1;
-#pragma omp parallel for num_threads(threads) schedule(static)
-  for (int64_t tile = 0; tile < tiles; ++tile) langevin_update_tile<T, L, P>(a, tile * L);
-  for (int64_t row = tiles * L; row < a.chains; ++row) langevin_update_tile<T, 1, P>(a, row);
+#if defined(HEATBATH_ISA_VARIANTS)
+  switch (active_isa()) {
+    case Isa::kAvx512: return avx512::langevin_update<T, P>(a);
+    case Isa::kAvx2: return avx2::langevin_update<T, P>(a);
+    default: break;
+  }
+#endif
+  baseline::langevin_update<T, P>(a);
 }
 
-#define HB_INSTANTIATE(T, P) template void langevin_update<T, P>(const UpdateArgs<T>&);
-HB_FOR_EACH_PHASE(HB_INSTANTIATE, float)
-HB_FOR_EACH_PHASE(HB_INSTANTIATE, double)
-#undef HB_INSTANTIATE
+HB_INSTANTIATE_CPU_UPDATE()
 
 }  // namespace hb::cpu
