@@ -48,7 +48,8 @@ class TorchPotential(Target):
 
     fn: a function or an ``nn.Module``; its parameters are never changed and collect no ``.grad``.
     Chains must not interact (no batch statistics: a module with BatchNorm belongs in ``eval()`` mode),
-    since ∇E of chain c is taken as the gradient of Σ_c E_c. dim: the dimension fn expects (None: any).
+    since ∇E of chain c is taken as the gradient of Σ_c E_c; and fn must be deterministic (no dropout in
+    training mode) for runs to be reproducible and to resume bit for bit. dim: the dimension fn expects (None: any).
     name: a label for messages (default: fn's name).
     """
 
