@@ -1,7 +1,7 @@
 # SPDX-License-Identifier: Apache-2.0
 """An energy-based model of a 2-D ring, trained with short-run Langevin samples from heatbath.
 
-    python examples/ebm_2d.py                       # about a minute on a laptop CPU; writes ebm_2d.png
+    python examples/ebm_2d.py                       # a few minutes on a laptop CPU; writes ebm_2d.png
     python examples/ebm_2d.py --iters 200 --out ring.png
 
 A small MLP E_θ(x) defines p_θ(x) ∝ exp(−E_θ(x)). Each iteration draws a batch of data and a batch of
