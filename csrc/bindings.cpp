@@ -11,6 +11,7 @@
 #include "bindings/interrupt.h"
 #include "bindings/ising_bindings.h"
 #include "bindings/langevin_bindings.h"
+#include "bindings/langevin_update_bindings.h"
 #include "bindings/pt_bindings.h"
 #include "bindings/random_bindings.h"
 #include "bindings/rbm_bindings.h"
@@ -18,6 +19,7 @@
 #include "cpu/isa.h"
 #include "cpu/ising_cpu.h"
 #include "cpu/langevin_cpu.h"
+#include "cpu/langevin_update_cpu.h"
 #include "cpu/pt_cpu.h"
 #include "cpu/random_cpu.h"
 #include "cpu/rbm_cpu.h"
@@ -162,6 +164,17 @@ struct CpuPtBackend {
   }
 };
 
+// One phase of a step of heatbath.TorchPotential: a single pass over the state, so one call, no chunks.
+struct CpuUpdateBackend {
+  static constexpr hb::DeviceKind kDevice = hb::DeviceKind::kCPU;
+
+  template <class T, hb::Phase P>
+  static void update(const hb::UpdateArgs<T>& a, int /*device*/, std::uintptr_t /*stream*/) {
+    py::gil_scoped_release nogil;
+    hb::cpu::langevin_update<T, P>(a);
+  }
+};
+
 std::array<uint32_t, 4> philox4x32_10(std::array<uint32_t, 4> counter, std::array<uint32_t, 2> key) {
   const hb::Words4 w = hb::philox4x32<10>(hb::Words4{counter[0], counter[1], counter[2], counter[3]}, key[0], key[1]);
   return {w.w0, w.w1, w.w2, w.w3};
@@ -180,6 +193,7 @@ PYBIND11_MODULE(_core, m) {
         "log Z_beta by enumeration (private: use heatbath.exact_log_z).");
   m.def("blas_core", &hb::cpu::blas_core_name, "OpenBLAS's kernel choice for this CPU (its GEMMs set the last bits).");
   hb::bind::bind_pt<CpuPtBackend>(m);
+  hb::bind::bind_langevin_update<CpuUpdateBackend>(m);
   m.def("philox4x32_10", &philox4x32_10, py::arg("counter"), py::arg("key"),
         "One Philox4x32-10 block: encrypt 4 counter words under 2 key words.");
   {

@@ -27,6 +27,51 @@ def to_numpy(x) -> np.ndarray:
     return np.asarray(x)
 
 
+def same_bits(a, b) -> None:
+    """a and b (numpy, torch or cupy) have the same shape, dtype and bits."""
+    a, b = to_numpy(a), to_numpy(b)
+    assert a.shape == b.shape and a.dtype == b.dtype
+    np.testing.assert_array_equal(a.view(np.uint8), b.view(np.uint8))
+
+
+def assert_follows_builtin(user, builtin, x0, method: str, tol: float) -> None:
+    """A user potential runs the built-in's trajectory to tolerance tol (same update rules and stream; the
+    energy and gradient may be summed in another order) with the same MALA decisions and divergences."""
+    import heatbath as hb
+
+    kw = dict(method=method, seed=11, thin=4, beta=np.linspace(0.5, 2.0, 30) if method == "mala" else 1.3)
+    got = hb.langevin(user, x0, 30, 0.02, **kw)
+    want = hb.langevin(builtin, x0, 30, 0.02, **kw)
+    for field in ("x", "energy", "trace", "energy_trace") + (("p",) if method == "baoab" else ()):
+        a, b = to_numpy(getattr(got, field)), to_numpy(getattr(want, field))
+        assert a.dtype == to_numpy(x0).dtype and type(getattr(got, field)) is type(x0)
+        np.testing.assert_allclose(a, b, rtol=tol, atol=tol)
+    if method == "mala":
+        np.testing.assert_array_equal(to_numpy(got.accepted), to_numpy(want.accepted))
+        assert 0 < to_numpy(got.accept_rate).mean() < 1
+    np.testing.assert_array_equal(to_numpy(got.diverged), to_numpy(want.diverged))
+    assert got.state.step == 30
+
+
+def assert_resumes_bitwise(target, x0, method: str, seed: int = 7) -> None:
+    """60 steps in one call equal 25 steps and 35 more from the first call's state, bit for bit (25: inside
+    a noise group, and a multiple of thin = 5 so that the traces line up)."""
+    import heatbath as hb
+
+    whole = hb.langevin(target, x0, 60, 0.02, method, seed=seed, thin=5)
+    first = hb.langevin(target, x0, 25, 0.02, method, seed=seed, thin=5)
+    second = hb.langevin(target, first.state, 35, 0.02, thin=5)
+    same_bits(second.x, whole.x)
+    same_bits(second.energy, whole.energy)
+    if method == "baoab":
+        same_bits(second.p, whole.p)
+    if method == "mala":
+        same_bits(to_numpy(first.accepted) + to_numpy(second.accepted), whole.accepted)
+    same_bits(np.concatenate([to_numpy(first.trace), to_numpy(second.trace)]), whole.trace)
+    same_bits(np.concatenate([to_numpy(first.energy_trace), to_numpy(second.energy_trace)]), whole.energy_trace)
+    assert second.state.step == 60
+
+
 def empty_on(device: str, shape, dtype: str):
     """An array on `device`: numpy on cpu, torch (or cupy) on cuda."""
     if device == "cpu":

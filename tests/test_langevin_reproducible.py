@@ -6,7 +6,7 @@ import pytest
 
 import heatbath as hb
 from heatbath import _core
-from helpers import empty_on, to_numpy
+from helpers import assert_resumes_bitwise, empty_on, to_numpy
 
 METHODS = ["ula", "mala", "baoab"]
 
@@ -40,21 +40,8 @@ def run(target, x0, n, method, **kw):
 @pytest.mark.parametrize("method", METHODS)
 @pytest.mark.parametrize("name", ["double_well", "gaussian", "mixture", "rosenbrock"])
 def test_resume_is_bitwise_identical(dtype, method, name):
-    target = targets(dtype)[name]
     x0 = start(37, 1 if name == "double_well" else 3, dtype)
-    whole = run(target, x0, 60, method)
-    first = run(target, x0, 25, method)
-    second = hb.langevin(target, first.state, 35, 0.02, thin=5)
-    same(second.x, whole.x)
-    same(second.energy, whole.energy)
-    if method == "baoab":
-        same(second.p, whole.p)
-    if method == "mala":
-        np.testing.assert_array_equal(first.accepted + second.accepted, whole.accepted)
-    # 25 = 5 samples, then 35 = 7: the traces line up because 25 is a multiple of thin
-    same(np.concatenate([first.trace, second.trace]), whole.trace)
-    same(np.concatenate([first.energy_trace, second.energy_trace]), whole.energy_trace)
-    assert second.state.step == 60
+    assert_resumes_bitwise(targets(dtype)[name], x0, method, seed=11)
 
 
 @pytest.mark.parametrize("method", METHODS)

@@ -5,10 +5,12 @@
 
 #include "bindings/ising_bindings.h"
 #include "bindings/langevin_bindings.h"
+#include "bindings/langevin_update_bindings.h"
 #include "bindings/pt_bindings.h"
 #include "bindings/random_bindings.h"
 #include "bindings/rbm_bindings.h"
 #include "cuda/cublas.h"
+#include "cuda/langevin_update_cuda.h"
 #include "cuda/launch.h"
 #include "cuda/rbm_launch.h"
 
@@ -95,6 +97,15 @@ struct CudaPtBackend {
   }
 };
 
+struct CudaUpdateBackend {
+  static constexpr hb::DeviceKind kDevice = hb::DeviceKind::kCUDA;
+
+  template <class T, hb::Phase P>
+  static void update(const hb::UpdateArgs<T>& a, int device, std::uintptr_t stream) {
+    hb::cuda::langevin_update<T, P>(a, device, stream);
+  }
+};
+
 }  // namespace
 
 PYBIND11_MODULE(_cuda, m) {
@@ -107,6 +118,7 @@ PYBIND11_MODULE(_cuda, m) {
         "Where to dlopen libcublas first when an RBM call first needs it.");
   m.def("cublas_loaded", &hb::cuda::cublas_loaded);
   hb::bind::bind_pt<CudaPtBackend>(m);
+  hb::bind::bind_langevin_update<CudaUpdateBackend>(m);
   m.def("device_count", &hb::cuda::device_count);
   m.def("device_name", &hb::cuda::device_name, py::arg("device"));
   m.def("runtime_version", &hb::cuda::runtime_version);

@@ -13,6 +13,7 @@ from heatbath.rbm import RBM, RBMGibbsResult, RBMState
 from heatbath.rbm_log_z import AISResult, ais_log_z, exact_log_z, free_energy
 from heatbath.state_io import load_state, save_state
 from heatbath.targets import DoubleWell, Gaussian, GaussianMixture, Rosenbrock, Target
+from heatbath.torch_potential import TorchPotential
 from heatbath.user_potential import NumbaPotential, potential
 
 __version__ = "0.1.0"
@@ -42,6 +43,7 @@ __all__ = [
     "Target",
     "TemperedModel",
     "ais_log_z",
+    "TorchPotential",
     "cuda_available",
     "cuda_compiled",
     "energy",

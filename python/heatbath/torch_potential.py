@@ -1,0 +1,156 @@
+# SPDX-License-Identifier: Apache-2.0
+"""heatbath.TorchPotential: an energy written in torch (a neural network included), gradients by autograd.
+
+    mlp = torch.nn.Sequential(torch.nn.Linear(2, 64), torch.nn.SiLU(), torch.nn.Linear(64, 1))
+    pot = hb.TorchPotential(lambda x: mlp(x).squeeze(-1), dim=2, name="mlp")
+    res = hb.langevin(pot, torch.zeros(10_000, 2), 100, 0.01, "mala")
+
+Each step evaluates E and ∇E of the whole batch in torch (one forward, one backward) and hands them to
+the core, whose update phases (csrc/heatbath/langevin_update.h) move the chains in place through DLPack
+with the built-in samplers' update rules and random stream: a TorchPotential of the double well follows
+``hb.DoubleWell()``'s trajectory up to the last bits of its gradient. The loop is in
+heatbath/_torch/langevin_loop.py. Importing this module does not import torch; building a potential does.
+"""
+from __future__ import annotations
+
+import numbers
+
+from heatbath import _arrays
+from heatbath.targets import Target
+
+__all__ = ["TorchPotential"]
+
+
+def _torch():
+    try:
+        import torch  # noqa: PLC0415 (lazy: heatbath imports without torch)
+    except ImportError:
+        raise ImportError("heatbath.TorchPotential needs torch (pip install torch)") from None
+    return torch
+
+
+def _describe(fn) -> str:
+    # A function's own name (a lambda's is '<lambda>'); for a module or other callable object, its class.
+    name = getattr(fn, "__name__", None)
+    return name if isinstance(name, str) else type(fn).__name__
+
+
+def as_torch(a):
+    """A torch view of an array from heatbath.langevin's allocations (torch, or numpy on the CPU): no copy."""
+    if a is None or _arrays.framework_of(a) == "torch":
+        return a
+    return _torch().from_numpy(a)
+
+
+class TorchPotential(Target):
+    """A batched torch energy: ``fn(x)`` maps states x [chains, dim] to energies [chains] of x's dtype on
+    x's device, differentiably (gradients come from autograd, one backward pass per evaluation).
+
+    fn: a function or an ``nn.Module``; its parameters are never changed and collect no ``.grad``.
+    Chains must not interact (no batch statistics: a module with BatchNorm belongs in ``eval()`` mode),
+    since ∇E of chain c is taken as the gradient of Σ_c E_c; and fn must be deterministic (no dropout in
+    training mode) for runs to be reproducible and to resume bit for bit. dim: the dimension fn expects (None: any).
+    name: a label for messages (default: fn's name).
+    """
+
+    compiled_by_core = False
+    kind = "torch"
+
+    def __init__(self, fn, dim=None, name=None):
+        super().__init__()
+        if not callable(fn):
+            raise TypeError(f"argument 'fn': expected a torch callable mapping states [chains, dim] to energies "
+                            f"[chains] (a function or an nn.Module), got {type(fn).__name__}")
+        if dim is not None and (isinstance(dim, bool) or not isinstance(dim, numbers.Integral) or dim < 1):
+            raise ValueError(f"argument 'dim': expected a positive integer or None, got {dim!r}")
+        if name is not None and not isinstance(name, str):
+            raise TypeError(f"argument 'name': expected a string, got {type(name).__name__}")
+        _torch()
+        self.fn = fn
+        self.dim = None if dim is None else int(dim)
+        self.name = name if name is not None else _describe(fn)
+
+    # --- checks -------------------------------------------------------------------------------------
+
+    def core_params(self, x, dtype: str, device, arg: str) -> dict:
+        """Checks that states of this dtype, framework and device suit fn (the loop reads self.fn)."""
+        torch = _torch()
+        fw = _arrays.framework_of(x)
+        if fw not in ("torch", "numpy"):
+            raise TypeError(f"argument '{arg}': TorchPotential '{self.name}' takes torch tensors (or numpy arrays on "
+                            f"the CPU), got a {fw} array; convert it with torch.from_dlpack")
+        if isinstance(self.fn, torch.nn.Module):
+            tensors = list(self.fn.named_parameters()) + list(self.fn.named_buffers())
+            for pname, t in tensors:
+                where = str(t.device)
+                if t.device.type != device.kind or (device.kind == "cuda" and t.device.index != device.index):
+                    raise ValueError(f"argument '{arg}' is on {device} but the parameter '{pname}' of TorchPotential "
+                                     f"'{self.name}' is on {where}; move the module with .to('{device}') or the "
+                                     f"states to {where}")
+                if t.is_floating_point() and str(t.dtype).replace("torch.", "") != dtype:
+                    raise TypeError(f"argument '{arg}' is {dtype} but the parameter '{pname}' of TorchPotential "
+                                    f"'{self.name}' is {str(t.dtype).replace('torch.', '')}; convert the module "
+                                    f"(e.g. .to(torch.{dtype})) or the states")
+        return {}
+
+    def _check_energy(self, e, x):
+        torch = _torch()
+        who = f"heatbath.TorchPotential: the energy function '{self.name}'"
+        if not isinstance(e, torch.Tensor):
+            raise TypeError(f"{who} returned a {type(e).__name__}; expected a torch tensor of energies [chains]")
+        chains = x.shape[0]
+        if tuple(e.shape) != (chains,):
+            hint = " (squeeze the trailing 1, e.g. mlp(x).squeeze(-1))" if tuple(e.shape) == (chains, 1) else \
+                " (one energy per state: reduce over the last dimension, e.g. .sum(-1))"
+            raise ValueError(f"{who} returned shape {tuple(e.shape)}; expected [chains] = ({chains},){hint}")
+        if e.dtype != x.dtype:
+            raise TypeError(f"{who} returned {str(e.dtype).replace('torch.', '')} energies for "
+                            f"{str(x.dtype).replace('torch.', '')} states; expected the states' dtype")
+        if e.device != x.device:
+            raise ValueError(f"{who} returned energies on {e.device} for states on {x.device}; expected the states' "
+                             f"device")
+        if e.grad_fn is None:
+            raise ValueError(f"{who} returned energies that are not differentiable with respect to x (no autograd "
+                             f"graph: was x detached, or were .item(), numpy or torch.no_grad() used inside?)")
+
+    # --- evaluation ---------------------------------------------------------------------------------
+
+    def energy_grad(self, x):
+        """(E [chains], ∇E [chains, dim]) of the states x, both detached and C-contiguous, from one forward
+        and one backward pass; fn's parameters get no .grad. x must be a normal (not inference) tensor."""
+        torch = _torch()
+        with torch.inference_mode(False), torch.enable_grad():
+            xg = x.detach().requires_grad_(True)
+            try:
+                e = self.fn(xg)
+            except Exception as exc:
+                if hasattr(exc, "add_note"):
+                    exc.add_note(f"(raised by the energy function '{self.name}' of a heatbath.TorchPotential)")
+                raise
+            self._check_energy(e, x)
+            (g,) = torch.autograd.grad(e.sum(), (xg,), allow_unused=True)
+        if g is None:
+            raise ValueError(f"heatbath.TorchPotential: the energy function '{self.name}' returned energies that do "
+                             f"not depend on x (autograd found no gradient)")
+        return e.detach().contiguous(), g.contiguous()
+
+    def run_langevin(self, *, device, stream, **run) -> None:
+        """heatbath.langevin's backend for this potential (the core's argument conventions)."""
+        from heatbath._torch.langevin_loop import run_langevin
+
+        run_langevin(self, device=device, stream=stream, **run)
+
+    def evaluate(self, x, grad, energy, *, device, stream) -> None:
+        """heatbath.energy and heatbath.grad for this potential: E into energy [chains], ∇E into grad."""
+        torch = _torch()
+        self.core_params(x, _arrays.dtype_of(x), device, "x")
+        x = as_torch(x)
+        if x.is_inference():
+            with torch.inference_mode(False):
+                x = x.clone()
+        e, g = self.energy_grad(x)
+        as_torch(energy).copy_(e)
+        as_torch(grad).copy_(g)
+
+    def __repr__(self) -> str:
+        return f"TorchPotential(name={self.name!r}, dim={self.dim})"

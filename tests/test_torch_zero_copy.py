@@ -1,0 +1,127 @@
+# SPDX-License-Identifier: Apache-2.0
+"""The zero-copy contract of heatbath.TorchPotential: torch in, torch out, on the same device and dtype;
+the core's update phases write in place into the very tensors they receive (through DLPack, no copies);
+hb.langevin copies x0 once and never modifies it; every tensor handed to the core lives on x0's device;
+all of it under torch.no_grad() and torch.inference_mode() too. CUDA cases skip without a GPU."""
+import contextlib
+
+import numpy as np
+import pytest
+
+torch = pytest.importorskip("torch", reason="TorchPotential needs torch")
+
+import heatbath as hb  # noqa: E402
+from heatbath import _backend  # noqa: E402
+from helpers import same_bits  # noqa: E402
+
+METHODS = ["ula", "mala", "baoab"]
+MODES = {"grad": contextlib.nullcontext, "no_grad": torch.no_grad, "inference_mode": torch.inference_mode}
+
+
+def double_well(x):
+    return (x**4 - 4 * x**2 + x).sum(-1)
+
+
+class Spy:
+    """Stands in for the backend module and records every tensor handed to langevin_update."""
+
+    def __init__(self, module):
+        self.module = module
+        self.calls = []
+
+    def langevin_update(self, phase, **kw):
+        self.calls.append((phase, {k: v for k, v in kw.items() if isinstance(v, torch.Tensor)},
+                           {k: v.data_ptr() for k, v in kw.items() if isinstance(v, torch.Tensor)}))
+        return self.module.langevin_update(phase, **kw)
+
+    def __getattr__(self, name):  # everything else (the momentum draw of BAOAB) goes straight through
+        return getattr(self.module, name)
+
+
+@pytest.fixture
+def spy(monkeypatch):
+    holder = {}
+    real = _backend.module_for
+
+    def module_for(kind):
+        holder.setdefault(kind, Spy(real(kind)))
+        return holder[kind]
+
+    monkeypatch.setattr(_backend, "module_for", module_for)
+    return holder
+
+
+@pytest.mark.parametrize("mode", list(MODES))
+@pytest.mark.parametrize("method", METHODS)
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+def test_torch_in_torch_out_in_place(device, dtype, method, mode, spy):
+    x0 = torch.linspace(-1, 1, 40, dtype=getattr(torch, dtype), device=device).reshape(20, 2)
+    keep = x0.clone()
+    with MODES[mode]():
+        res = hb.langevin(hb.TorchPotential(double_well), x0, 6, 0.05, method, seed=1, thin=2)
+    same_bits(x0, keep)  # x0 is never modified
+    assert res.x.data_ptr() != x0.data_ptr()
+    for name in ("x", "p", "trace", "energy_trace", "energy", "accepted", "diverged"):
+        value = getattr(res, name)
+        if value is None:
+            continue
+        assert isinstance(value, torch.Tensor), name
+        assert value.device == x0.device, name
+        if name in ("x", "p", "trace", "energy_trace", "energy"):
+            assert value.dtype == x0.dtype, name
+    assert res.state.x is res.x and res.state.diverged_at.device == x0.device
+
+    calls = spy[device].calls
+    assert len(calls) == 6 * (1 if method == "ula" else 2)
+    for phase, tensors, ptrs in calls:
+        for name, t in tensors.items():
+            assert t.device == x0.device, (phase, name)  # nothing on the host
+            assert not t.requires_grad, (phase, name)
+        # The core writes into the same storage every step: the run's x, momenta and counters.
+        if mode != "inference_mode":  # there autograd needs a normal copy of x, written back at the end
+            assert ptrs["x"] == res.x.data_ptr(), phase
+        if "p" in ptrs:
+            assert ptrs["p"] == res.p.data_ptr()
+        if "diverged_at" in ptrs:
+            assert ptrs["diverged_at"] == res.state.diverged_at.data_ptr()
+        if "accepted" in ptrs:
+            assert ptrs["accepted"] == res.accepted.data_ptr()
+    xs = {ptrs["x"] for _, _, ptrs in calls}
+    assert len(xs) == 1  # one working tensor for the whole run, never reallocated
+
+
+def test_update_phase_writes_into_the_tensor_it_receives(device):
+    from heatbath._backend import module_for
+
+    core = module_for(device)
+    x = torch.zeros(33, 3, device=device)
+    g = torch.ones(33, 3, device=device)
+    diverged = torch.full((33,), -1, dtype=torch.int64, device=device)
+    ptr = x.data_ptr()
+    core.langevin_update("ula_move", x=x, g=g, diverged_at=diverged, scale=0.0, h=0.5, step=0)
+    assert x.data_ptr() == ptr
+    same_bits(x, torch.full((33, 3), -0.5, device=device))  # x − h g with no noise
+    same_bits(g, torch.ones(33, 3, device=device))  # read only
+    # A strided view cannot be written in place as [chains, dim] rows: refused, never silently copied.
+    with pytest.raises(ValueError, match="argument 'x'"):
+        core.langevin_update("ula_move", x=torch.zeros(3, 33, device=device).t(), g=g, diverged_at=diverged)
+
+
+def test_energy_and_grad_are_torch_on_the_states_device(device):
+    pot = hb.TorchPotential(double_well)
+    x = torch.randn(7, 3, dtype=torch.float64, device=device)
+    for mode in MODES.values():
+        with mode():
+            e, g = hb.energy(pot, x), hb.grad(pot, x)
+        assert e.shape == (7,) and g.shape == (7, 3)
+        assert e.device == x.device and g.device == x.device
+        assert e.dtype == g.dtype == torch.float64
+        assert not e.requires_grad and not g.requires_grad
+
+
+def test_numpy_in_numpy_out():
+    x0 = np.zeros((10, 2), np.float32)
+    res = hb.langevin(hb.TorchPotential(double_well), x0, 4, 0.05, "baoab", seed=2, thin=2)
+    for name in ("x", "p", "trace", "energy_trace", "energy"):
+        assert isinstance(getattr(res, name), np.ndarray) and getattr(res, name).dtype == np.float32
+    assert (x0 == 0).all()
