@@ -17,6 +17,8 @@ COMPARISONS = {
                  ["--quick"]),
     "ising": ("compare_ising", "2-D Ising heat-bath, L = 256 at T_c, vs numpy and torch", ["--quick"]),
     "rbm": ("compare_rbm", "RBM block Gibbs 784x500 and 64x32 vs numpy, torch, scikit-learn", ["--quick"]),
+    "torch": ("compare_torch", "TorchPotential Langevin with an MLP energy vs a plain torch loop",
+              ["--steps", "50", "--repeat", "2"]),
     "pt": ("compare_pt", "parallel tempering throughput against plain Langevin", ["--quick"]),
     "rng": ("compare_rng", "normal and uniform draws vs numpy and torch", ["--shape", "2000", "400"]),
 }
@@ -44,7 +46,11 @@ def run(args) -> int:
         argv = [] if args.full else list(quick)
         if args.repeat is not None and name != "pt":
             argv += ["--repeat", str(args.repeat)]
-        module = importlib.import_module(f"heatbath.bench.{module_name}")
+        try:
+            module = importlib.import_module(f"heatbath.bench.{module_name}")
+        except ImportError as exc:  # the torch comparison needs torch
+            print(f"unavailable: {exc}")
+            continue
         code = module.main(argv)
         sys.stdout.flush()
         status = status or (code or 0)
