@@ -18,6 +18,8 @@ the rows ([replicas · chains, ...], any framework and device); the model implem
   float64 array [rows] in the states' framework and device. The random numbers must be a function
   of (seed, round, row) only, so that runs resume bitwise and do not depend on thread count.
 - ``pt_energy(states, out) -> None``: E(x) of every row into ``out`` [rows] (float64, same device).
+- optionally ``pt_initial_states(x0, replicas)``: the user's start as states [replicas, chains, ...]
+  (e.g. broadcast from [chains, ...], validated, converted); the default takes x0 as it is.
 
 A round is then ``pt_local_move``, ``pt_energy`` and one compiled swap pass (heatbath._core.pt_swap;
 heatbath.pt_model runs the loop).
@@ -49,6 +51,10 @@ class TemperedModel:
     def pt_energy(self, states, out) -> None:
         raise NotImplementedError
 
+    def pt_initial_states(self, x0, replicas: int):
+        """The start of a new run as states [replicas, chains, ...]; the default is x0 itself."""
+        return x0
+
 
 class LangevinMove:
     """Langevin local moves at every replica: ``n_local`` steps of ULA, MALA or BAOAB per round, with
@@ -78,6 +84,28 @@ class LangevinMove:
 
     def __repr__(self) -> str:
         return f"LangevinMove(step_size={self.step_size}, method={self.method!r}, n_local={self.n_local})"
+
+
+class GibbsMove:
+    """Gibbs local moves at every replica of hb.Ising or hb.RBM (heatbath.pt_gibbs): per round,
+    ``n_sweeps`` checkerboard heat-bath sweeps of each lattice (Ising) or block-Gibbs steps h | v, v | h
+    (RBM), each row at its own β. Both are exact at every β, including the reference β = 0.
+
+    method : None (the model's heat-bath update) or 'heatbath'. Metropolis sweeps are refused: at β = 0
+        they flip every spin every sweep, so the reference replica would not be sampled.
+    """
+
+    def __init__(self, n_sweeps: int = 1, method: str | None = None):
+        if method == "metropolis":
+            raise ValueError("argument 'method': parallel tempering runs heat-bath moves; Metropolis sweeps flip "
+                             "every spin at β = 0 and would not sample the reference")
+        if method not in (None, "heatbath"):
+            raise ValueError(f"argument 'method': expected None or 'heatbath', got {method!r}")
+        self.n_sweeps = as_int(n_sweeps, "n_sweeps", 1, 2**31)
+        self.method = "heatbath"
+
+    def __repr__(self) -> str:
+        return f"GibbsMove(n_sweeps={self.n_sweeps})"
 
 
 class GaussianReference:
