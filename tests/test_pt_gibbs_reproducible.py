@@ -28,7 +28,7 @@ def rbm_case(dtype="float32"):
     return rbm, (np.random.default_rng(1).random((6, 7)) < 0.5).astype(dtype)
 
 
-CASES = {"ising": ising_case, "rbm": rbm_case}
+CASES = {"ising": ising_case, "rbm": rbm_case, "rbm64": lambda: rbm_case("float64")}
 
 
 @pytest.mark.parametrize("case", CASES)

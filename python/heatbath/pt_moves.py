@@ -2,13 +2,14 @@
 """Local moves for parallel tempering, and the interface a sampler implements to plug in.
 
 Parallel tempering (heatbath.ParallelTempering) runs replicas × chains as one batch of stored states
-("rows": row = slot · chains + column, states [replicas · chains, ...]). Swaps exchange temperature
+("rows": row = column · replicas + slot, states [chains · replicas, ...]). Swaps exchange temperature
 labels, so each row carries its own inverse temperature β_row and never moves in memory. A local move
 therefore has to update a batch of states *each at its own β*, and report each state's energy.
 
 The interface (:class:`TemperedModel`) for samplers whose rounds run from Python, e.g. the Gibbs
-models hb.Ising and hb.RBM once they accept one β per chain. States are one array whose leading axis is
-the rows ([replicas · chains, ...], any framework and device); the model implements
+models hb.Ising and hb.RBM (their adapters are in heatbath.pt_gibbs; :class:`GibbsMove` sets their
+moves). States are one array whose leading axis is the rows ([chains · replicas, ...], any framework
+and device); the model implements
 
 - ``pt_reference_log_norm(states) -> float``: log Z_ref of the β = 0 distribution the model's
   energies are tempered from. For E_β = β E over a finite state space (the uniform reference), it is
