@@ -92,6 +92,15 @@ def test_rbm_starts_with_visible_states_or_pairs():
     assert np.asarray(res.x).dtype == np.float32
 
 
+def test_ising_starts_per_temperature_or_broadcast():
+    ising, x0 = ising_case()
+    pt = hb.ParallelTempering(ising, 3)
+    same(pt.run(np.stack([x0] * 3), 5, seed=1).state.x, pt.run(x0, 5, seed=1).state.x)
+    per_temperature = np.stack([x0, -x0, x0])
+    res = pt.run(per_temperature, 0)
+    same(res.replicas, per_temperature)  # no rounds: each temperature holds its own start
+
+
 def test_torch_states_give_torch_results():
     torch = pytest.importorskip("torch")
     ising, x0 = ising_case()
