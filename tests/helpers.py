@@ -129,3 +129,25 @@ def seconds_until_interrupted(call, delay: float = 0.3) -> float:
     finally:
         timer.cancel()
     return time.perf_counter() - start
+
+
+def check_pt_ctrl_c_resumes_bitwise(pt, x0, seed: int = 5, delay: float = 0.3) -> None:
+    """Ctrl-C during a long pt.run raises heatbath.Interrupted, whose state continues the run bit for
+    bit: a few more rounds from it equal an uninterrupted run of as many rounds."""
+    import heatbath as hb
+
+    timer = threading.Timer(delay, os.kill, (os.getpid(), signal.SIGINT))
+    timer.start()
+    try:
+        with pytest.raises(hb.Interrupted) as info:
+            pt.run(x0, 10**7, seed=seed)
+    finally:
+        timer.cancel()
+    exc = info.value
+    assert 0 < exc.steps_done < 10**7 and exc.state.round == exc.steps_done
+    resumed = pt.run(exc.state, 3)
+    whole = pt.run(x0, exc.steps_done + 3, seed=seed)
+    for a, b in ((resumed.state.x, whole.state.x), (resumed.state.slot_of, whole.state.slot_of)):
+        a, b = to_numpy(a), to_numpy(b)
+        assert a.shape == b.shape and a.dtype == b.dtype
+        np.testing.assert_array_equal(a.view(np.uint8), b.view(np.uint8))

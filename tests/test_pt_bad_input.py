@@ -46,7 +46,7 @@ def test_sampler_must_fit_the_target():
     with pytest.raises(TypeError, match="sampler"):
         hb.ParallelTempering(hb.TemperedModel(), 4, sampler=move())  # a Gibbs-style model runs its own moves
     with pytest.raises(ValueError, match="adapt"):
-        hb.ParallelTempering(hb.TemperedModel(), 4, adapt=True)
+        hb.ParallelTempering(hb.TemperedModel(), 4, adapt=-1)  # adaptation itself works for any model
     numba = pytest.importorskip("numba")
     assert numba
     from helpers import bowl_potential

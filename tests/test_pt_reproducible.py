@@ -3,15 +3,13 @@
 cut into calls (or saved to disk between them) continues bitwise, and the tempered Langevin move at
 β = 1 for every chain is exactly hb.langevin."""
 import os
-import signal
-import threading
 
 import numpy as np
 import pytest
 
 import heatbath as hb
 from heatbath import _core
-from helpers import to_numpy
+from helpers import check_pt_ctrl_c_resumes_bitwise, to_numpy
 
 METHODS = ["ula", "mala", "baoab"]
 
@@ -123,20 +121,7 @@ def test_a_row_at_beta_one_is_exactly_langevin(method):
 @pytest.mark.skipif(os.name != "posix", reason="sends SIGINT to its own process")
 def test_ctrl_c_hands_back_a_state_that_resumes_bitwise():
     pt = hb.ParallelTempering(hb.DoubleWell(), 8, sampler=hb.LangevinMove(0.01, "mala", n_local=2))
-    x0 = np.linspace(-2, 2, 4000)[:, None]
-    timer = threading.Timer(0.3, os.kill, (os.getpid(), signal.SIGINT))
-    timer.start()
-    try:
-        with pytest.raises(hb.Interrupted) as info:
-            pt.run(x0, 10**7, seed=5)
-    finally:
-        timer.cancel()
-    exc = info.value
-    assert 0 < exc.steps_done < 10**7 and exc.state.round == exc.steps_done
-    resumed = pt.run(exc.state, 3)
-    whole = pt.run(x0, exc.steps_done + 3, seed=5)
-    same(resumed.state.x, whole.state.x)
-    same(resumed.state.slot_of, whole.state.slot_of)
+    check_pt_ctrl_c_resumes_bitwise(pt, np.linspace(-2, 2, 4000)[:, None])
 
 
 def test_cuda_matches_cpu(device):

@@ -8,7 +8,7 @@ from heatbath.interrupted import Interrupted
 from heatbath.ising import Ising, IsingResult, IsingState
 from heatbath.langevin import LangevinResult, LangevinState, energy, grad, langevin
 from heatbath.pt import ParallelTempering, PTResult, PTState
-from heatbath.pt_moves import GaussianReference, LangevinMove, TemperedModel
+from heatbath.pt_moves import GaussianReference, GibbsMove, LangevinMove, TemperedModel
 from heatbath.rbm import RBM, RBMGibbsResult, RBMState
 from heatbath.rbm_log_z import AISResult, ais_log_z, exact_log_z, free_energy
 from heatbath.state_io import load_state, save_state
@@ -25,6 +25,7 @@ __all__ = [
     "GaussianMixture",
     "GaussianReference",
     "GibbsModel",
+    "GibbsMove",
     "Interrupted",
     "Ising",
     "IsingResult",

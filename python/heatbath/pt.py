@@ -20,6 +20,7 @@ import numpy as np
 
 from heatbath import _arrays, _backend
 from heatbath._validate import as_int, as_seed
+from heatbath.gibbs import GibbsModel
 from heatbath.interrupted import Interrupted, completed_steps
 from heatbath.langevin import _all_finite
 from heatbath.pt_ladder import equal_rejection_ladder, validate_betas
@@ -103,10 +104,13 @@ class ParallelTempering:
     Parameters
     ----------
     target : a built-in continuous target (hb.DoubleWell, hb.Gaussian, hb.GaussianMixture,
-        hb.Rosenbrock), tempered from ``reference`` towards exp(−E); or a model implementing
-        :class:`heatbath.pt_moves.TemperedModel` (the Gibbs plug-in path; then sampler is None).
+        hb.Rosenbrock), tempered from ``reference`` towards exp(−E); hb.Ising or hb.RBM (Bernoulli
+        visible units), tempered from the uniform distribution (heatbath.pt_gibbs: states are spins
+        [rows, *shape], or RBM pairs (v, h) [rows, V + H]); or a model implementing
+        :class:`heatbath.pt_moves.TemperedModel` (the plug-in path; then sampler is None).
     betas : an increasing array in [0, 1] from 0 to 1, or an int K + 1 (equally spaced; the default 10).
-    sampler : :class:`heatbath.LangevinMove` for continuous targets (required for them).
+    sampler : :class:`heatbath.LangevinMove` for continuous targets (required for them);
+        :class:`heatbath.GibbsMove` for hb.Ising and hb.RBM (optional: one sweep / step per round).
     swap : 'deo' (deterministic even–odd, non-reversible; the default) or 'seo' (even or odd pairs
         chosen by a coin each round, reversible).
     adapt : False, True (1023 tuning rounds) or a number of tuning rounds. A new run first tunes the
@@ -117,14 +121,16 @@ class ParallelTempering:
     """
 
     def __init__(self, target, betas=10, sampler=None, swap: str = "deo", adapt=False, *, reference=None):
+        if isinstance(target, GibbsModel):  # hb.Ising, hb.RBM: their TemperedModel adapters (pt_gibbs.py)
+            from heatbath.pt_gibbs import tempered  # noqa: PLC0415
+
+            target, sampler = tempered(target, sampler), None
         if isinstance(target, TemperedModel):
             if sampler is not None:
                 raise TypeError("argument 'sampler': a TemperedModel target runs its own local moves; leave "
                                 "sampler unset")
             if reference is not None:
                 raise TypeError("argument 'reference': a TemperedModel target defines its own reference")
-            if adapt not in (False, None, 0):
-                raise ValueError("argument 'adapt': the adaptive ladder runs with Langevin moves only so far")
         elif isinstance(target, Target):
             if not target.compiled_by_core:
                 raise TypeError(f"argument 'target': parallel tempering runs the built-in targets; "
@@ -137,7 +143,7 @@ class ParallelTempering:
                 raise TypeError(f"argument 'reference': expected a heatbath.GaussianReference, "
                                 f"got {type(reference).__name__}")
         else:
-            raise TypeError(f"argument 'target': expected a heatbath target or a TemperedModel, "
+            raise TypeError(f"argument 'target': expected a heatbath target, hb.Ising, hb.RBM or a TemperedModel, "
                             f"got {type(target).__name__}")
         if swap not in SWAPS:
             raise ValueError(f"argument 'swap': expected 'deo' or 'seo', got {swap!r}")
@@ -175,15 +181,31 @@ class ParallelTempering:
         if not isinstance(record_index, bool):
             raise TypeError(f"argument 'record_index': expected a bool, got {type(record_index).__name__}")
         if isinstance(self.target, TemperedModel):
-            from heatbath.pt_model import run_model  # noqa: PLC0415 (the plug-in path)
+            from heatbath.pt_model import ModelRun  # noqa: PLC0415 (the plug-in path)
 
-            return run_model(self, x0, n_rounds, seed, thin, record_index)
-        run = _LangevinRun(self, x0, seed)
+            run = ModelRun(self, x0, seed)
+        else:
+            run = _LangevinRun(self, x0, seed)
         tuning = []
         if run.fresh and self.n_tune > 0:
-            tuning = run.tune(self.n_tune)
+            tuning = tune_ladder(run, self.n_tune)
             self.betas = run.betas.copy()
         return run.main(n_rounds, thin, record_index, tuning)
+
+
+def tune_ladder(run, n_tune: int) -> list:
+    """Stages of 1, 2, 4, … rounds, re-placing the ladder after each (Syed et al., Algorithm 4). ``run``
+    (_LangevinRun or pt_model.ModelRun) has ``betas``, ``chains`` and ``_rounds(n)``, which runs n rounds
+    on the current ladder and returns the swap accumulators."""
+    ladders, length, used = [run.betas.copy()], 1, 0
+    while used + length <= n_tune:
+        swap = run._rounds(length)
+        rejection = np.asarray(_arrays.to_host(swap["rejection"])).sum(axis=1) / (length * run.chains)
+        run.betas = equal_rejection_ladder(run.betas, rejection)
+        ladders.append(run.betas.copy())
+        used += length
+        length *= 2
+    return ladders
 
 
 def initial_labels(replicas: int, chains: int):
@@ -207,6 +229,22 @@ def beta_of_rows(betas: np.ndarray, slot_of: np.ndarray) -> np.ndarray:
     out = np.empty(replicas * chains)
     out[rows_by_temperature(slot_of).ravel()] = np.repeat(betas, chains)
     return out
+
+
+def advance(run, slot_of, rounds: int) -> None:
+    """After `rounds` completed rounds of a run (_LangevinRun, pt_model.ModelRun): the labels back on
+    the host, the round counter moved on."""
+    run.slot_of = np.array(_arrays.to_host(slot_of), dtype=np.int64)
+    run.round += rounds
+
+
+def stop_at_interrupt(run, slot_of, n_rounds: int, exc: KeyboardInterrupt) -> None:
+    """Raises Interrupted with the run's state when exc came at a chunk boundary (the caller re-raises
+    exc otherwise: no consistent state to offer)."""
+    done = completed_steps(exc)
+    if done is not None:
+        advance(run, slot_of, done)
+        raise Interrupted(run.state(), done, n_rounds) from exc
 
 
 def summarize(betas, stats: dict, n_rounds: int, chains: int, scheme_rounds: int):
@@ -342,27 +380,10 @@ class _LangevinRun:
                 thin=thin, scheme=SWAPS[self.pt.swap], seed=self.seed, n_local=sampler.n_local,
                 round0=self.round, n_rounds=n_rounds, workspace=self.workspace, stream=self.stream)
         except KeyboardInterrupt as exc:
-            done = completed_steps(exc)
-            if done is None:
-                raise
-            self.slot_of = np.array(_arrays.to_host(slot_of), dtype=np.int64)
-            self.round += done
-            raise Interrupted(self.state(), done, n_rounds) from exc
-        self.slot_of = np.array(_arrays.to_host(slot_of), dtype=np.int64)
-        self.round += n_rounds
+            stop_at_interrupt(self, slot_of, n_rounds, exc)
+            raise
+        advance(self, slot_of, n_rounds)
         return swap
-
-    def tune(self, n_tune: int) -> list:
-        """Stages of 1, 2, 4, … rounds, re-placing the ladder after each (Syed et al., Algorithm 4)."""
-        ladders, length, used = [self.betas.copy()], 1, 0
-        while used + length <= n_tune:
-            swap = self._rounds(length)
-            rejection = _arrays.to_host(swap["rejection"]).sum(axis=1) / (length * self.chains)
-            self.betas = equal_rejection_ladder(self.betas, rejection)
-            ladders.append(self.betas.copy())
-            used += length
-            length *= 2
-        return ladders
 
     def main(self, n_rounds: int, thin: int, record_index: bool, tuning: list) -> PTResult:
         swap = self._rounds(n_rounds, thin, record_index)

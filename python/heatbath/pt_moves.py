@@ -2,13 +2,14 @@
 """Local moves for parallel tempering, and the interface a sampler implements to plug in.
 
 Parallel tempering (heatbath.ParallelTempering) runs replicas × chains as one batch of stored states
-("rows": row = slot · chains + column, states [replicas · chains, ...]). Swaps exchange temperature
+("rows": row = column · replicas + slot, states [chains · replicas, ...]). Swaps exchange temperature
 labels, so each row carries its own inverse temperature β_row and never moves in memory. A local move
 therefore has to update a batch of states *each at its own β*, and report each state's energy.
 
 The interface (:class:`TemperedModel`) for samplers whose rounds run from Python, e.g. the Gibbs
-models hb.Ising and hb.RBM once they accept one β per chain. States are one array whose leading axis is
-the rows ([replicas · chains, ...], any framework and device); the model implements
+models hb.Ising and hb.RBM (their adapters are in heatbath.pt_gibbs; :class:`GibbsMove` sets their
+moves). States are one array whose leading axis is the rows ([chains · replicas, ...], any framework
+and device); the model implements
 
 - ``pt_reference_log_norm(states) -> float``: log Z_ref of the β = 0 distribution the model's
   energies are tempered from. For E_β = β E over a finite state space (the uniform reference), it is
@@ -18,6 +19,8 @@ the rows ([replicas · chains, ...], any framework and device); the model implem
   float64 array [rows] in the states' framework and device. The random numbers must be a function
   of (seed, round, row) only, so that runs resume bitwise and do not depend on thread count.
 - ``pt_energy(states, out) -> None``: E(x) of every row into ``out`` [rows] (float64, same device).
+- optionally ``pt_initial_states(x0, replicas)``: the user's start as states [replicas, chains, ...]
+  (e.g. broadcast from [chains, ...], validated, converted); the default takes x0 as it is.
 
 A round is then ``pt_local_move``, ``pt_energy`` and one compiled swap pass (heatbath._core.pt_swap;
 heatbath.pt_model runs the loop).
@@ -49,6 +52,10 @@ class TemperedModel:
     def pt_energy(self, states, out) -> None:
         raise NotImplementedError
 
+    def pt_initial_states(self, x0, replicas: int):
+        """The start of a new run as states [replicas, chains, ...]; the default is x0 itself."""
+        return x0
+
 
 class LangevinMove:
     """Langevin local moves at every replica: ``n_local`` steps of ULA, MALA or BAOAB per round, with
@@ -78,6 +85,28 @@ class LangevinMove:
 
     def __repr__(self) -> str:
         return f"LangevinMove(step_size={self.step_size}, method={self.method!r}, n_local={self.n_local})"
+
+
+class GibbsMove:
+    """Gibbs local moves at every replica of hb.Ising or hb.RBM (heatbath.pt_gibbs): per round,
+    ``n_sweeps`` checkerboard heat-bath sweeps of each lattice (Ising) or block-Gibbs steps h | v, v | h
+    (RBM), each row at its own β. Both are exact at every β, including the reference β = 0.
+
+    method : None (the model's heat-bath update) or 'heatbath'. Metropolis sweeps are refused: at β = 0
+        they flip every spin every sweep, so the reference replica would not be sampled.
+    """
+
+    def __init__(self, n_sweeps: int = 1, method: str | None = None):
+        if method == "metropolis":
+            raise ValueError("argument 'method': parallel tempering runs heat-bath moves; Metropolis sweeps flip "
+                             "every spin at β = 0 and would not sample the reference")
+        if method not in (None, "heatbath"):
+            raise ValueError(f"argument 'method': expected None or 'heatbath', got {method!r}")
+        self.n_sweeps = as_int(n_sweeps, "n_sweeps", 1, 2**31)
+        self.method = "heatbath"
+
+    def __repr__(self) -> str:
+        return f"GibbsMove(n_sweeps={self.n_sweeps})"
 
 
 class GaussianReference:
