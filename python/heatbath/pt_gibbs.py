@@ -123,14 +123,15 @@ class TemperedIsing(TemperedModel):
         _backend.module_for(device.kind).ising(
             spins=states, beta=_converted(beta_row, "float32"), coupling=coupling, field=field, j=self.model.j,
             h=self.model.h, energy_trace=None, mag_trace=None, method=self.move.method, seed=seed, chain_start=0,
-            sweep0=sweep0, n_sweeps=n, workspace=workspace, stream=_arrays.current_stream(states, device))
+            sweep0=sweep0, n_sweeps=n, workspace=workspace, terms=None, stream=_arrays.current_stream(states, device))
 
     def pt_energy(self, states, out) -> None:
         device = _arrays.device_of(states, "x0")
         coupling, field = self.model._core_arrays(states)
         mag = _arrays.empty((int(states.shape[0]),), "float64", states)
         _backend.module_for(device.kind).ising_measure(states, coupling, field, self.model.j, self.model.h, out,
-                                                       mag, _arrays.current_stream(states, device))
+                                                       mag, self.model._terms(device, int(states.shape[0]), states),
+                                                       _arrays.current_stream(states, device))
 
 
 class TemperedRBM(TemperedModel):
