@@ -14,7 +14,8 @@ from heatbath.cli import main
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 
 
-SMALL = ["--chains", "4000", "--steps", "20000", "--ising-size", "8", "--sweeps", "600", "--rbm-chains", "4000"]
+SMALL = ["--chains", "4000", "--steps", "20000", "--ising-size", "8", "--sweeps", "600", "--rbm-chains", "4000",
+         "--pt-size", "6", "--pt-chains", "8", "--pt-rounds", "150"]
 
 
 def test_demo_tells_the_story_and_writes_figures(tmp_path, capsys):
@@ -23,18 +24,19 @@ def test_demo_tells_the_story_and_writes_figures(tmp_path, capsys):
     text = capsys.readouterr().out
     assert code == 0, text
     assert "gradient descent (no noise)" in text and "annealed" in text and "MALA at β = 1" in text
-    assert "phase transition" in text and "Boltzmann machine" in text
+    assert "phase transition" in text and "Parallel tempering" in text and "Boltzmann machine" in text
     assert " NO" not in text  # every summary line agrees with its exact value
     pngs = sorted(p.name for p in (tmp_path / "figs").iterdir())
     assert pngs == ["double_well_annealing.png", "double_well_histogram.png", "ising_lattices.png",
-                    "ising_transition.png"]
+                    "ising_tempering.png", "ising_transition.png"]
     for name in pngs:
         assert (tmp_path / "figs" / name).read_bytes()[:8] == PNG_SIGNATURE
 
 
 def test_demo_without_plots_writes_nothing(tmp_path, capsys):
     assert main(["demo", "--out", str(tmp_path / "none"), "--no-plots", "--chains", "500", "--steps", "200",
-                 "--ising-size", "4", "--sweeps", "40", "--rbm-chains", "500"]) in (0, 1)
+                 "--ising-size", "4", "--sweeps", "40", "--rbm-chains", "500", "--pt-size", "4", "--pt-chains", "2",
+                 "--pt-rounds", "10"]) in (0, 1)
     assert not (tmp_path / "none").exists()
     assert "Summary" in capsys.readouterr().out
 
@@ -76,6 +78,7 @@ def test_sample_runs_a_user_module(tmp_path, capsys):
     (["sample", "double_well", "--out", "/nonexistent/dir/run.npz"], "does not exist"),
     (["sample", "double_well", "--thin", "-1"], "--thin"),
     (["demo", "--no-plots", "--ising-size", "5"], "--ising-size"),
+    (["demo", "--no-plots", "--pt-size", "3"], "--pt-size"),
     (["bench", "lattice"], "unknown comparison 'lattice'"),
 ])
 def test_user_errors_are_one_line_and_exit_2(argv, message, capsys):

@@ -25,6 +25,9 @@ def add_parser(sub) -> None:
     p.add_argument("--steps", type=positive_int, default=20000, help="Langevin steps per run (default 20000)")
     p.add_argument("--ising-size", type=int, default=32, help="Ising lattice side, even (default 32)")
     p.add_argument("--sweeps", type=positive_int, default=2000, help="Ising sweeps (default 2000)")
+    p.add_argument("--pt-size", type=int, default=12, help="lattice side for parallel tempering (default 12)")
+    p.add_argument("--pt-chains", type=positive_int, default=32, help="chains per temperature (default 32)")
+    p.add_argument("--pt-rounds", type=positive_int, default=400, help="burn-in and measured rounds per tempering run (default 400)")
     p.add_argument("--rbm-chains", type=positive_int, default=20000, help="RBM chains (default 20000)")
     p.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
     p.add_argument("--no-plots", action="store_true", help="print the tables only, write no figures")
@@ -157,6 +160,51 @@ def ising(args, figures) -> list[Line]:
     return lines
 
 
+# --- parallel tempering across the transition --------------------------------------------------------
+
+def tempering(args, figures) -> list[Line]:
+    from heatbath import exact
+
+    L, t_min, chains, runs = args.pt_size, 1.6, args.pt_chains, 6
+    model = hb.Ising((L, L), coupling=1.0 / t_min)  # β = 1 of the ladder is T = 1.6, deep in the ordered phase
+    pt = hb.ParallelTempering(model, 16, adapt=127)  # tunes the ladder on its first run, keeps it after
+    start = time.perf_counter()
+    results = []
+    for r in range(runs):
+        # All chains start ordered (m = +1). The statistics are those of a second call, after a burn-in
+        # of as many rounds, long enough for the chains to have made round trips through the ladder.
+        warm = pt.run(np.ones((chains, L, L), np.int8), args.pt_rounds, seed=args.seed + r)
+        results.append(pt.run(warm.state, args.pt_rounds, thin=1))
+    elapsed = time.perf_counter() - start
+    log_z = np.array([r.log_z for r in results])
+    log_z_exact = exact.ising2d_log_z(1.0 / t_min, L)
+    # Six independent runs: their spread is the Monte Carlo error of the stepping-stone estimate.
+    log_z_se = log_z.std(ddof=1) / np.sqrt(runs)
+    # Below T_c the β = 1 chains must visit both signs of m equally often, which single-temperature
+    # heat-bath from an ordered start never does (section 2). Chains are independent: their spread
+    # gives the error of the mean fraction.
+    frac = np.concatenate([(np.asarray(r.trace).reshape(r.trace.shape[0], chains, -1).sum(-1) < 0).mean(0)
+                           for r in results])
+    frac_se = frac.std(ddof=1) / np.sqrt(frac.size)
+    last = results[-1]
+    print(f"\n4. Parallel tempering across the Ising transition: {L}x{L}, 16 temperatures from T = ∞ to "
+          f"T = {t_min}")
+    print(f"   {runs} runs x {chains} chains x 2 x {args.pt_rounds} rounds (burn-in, then measured) in {elapsed:.1f} s; "
+          "the ladder was tuned "
+          f"for equal swap rejection: β·J = " + " ".join(f"{b / t_min:.2f}" for b in pt.betas[1:]))
+    print(f"   barrier Λ = {last.barrier:.2f}, round trips per chain and round {last.round_trip_rate:.4f}, "
+          f"swap acceptance {last.swap_rate.min():.2f} to {last.swap_rate.max():.2f}")
+    print(f"   share of β = 1 samples with m < 0: {frac.mean():.3f} ± {frac_se:.3f} (exact: 1/2 by symmetry)")
+    print(f"   log Z by stepping stone {log_z.mean():.3f} ± {log_z_se:.3f}, exact (Kaufman) {log_z_exact:.3f}")
+    if figures is not None:
+        from heatbath import plots
+
+        figures.save(plots.tempering(last, title=f"parallel tempering, {L}x{L} Ising down to T = {t_min}"),
+                     "ising_tempering.png")
+    return [Line("tempering", "share of m < 0 at T = 1.6 (1/2)", float(frac.mean()), 0.5, float(5 * frac_se)),
+            Line("tempering", "log Z by stepping stone", float(log_z.mean()), log_z_exact, float(5 * log_z_se))]
+
+
 # --- a restricted Boltzmann machine ------------------------------------------------------------------
 
 def rbm(args, figures) -> list[Line]:
@@ -165,7 +213,7 @@ def rbm(args, figures) -> list[Line]:
     model = hb.RBM((0.6 * rng.standard_normal((V, H))).astype(np.float32),
                    (0.3 * rng.standard_normal(V)).astype(np.float32),
                    (0.3 * rng.standard_normal(H)).astype(np.float32))
-    print(f"\n3. A restricted Boltzmann machine, V = {V} visible and H = {H} hidden units")
+    print(f"\n5. A restricted Boltzmann machine, V = {V} visible and H = {H} hidden units")
     start = time.perf_counter()
     res = hb.gibbs(model, np.zeros((chains, V), np.float32), 200, seed=args.seed)
     elapsed = time.perf_counter() - start
@@ -215,11 +263,15 @@ def run(args) -> int:
         raise UserError("--steps: the demo needs at least 100 steps")
     if args.ising_size < 4 or args.ising_size % 2:
         raise UserError(f"--ising-size: expected an even side of at least 4, got {args.ising_size}")
+    if args.pt_size < 4 or args.pt_size % 2:
+        raise UserError(f"--pt-size: expected an even side of at least 4, got {args.pt_size}")
+    if args.pt_chains < 2:
+        raise UserError("--pt-chains: at least 2 chains, for an error bar")
     if args.sweeps < 40:
         raise UserError("--sweeps: the demo needs at least 40 sweeps")
     print(f"heatbath {hb.__version__}: {hb.get_num_threads()} CPU threads, CPU kernels "
           f"{hb._core.cpu_isa()}, CUDA {'available' if hb.cuda_available() else 'not available'}")
-    lines = double_well(args, figures) + ising(args, figures) + rbm(args, figures)
+    lines = double_well(args, figures) + ising(args, figures) + tempering(args, figures) + rbm(args, figures)
 
     print("\nSummary (measured against exact values)")
     print(f"   {'section':<12} {'quantity':<36} {'measured':>10} {'exact':>10}  agrees")
