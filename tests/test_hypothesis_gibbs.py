@@ -121,3 +121,120 @@ def test_ising_model_works_or_names_the_bad_argument(shape, coupling, field):
         return
     spins = np.ones((1, *model.shape), np.int8)
     assert np.isfinite(model.energy(spins)).all()
+
+
+# --- RBM ------------------------------------------------------------------------------------------
+
+RBM_GOOD = {
+    "n_steps": st.integers(0, 5),
+    "beta": st.one_of(st.floats(0.05, 2.0), st.just("per chain")),
+    "seed": st.integers(0, 2**64 - 1),
+    "thin": st.integers(0, 3),
+    "trace_hidden": st.booleans(),
+    "chain_start": st.integers(0, 1000),
+}
+RBM_BAD = {
+    "n_steps": st.sampled_from([-1, 2.5, "3", None]),
+    "beta": st.sampled_from([0.0, -1.0, math.nan, math.inf, "1", "wrong length", "negative entry"]),
+    "seed": st.sampled_from([-1, 2**64, 1.5]),
+    "thin": st.sampled_from([-1, 1.5, "2"]),
+    "trace_hidden": st.sampled_from([1, "yes", None]),
+    "chain_start": st.sampled_from([-1, 2**32, 1.5]),
+}
+
+
+@st.composite
+def visible_states(draw, V):
+    chains = draw(st.integers(1, 4))
+    v = (np.random.default_rng(draw(st.integers(0, 2**32 - 1))).random((chains, V)) < 0.5).astype(np.float32)
+    flaw = draw(st.sampled_from(["none", "value", "nan", "rank", "width", "dtype", "strided"]))
+    if flaw == "value":
+        v[0, 0] = 0.5  # Bernoulli units take 0 or 1
+    elif flaw == "nan":
+        v[0, 0] = np.nan
+    elif flaw == "rank":
+        v = v[0]
+    elif flaw == "width":
+        v = v[:, :-1]
+    elif flaw == "dtype":
+        v = v.astype(np.float64)  # fine: converted to the RBM's dtype
+    elif flaw == "strided":
+        v = np.repeat(v, 2, axis=0)[::2]  # fine: the same states, not contiguous
+    return v
+
+
+@SETTINGS
+@given(data=st.data(), corrupt=st.one_of(st.none(), st.sampled_from(["v0", *RBM_GOOD])))
+def test_rbm_gibbs_works_or_names_the_bad_argument(data, corrupt):
+    V, H = 5, 3
+    rng = np.random.default_rng(0)
+    rbm = hb.RBM(rng.standard_normal((V, H)).astype(np.float32), np.zeros(V, np.float32), np.zeros(H, np.float32))
+    v0 = data.draw(visible_states(V), label="v0") if corrupt == "v0" else np.zeros((3, V), np.float32)
+    args = {k: data.draw(RBM_BAD[k] if k == corrupt else s, label=k) for k, s in RBM_GOOD.items()}
+    n_steps = args.pop("n_steps")
+    chains = v0.shape[0] if v0.ndim == 2 else 1
+    args["beta"] = betas(args["beta"].replace("per chain", "per lattice") if isinstance(args["beta"], str)
+                         else args["beta"], chains)
+    before = v0.copy()
+    try:
+        res = hb.gibbs(rbm, v0, n_steps, **args)
+    except ERRORS as exc:
+        event("rejected")
+        assert corrupt is not None, f"a valid call raised {exc!r}"
+        assert f"argument '{corrupt}'" in str(exc), f"expected the error to name '{corrupt}': {exc!r}"
+        return
+    finally:
+        np.testing.assert_array_equal(v0, before)
+    event("ran")
+    assert corrupt in (None, "v0"), f"bad '{corrupt}' was accepted"
+    assert res.v.shape == v0.shape and np.isin(res.v, (0, 1)).all() and np.isin(res.h, (0, 1)).all()
+    if args["thin"]:
+        assert res.trace.shape == (n_steps // args["thin"], chains, V)
+
+
+@SETTINGS
+@given(V=st.integers(-1, 4), H=st.integers(-1, 4), bias_len=st.integers(0, 5),
+       dtype=st.sampled_from(["float32", "float64", "int32", "float16"]),
+       poison=st.sampled_from([None, math.nan, math.inf]), visible=st.sampled_from(["bernoulli", "gaussian", "poisson"]),
+       sigma=st.sampled_from([1.0, 0.0, -1.0, math.nan]))
+def test_rbm_model_and_log_z_work_or_name_the_bad_argument(V, H, bias_len, dtype, poison, visible, sigma):
+    def arr(*shape):
+        return np.full(tuple(max(s, 0) for s in shape), 0.1).astype(dtype)
+
+    weights = arr(V, H)
+    if poison is not None and weights.size and np.issubdtype(weights.dtype, np.floating):
+        weights.flat[0] = poison
+    try:
+        rbm = hb.RBM(weights, arr(bias_len), arr(H), visible=visible, sigma=sigma)
+        log_z = hb.exact_log_z(rbm)
+        ais = hb.ais_log_z(rbm, n_chains=16, betas=20, seed=0)
+    except ERRORS as exc:
+        assert "argument '" in str(exc), f"{type(exc).__name__} does not name the argument: {exc}"
+        return
+    assert math.isfinite(log_z) and math.isfinite(ais.log_z)
+
+
+# --- parallel tempering -----------------------------------------------------------------------------
+
+@SETTINGS
+@given(betas=st.one_of(st.integers(-1, 6), st.sampled_from([[0.0, 1.0], [0.0, 0.5, 1.0], [0.5, 1.0], [0.0, 0.9],
+                                                             [0.0, 0.6, 0.4, 1.0], [0.0, math.nan, 1.0], "ten"])),
+       swap=st.sampled_from(["deo", "seo", "DEO", "random"]), adapt=st.sampled_from([False, True, 3, -1, "yes"]),
+       n_rounds=st.sampled_from([0, 3, -1, 1.5]), chains=st.integers(0, 3),
+       model=st.sampled_from(["ising", "double well", "rbm"]))
+def test_tempering_works_or_names_the_bad_argument(betas, swap, adapt, n_rounds, chains, model):
+    try:
+        if model == "ising":
+            target, x0, sampler = hb.Ising((4, 4)), np.ones((chains, 4, 4), np.int8), None
+        elif model == "rbm":
+            target = hb.RBM(np.full((4, 3), 0.2, np.float32), np.zeros(4, np.float32), np.zeros(3, np.float32))
+            x0, sampler = np.zeros((chains, 4), np.float32), None
+        else:
+            target, x0, sampler = hb.DoubleWell(), np.zeros((chains, 1)), hb.LangevinMove(0.05)
+        pt = hb.ParallelTempering(target, betas, sampler=sampler, swap=swap, adapt=adapt)
+        res = pt.run(x0, n_rounds, seed=1)
+    except ERRORS as exc:
+        assert "argument '" in str(exc), f"{type(exc).__name__} does not name the argument: {exc}"
+        return
+    assert len(res.betas) >= 2 and res.betas[0] == 0 and res.betas[-1] == 1
+    assert np.all(np.diff(res.betas) > 0)
