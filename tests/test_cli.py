@@ -53,6 +53,22 @@ def test_sample_writes_an_npz_with_the_run(tmp_path, capsys):
         assert np.all(np.abs(data["x"].mean(axis=0)) < 5 / np.sqrt(200))
 
 
+def test_sample_runs_the_ising_model(tmp_path, capsys):
+    out = tmp_path / "ising.npz"
+    assert main(["sample", "ising", "--size", "8", "--beta", "0.2", "--chains", "16", "--steps", "400",
+                 "--out", str(out), "--seed", "2"]) == 0
+    assert "ising 8x8: 16 lattices x 400 heatbath sweeps" in capsys.readouterr().out
+    with np.load(out) as data:
+        assert data["spins"].shape == (16, 8, 8) and data["energy"].shape == (400, 16)
+        # high temperature: E/N near its exact value on the 8 x 8 torus (within 5 standard errors of the
+        # spread of independent lattices)
+        from heatbath.exact import ising2d_energy_per_site
+
+        per_lattice = data["energy"][200:].mean(0) / 64
+        se = per_lattice.std(ddof=1) / np.sqrt(16)
+        assert abs(per_lattice.mean() - ising2d_energy_per_site(0.2, 8)) < 5 * se
+
+
 def test_sample_runs_a_user_module(tmp_path, capsys):
     pytest.importorskip("numba")
     module = tmp_path / "mypot.py"
@@ -80,6 +96,9 @@ def test_sample_runs_a_user_module(tmp_path, capsys):
     (["demo", "--no-plots", "--ising-size", "5"], "--ising-size"),
     (["demo", "--no-plots", "--pt-size", "3"], "--pt-size"),
     (["bench", "lattice"], "unknown comparison 'lattice'"),
+    (["sample", "ising", "--size", "5"], "--size"),
+    (["sample", "ising", "--method", "mala"], "--method"),
+    (["sample", "double_well", "--method", "heatbath"], "--method"),
 ])
 def test_user_errors_are_one_line_and_exit_2(argv, message, capsys):
     assert main(argv) == 2
@@ -101,7 +120,7 @@ def test_unwritable_demo_folder(tmp_path, capsys):
 
 
 @pytest.mark.parametrize("argv", [["demo", "--chains", "0"], ["demo", "--sweeps", "x"], ["sample", "double_well", "--step-size", "-1"],
-                                  ["sample", "double_well", "--method", "hmc"], ["frobnicate"]])
+                                  ["sample", "ising", "--lattice-dims", "4"], ["frobnicate"]])
 def test_bad_options_exit_2_with_usage(argv, capsys):
     with pytest.raises(SystemExit) as exc:
         main(argv)

@@ -36,3 +36,30 @@ def test_summary_reports_ess_and_rhat_for_each_coordinate():
 def test_to_arviz_without_a_trace_says_what_to_do():
     with pytest.raises(ValueError, match="thin > 0"):
         run(thin=0).to_arviz()
+
+
+def test_every_sampler_result_goes_to_arviz():
+    ising = hb.gibbs(hb.Ising((4, 4)), np.ones((3, 4, 4), np.int8), 50, beta=0.3, seed=1)
+    idata = ising.to_arviz()
+    assert idata.posterior["energy"].shape == (3, 50)
+    np.testing.assert_array_equal(idata.posterior["magnetization"].values, ising.magnetization.T)
+    assert list(ising.summary().index) == ["energy", "magnetization"]
+
+    rng = np.random.default_rng(0)
+    rbm = hb.RBM(rng.standard_normal((5, 3)).astype(np.float32), np.zeros(5, np.float32), np.zeros(3, np.float32))
+    res = hb.gibbs(rbm, np.zeros((4, 5), np.float32), 20, seed=1, thin=2, trace_hidden=True)
+    idata = res.to_arviz()
+    assert idata.posterior["v"].dims == ("chain", "draw", "visible") and idata.posterior["v"].shape == (4, 10, 5)
+    np.testing.assert_array_equal(idata.sample_stats["h"].values, np.swapaxes(res.trace_hidden, 0, 1))
+
+    pt = hb.ParallelTempering(hb.DoubleWell(), 4, sampler=hb.LangevinMove(0.05))
+    tempered = pt.run(np.zeros((6, 1)), 30, seed=2, thin=3)
+    np.testing.assert_array_equal(tempered.to_arviz().posterior["x"].values, np.swapaxes(tempered.trace, 0, 1))
+
+
+def test_results_without_traces_say_how_to_get_them():
+    with pytest.raises(ValueError, match="record=True"):
+        hb.gibbs(hb.Ising((4, 4)), np.ones((2, 4, 4), np.int8), 5, beta=0.3, record=False).to_arviz()
+    rbm = hb.RBM(np.zeros((3, 2), np.float32), np.zeros(3, np.float32), np.zeros(2, np.float32))
+    with pytest.raises(ValueError, match="thin > 0"):
+        hb.gibbs(rbm, np.zeros((2, 3), np.float32), 5).to_arviz()

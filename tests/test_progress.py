@@ -74,3 +74,16 @@ def test_numba_chunk_loops_feed_the_bar_too(recording_bar):
 def test_bad_progress_argument():
     with pytest.raises(TypeError, match="argument 'progress'"):
         hb.langevin(hb.DoubleWell(), X0, 1, 0.01, progress="yes")
+
+
+@pytest.mark.parametrize("model", ["langevin", "ising"])
+def test_tempering_rounds_feed_the_bar(recording_bar, model):
+    if model == "langevin":
+        pt = hb.ParallelTempering(hb.DoubleWell(), 4, sampler=hb.LangevinMove(0.05))
+        x0 = np.zeros((16, 1))
+    else:
+        pt = hb.ParallelTempering(hb.Ising((4, 4)), 4)
+        x0 = np.ones((4, 4, 4), np.int8)
+    pt.run(x0, 40, seed=1, progress=True)
+    (bar,) = recording_bar
+    assert (bar.desc, bar.total, bar.n, bar.closed) == ("tempering", 40, 40, True)

@@ -35,3 +35,23 @@ def inference_data(draws: dict[str, Any], stats: dict[str, Any] | None = None, d
 def summary(data, **kwargs):
     """arviz.summary of an InferenceData (mean, sd, HDI, MCSE, ESS, R-hat) as a pandas DataFrame."""
     return _arviz().summary(data, **kwargs)
+
+
+def trace_inference_data(result, draws: dict, what: str, stats: dict | None = None, dims: dict | None = None):
+    """to_arviz() of a sampler result whose traces may be absent: names what to pass to get them."""
+    missing = [name for name, value in draws.items() if value is None]
+    if missing:
+        raise ValueError(f"to_arviz needs {what}")
+    return inference_data(draws, {k: v for k, v in (stats or {}).items() if v is not None}, dims)
+
+
+class ArvizMixin:
+    """to_arviz() and summary() for result dataclasses that define ``_arviz_data()``."""
+
+    def to_arviz(self):
+        """The result's traces as ArviZ InferenceData (chain, draw, ...); needs ArviZ."""
+        return self._arviz_data()
+
+    def summary(self, **kwargs):
+        """arviz.summary of the traces (mean, sd, HDI, MCSE, ESS, R-hat); keyword arguments go to it."""
+        return summary(self.to_arviz(), **kwargs)

@@ -15,7 +15,7 @@ from typing import Any
 
 import numpy as np
 
-from heatbath import _arrays, _backend
+from heatbath import _arrays, _backend, diagnostics
 from heatbath._validate import as_int, as_seed
 from heatbath.gibbs import GibbsModel
 from heatbath.interrupted import run_resumable
@@ -44,18 +44,23 @@ class IsingState(SavableState):
 
 
 @dataclass(frozen=True)
-class IsingResult:
+class IsingResult(diagnostics.ArvizMixin):
     """The outcome of ``hb.gibbs(ising, ...)``; arrays live in the framework and on the device of spins0.
 
     spins [lattices, *shape] int8: the final configurations. energy and magnetization
     [n_sweeps, lattices] float64: E and Σ_i s_i (totals, not per site) after each sweep, or None
-    with ``record=False``. state: resumes the run.
+    with ``record=False``. state: resumes the run. ``to_arviz()`` / ``summary()``: the energy and
+    magnetisation traces through ArviZ, one chain per lattice.
     """
 
     spins: Any
     energy: Any
     magnetization: Any
     state: IsingState
+
+    def _arviz_data(self):
+        return diagnostics.trace_inference_data(self, {"energy": self.energy, "magnetization": self.magnetization},
+                                                "recorded traces: run hb.gibbs with record=True")
 
 
 def _shape(shape) -> tuple:

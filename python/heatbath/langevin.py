@@ -43,7 +43,7 @@ class LangevinState(SavableState):
 
 
 @dataclass(frozen=True)
-class LangevinResult:
+class LangevinResult(diagnostics.ArvizMixin):
     """The outcome of :func:`langevin`; arrays live in the framework and on the device of x0.
 
     x [chains, dim]: final states. p: final momenta (BAOAB) or None. trace [n_steps // thin, chains,
@@ -51,6 +51,7 @@ class LangevinResult:
     final states. accepted [chains] (int64) and accept_rate [chains]: MALA acceptances in this call
     (None for ULA and BAOAB). diverged [chains] (bool) and n_diverged: chains whose state became
     NaN or infinite (they stop being meaningful; keep them out of averages). state: resumes the run.
+    ``to_arviz()`` / ``summary()``: the trace through ArviZ (needs thin > 0).
     """
 
     x: Any
@@ -64,18 +65,10 @@ class LangevinResult:
     n_diverged: int
     state: LangevinState
 
-    def to_arviz(self):
-        """The trace as ArviZ InferenceData: posterior ``x`` (chain, draw, x_dim) and sample_stats
-        ``potential_energy`` (chain, draw). Needs a trace (``thin > 0``) and ArviZ."""
-        if self.trace is None:
-            raise ValueError("to_arviz needs a trace: run heatbath.langevin with thin > 0")
-        return diagnostics.inference_data({"x": self.trace}, {"potential_energy": self.energy_trace},
-                                          dims={"x": ["x_dim"]})
-
-    def summary(self, **kwargs):
-        """arviz.summary of the trace (mean, sd, HDI, MCSE, ESS, R-hat per coordinate); keyword
-        arguments go to arviz.summary."""
-        return diagnostics.summary(self.to_arviz(), **kwargs)
+    def _arviz_data(self):
+        # posterior x (chain, draw, x_dim) and sample_stats potential_energy (chain, draw)
+        return diagnostics.trace_inference_data(self, {"x": self.trace}, "a trace: run heatbath.langevin with thin > 0",
+                                                {"potential_energy": self.energy_trace}, dims={"x": ["x_dim"]})
 
 
 def _positive(value, name: str) -> float:

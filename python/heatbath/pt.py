@@ -18,11 +18,12 @@ from typing import Any
 
 import numpy as np
 
-from heatbath import _arrays, _backend
+from heatbath import _arrays, _backend, diagnostics
 from heatbath._validate import as_int, as_seed
 from heatbath.gibbs import GibbsModel
 from heatbath.interrupted import Interrupted, completed_steps
 from heatbath.langevin import _all_finite
+from heatbath.progress import progress_bar
 from heatbath.pt_ladder import equal_rejection_ladder, validate_betas
 from heatbath.pt_moves import GaussianReference, LangevinMove, TemperedModel
 from heatbath.pt_stats import stepping_stone
@@ -56,7 +57,7 @@ class PTState(SavableState):
 
 
 @dataclass(frozen=True)
-class PTResult:
+class PTResult(diagnostics.ArvizMixin):
     """The outcome of :meth:`ParallelTempering.run` (statistics over this call's rounds).
 
     x [chains, dim]: the final β = 1 states. trace [n_rounds // thin, chains, dim] and energy_trace
@@ -96,6 +97,10 @@ class PTResult:
     n_diverged: int
     tuning: list
     state: PTState
+
+    def _arviz_data(self):
+        return diagnostics.trace_inference_data(self, {"x": self.trace}, "a trace: run pt.run with thin > 0",
+                                                {"potential_energy": self.energy_trace})
 
 
 class ParallelTempering:
@@ -164,7 +169,7 @@ class ParallelTempering:
     # ---- running ----
 
     def run(self, x0, n_rounds: int, seed: int | None = None, *, thin: int = 0,
-            record_index: bool = False) -> PTResult:
+            record_index: bool = False, progress: bool | None = None) -> PTResult:
         """Run ``n_rounds`` rounds (n_local local steps at every replica, then one swap pass).
 
         x0 : states [K+1, chains, dim] (one per temperature) or [chains, dim] (every temperature starts
@@ -173,6 +178,8 @@ class ParallelTempering:
         seed : int in [0, 2**64); default 0 for a new run.
         thin : record the β = 1 states every ``thin`` rounds (0: no trace).
         record_index : also return the index process [n_rounds, K+1, chains].
+        progress : a progress bar over the rounds (after any ladder tuning): None (only when standard
+            error is a terminal), True or False.
 
         Raises heatbath.Interrupted on Ctrl-C (CPU), carrying a state that continues the run.
         """
@@ -180,6 +187,8 @@ class ParallelTempering:
         thin = as_int(thin, "thin", 0, 2**40)
         if not isinstance(record_index, bool):
             raise TypeError(f"argument 'record_index': expected a bool, got {type(record_index).__name__}")
+        if progress is not None and not isinstance(progress, bool):
+            raise TypeError(f"argument 'progress': expected True, False or None, got {progress!r}")
         if isinstance(self.target, TemperedModel):
             from heatbath.pt_model import ModelRun  # noqa: PLC0415 (the plug-in path)
 
@@ -190,7 +199,8 @@ class ParallelTempering:
         if run.fresh and self.n_tune > 0:
             tuning = tune_ladder(run, self.n_tune)
             self.betas = run.betas.copy()
-        return run.main(n_rounds, thin, record_index, tuning)
+        with progress_bar(progress, n_rounds, "tempering", unit="round"):
+            return run.main(n_rounds, thin, record_index, tuning)
 
 
 def tune_ladder(run, n_tune: int) -> list:

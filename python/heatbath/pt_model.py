@@ -11,6 +11,7 @@ from heatbath._validate import as_seed
 from heatbath.interrupted import sigint_at_chunk_boundaries
 from heatbath.pt import (SWAPS, PTResult, PTState, advance, beta_of_rows, initial_labels, rows_by_temperature,
                          stop_at_interrupt, summarize)
+from heatbath.progress import report as report_progress
 from heatbath.pt_ladder import validate_betas
 
 
@@ -97,6 +98,7 @@ class ModelRun:
                         top = rows_by_temperature(np.asarray(_arrays.to_host(slot_of)))[-1]
                         samples.append(self.states[_arrays.from_host(top, "int64", like)])
                     guard.check(done + 1)
+                    report_progress(done + 1)
         except KeyboardInterrupt as exc:
             stop_at_interrupt(self, slot_of, n_rounds, exc)
             raise

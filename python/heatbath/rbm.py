@@ -20,7 +20,7 @@ from typing import Any
 
 import numpy as np
 
-from heatbath import _arrays, _backend
+from heatbath import _arrays, _backend, diagnostics
 from heatbath._validate import as_int, as_seed
 from heatbath.gibbs import GibbsModel
 from heatbath.interrupted import run_resumable
@@ -48,13 +48,14 @@ class RBMState(SavableState):
 
 
 @dataclass(frozen=True)
-class RBMGibbsResult:
+class RBMGibbsResult(diagnostics.ArvizMixin):
     """The outcome of ``hb.gibbs(rbm, ...)``; arrays live in the framework and on the device of v0.
 
     v [chains, V]: final visible states. h [chains, H]: the hidden states of the last step (those v was
     drawn from), zeros when n_steps is 0 on a fresh start. trace [n_steps // thin, chains, V] and
     trace_hidden [n_steps // thin, chains, H] (when asked): the states after every thin-th step of
     this call. state: resumes the run; ``state.v`` and ``state.h`` are the same arrays as v and h.
+    ``to_arviz()`` / ``summary()``: the visible (and hidden) traces through ArviZ.
     """
 
     v: Any
@@ -62,6 +63,10 @@ class RBMGibbsResult:
     trace: Any
     trace_hidden: Any
     state: RBMState
+
+    def _arviz_data(self):
+        return diagnostics.trace_inference_data(self, {"v": self.trace}, "a trace: run hb.gibbs with thin > 0",
+                                                {"h": self.trace_hidden}, dims={"v": ["visible"], "h": ["hidden"]})
 
 
 def _as_parameter(x, name: str):

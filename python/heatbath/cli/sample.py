@@ -3,13 +3,13 @@
 
     heatbath sample double_well --chains 10000 --steps 2000 --thin 10 --out run.npz
     heatbath sample mypotentials.py:bowl --method mala --step-size 0.1
+    heatbath sample ising --size 64 --beta 0.44 --chains 8 --steps 1000 --out ising.npz
 """
 from __future__ import annotations
 
 import importlib
 import importlib.util
 import json
-import sys
 from pathlib import Path
 
 import numpy as np
@@ -38,15 +38,20 @@ def add_parser(sub) -> None:
     p = sub.add_parser("sample", help="run a model from the shell and save the samples",
                        description=__doc__.splitlines()[0],
                        epilog="models: " + "; ".join(f"{k}: {v[2]}" for k, v in MODELS.items())
+                       + "; ising: the ferromagnet J = 1 on a periodic lattice (--size, --lattice-dims), "
+                       "--chains lattices, --steps sweeps"
                        + "; or FILE.py:NAME / module:NAME, a heatbath target (or a function returning one)")
     p.add_argument("model", help="a built-in model name, or FILE.py:NAME / module:NAME")
-    p.add_argument("--method", choices=("ula", "mala", "baoab"), default="ula")
+    p.add_argument("--method", default=None,
+                   help="ula (default), mala or baoab; for ising: heatbath (default) or metropolis")
     p.add_argument("--chains", type=positive_int, default=1000)
     p.add_argument("--steps", type=positive_int, default=1000)
     p.add_argument("--step-size", type=positive_float, default=0.01)
     p.add_argument("--beta", type=positive_float, default=1.0, help="inverse temperature (default 1)")
     p.add_argument("--friction", type=positive_float, default=1.0, help="BAOAB friction (default 1)")
     p.add_argument("--dim", type=positive_int, default=None, help="state dimension (default: the model's, else 2)")
+    p.add_argument("--size", type=positive_int, default=32, help="ising: lattice side, even (default 32)")
+    p.add_argument("--lattice-dims", type=int, choices=(2, 3), default=2, help="ising: 2-D or 3-D (default 2)")
     p.add_argument("--dtype", choices=("float32", "float64"), default="float32")
     p.add_argument("--device", choices=("cpu", "cuda"), default="cpu")
     p.add_argument("--seed", type=int, default=0)
@@ -93,7 +98,7 @@ def resolve_model(spec: str, dim: int | None):
         target = _load_user_target(spec)
         d = dim or getattr(target, "dim", None) or 1
     else:
-        raise UserError(f"unknown model {spec!r}: choose one of {', '.join(MODELS)} or give FILE.py:NAME")
+        raise UserError(f"unknown model {spec!r}: choose one of {', '.join(MODELS)}, ising, or give FILE.py:NAME")
     try:
         target.check_dim(d, "--dim")
     except ValueError as exc:
@@ -117,10 +122,45 @@ def _start(args, target, dim):
     return torch.as_tensor(x0, device="cuda")
 
 
+def _save(out, args, arrays: dict) -> None:
+    meta = {k: v for k, v in vars(args).items() if k != "run"}
+    np.savez(out, **{k: hb._arrays.to_host(v) for k, v in arrays.items() if v is not None},
+             meta=np.array(json.dumps(meta)))
+    print(f"  wrote {out}")
+
+
+def run_ising(args, out) -> int:
+    method = args.method or "heatbath"
+    if method not in ("heatbath", "metropolis"):
+        raise UserError(f"--method: the ising model runs heatbath or metropolis, got {method!r}")
+    if args.size % 2:
+        raise UserError(f"--size: checkerboard sweeps need an even side, got {args.size}")
+    shape = (args.size,) * args.lattice_dims
+    model = hb.Ising(shape)
+    spins0 = np.ones((args.chains, *shape), np.int8)
+    res = hb.gibbs(model, spins0, args.steps, beta=args.beta, seed=args.seed, method=method,
+                   progress=False if args.no_progress else None)
+    n = model.n_sites
+    burn = args.steps // 2
+    print(f"ising {'x'.join(map(str, shape))}: {args.chains} lattices x {args.steps} {method} sweeps, "
+          f"β = {args.beta:g}, seed {args.seed}")
+    print(f"  E/N {res.energy[burn:].mean() / n:+.5f}   |m| {np.abs(res.magnetization[burn:]).mean() / n:.5f} "
+          f"(means over the second half of the sweeps)")
+    if out is not None:
+        _save(out, args, {"spins": res.spins, "energy": res.energy, "magnetization": res.magnetization})
+    return 0
+
+
 def run(args) -> int:
     if args.thin < 0:
         raise UserError(f"--thin: expected an integer >= 0, got {args.thin}")
     out = writable_file(args.out) if args.out else None
+    if args.model == "ising":
+        return run_ising(args, out)
+    method = args.method or "ula"
+    if method not in ("ula", "mala", "baoab"):
+        raise UserError(f"--method: expected ula, mala or baoab, got {method!r}")
+    args.method = method
     target, dim = resolve_model(args.model, args.dim)
     x0 = _start(args, target, dim)
     try:
@@ -138,10 +178,6 @@ def run(args) -> int:
     if res.accept_rate is not None:
         print(f"  acceptance {float(np.mean(hb._arrays.to_host(res.accept_rate))):.4f}")
     if out is not None:
-        meta = {k: v for k, v in vars(args).items() if k != "run"}
-        arrays = {"x": res.x, "energy": res.energy, "diverged": res.diverged, "trace": res.trace,
-                  "energy_trace": res.energy_trace, "accept_rate": res.accept_rate}
-        np.savez(out, **{k: hb._arrays.to_host(v) for k, v in arrays.items() if v is not None},
-                 meta=np.array(json.dumps(meta)))
-        print(f"  wrote {out}", file=sys.stdout)
+        _save(out, args, {"x": res.x, "energy": res.energy, "diverged": res.diverged, "trace": res.trace,
+                          "energy_trace": res.energy_trace, "accept_rate": res.accept_rate})
     return 0
