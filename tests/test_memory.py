@@ -6,11 +6,12 @@ import numpy as np
 import pytest
 
 import heatbath as hb
+from helpers import SANITIZED
 
 pytestmark = [
     pytest.mark.skipif(not os.path.exists("/proc/self/statm"), reason="reads the resident size from /proc"),
     # .ci/sanitize: AddressSanitizer keeps freed blocks in quarantine, so the resident size grows anyway.
-    pytest.mark.skipif("libasan" in os.environ.get("LD_PRELOAD", ""), reason="ASan's quarantine holds freed memory"),
+    pytest.mark.skipif(SANITIZED, reason="ASan's quarantine holds freed memory"),
 ]
 
 MIB = 2**20
