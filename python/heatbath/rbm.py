@@ -184,6 +184,10 @@ class RBM(GibbsModel):
                                  f"got shape {betas.shape}")
             if not (np.isfinite(betas).all() and (betas > 0).all()):
                 raise ValueError("argument 'beta': every inverse temperature must be positive and finite")
+        with np.errstate(over="ignore"):
+            fits = np.isfinite(betas.astype(self.dtype)).all()
+        if not fits:
+            raise ValueError(f"argument 'beta': inverse temperatures overflow the RBM's {self.dtype}")
         return _arrays.from_host(betas, self.dtype, like)
 
     def _workspace(self, chains: int, like):

@@ -26,16 +26,23 @@ def _ramp(n: int) -> np.ndarray:
 def linear(start: float, stop: float, n: int) -> np.ndarray:
     """β changing linearly from start to stop."""
     start, stop, n = _check(start, stop, n, True)
-    return start + (stop - start) * _ramp(n)
+    r = _ramp(n)
+    return (1.0 - r) * start + r * stop  # a convex combination: exact ends, positive in between
 
 
 def geometric(start: float, stop: float, n: int) -> np.ndarray:
     """β changing by a constant factor per step (temperature falls exponentially)."""
     start, stop, n = _check(start, stop, n, True)
-    return start * (stop / start) ** _ramp(n)
+    # In logarithms: stop / start can overflow (1e-9 to 1e300) where every β is representable.
+    beta = np.exp(math.log(start) + (math.log(stop) - math.log(start)) * _ramp(n))
+    beta[-1] = stop
+    if n > 1:
+        beta[0] = start
+    return beta
 
 
 def cosine(start: float, stop: float, n: int) -> np.ndarray:
     """β following half a cosine: slow at both ends, fastest in the middle."""
     start, stop, n = _check(start, stop, n, True)
-    return stop + (start - stop) * 0.5 * (1.0 + np.cos(np.pi * _ramp(n)))
+    w = 0.5 * (1.0 + np.cos(np.pi * _ramp(n)))  # 1 at the start, 0 at the end
+    return w * start + (1.0 - w) * stop  # a convex combination: no cancellation between far-apart ends

@@ -10,6 +10,7 @@ from __future__ import annotations
 import dataclasses
 import json
 import os
+import zipfile
 from typing import Any
 
 import numpy as np
@@ -65,8 +66,12 @@ def load_state(path, like=None) -> SavableState:
                 raise ValueError(f"argument 'path': {os.fspath(path)!r} is not a saved heatbath state")
             meta = json.loads(data[_META_KEY].tobytes().decode())
             stored = {name: data[name] for name in data.files if name != _META_KEY}
-    except OSError as exc:
+    except (FileNotFoundError, IsADirectoryError, PermissionError) as exc:
         raise OSError(f"argument 'path': cannot read a state from {os.fspath(path)!r}: {exc}") from exc
+    except (OSError, EOFError, zipfile.BadZipFile, KeyError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+        # numpy's errors for empty, truncated or foreign files
+        raise ValueError(f"argument 'path': {os.fspath(path)!r} is not a saved heatbath state "
+                         f"({type(exc).__name__}: {exc})") from exc
     if meta.get("version") != FORMAT_VERSION:
         raise ValueError(f"argument 'path': state format version {meta.get('version')!r}; this heatbath "
                          f"reads version {FORMAT_VERSION}")

@@ -27,8 +27,8 @@ from heatbath.targets import Target
 __all__ = ["NumbaPotential", "potential"]
 
 _NO_GRADIENT = (
-    "heatbath.potential needs the gradient: pass grad(x, out, *params), a function that writes dE/dx "
-    "into out. heatbath does not take finite differences (they cost 2·dim energy calls per step and bias "
+    "argument 'grad': heatbath.potential needs the gradient: pass grad(x, out, *params), a function that "
+    "writes dE/dx into out. heatbath does not take finite differences (they cost 2·dim energy calls per step and bias "
     "the dynamics). Either write the gradient by hand (a symbolic tool such as sympy can derive it), or "
     "write the energy in torch and use heatbath.TorchPotential, which takes gradients by autograd."
 )
