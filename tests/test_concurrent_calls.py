@@ -1,5 +1,6 @@
 # SPDX-License-Identifier: Apache-2.0
-"""Calls from several Python threads at once are safe and give the numbers of sequential calls."""
+"""Calls from several Python threads at once (Langevin, random fills, Ising and RBM Gibbs, tempering) are safe
+and give the numbers of sequential calls."""
 from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
@@ -9,6 +10,9 @@ import heatbath as hb
 from helpers import bowl_potential
 
 N_THREADS = 4
+ISING = hb.Ising((16, 16))
+RBM = hb.RBM(np.random.default_rng(0).standard_normal((12, 5)).astype(np.float32), np.zeros(12, np.float32),
+             np.zeros(5, np.float32))
 
 
 def job(i):
@@ -16,7 +20,10 @@ def job(i):
     method = ("ula", "mala", "baoab")[i % 3]
     res = hb.langevin(hb.DoubleWell(), x0, 200, 0.01, method, seed=i, thin=50)
     noise = hb.random.normal(np.empty((500, 7), np.float64), seed=i)
-    return res.x, res.trace, res.energy, noise
+    spins = hb.gibbs(ISING, np.ones((3, 16, 16), np.int8), 20, beta=0.4, seed=i).spins
+    v = hb.gibbs(RBM, np.zeros((300, 12), np.float32), 10, seed=i).v
+    pt = hb.ParallelTempering(hb.DoubleWell(), 4, sampler=hb.LangevinMove(0.05)).run(np.zeros((50, 1)), 20, seed=i)
+    return res.x, res.trace, res.energy, noise, spins, v, pt.replicas
 
 
 @pytest.mark.parametrize("threads", [1, 2])
