@@ -138,3 +138,11 @@ def test_cuda_matches_cpu(device):
     # The device may contract a*b+c in the potentials: compare closely, not bitwise.
     np.testing.assert_allclose(to_numpy(gpu.replicas), to_numpy(cpu.replicas), rtol=1e-6, atol=1e-6)
     np.testing.assert_array_equal(to_numpy(gpu.index), to_numpy(cpu.index))
+
+
+def test_energy_is_that_of_the_returned_replicas():
+    pt = hb.ParallelTempering(hb.DoubleWell(), 5, sampler=hb.LangevinMove(0.05))
+    for n_rounds in (0, 7):
+        res = pt.run(np.linspace(-2, 2, 6)[:, None], n_rounds, seed=3)
+        expected = hb.energy(hb.DoubleWell(), np.asarray(res.replicas).reshape(-1, 1)).reshape(5, 6)
+        np.testing.assert_allclose(np.asarray(res.energy), expected, rtol=1e-12)

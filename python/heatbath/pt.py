@@ -23,6 +23,7 @@ from heatbath._validate import as_int, as_seed
 from heatbath.gibbs import GibbsModel
 from heatbath.interrupted import Interrupted, completed_steps
 from heatbath.langevin import _all_finite
+from heatbath.langevin import energy as energy_of
 from heatbath.progress import progress_bar
 from heatbath.pt_ladder import equal_rejection_ladder, validate_betas
 from heatbath.pt_moves import GaussianReference, LangevinMove, TemperedModel
@@ -402,14 +403,17 @@ class _LangevinRun:
                  "accepted_at")}
         summary = summarize(self.betas, host, n_rounds, self.chains, n_rounds)
         replicas, chains = self.betas.size, self.chains
-        order = rows_by_temperature(self.slot_of).ravel()
-        by_temperature = self.x[_arrays.from_host(order, "int64", self.x)].reshape(replicas, chains, self.dim)
+        order = _arrays.from_host(rows_by_temperature(self.slot_of).ravel(), "int64", self.x)
+        by_temperature = self.x[order].reshape(replicas, chains, self.dim)
+        # E of those states: rows keep their energies through the swap pass, which moves labels only
+        per_row = self.energy if n_rounds else energy_of(self.pt.target, self.x)
+        energy = per_row[order].reshape(replicas, chains)
         accept_rate = None
         if self.pt.sampler.method == "mala":
             accept_rate = host["accepted_at"].sum(axis=1) / max(n_rounds * self.pt.sampler.n_local * chains, 1)
         n_diverged = int((np.asarray(_arrays.to_host(self.diverged_at)) >= 0).sum())
         return PTResult(x=by_temperature[-1], trace=swap["trace"], energy_trace=swap["energy_trace"],
-                        replicas=by_temperature, energy=swap["energy_at"], index=swap["index_trace"],
+                        replicas=by_temperature, energy=energy, index=swap["index_trace"],
                         accept_rate=accept_rate, n_diverged=n_diverged, tuning=tuning, state=self.state(),
                         **summary)
 
