@@ -36,7 +36,7 @@ import numpy as np
 
 from heatbath.bench.compare_rbm import BUSY_WARN, best_of
 
-MODELS = {"digits": (64, 64, 200), "mnist": (784, 500, 20)}  # V, H, updates per timed run (100 chains, k = 1)
+MODELS = {"digits": (64, 64, 1000), "mnist": (784, 500, 60)}  # V, H, updates per timed run (100 chains, k = 1)
 BATCH = 100
 LR = 0.01
 IMPLEMENTATIONS = ("heatbath", "torch")
