@@ -15,8 +15,8 @@ to the likelihood gradient"):
 - negative phase: persistent fantasy chains advanced k block-Gibbs steps by ``hb.gibbs`` (continued
   through ``res.state``: the same chains and the same random stream, never restarted), or with
   ``--pt K`` by ``hb.ParallelTempering`` over the RBM with K temperatures (its β = 1 chains);
-- gradient of the log-likelihood: ⟨v hᵀ⟩_data − ⟨v hᵀ⟩_model (and ⟨v⟩, ⟨h⟩ for the biases), with the
-  hidden units averaged out (p(h | v) in place of h), written into ``.grad`` with the opposite sign
+- gradient of the log-likelihood: ⟨v hᵀ⟩_data − ⟨v hᵀ⟩_model (and ⟨v⟩, ⟨h⟩ for the biases), with
+  the hidden units averaged out (p(h | v) in place of h), written into ``.grad`` with the opposite sign
   and applied by a torch optimizer (SGD with momentum, or Adam).
 
 Every few epochs the test log-likelihood, the mean over test images of −F(v) − log Z, is estimated

@@ -20,7 +20,8 @@ of a minibatch of 100 costs what 256 rows cost, about 3x torch's product of 100 
 
 Models, float32: digits, 64 × 64 (scikit-learn's 8 × 8 digits, binarised; random pixels if scikit-learn
 is missing), and MNIST-sized 784 × 500 (random pixels at density 0.13); minibatch 100; 100 persistent
-chains (the usual choice; heatbath's Gibbs core still pays for a 256-chain tile) and 1,000; W ~ N(0, 0.01²). A rate is updates per second of the best of --repeat runs after a warm-up run; ratio
+chains (the usual choice; heatbath's Gibbs core still pays for a 256-chain tile) and 1,000;
+W ~ N(0, 0.01²). A rate is updates per second of the best of --repeat runs after a warm-up run; ratio
 = heatbath's rate / torch's. The mean of the chains' final visible states is printed as a self-check
 (both sample the same kind of model from the same start). A row during which other processes took
 more than 10% of the machine is flagged: the machine is shared.
@@ -150,7 +151,8 @@ def main(argv=None) -> int:
     print(f"# {platform.processor() or platform.machine()}, {os.cpu_count()} cores, threads {threads} "
           f"(heatbath and torch), torch {torch.__version__}, device {args.device}")
     print(f"# minibatch {BATCH}, float32; rate = PCD updates per second")
-    print(f"{'model':>14} {'chains':>6} {'k':>3} {'heatbath /s':>12} {'torch /s':>10} {'ratio':>7} {'mean v':>13}  note")
+    print(f"{'model':>14} {'chains':>6} {'k':>3} {'heatbath /s':>12} {'torch /s':>10} {'ratio':>7} "
+          f"{'mean v':>13}  note")
     worst = float("inf")
     for name, (V, H, updates) in MODELS.items():
         if args.only and name != args.only:
@@ -174,8 +176,8 @@ def main(argv=None) -> int:
                     notes.append(f"busy machine ({implementation}): others took {others:.0%}")
             ratio = rates["heatbath"] / rates["torch"]
             worst = min(worst, ratio)
-            print(f"{name + f' {V}x{H}':>14} {chains:6d} {k:3d} {rates['heatbath']:12.4g} {rates['torch']:10.4g} {ratio:7.2f} "
-                  f"{means[0]:6.3f}/{means[1]:.3f}  {'; '.join(notes)}", flush=True)
+            print(f"{name + f' {V}x{H}':>14} {chains:6d} {k:3d} {rates['heatbath']:12.4g} {rates['torch']:10.4g} "
+                  f"{ratio:7.2f} {means[0]:6.3f}/{means[1]:.3f}  {'; '.join(notes)}", flush=True)
     print(f"heatbath / torch, the slowest row: {worst:.2f}x")
     return 0
 
