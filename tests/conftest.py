@@ -28,3 +28,15 @@ def _restore_threads():
     n = hb.get_num_threads()
     yield
     hb.set_num_threads(n)
+
+
+@pytest.fixture
+def one_torch_thread():
+    """torch on one thread: the examples' minibatches are far too small for a thread team, and on a
+    busy machine one makes each layer 10x slower."""
+    import torch  # noqa: PLC0415 (only the tests that use torch ask for this)
+
+    before = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(before)

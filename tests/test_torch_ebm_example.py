@@ -1,37 +1,15 @@
 # SPDX-License-Identifier: Apache-2.0
 """examples/ebm_2d.py trains an energy-based model with heatbath's Langevin samples: at tiny sizes it must
 still learn something a random network does not have, a lower energy on the data than on uniform noise."""
-import importlib.util
-import pathlib
-
 import pytest
+from helpers import load_example
 
 pytest.importorskip("torch", reason="the example needs torch")
 pytest.importorskip("matplotlib", reason="the example writes a PNG with matplotlib")
 
-EXAMPLE = pathlib.Path(__file__).resolve().parents[1] / "examples" / "ebm_2d.py"
-
-
-def load_example():
-    spec = importlib.util.spec_from_file_location("ebm_2d", EXAMPLE)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
-@pytest.fixture
-def one_torch_thread():
-    # Batches of 128 are far too small for a thread team; on a busy machine one makes each layer 10x slower.
-    import torch
-
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(before)
-
 
 def test_learned_energy_is_lower_on_data_than_on_noise(tmp_path, one_torch_thread):
-    ebm = load_example()
+    ebm = load_example("ebm_2d")
     untrained, data = ebm.train(iters=0, seed=0)
     e_data0, e_noise0 = ebm.energy_gap(untrained, data)
     out = tmp_path / "ebm.png"

@@ -6,6 +6,7 @@ comparison's two models (benchmarks/compare_rbm.py), with fewer steps so `asv ru
 - 64 x 32, 1,000 chains: bound by per-step overhead and the fused sampling pass.
 
 track_gflops counts 4·V·H flops per chain-step (two GEMMs); compare_rbm.py sets it against sgemm.
+RBMPCDStep times whole PCD training updates, heatbath-driven and in torch (compare_pcd.py).
 """
 from __future__ import annotations
 
@@ -70,3 +71,37 @@ class RBMGibbs:
         return float(f"{self.flops / self._best() / 1e9:.4g}")
 
     track_gflops.unit = "GFLOP/s"
+
+
+class RBMPCDStep:
+    """One PCD training update (k Gibbs steps of 100 persistent chains, the statistics of a minibatch of
+    100 and of the chains, the in-place update) on torch parameters: heatbath's sampler against the same
+    step written in torch (heatbath/bench/compare_pcd.py, where the work is described)."""
+
+    params = (["digits", "mnist"], ["heatbath", "torch"], [1, 10], ["cpu", "cuda"])
+    param_names = ["model", "implementation", "k", "device"]
+    UPDATES = {"digits": 50, "mnist": 5}
+
+    def setup(self, model, implementation, k, device):
+        need_heatbath(device)
+        need_torch(device)
+        from heatbath.bench.compare_pcd import MODELS, prepare  # noqa: PLC0415 (needs torch)
+
+        V, H, _ = MODELS[model]
+        self.device, self.updates = device, self.UPDATES[model]
+        self.step = prepare(implementation, V, H, k, device=device)
+        self.run()  # warm-up
+
+    def run(self):
+        self.step(self.updates)
+        synchronize(self.device)
+
+    def time_updates(self, *args):
+        self.run()
+
+    _best = RBMGibbs._best  # best of 3 calls of self.run()
+
+    def track_updates_per_second(self, *args):
+        return float(f"{self.updates / self._best():.4g}")
+
+    track_updates_per_second.unit = "updates/s"

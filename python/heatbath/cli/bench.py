@@ -17,6 +17,8 @@ COMPARISONS = {
                  ["--quick"]),
     "ising": ("compare_ising", "2-D Ising heat-bath, L = 256 at T_c, vs numpy and torch", ["--quick"]),
     "rbm": ("compare_rbm", "RBM block Gibbs 784x500 and 64x32 vs numpy, torch, scikit-learn", ["--quick"]),
+    "pcd": ("compare_pcd", "one RBM PCD training step (Gibbs, statistics, update), 64x64 and 784x500, vs torch",
+            ["--quick"]),
     "torch": ("compare_torch", "TorchPotential Langevin with an MLP energy vs a plain torch loop",
               ["--steps", "50", "--repeat", "2"]),
     "pt": ("compare_pt", "parallel tempering throughput against plain Langevin", ["--quick"]),
