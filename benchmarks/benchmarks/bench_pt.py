@@ -1,13 +1,16 @@
 # SPDX-License-Identifier: Apache-2.0
 """Parallel tempering throughput (CPU): replica-steps per second of MALA local moves plus DEO swaps,
 and the share of a round spent outside the Langevin steps (energy evaluation for the swaps, the swap
-pass, per-round calls), against plain hb.langevin on the same rows and steps."""
+pass, per-round calls), against plain hb.langevin on the same rows and steps; PT over Ising Gibbs (time
+per round at 32 temperatures); and the swap step's share of a round at 32 temperatures, timed directly
+(heatbath.bench.pt_workloads: the issue's target is at most 5 %)."""
 from __future__ import annotations
 
 import numpy as np
 
 import heatbath as hb
-from heatbath.bench.pt_workloads import WORKLOADS, measure
+from heatbath.bench.pt_workloads import (WORKLOADS, ising_pt, ising_start, measure, swap_share_ising,
+                                         swap_share_langevin)
 
 CHAINS = 1000
 ROUNDS = 50
@@ -36,3 +39,49 @@ class ParallelTempering:
         return round(measure(workload, replicas, CHAINS, n_local, ROUNDS, repeat=2)["overhead"], 3)
 
     track_round_overhead.unit = "fraction of a round"
+
+
+ISING_CHAINS = 64
+ISING_ROUNDS = 20
+
+
+class ParallelTemperingIsing:
+    """PT over hb.Ising 32 × 32 (heat-bath sweeps, DEO) at 32 temperatures × 64 chains: time per round."""
+
+    params = ([1, 5],)
+    param_names = ["n_sweeps"]
+
+    def setup(self, n_sweeps):
+        self.pt = ising_pt(32, n_sweeps)
+        self.x0 = ising_start(ISING_CHAINS)
+        self.pt.run(self.x0, 2, seed=0)  # warm-up
+
+    def time_round(self, n_sweeps):
+        self.pt.run(self.x0, ISING_ROUNDS, seed=0)
+
+    time_round.number = 1
+
+    def track_seconds_per_round(self, n_sweeps):
+        return swap_share_ising(32, ISING_CHAINS, n_sweeps, ISING_ROUNDS)["round_s"]
+
+    track_seconds_per_round.unit = "seconds"
+
+
+class SwapShare:
+    """The swap step's share of a round at 32 temperatures (target: at most 0.05), its pieces timed
+    directly: Langevin PT (the compiled swap pass over 32 × 1000 chains against the compiled round) and
+    Ising PT 32 × 32 × 64 chains (energies for the swap + swap pass + the loop's other per-round work,
+    against the sweeps). Local work per round: short = n_local 1 / n_sweeps 1, long = n_local 10 /
+    n_sweeps 5."""
+
+    LOCAL = {"short": (1, 1), "long": (10, 5)}
+    params = (["double_well", "mixture4", "ising"], list(LOCAL))
+    param_names = ["workload", "local_work"]
+
+    def track_swap_share(self, workload, local_work):
+        n_local, n_sweeps = self.LOCAL[local_work]
+        if workload == "ising":
+            return round(swap_share_ising(32, ISING_CHAINS, n_sweeps, ISING_ROUNDS)["share"], 4)
+        return round(swap_share_langevin(workload, 32, CHAINS, n_local, ROUNDS, repeat=2)["share"], 4)
+
+    track_swap_share.unit = "fraction of a round"

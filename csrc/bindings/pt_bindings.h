@@ -62,6 +62,8 @@ SwapArgs<T> swap_args(const py::dict& s, CallArrays& arrays, int64_t dim, const 
   if (thin > 0 && (a.trace == nullptr || a.energy_trace == nullptr || x == nullptr)) {
     throw py::value_error("argument 'thin': a trace needs states and trace and energy_trace arrays");
   }
+  // Private (heatbath.bench.pt_workloads): where the CPU rounds add the time spent in their pieces.
+  a.timing = s.contains("timing") ? arrays.optional<double>(s["timing"], "timing", {3}, "[3]", true) : nullptr;
   a.thin = thin;
   if (scheme != static_cast<int>(SwapScheme::kDEO) && scheme != static_cast<int>(SwapScheme::kSEO)) {
     throw py::value_error("argument 'swap': expected scheme 0 (DEO) or 1 (SEO)");

@@ -10,6 +10,7 @@
 // rows (whole tiles, no padding lanes) when there are enough columns. Which thread runs a block, and
 // how columns are grouped, changes no number.
 #include <algorithm>
+#include <chrono>
 #include <vector>
 
 #include "cpu/pt_cpu.h"
@@ -40,8 +41,16 @@ void pt_run(const LangevinArgs<T>& a, const Tempered<Pot>& pot, const SwapArgs<T
   }
   const int64_t blocks = (C + per_block - 1) / per_block;
 
+  // s.timing (benchmarks only): each thread adds up the seconds of its pieces, then adds them in.
+  using Clock = std::chrono::steady_clock;
+  const bool timed = s.timing != nullptr;
+  const auto seconds = [](Clock::time_point from, Clock::time_point to) {
+    return std::chrono::duration<double>(to - from).count();
+  };
+
 #pragma omp parallel num_threads(num_threads())
   {
+    double t_swap = 0.0, t_energy = 0.0, t_rounds = 0.0;
     // x, p, g, y, gy: five [d, L] tiles, and the tile's energies.
     std::vector<T> buf(static_cast<size_t>(5 * d * L + L), T(0));
     LangevinScratch<T> sc{{buf.data(), L}, {buf.data() + d * L, L}, {buf.data() + 2 * d * L, L},
@@ -52,6 +61,7 @@ void pt_run(const LangevinArgs<T>& a, const Tempered<Pot>& pot, const SwapArgs<T
       const int64_t c0 = b * per_block, c1 = std::min(C, c0 + per_block);
       const int64_t r0 = c0 * R, r1 = c1 * R;
       for (int64_t round = round_begin; round < round_end; ++round) {
+        const Clock::time_point round_start = timed ? Clock::now() : Clock::time_point{};
         for (int64_t row0 = r0; row0 < r1; row0 += L) {
           const int valid = static_cast<int>(std::min<int64_t>(L, r1 - row0));
           for (int64_t i = 0; i < d; ++i) {
@@ -62,7 +72,9 @@ void pt_run(const LangevinArgs<T>& a, const Tempered<Pot>& pot, const SwapArgs<T
           }
           langevin_tile<T, L, M, Tempered<Pot>>(a, pot, row0, valid, sc, round * n_local, (round + 1) * n_local);
           // The swap needs the target's own E; gy is free between steps.
+          const Clock::time_point energy_start = timed ? Clock::now() : Clock::time_point{};
           pot.base.template energy_grad<L, true>(d, sc.x.ptr, L, sc.gy.ptr, L, e);
+          if (timed) t_energy += seconds(energy_start, Clock::now());
           for (int64_t i = 0; i < d; ++i) {
             for (int k = 0; k < valid; ++k) {
               a.x[(row0 + k) * d + i] = sc.x.at(i, k);
@@ -71,7 +83,21 @@ void pt_run(const LangevinArgs<T>& a, const Tempered<Pot>& pot, const SwapArgs<T
           }
           for (int k = 0; k < valid; ++k) energy[row0 + k] = e[k];
         }
+        const Clock::time_point swap_start = timed ? Clock::now() : Clock::time_point{};
         swap_range(s, c0, c1, round);
+        if (timed) {
+          const Clock::time_point end = Clock::now();
+          t_swap += seconds(swap_start, end);
+          t_rounds += seconds(round_start, end);
+        }
+      }
+    }
+    if (timed) {
+#pragma omp critical(hb_pt_timing)
+      {
+        s.timing[0] += t_swap;
+        s.timing[1] += t_energy;
+        s.timing[2] += t_rounds;
       }
     }
   }

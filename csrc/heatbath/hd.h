@@ -23,6 +23,11 @@
 // is one chain per thread.
 #if defined(__CUDA_ARCH__)
 #define HB_SIMD
+#define HB_SIMD_SUM(...)
 #else
 #define HB_SIMD _Pragma("omp simd")
+// A vectorised loop that sums into the listed variables (use for exact integer sums only: a
+// floating-point reduction would depend on the vector width).
+#define HB_PRAGMA(x) _Pragma(#x)
+#define HB_SIMD_SUM(...) HB_PRAGMA(omp simd reduction(+ : __VA_ARGS__))
 #endif

@@ -21,7 +21,8 @@
 // kept as running log-sum-exps (max m, sum s = Σ exp(v − m)).
 //
 // Randomness (counter.h): purpose swap, counter step = round, chain = column; block 0 word 0 is SEO's
-// coin, block 1 + ⌊k/2⌋ words (2(k mod 2), 2(k mod 2) + 1) are the double uniform of pair k.
+// coin, block 1 + ⌊k/2⌋ words (2(k mod 2), 2(k mod 2) + 1) are the double uniform of pair k (one Philox
+// call serves two pairs; DEO skips the uniforms of the pairs it does not propose, which no result uses).
 #pragma once
 #include <cstdint>
 
@@ -61,6 +62,8 @@ struct SwapArgs {
   int64_t* index_trace;    // [rounds, replicas, columns] temperature of each slot after each round; or null
   T* trace;                // [samples, columns, dim] the β = 1 states every thin rounds; or null
   T* energy_trace;         // [samples, columns]
+  double* timing;          // [3] CPU rounds only (benchmarks): thread-seconds added in the swap pass, in the
+                           // target's E for the swap, and in whole rounds; or null (no clocks read)
   int64_t thin;
   int scheme;
   uint64_t seed;
@@ -139,6 +142,10 @@ HB_HD void swap_lanes(const SwapArgs<T>& a, int64_t c0, int64_t round) {
     parity[l] = a.scheme == static_cast<int>(SwapScheme::kSEO) ? (random_words(key, chain0 + l, 0).w0 & 1u)
                                                                : (round & 1);
   }
+  // DEO never proposes the pairs of the other parity this round: their uniform (unused) is not drawn.
+  const bool deo = a.scheme == static_cast<int>(SwapScheme::kDEO);
+  // Block 1 + k/2 serves the pairs k (even; words 0, 1) and k + 1 (words 2, 3): drawn once, at even k.
+  uint32_t spare0[L], spare1[L];
   for (int64_t k = 0; k < K; ++k) {
     const double dbeta = rn::sub(a.betas[k + 1], a.betas[k]);
     double* const rej = a.rejection + k * C + c0;
@@ -152,27 +159,54 @@ HB_HD void swap_lanes(const SwapArgs<T>& a, int64_t c0, int64_t round) {
     int64_t* const hi_slot = a.slot_of + (k + 1) * C + c0;
     const double* const lo_ell = a.ell + k * C + c0;
     const double* const hi_ell = a.ell + (k + 1) * C + c0;
-    int64_t swapped[L];
+    const bool even = (k & 1) == 0;
+    const bool may_propose = !deo || (k & 1) == (round & 1);
+    double log_alpha[L];
     HB_SIMD
     for (int l = 0; l < L; ++l) {
       const double lo = lo_ell[l], hi = hi_ell[l];
-      const double log_alpha = rn::mul(dbeta, rn::sub(lo, hi));
+      log_alpha[l] = rn::mul(dbeta, rn::sub(lo, hi));
       // NaN (a diverged state) gives α = 0: rejected, and counted as a rejection.
-      const double e = rn::exp(log_alpha < 0.0 ? log_alpha : 0.0);
-      const double alpha = log_alpha >= 0.0 ? 1.0 : (log_alpha < 0.0 ? e : 0.0);
+      const double e = rn::exp(log_alpha[l] < 0.0 ? log_alpha[l] : 0.0);
+      const double alpha = log_alpha[l] >= 0.0 ? 1.0 : (log_alpha[l] < 0.0 ? e : 0.0);
       rej[l] = rn::add(rej[l], rn::sub(1.0, alpha));
       lse_add(fm[l], fs[l], rn::mul(dbeta, lo));
       lse_add(rm[l], rs[l], -rn::mul(dbeta, hi));
-      const Words4 w = random_words(key, chain0 + l, static_cast<uint32_t>(1 + k / 2));
-      const double u = (k & 1) == 0 ? uniform_open_f64(w.w0, w.w1) : uniform_open_f64(w.w2, w.w3);
-      const int64_t proposed = (k & 1) == parity[l] ? 1 : 0;
-      const int64_t yes = proposed != 0 && rn::log_positive(u) < log_alpha ? 1 : 0;
-      tried[l] += proposed;
-      acc[l] += yes;
-      const int64_t s_lo = lo_slot[l], s_hi = hi_slot[l];
-      lo_slot[l] = yes != 0 ? s_hi : s_lo;
-      hi_slot[l] = yes != 0 ? s_lo : s_hi;
-      swapped[l] = yes;
+    }
+    uint32_t u0[L], u1[L];
+    if (even && (may_propose || k + 1 < K)) {
+      HB_SIMD
+      for (int l = 0; l < L; ++l) {
+        const Words4 w = random_words(key, chain0 + l, static_cast<uint32_t>(1 + k / 2));
+        u0[l] = w.w0;
+        u1[l] = w.w1;
+        spare0[l] = w.w2;
+        spare1[l] = w.w3;
+      }
+    } else if (!even) {
+      HB_SIMD
+      for (int l = 0; l < L; ++l) {
+        u0[l] = spare0[l];
+        u1[l] = spare1[l];
+      }
+    }
+    int64_t swapped[L];
+    if (may_propose) {
+      HB_SIMD
+      for (int l = 0; l < L; ++l) {
+        const double u = uniform_open_f64(u0[l], u1[l]);
+        const int64_t proposed = (k & 1) == parity[l] ? 1 : 0;
+        const int64_t yes = proposed != 0 && rn::log_positive(u) < log_alpha[l] ? 1 : 0;
+        tried[l] += proposed;
+        acc[l] += yes;
+        const int64_t s_lo = lo_slot[l], s_hi = hi_slot[l];
+        lo_slot[l] = yes != 0 ? s_hi : s_lo;
+        hi_slot[l] = yes != 0 ? s_lo : s_hi;
+        swapped[l] = yes;
+      }
+    } else {
+      HB_SIMD
+      for (int l = 0; l < L; ++l) swapped[l] = 0;
     }
     if (a.beta_row != nullptr) {
       for (int l = 0; l < L; ++l) {

@@ -95,6 +95,7 @@ class TemperedIsing(TemperedModel):
             raise ValueError(f"argument 'target': checkerboard sweeps need even side lengths, got shape {ising.shape}")
         self.model, self.move = ising, move
         self.pt_name = f"Ising(n_sweeps={move.n_sweeps})"
+        self._per_states = None  # (states, its per-round buffers and arguments), reused round after round
 
     def __repr__(self) -> str:
         return f"TemperedIsing({self.model!r}, {self.move!r})"
@@ -111,27 +112,40 @@ class TemperedIsing(TemperedModel):
         self.model._check_spins(flat, "x0")
         return _stack(flat, replicas, chains, per_temperature)
 
+    def _prepared(self, states) -> dict:
+        """What every round over these states needs, made once (PT calls the adapter with the same states
+        array round after round): the core module, the couplings, the stream, the float32 β buffer, the
+        magnetisation and CUDA scratch buffers."""
+        cached = self._per_states
+        if cached is not None and cached[0] is states:
+            return cached[1]
+        device = _arrays.device_of(states, "x0")
+        rows = int(states.shape[0])
+        coupling, field = self.model._core_arrays(states)
+        prepared = dict(core=_backend.module_for(device.kind), coupling=coupling, field=field,
+                        stream=_arrays.current_stream(states, device), beta=_arrays.empty((rows,), "float32", states),
+                        workspace=_arrays.empty((rows, 14), "int32", states) if device.kind == "cuda" else None,
+                        mag=_arrays.empty((rows,), "float64", states), terms=self.model._terms(device, rows, states))
+        self._per_states = (states, prepared)
+        return prepared
+
     def pt_local_move(self, states, beta_row, *, seed: int, round: int) -> None:
         n = self.move.n_sweeps
         sweep0 = round * n
         if sweep0 + n > _MAX_SWEEP:
             raise ValueError("argument 'n_rounds': the run would pass the sweep counter's limit (2**55 sweeps)")
-        device = _arrays.device_of(states, "x0")
-        rows = int(states.shape[0])
-        coupling, field = self.model._core_arrays(states)
-        workspace = _arrays.empty((rows, 14), "int32", states) if device.kind == "cuda" else None
-        _backend.module_for(device.kind).ising(
-            spins=states, beta=_converted(beta_row, "float32"), coupling=coupling, field=field, j=self.model.j,
-            h=self.model.h, energy_trace=None, mag_trace=None, method=self.move.method, seed=seed, chain_start=0,
-            sweep0=sweep0, n_sweeps=n, workspace=workspace, terms=None, stream=_arrays.current_stream(states, device))
+        p = self._prepared(states)
+        beta = p["beta"]
+        beta[...] = beta_row  # float64 -> float32, rounded to nearest: the bits _converted gives
+        p["core"].ising(spins=states, beta=beta, coupling=p["coupling"], field=p["field"], j=self.model.j,
+                        h=self.model.h, energy_trace=None, mag_trace=None, method=self.move.method, seed=seed,
+                        chain_start=0, sweep0=sweep0, n_sweeps=n, workspace=p["workspace"], terms=None,
+                        stream=p["stream"])
 
     def pt_energy(self, states, out) -> None:
-        device = _arrays.device_of(states, "x0")
-        coupling, field = self.model._core_arrays(states)
-        mag = _arrays.empty((int(states.shape[0]),), "float64", states)
-        _backend.module_for(device.kind).ising_measure(states, coupling, field, self.model.j, self.model.h, out,
-                                                       mag, self.model._terms(device, int(states.shape[0]), states),
-                                                       _arrays.current_stream(states, device))
+        p = self._prepared(states)
+        p["core"].ising_measure(states, p["coupling"], p["field"], self.model.j, self.model.h, out, p["mag"],
+                                p["terms"], p["stream"])
 
 
 class TemperedRBM(TemperedModel):

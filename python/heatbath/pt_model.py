@@ -4,6 +4,8 @@ runs in Python (one local-move call over all rows, one energy call, one compiled
 per-round overhead is a few Python calls whatever the number of replicas and chains."""
 from __future__ import annotations
 
+import time
+
 import numpy as np
 
 from heatbath import _arrays, _backend
@@ -62,6 +64,10 @@ class ModelRun:
         self.core = _backend.module_for(device.kind)
         self.stream = _arrays.current_stream(self.states, device)
         self.ref_log_norm = float(self.model.pt_reference_log_norm(self.states))
+        # Private, for the benchmarks (heatbath.bench.pt_workloads): a dict that _rounds fills with the
+        # seconds spent in the local moves, the energies, the swap pass and the rest; None (the default)
+        # times nothing. Timing reads clocks only (and waits for the device): it changes no number.
+        self.timings = None
 
     def state(self) -> PTState:
         return PTState(x=self.states, p=None, slot_of=self.slot_of.copy(), phase=self.phase, diverged_at=None,
@@ -85,19 +91,32 @@ class ModelRun:
                     rev_sum=f64((pairs, chains)), trace=None, energy_trace=None)
         index = i64((n_rounds, replicas, chains)) if record_index else None
         samples = []
+        timings, clock = self.timings, (self._clock if self.timings is not None else None)
+        local_move, energy_of, core_swap = self.model.pt_local_move, self.model.pt_energy, self.core.pt_swap
+        beta_row, energy, scheme, seed, stream = swap["beta_row"], swap["energy"], SWAPS[self.pt.swap], self.seed, \
+            self.stream
+        swap["index_trace"] = None
         try:
             with sigint_at_chunk_boundaries() as guard:
                 for done in range(n_rounds):
                     rnd = self.round + done
-                    self.model.pt_local_move(self.states, swap["beta_row"], seed=self.seed, round=rnd)
-                    self.model.pt_energy(self.states, swap["energy"])
-                    swap["index_trace"] = index[done:done + 1] if record_index else None
-                    self.core.pt_swap(swap, "float64", self.ref_log_norm, SWAPS[self.pt.swap], self.seed, rnd,
-                                      self.stream)
+                    t0 = clock() if clock else 0.0
+                    local_move(self.states, beta_row, seed=seed, round=rnd)
+                    t1 = clock() if clock else 0.0
+                    energy_of(self.states, energy)
+                    t2 = clock() if clock else 0.0
+                    if record_index:
+                        swap["index_trace"] = index[done:done + 1]
+                    core_swap(swap, "float64", self.ref_log_norm, scheme, seed, rnd, stream)
+                    t3 = clock() if clock else 0.0
                     if thin and (done + 1) % thin == 0:
                         top = rows_by_temperature(np.asarray(_arrays.to_host(slot_of)))[-1]
                         samples.append(self.states[_arrays.from_host(top, "int64", like)])
                     guard.check(done + 1)
+                    if clock:
+                        t4 = clock()
+                        for key, dt in (("local", t1 - t0), ("energy", t2 - t1), ("swap", t3 - t2), ("other", t4 - t3)):
+                            timings[key] = timings.get(key, 0.0) + dt
                     report_progress(done + 1)
         except KeyboardInterrupt as exc:
             stop_at_interrupt(self, slot_of, n_rounds, exc)
@@ -105,6 +124,18 @@ class ModelRun:
         advance(self, slot_of, n_rounds)
         swap["index"], swap["samples"] = index, samples
         return swap
+
+    def _clock(self) -> float:
+        """perf_counter after the work queued so far (the device synchronised: timing runs only)."""
+        if _arrays.framework_of(self.states) == "torch" and self.states.is_cuda:
+            import torch  # noqa: PLC0415
+
+            torch.cuda.synchronize(self.states.device)
+        elif _arrays.framework_of(self.states) == "cupy":
+            import cupy  # noqa: PLC0415
+
+            cupy.cuda.get_current_stream().synchronize()
+        return time.perf_counter()
 
     def main(self, n_rounds: int, thin: int, record_index: bool, tuning: list) -> PTResult:
         swap = self._rounds(n_rounds, thin, record_index)

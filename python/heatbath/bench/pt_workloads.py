@@ -42,3 +42,85 @@ def measure(workload: str, replicas: int, chains: int, n_local: int, rounds: int
     return dict(replica_steps_per_s=replicas * chains * steps / t_pt,
                 plain_steps_per_s=replicas * chains * steps / t_plain,
                 overhead=max(0.0, 1.0 - t_plain / t_pt))
+
+
+# --- the swap step's share of a round, and round trips per second (DEO against SEO) ------------------
+
+ISING_SHAPE = (32, 32)
+
+
+def ising_pt(replicas: int, n_sweeps: int, swap: str = "deo", shape=ISING_SHAPE, coupling: float = 1.0):
+    """PT over hb.Ising (no field) on an equally spaced ladder from β = 0 to 1."""
+    return hb.ParallelTempering(hb.Ising(shape=shape, coupling=coupling), replicas,
+                                sampler=hb.GibbsMove(n_sweeps=n_sweeps), swap=swap)
+
+
+def ising_start(chains: int, shape=ISING_SHAPE, seed: int = 1) -> np.ndarray:
+    rng = np.random.default_rng(seed)
+    return (2 * rng.integers(0, 2, size=(chains,) + tuple(shape)) - 1).astype(np.int8)
+
+
+def swap_share_ising(replicas: int, chains: int, n_sweeps: int, rounds: int, shape=ISING_SHAPE) -> dict:
+    """Seconds per round of Ising PT by piece, timed directly inside the Python round loop (pt_model's
+    private `timings`): local sweeps, energies for the swap, the compiled swap pass, the rest (thinning,
+    Ctrl-C checks). The swap step is energy + swap + rest: all of it exists only because of swapping."""
+    from heatbath.pt_model import ModelRun  # noqa: PLC0415
+
+    pt = ising_pt(replicas, n_sweeps, shape=shape)
+    run = ModelRun(pt, ising_start(chains, shape), 0)
+    run._rounds(2)  # warm-up
+    run.timings = {}
+    start = time.perf_counter()
+    run._rounds(rounds)
+    total = time.perf_counter() - start
+    t = {k: v / rounds for k, v in run.timings.items()}
+    swap_step = t["energy"] + t["swap"] + t["other"]
+    return dict(round_s=total / rounds, local_s=t["local"], energy_s=t["energy"], swap_s=t["swap"],
+                other_s=t["other"], share=swap_step / (swap_step + t["local"]))
+
+
+def swap_share_langevin(workload: str, replicas: int, chains: int, n_local: int, rounds: int, repeat: int = 3) -> dict:
+    """Seconds per round of compiled Langevin PT (MALA, DEO, float32) and the swap step's share of a round,
+    timed directly inside the compiled rounds (pt._LangevinRun's private `timing`: each CPU thread adds up
+    the time of its swap passes, of the target's E for the swap, and of its whole rounds). share: the swap
+    pass; share_with_energy: the swap pass and E together. Medians over `repeat` runs."""
+    from heatbath.pt import _LangevinRun  # noqa: PLC0415
+
+    make, dim, h = WORKLOADS[workload]
+    pt = hb.ParallelTempering(make(), replicas, sampler=hb.LangevinMove(h, "mala", n_local=n_local),
+                              reference=hb.GaussianReference(0.0, 2.0))
+    warm = pt.run(np.zeros((chains, dim), np.float32), 20, seed=0)
+    walls, shares, with_energy = [], [], []
+    for _ in range(repeat):
+        run = _LangevinRun(pt, warm.state, None)
+        run.timing = np.zeros(3)
+        start = time.perf_counter()
+        run._rounds(rounds)
+        walls.append((time.perf_counter() - start) / rounds)
+        swap_s, energy_s, rounds_s = run.timing
+        shares.append(swap_s / rounds_s)
+        with_energy.append((swap_s + energy_s) / rounds_s)
+    wall, share, both = (float(np.median(v)) for v in (walls, shares, with_energy))
+    return dict(round_s=wall, share=share, share_with_energy=both, swap_s=wall * share, energy_s=wall * (both - share))
+
+
+def round_trips_per_second(kind: str, replicas: int, swap: str, chains: int, rounds: int, *, n_local: int = 5,
+                           n_sweeps: int = 1, shape=(16, 16), coupling: float = 0.45) -> dict:
+    """Round trips per chain per second of wall time: a burn-in of rounds // 4, then `rounds` timed rounds
+    continued from it; the same ladder (equally spaced), chains and local work for DEO and SEO. Ising:
+    coupling J = 0.45, so that β = 1 sits just past the critical point (βJ = 0.4407)."""
+    if kind == "ising":
+        pt = ising_pt(replicas, n_sweeps, swap, shape, coupling)
+        x0 = ising_start(chains, shape)
+    else:
+        make, dim, h = WORKLOADS[kind]
+        pt = hb.ParallelTempering(make(), replicas, sampler=hb.LangevinMove(h, "mala", n_local=n_local), swap=swap,
+                                  reference=hb.GaussianReference(0.0, 2.0))
+        x0 = np.zeros((chains, dim), np.float32)
+    warm = pt.run(x0, max(rounds // 4, 1), seed=0)
+    start = time.perf_counter()
+    res = pt.run(warm.state, rounds)
+    elapsed = time.perf_counter() - start
+    trips = float(np.mean(res.round_trips))
+    return dict(trips_per_chain=trips, seconds=elapsed, per_second=trips / elapsed,
+                per_round=res.round_trip_rate)
