@@ -73,7 +73,11 @@ def module_for(device_kind: str):
 
 
 def set_num_threads(n: int) -> None:
-    """Sets the number of OpenMP threads of every CPU kernel. Results do not depend on it."""
+    """Sets the number of OpenMP threads of every CPU kernel. Results do not depend on it.
+
+    The RBM sampler's GEMMs run inside those threads, one single-threaded OpenBLAS call per tile of
+    chains, so this is also its BLAS thread count.
+    """
     if isinstance(n, bool) or not isinstance(n, int):
         raise TypeError(f"argument 'n': expected an int number of threads, got {type(n).__name__}")
     _core.set_num_threads(n)
