@@ -19,7 +19,7 @@ SMALL = ["--chains", "4000", "--steps", "20000", "--ising-size", "8", "--sweeps"
 
 
 def test_demo_tells_the_story_and_writes_figures(tmp_path, capsys):
-    pytest.importorskip("matplotlib")
+    pytest.importorskip("matplotlib", reason="the demo's figures need matplotlib")
     code = main(["demo", "--out", str(tmp_path / "figs"), *SMALL])
     text = capsys.readouterr().out
     assert code == 0, text
@@ -70,7 +70,7 @@ def test_sample_runs_the_ising_model(tmp_path, capsys):
 
 
 def test_sample_runs_a_user_module(tmp_path, capsys):
-    pytest.importorskip("numba")
+    pytest.importorskip("numba", reason="user potentials need numba")
     module = tmp_path / "mypot.py"
     module.write_text(textwrap.dedent("""
         import heatbath as hb
@@ -107,7 +107,7 @@ def test_user_errors_are_one_line_and_exit_2(argv, message, capsys):
 
 
 def test_unwritable_demo_folder(tmp_path, capsys):
-    pytest.importorskip("matplotlib")
+    pytest.importorskip("matplotlib", reason="the demo's figures need matplotlib")
     if os.geteuid() == 0:
         blocker = tmp_path / "file"
         blocker.write_text("not a folder")

@@ -67,7 +67,7 @@ def test_saved_state_continues_exactly(case, tmp_path):
 
 @pytest.mark.parametrize("case", [ising_case, rbm_case])
 def test_progress_bar_leaves_the_numbers_alone(case, capsys):
-    pytest.importorskip("tqdm")
+    pytest.importorskip("tqdm", reason="progress bars need tqdm")
     model, x0, kw = case()
     x0 = x0[:2]
     with_bar = hb.gibbs(model, x0, 5, progress=True, **kw)

@@ -63,7 +63,7 @@ def test_load_state(content, like, tmp_path_factory):
     elif content == "other npz":
         np.savez(path, x=np.zeros(3))
     if like == "torch":
-        torch = pytest.importorskip("torch")
+        torch = pytest.importorskip("torch", reason="TorchPotential needs torch")
         like = torch.empty(0)
     try:
         state = hb.load_state(path, like=like)
@@ -86,7 +86,7 @@ def user_grad(x, out):
        params=st.sampled_from([(), (1.0,), "params", ([1, 2], object())]), dim=st.sampled_from([None, 1, 0, -1, 1.5]),
        name=st.sampled_from([None, "bowl", 3]))
 def test_numba_potential(energy, grad, params, dim, name):
-    pytest.importorskip("numba")
+    pytest.importorskip("numba", reason="user potentials need numba")
     fns = {"ok": (user_energy, user_grad), "not callable": (3, 3), None: (None, None)}
     try:
         pot = hb.potential(fns[energy][0], fns[grad][1], params=params, dim=dim, name=name)
@@ -101,7 +101,7 @@ def test_numba_potential(energy, grad, params, dim, name):
 @given(returns=st.sampled_from(["ok", "2-d", "int", "no grad", "scalar", "not a tensor"]),
        dim=st.sampled_from([None, 2, 3, 0]), x_dtype=st.sampled_from(["float32", "float64", "int64"]))
 def test_torch_potential(returns, dim, x_dtype):
-    torch = pytest.importorskip("torch")
+    torch = pytest.importorskip("torch", reason="TorchPotential needs torch")
     fns = {
         "ok": lambda x: (x * x).sum(-1),
         "2-d": lambda x: (x * x),

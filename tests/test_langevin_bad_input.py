@@ -212,7 +212,7 @@ def test_x0_view_and_torch_are_not_modified():
     before = wide.copy()
     hb.langevin(hb.DoubleWell(), wide[:, ::2], 5, 0.05, seed=1)
     np.testing.assert_array_equal(wide, before)
-    torch = pytest.importorskip("torch")
+    torch = pytest.importorskip("torch", reason="this case uses torch tensors")
     t = torch.from_numpy(before.copy())
     res = hb.langevin(hb.DoubleWell(), t, 5, 0.05, seed=1)
     assert isinstance(res.x, torch.Tensor)

@@ -204,7 +204,7 @@ def _assert_close(got, ref, scale, rtol, what):
 def _on(device, x):
     if device == "cpu":
         return x
-    torch = pytest.importorskip("torch")
+    torch = pytest.importorskip("torch", reason="this case uses torch tensors")
     return torch.as_tensor(x, device="cuda")
 
 
@@ -297,7 +297,7 @@ def test_non_contiguous_inputs(case_id, dtype):
 @pytest.mark.parametrize("dtype", DTYPES)
 @pytest.mark.parametrize("case_id", LAYOUT_CASES)
 def test_torch_in_torch_out(case_id, dtype):
-    torch = pytest.importorskip("torch")
+    torch = pytest.importorskip("torch", reason="this case uses torch tensors")
     case = CASES[case_id]
     x = _points(case).astype(dtype)
     e0, g0 = hb.energy(case.target, x), hb.grad(case.target, x)
@@ -320,7 +320,7 @@ def test_zero_chains(case_id, dtype, framework):
     case = CASES[case_id]
     x = np.zeros((0, case.dim), dtype=dtype)
     if framework == "torch":
-        torch = pytest.importorskip("torch")
+        torch = pytest.importorskip("torch", reason="this case uses torch tensors")
         x = torch.zeros((0, case.dim), dtype=getattr(torch, dtype))
     e, g = hb.energy(case.target, x), hb.grad(case.target, x)
     assert type(e) is type(x) and type(g) is type(x)

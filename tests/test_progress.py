@@ -38,7 +38,7 @@ class RecordingBar:
 
 @pytest.fixture
 def recording_bar(monkeypatch):
-    tqdm_auto = pytest.importorskip("tqdm.auto")
+    tqdm_auto = pytest.importorskip("tqdm.auto", reason="progress bars need tqdm")
     RecordingBar.made = []
     monkeypatch.setattr(tqdm_auto, "tqdm", RecordingBar)
     return RecordingBar.made
@@ -51,7 +51,7 @@ def test_the_bar_reaches_the_whole_run(recording_bar):
 
 
 def test_a_bar_shows_the_run_and_leaves_the_numbers_alone(capsys):
-    pytest.importorskip("tqdm")
+    pytest.importorskip("tqdm", reason="progress bars need tqdm")
     with_bar = hb.langevin(hb.DoubleWell(), X0, N_STEPS, 0.01, "mala", seed=3, progress=True)
     assert "langevin mala" in capsys.readouterr().err
     without = hb.langevin(hb.DoubleWell(), X0, N_STEPS, 0.01, "mala", seed=3, progress=False)
@@ -65,7 +65,7 @@ def test_no_bar_when_not_at_a_terminal(capsys):
 
 
 def test_numba_chunk_loops_feed_the_bar_too(recording_bar):
-    pytest.importorskip("numba")
+    pytest.importorskip("numba", reason="user potentials need numba")
     hb.langevin(bowl_potential(), X0[:4096], 5000, 0.01, progress=True)
     (bar,) = recording_bar
     assert bar.n == 5000 and bar.closed

@@ -47,7 +47,7 @@ def test_sampler_must_fit_the_target():
         hb.ParallelTempering(hb.TemperedModel(), 4, sampler=move())  # a Gibbs-style model runs its own moves
     with pytest.raises(ValueError, match="adapt"):
         hb.ParallelTempering(hb.TemperedModel(), 4, adapt=-1)  # adaptation itself works for any model
-    numba = pytest.importorskip("numba")
+    numba = pytest.importorskip("numba", reason="user potentials need numba")
     assert numba
     from helpers import bowl_potential
 

@@ -102,7 +102,7 @@ def test_ising_starts_per_temperature_or_broadcast():
 
 
 def test_torch_states_give_torch_results():
-    torch = pytest.importorskip("torch")
+    torch = pytest.importorskip("torch", reason="the torch round trip needs torch")
     ising, x0 = ising_case()
     pt = hb.ParallelTempering(ising, 4)
     res = pt.run(torch.as_tensor(x0), 10, seed=1, thin=2)

@@ -127,7 +127,7 @@ def test_ctrl_c_hands_back_a_state_that_resumes_bitwise():
 def test_cuda_matches_cpu(device):
     if device == "cpu":
         pytest.skip("compares the CUDA backend with the CPU one")
-    torch = pytest.importorskip("torch")
+    torch = pytest.importorskip("torch", reason="the torch round trip needs torch")
     target = hb.GaussianMixture(torch.tensor([[-2.0, 0.0], [2.0, 1.0]], dtype=torch.float64, device="cuda"),
                                 torch.tensor([0.6, 0.8], dtype=torch.float64, device="cuda"))
     pt = hb.ParallelTempering(target, 5, sampler=hb.LangevinMove(0.05, "mala", n_local=3))

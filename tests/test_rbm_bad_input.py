@@ -152,7 +152,7 @@ def test_ais_arguments(changes, exc, name):
 
 
 def test_devices_must_agree():
-    torch = pytest.importorskip("torch")
+    torch = pytest.importorskip("torch", reason="the device checks use torch tensors")
     if not torch.cuda.is_available():
         pytest.skip("needs a CUDA device")
     raises(ValueError, "visible_bias", hb.RBM, torch.zeros(V, H, device="cuda"), torch.zeros(V), torch.zeros(H))

@@ -6,7 +6,7 @@ import pytest
 import heatbath as hb
 from rbm_reference import random_rbm
 
-pytest.importorskip("hypothesis")
+pytest.importorskip("hypothesis", reason="the property tests need hypothesis")
 from hypothesis import given, settings  # noqa: E402
 from hypothesis import strategies as st  # noqa: E402
 

@@ -80,6 +80,36 @@ HB_HD int64_t steps_per_noise_group(int64_t dim, int width) {
 HB_HD bool finite(float v) { return v - v == 0.0f; }
 HB_HD bool finite(double v) { return v - v == 0.0; }
 
+// The update rules per coordinate, shared by the fused tile below and by the phases that move chains
+// with an externally computed gradient (langevin_update.h): one place for the arithmetic, in the order
+// every backend (and the Numba kernels) reproduces.
+template <class T>
+HB_HD T euler_move(T x, T g, T h, T scale, T noise) {  // ULA's step, MALA's proposal
+  return x - h * g + scale * noise;
+}
+
+template <class T>
+HB_HD T proposal_residual(T to, T from, T g_from, T h) {  // to − (from − h∇E(from)), MALA's q(to | from)
+  return to - from + h * g_from;
+}
+
+template <class T>
+HB_HD T mala_log_alpha(T beta, T e_from, T e_to, T forward, T reverse, T h) {
+  return -beta * (e_to - e_from) - beta * (reverse - forward) / (T(4) * h);
+}
+
+template <class T>
+HB_HD T momentum_kick(T p, T g, T half) {  // BAOAB's B
+  return p - half * g;
+}
+
+template <class T>
+HB_HD void drift_noise_drift(T& x, T& p, T c1, T scale, T noise, T half) {  // BAOAB's A O A
+  const T xk = x + half * p;
+  p = c1 * p + scale * noise;
+  x = xk + half * p;
+}
+
 // Caches the current Philox block of one stream for the lanes of a tile: all lanes sit at the same
 // (step, coordinate), so which block is needed is the same for the whole tile.
 template <class T, int L, Draw D>
@@ -161,7 +191,7 @@ HB_HD void langevin_tile(const LangevinArgs<T>& a, const Pot& pot, int64_t row0,
         const T* nr = noise.v[v % W];
         HB_SIMD
         for (int k = 0; k < L; ++k) {
-          const T xn = xr[k] - h * gr[k] + scale * nr[k];
+          const T xn = euler_move(xr[k], gr[k], h, scale, nr[k]);
           xr[k] = xn;
           bad[k] |= finite(xn) ? 0 : 1;
         }
@@ -176,7 +206,7 @@ HB_HD void langevin_tile(const LangevinArgs<T>& a, const Pot& pot, int64_t row0,
         T* yr = y + i * ys;
         const T* nr = noise.v[v % W];
         HB_SIMD
-        for (int k = 0; k < L; ++k) yr[k] = xr[k] - h * gr[k] + scale * nr[k];
+        for (int k = 0; k < L; ++k) yr[k] = euler_move(xr[k], gr[k], h, scale, nr[k]);
       }
       tp.template energy_grad<L, true>(d, y, ys, gy, gys, ey);
       T forward[L], reverse[L];
@@ -189,8 +219,8 @@ HB_HD void langevin_tile(const LangevinArgs<T>& a, const Pot& pot, int64_t row0,
         const T* gyr = gy + i * gys;
         HB_SIMD
         for (int k = 0; k < L; ++k) {
-          const T f = yr[k] - xr[k] + h * gr[k];
-          const T r = xr[k] - yr[k] + h * gyr[k];
+          const T f = proposal_residual(yr[k], xr[k], gr[k], h);
+          const T r = proposal_residual(xr[k], yr[k], gyr[k], h);
           forward[k] += f * f;
           reverse[k] += r * r;
         }
@@ -200,7 +230,7 @@ HB_HD void langevin_tile(const LangevinArgs<T>& a, const Pot& pot, int64_t row0,
       Flag accept[L];
       HB_SIMD
       for (int k = 0; k < L; ++k) {
-        const T log_alpha = -beta * (ey[k] - e[k]) - beta * (reverse[k] - forward[k]) / (T(4) * h);
+        const T log_alpha = mala_log_alpha(beta, e[k], ey[k], forward[k], reverse[k], h);
         // NaN or −inf log_alpha (a proposal that left the support) compares false: rejected.
         accept[k] = (dead[k] == 0 && rn::log_positive(ur[k]) < log_alpha) ? 1 : 0;
         accepted[k] += accept[k];
@@ -228,10 +258,10 @@ HB_HD void langevin_tile(const LangevinArgs<T>& a, const Pot& pot, int64_t row0,
         const T* nr = noise.v[v % W];
         HB_SIMD
         for (int k = 0; k < L; ++k) {
-          T pk = pr[k] - half * gr[k];   // B
-          const T xk = xr[k] + half * pk;  // A
-          pk = c1 * pk + scale * nr[k];  // O
-          xr[k] = xk + half * pk;        // A
+          T pk = momentum_kick(pr[k], gr[k], half);
+          T xk = xr[k];
+          drift_noise_drift(xk, pk, c1, scale, nr[k], half);
+          xr[k] = xk;
           pr[k] = pk;
         }
       }
@@ -242,7 +272,7 @@ HB_HD void langevin_tile(const LangevinArgs<T>& a, const Pot& pot, int64_t row0,
         const T* gr = g + i * gs;
         HB_SIMD
         for (int k = 0; k < L; ++k) {
-          const T pk = pr[k] - half * gr[k];  // B
+          const T pk = momentum_kick(pr[k], gr[k], half);
           pr[k] = pk;
           bad[k] |= (finite(pk) && finite(xr[k])) ? 0 : 1;
         }

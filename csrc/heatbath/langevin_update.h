@@ -99,7 +99,7 @@ HB_HD void langevin_move(const UpdateArgs<T>& a, int64_t row0, T* out, Flag* bad
     const T* nr = noise.coordinate(i);
     HB_SIMD
     for (int k = 0; k < L; ++k) {
-      const T xn = x[k * d + i] - h * g[k * d + i] + scale * nr[k];
+      const T xn = euler_move(x[k * d + i], g[k * d + i], h, scale, nr[k]);
       out[k * d + i] = xn;
       bad[k] |= finite(xn) ? 0 : 1;
     }
@@ -122,8 +122,8 @@ HB_HD void mala_accept(const UpdateArgs<T>& a, int64_t row0) {
   for (int64_t i = 0; i < d; ++i) {
     HB_SIMD
     for (int k = 0; k < L; ++k) {
-      const T f = y[k * d + i] - x[k * d + i] + h * g[k * d + i];
-      const T r = x[k * d + i] - y[k * d + i] + h * gy[k * d + i];
+      const T f = proposal_residual(y[k * d + i], x[k * d + i], g[k * d + i], h);
+      const T r = proposal_residual(x[k * d + i], y[k * d + i], gy[k * d + i], h);
       forward[k] += f * f;
       reverse[k] += r * r;
     }
@@ -135,7 +135,7 @@ HB_HD void mala_accept(const UpdateArgs<T>& a, int64_t row0) {
   for (int k = 0; k < L; ++k) {
     const int64_t row = row0 + k;
     const T e = a.e[row], ey = a.ey[row];
-    const T log_alpha = -beta * (ey - e) - beta * (reverse[k] - forward[k]) / (T(4) * h);
+    const T log_alpha = mala_log_alpha(beta, e, ey, forward[k], reverse[k], h);
     // NaN or −inf log_alpha (a proposal that left the support) compares false: rejected.
     accept[k] = (a.diverged_at[row] < 0 && rn::log_positive(ur[k]) < log_alpha) ? 1 : 0;
     a.accepted[row] += accept[k];
@@ -165,10 +165,10 @@ HB_HD void baoab_move(const UpdateArgs<T>& a, int64_t row0) {
     const T* nr = noise.coordinate(i);
     HB_SIMD
     for (int k = 0; k < L; ++k) {
-      T pk = p[k * d + i] - half * g[k * d + i];  // B
-      const T xk = x[k * d + i] + half * pk;       // A
-      pk = c1 * pk + scale * nr[k];                // O
-      x[k * d + i] = xk + half * pk;               // A
+      T pk = momentum_kick(p[k * d + i], g[k * d + i], half);
+      T xk = x[k * d + i];
+      drift_noise_drift(xk, pk, c1, scale, nr[k], half);
+      x[k * d + i] = xk;
       p[k * d + i] = pk;
     }
   }
@@ -188,7 +188,7 @@ HB_HD void baoab_kick(const UpdateArgs<T>& a, int64_t row0) {
   for (int64_t i = 0; i < d; ++i) {
     HB_SIMD
     for (int k = 0; k < L; ++k) {
-      const T pk = p[k * d + i] - half * g[k * d + i];  // B
+      const T pk = momentum_kick(p[k * d + i], g[k * d + i], half);
       p[k * d + i] = pk;
       bad[k] |= (finite(pk) && finite(x[k * d + i])) ? 0 : 1;
     }

@@ -27,3 +27,29 @@ def as_int(value, arg: str, lo: int, hi: int) -> int:
     if not lo <= value < hi:
         raise ValueError(f"argument '{arg}': expected an integer in [{lo}, {hi}), got {value}")
     return value
+
+
+def per_chain_betas(beta, n: int, dtype: str, unit: str = "chain") -> np.ndarray:
+    """β as a number or one value per chain (lattice): a host array [n] of ``dtype``, every value
+    positive and finite in that dtype (a β that overflows or underflows float32 is refused)."""
+    from heatbath import _arrays  # noqa: PLC0415 (_arrays imports this module's users)
+
+    if isinstance(beta, numbers.Real) and not isinstance(beta, (bool, np.bool_)):
+        values = np.full(n, float(beta))
+    else:
+        try:
+            if isinstance(beta, (str, bytes)):
+                raise TypeError
+            values = np.asarray(_arrays.to_host(beta) if _arrays.supports_dlpack(beta) else beta, dtype=np.float64)
+        except (TypeError, ValueError):
+            raise TypeError(f"argument 'beta': expected a positive number or one per {unit}, "
+                            f"got {type(beta).__name__}") from None
+        if values.shape != (n,):
+            raise ValueError(f"argument 'beta': expected a number or an array of {n} values (one per {unit}), "
+                             f"got shape {values.shape}")
+    with np.errstate(over="ignore", under="ignore", invalid="ignore"):
+        cast = values.astype(dtype)
+    if not (np.isfinite(values).all() and np.isfinite(cast).all() and (cast > 0).all()):
+        raise ValueError(f"argument 'beta': every inverse temperature must be positive and finite in {dtype}, "
+                         f"got {beta!r}")
+    return cast

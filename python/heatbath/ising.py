@@ -16,7 +16,7 @@ from typing import Any
 import numpy as np
 
 from heatbath import _arrays, _backend, diagnostics
-from heatbath._validate import as_int, as_seed
+from heatbath._validate import as_int, as_seed, per_chain_betas
 from heatbath.gibbs import GibbsModel
 from heatbath.interrupted import run_resumable
 from heatbath.langevin import _is_c_contiguous
@@ -271,7 +271,7 @@ class Ising(GibbsModel):
         device, lattices = self._check_spins(x_in, arg, check_values=not isinstance(spins0, IsingState))
         if chain_start + lattices > 2**32:
             raise ValueError("argument 'chain_start': lattice indices must stay below 2**32")
-        betas = _betas(beta, lattices)
+        betas = per_chain_betas(beta, lattices, "float32", "lattice")
 
         if inplace:
             if not _is_c_contiguous(x_in):
@@ -296,26 +296,6 @@ class Ising(GibbsModel):
                                                 chain_start=chain_start))
         state = IsingState(spins=spins, sweep=sweep0 + n_sweeps, seed=seed, method=method, chain_start=chain_start)
         return IsingResult(spins=spins, energy=energy, magnetization=mag, state=state)
-
-
-def _betas(beta, lattices: int) -> np.ndarray:
-    """One positive, finite float32 β per lattice."""
-    if _is_number(beta):
-        values = np.full(lattices, float(beta))
-    else:
-        try:
-            values = np.asarray(_arrays.to_host(beta) if _arrays.supports_dlpack(beta) else beta, dtype=np.float64)
-        except (TypeError, ValueError):
-            raise TypeError(f"argument 'beta': expected a positive number or one per lattice, "
-                            f"got {type(beta).__name__}") from None
-        if values.shape != (lattices,):
-            raise ValueError(f"argument 'beta': expected a number or an array of {lattices} values (one per "
-                             f"lattice), got shape {values.shape}")
-    with np.errstate(over="ignore", invalid="ignore"):
-        f32 = values.astype(np.float32)
-    if not (np.isfinite(values).all() and np.isfinite(f32).all() and (f32 > 0).all()):
-        raise ValueError(f"argument 'beta': every inverse temperature must be positive and finite, got {beta!r}")
-    return f32
 
 
 def _all_pm_one(spins) -> bool:

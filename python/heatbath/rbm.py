@@ -21,7 +21,7 @@ from typing import Any
 import numpy as np
 
 from heatbath import _arrays, _backend, diagnostics
-from heatbath._validate import as_int, as_seed
+from heatbath._validate import as_int, as_seed, per_chain_betas
 from heatbath.gibbs import GibbsModel
 from heatbath.interrupted import run_resumable
 from heatbath.langevin import _all_finite, _is_c_contiguous
@@ -169,25 +169,7 @@ class RBM(GibbsModel):
 
     def _betas(self, beta, chains: int, like) -> Any:
         """β as an array [chains] of the model's dtype beside `like`."""
-        if isinstance(beta, numbers.Real) and not isinstance(beta, bool):
-            betas = np.full(chains, _positive_finite(beta, "beta"))
-        else:
-            try:
-                if isinstance(beta, (str, bytes)):
-                    raise TypeError
-                betas = _host_float64(beta) if _arrays.supports_dlpack(beta) else np.asarray(beta, dtype=np.float64)
-            except (TypeError, ValueError):
-                raise TypeError(f"argument 'beta': expected a positive number or one per chain, "
-                                f"got {type(beta).__name__}") from None
-            if betas.shape != (chains,):
-                raise ValueError(f"argument 'beta': expected a number or one value per chain ({chains}), "
-                                 f"got shape {betas.shape}")
-            if not (np.isfinite(betas).all() and (betas > 0).all()):
-                raise ValueError("argument 'beta': every inverse temperature must be positive and finite")
-        with np.errstate(over="ignore"):
-            fits = np.isfinite(betas.astype(self.dtype)).all()
-        if not fits:
-            raise ValueError(f"argument 'beta': inverse temperatures overflow the RBM's {self.dtype}")
+        betas = per_chain_betas(beta, chains, self.dtype)
         return _arrays.from_host(betas, self.dtype, like)
 
     def _workspace(self, chains: int, like):
