@@ -21,6 +21,7 @@
 #include "cpu/langevin_cpu.h"
 #include "cpu/langevin_update_cpu.h"
 #include "cpu/pt_cpu.h"
+#include "cpu/noise_cpu.h"
 #include "cpu/random_cpu.h"
 #include "cpu/rbm_cpu.h"
 #include "cpu/threads.h"
@@ -194,6 +195,16 @@ PYBIND11_MODULE(_core, m) {
   m.def("blas_core", &hb::cpu::blas_core_name, "OpenBLAS's kernel choice for this CPU (its GEMMs set the last bits).");
   hb::bind::bind_pt<CpuPtBackend>(m);
   hb::bind::bind_langevin_update<CpuUpdateBackend>(m);
+  m.def("numba_symbols", [] {
+    // Addresses of the C entry points for Numba kernels (heatbath._numba.core_noise registers them
+    // with LLVM by name, so cached kernels link to this process's copy).
+    py::dict symbols;
+    symbols["heatbath_langevin_noise_f32"] = reinterpret_cast<std::uintptr_t>(&heatbath_langevin_noise_f32);
+    symbols["heatbath_langevin_noise_f64"] = reinterpret_cast<std::uintptr_t>(&heatbath_langevin_noise_f64);
+    symbols["heatbath_metropolis_uniforms_f32"] = reinterpret_cast<std::uintptr_t>(&heatbath_metropolis_uniforms_f32);
+    symbols["heatbath_metropolis_uniforms_f64"] = reinterpret_cast<std::uintptr_t>(&heatbath_metropolis_uniforms_f64);
+    return symbols;
+  }, "Addresses of the noise entry points for Numba kernels (private).");
   m.def("philox4x32_10", &philox4x32_10, py::arg("counter"), py::arg("key"),
         "One Philox4x32-10 block: encrypt 4 counter words under 2 key words.");
   {

@@ -220,12 +220,11 @@ def test_torch_cpu_tensors(double_well):
 
 
 def test_new_parameter_values_reuse_the_compiled_code():
-    from heatbath._numba import langevin_kernels
-
     pot, _ = user_gaussian("float64")
     x0 = start(8, 3, "float64")
     hb.langevin(pot, x0, 5, 0.05, "mala")
-    kernels = len(langevin_kernels.mala_kernel.overloads)
+    mala_kernel = pot._functions_for(np.float64).kernels_for(3)["mala"]
+    kernels = len(mala_kernel.overloads)
     functions = len(pot._functions_for(np.float64).energy.overloads)
     mean = np.array([2.0, 0.0, -3.0])
     moved = pot.with_params(mean, pot.params[1])
@@ -234,7 +233,8 @@ def test_new_parameter_values_reuse_the_compiled_code():
     same(got.x, hb.langevin(again, x0, 5, 0.05, "mala", seed=1).x)
     builtin = hb.Gaussian(mean.tolist(), GAUSS_PRECISION.tolist())
     close(got.x, hb.langevin(builtin, x0, 5, 0.05, "mala", seed=1).x, "float64")
-    assert len(langevin_kernels.mala_kernel.overloads) == kernels
+    assert len(mala_kernel.overloads) == kernels
+    assert again._functions_for(np.float64).kernels_for(3)["mala"] is mala_kernel
     assert len(again._functions_for(np.float64).energy.overloads) == functions
     assert again._functions_for(np.float64).energy is pot._functions_for(np.float64).energy
 

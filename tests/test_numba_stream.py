@@ -187,3 +187,55 @@ def test_fill_rejects_read_only_output():
     out.flags.writeable = False
     with pytest.raises(ValueError, match="read-only"):
         hn.fill_normal(out, 0, 0, 0, 0)
+
+
+# --- the core's noise for Numba kernels (core_noise.py): the one-lane stream, made lane-parallel ---
+
+def _scalar_noise(seed, chain0, t_begin, n_t, n, d, dtype):
+    from heatbath._numba.philox import PURPOSE_LANGEVIN_NOISE
+    from heatbath._numba.stream_blocks import ensure_block, steps_per_noise_group
+
+    W = 4 if dtype == np.float32 else 2
+    G = steps_per_noise_group(d, W)
+    out = np.empty((n_t, n, d), dtype)
+    zero = dtype(0)
+    for s in range(n_t):
+        t = t_begin + s
+        for c in range(n):
+            for i in range(d):
+                v = (t % G) * d + i
+                _, _, block = ensure_block(np.uint64(seed), PURPOSE_LANGEVIN_NOISE, t // G, v // W, chain0 + c,
+                                           -1, -1, (zero,) * 4, False)
+                out[s, c, i] = block[v % W]
+    return out
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("d", [1, 2, 3, 4, 6])
+def test_core_noise_for_numba_kernels_is_the_one_lane_stream(dtype, d):
+    from heatbath._numba.core_noise import fill_noise
+
+    # 37 chains: a partial tile of lanes; steps from 2**32 − 5: groups past 32 bits.
+    seed, chain0, t_begin, n_t, n = 2**63 + 99, 2**31 - 3, 2**32 - 5, 9, 37
+    out = np.empty((n_t, n, d), dtype)
+    fill_noise(np.uint64(seed), chain0, t_begin, out)
+    want = _scalar_noise(seed, chain0, t_begin, n_t, n, d, dtype)
+    np.testing.assert_array_equal(out.view(np.uint8), want.view(np.uint8))
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_core_metropolis_uniforms_for_numba_kernels_are_the_one_lane_stream(dtype):
+    from heatbath._numba.core_noise import fill_uniforms
+    from heatbath._numba.philox import PURPOSE_METROPOLIS
+    from heatbath._numba.stream_blocks import ensure_block
+
+    seed, chain0, t_begin, n_t, n = 7, 5, 13, 11, 21
+    out = np.empty((n_t, n), dtype)
+    fill_uniforms(np.uint64(seed), chain0, t_begin, out)
+    W = 4 if dtype == np.float32 else 2
+    for s in range(n_t):
+        t = t_begin + s
+        for c in range(n):
+            _, _, block = ensure_block(np.uint64(seed), PURPOSE_METROPOLIS, t // W, 0, chain0 + c, -1, -1,
+                                       (dtype(0),) * 4, True)
+            assert out[s, c].tobytes() == dtype(block[t % W]).tobytes()

@@ -1,211 +1,261 @@
 # SPDX-License-Identifier: Apache-2.0
-"""Fused ULA, MALA and BAOAB kernels for user potentials: csrc/heatbath/langevin.h per chain, in Numba.
+"""Fused ULA, MALA and BAOAB kernels for user potentials: csrc/heatbath/langevin.h in Numba.
 
-The update rules, the order of every floating-point operation, the counter layout of the noise and of
-MALA's uniforms, the divergence bookkeeping, the thinning and the final energy are those of
-``langevin_tile`` with one lane (the CUDA launcher's shape), so a user potential written in the same
-operation order as a built-in one gives the built-in's trajectory.
+The update rules, the order of every floating-point operation, the random numbers (the core makes
+them: core_noise.py), the divergence bookkeeping, the thinning and the final energy are those of
+``langevin_tile``, so a user potential written in the same operation order as a built-in one gives
+the built-in's trajectory.
 
-The user's energy and gradient arrive as *arguments* typed as first-class functions
-(``numba.types.FunctionType``), not as globals or ``Dispatcher`` types: the compiled kernel then
-depends only on (dtype, parameter types), never on which function it calls, so one compilation serves
-every user potential with the same signature and Numba's on-disk cache (``cache=True``) can keep it
-across processes without ever holding a stale copy of a user's code. The price is an indirect call per
-energy or gradient evaluation (no inlining of the user's code into the loop).
+Speed comes from three choices, each worth a factor over one chain at a time with scalar Philox:
+- ``make_kernels`` builds the kernels for one user potential with the user's energy and gradient in
+  its closure, jitted with ``inline='always'``: Numba inlines them into the loops (no indirect call
+  per chain-step). Each potential therefore has its own kernels; kernel_cache.py keeps them on disk.
+- A tile of chains advances one step at a time, chain after chain: a chain's steps form one long
+  chain of dependent arithmetic, and interleaving independent chains is what keeps the CPU busy.
+  Rows are reached through raw pointers (pointers.py), not views with atomic reference counts.
+- The noise of a tile for a block of steps comes from the core's lane-parallel Philox in one call.
 
 Conventions as in random_stream.py: float32 stays float32 (constants come from ``typed``), no
-fastmath (LLVM must not reassociate or contract into FMAs: the core is built with -ffp-contract=off).
+fastmath (LLVM must not reassociate or contract into FMAs: the core is built with -ffp-contract=off),
+error_model='numpy' (a division by zero gives inf or NaN, which marks a chain as diverged).
 """
 from __future__ import annotations
 
 import numpy as np
-from numba import njit, prange
+from numba import carray, njit, prange
 
-from heatbath._numba.philox import PURPOSE_LANGEVIN_NOISE, PURPOSE_METROPOLIS
-from heatbath._numba.stream_blocks import ensure_block, finite, log_positive, steps_per_noise_group, typed, width
+from heatbath._numba.core_noise import langevin_noise, metropolis_uniforms
+from heatbath._numba.kernel_cache import enable_fingerprint_cache
+from heatbath._numba.pointers import row_ptr
+from heatbath._numba.stream_blocks import finite, log_positive, typed
 
-__all__ = ["baoab_kernel", "evaluate_kernel", "mala_kernel", "ula_kernel"]
+__all__ = ["make_kernels"]
 
-# Chains per scratch allocation: each prange iteration runs this many chains one after the other, so
-# the gradient and proposal buffers are allocated once per tile, not once per chain.
-TILE = 32
+# A tile's noise buffer holds at most this many values (64 KiB of float32, in L2), spread over up to
+# TILE chains and STEPS steps; tiles shrink for long states.
+_NOISE_VALUES = 16384
+TILE = 64
+STEPS = 16
 
 
-# --- kernels ----------------------------------------------------------------------------------------
-# Arguments mirror hb::LangevinArgs: the whole call's step0 and n_steps (for the per-step coefficient
-# index, the thinning and the final energy), plus this chunk's absolute steps [t_begin, t_end).
-# x [chains, dim] and p are updated in place; trace [samples, chains, dim], energy_trace
-# [samples, chains], energy [chains], accepted [chains] (int64, accumulated), diverged_at [chains]
-# (int64, -1 while finite); noise_scale and beta hold one value per step (coef_stride 1) or one in all
-# (coef_stride 0). seed is a uint64; chain_start an int64 below 2**32.
+@njit(cache=True)
+def tile_shape(d):
+    """(chains per tile, steps per noise block) for states of length d."""
+    chains = max(1, min(TILE, _NOISE_VALUES // d))
+    return chains, max(1, min(STEPS, _NOISE_VALUES // (chains * d)))
 
-@njit(parallel=True, cache=True, nogil=True)
-def ula_kernel(energy_fn, grad_fn, params, x, trace, energy_trace, energy, diverged_at, noise_scale,
-               coef_stride, h, thin, seed, chain_start, step0, n_steps, t_begin, t_end):
-    chains, d = x.shape
-    if chains == 0 or d == 0:
-        return
-    zero = typed(0, h)
-    W = width(h)
-    G = steps_per_noise_group(d, W)
-    for tile in prange((chains + TILE - 1) // TILE):
-        g = np.empty(d, x.dtype)  # [dim] ∇E(x)
-        for c in range(tile * TILE, min(chains, (tile + 1) * TILE)):
-            xc = x[c]
-            chain = chain_start + c
-            dead = diverged_at[c] >= 0
-            cached_group, cached_block, noise = -1, -1, (zero, zero, zero, zero)
-            for t in range(t_begin, t_end):
-                local = t - step0
-                scale = noise_scale[local * coef_stride]
-                group = t // G
-                first_value = (t % G) * d
-                bad = False
-                grad_fn(xc, g, *params)
-                for i in range(d):
-                    v = first_value + i
-                    cached_group, cached_block, noise = ensure_block(seed, PURPOSE_LANGEVIN_NOISE, group, v // W, chain,
-                                                               cached_group, cached_block, noise, False)
-                    xn = xc[i] - h * g[i] + scale * noise[v % W]
-                    xc[i] = xn
-                    if not finite(xn, zero):
-                        bad = True
-                if bad and not dead:
-                    dead = True
-                    diverged_at[c] = t
-                if thin > 0 and (local + 1) % thin == 0:
-                    sample = (local + 1) // thin - 1
-                    for i in range(d):
-                        trace[sample, c, i] = xc[i]
-                    energy_trace[sample, c] = typed(energy_fn(xc, *params), h)
+
+@njit(cache=True)
+def _dead_flags(diverged_at, c0, n):
+    """[n] whether each chain of the tile had diverged before this call."""
+    dead = np.empty(n, np.bool_)
+    for k in range(n):
+        dead[k] = diverged_at[c0 + k] >= 0
+    return dead
+
+
+@njit(cache=True)
+def _store_sample(x, c0, n, d, trace, sample):
+    for k in range(n):
+        xc = carray(row_ptr(x, c0 + k), d)
+        for i in range(d):
+            trace[sample, c0 + k, i] = xc[i]
+
+
+def make_kernels(energy_fn, grad_fn, dim: int, fingerprint: str) -> dict:
+    """The ULA, MALA, BAOAB and evaluation kernels for one user potential, as Numba dispatchers.
+
+    energy_fn(x, params) -> E and grad_fn(x, out, params) are the inlinable wrappers of user_calls.py
+    around the user's functions; fingerprint identifies the user's code for the on-disk cache. dim, the
+    length of a state, is compiled in as a constant: with the user's loops over x.shape[0] of known
+    length, LLVM unrolls them, which makes a one-dimensional potential about twice as fast.
+
+    Arguments of the Langevin kernels mirror hb::LangevinArgs: the whole call's step0 and n_steps (for
+    the per-step coefficient index, the thinning and the final energy), plus this chunk's absolute
+    steps [t_begin, t_end). x [chains, dim] (C-contiguous) and p are updated in place; trace
+    [samples, chains, dim], energy_trace [samples, chains], energy [chains], accepted [chains] (int64,
+    accumulated), diverged_at [chains] (int64, −1 while finite); noise_scale and beta hold one value
+    per step (coef_stride 1) or one in all (coef_stride 0). seed is a uint64; chain_start an int64
+    below 2**32.
+    """
+
+    @njit(inline="always", error_model="numpy")
+    def energies(params, x, c0, n, d, out, like):
+        # out[c0 + k] = E(row c0 + k of x), rounded to the run's dtype (out: energy or a row of energy_trace)
+        for k in range(n):
+            out[c0 + k] = typed(energy_fn(carray(row_ptr(x, c0 + k), d), params), like)
+
+    @njit(parallel=True, nogil=True, error_model="numpy")
+    def ula(params, x, trace, energy_trace, energy, diverged_at, noise_scale, coef_stride, h, thin, seed,
+            chain_start, step0, n_steps, t_begin, t_end):
+        chains, d = x.shape[0], dim
+        if chains == 0 or d == 0:
+            return
+        zero = typed(0, h)
+        tile, block = tile_shape(d)
+        for ti in prange((chains + tile - 1) // tile):
+            c0 = ti * tile
+            n = min(chains, c0 + tile) - c0
+            noise = np.empty((block, n, d), x.dtype)  # [steps, chains, dim]
+            g = np.empty((n, d), x.dtype)             # [chains, dim] ∇E(x)
+            dead = _dead_flags(diverged_at, c0, n)
+            for tb in range(t_begin, t_end, block):
+                nt = min(block, t_end - tb)
+                langevin_noise(seed, chain_start + c0, tb, nt, noise)
+                for s in range(nt):
+                    t = tb + s
+                    local = t - step0
+                    scale = noise_scale[local * coef_stride]
+                    for k in range(n):
+                        xc = carray(row_ptr(x, c0 + k), d)
+                        gc = carray(row_ptr(g, k), d)
+                        grad_fn(xc, gc, params)
+                        bad = False
+                        for i in range(d):
+                            xn = xc[i] - h * gc[i] + scale * noise[s, k, i]
+                            xc[i] = xn
+                            if not finite(xn, zero):
+                                bad = True
+                        if bad and not dead[k]:
+                            dead[k] = True
+                            diverged_at[c0 + k] = t
+                    if thin > 0 and (local + 1) % thin == 0:
+                        sample = (local + 1) // thin - 1
+                        _store_sample(x, c0, n, d, trace, sample)
+                        energies(params, x, c0, n, d, energy_trace[sample], h)
             if t_end == step0 + n_steps:
-                energy[c] = typed(energy_fn(xc, *params), h)
+                energies(params, x, c0, n, d, energy, h)
 
-
-@njit(parallel=True, cache=True, nogil=True)
-def mala_kernel(energy_fn, grad_fn, params, x, trace, energy_trace, energy, accepted, diverged_at, noise_scale,
-                beta, coef_stride, h, thin, seed, chain_start, step0, n_steps, t_begin, t_end):
-    chains, d = x.shape
-    if chains == 0 or d == 0:
-        return
-    zero = typed(0, h)
-    four = typed(4, h)
-    W = width(h)
-    G = steps_per_noise_group(d, W)
-    for tile in prange((chains + TILE - 1) // TILE):
-        g = np.empty(d, x.dtype)   # [dim] ∇E(x), carried between steps
-        y = np.empty(d, x.dtype)   # [dim] the proposal
-        gy = np.empty(d, x.dtype)  # [dim] ∇E(y)
-        for c in range(tile * TILE, min(chains, (tile + 1) * TILE)):
-            xc = x[c]
-            chain = chain_start + c
-            dead = diverged_at[c] >= 0
-            n_accepted = 0
-            cached_group, cached_block, noise = -1, -1, (zero, zero, zero, zero)
-            cached_ugroup, cached_ublock, uniforms = -1, -1, (zero, zero, zero, zero)
+    @njit(parallel=True, nogil=True, error_model="numpy")
+    def mala(params, x, trace, energy_trace, energy, accepted, diverged_at, noise_scale, beta, coef_stride, h, thin,
+             seed, chain_start, step0, n_steps, t_begin, t_end):
+        chains, d = x.shape[0], dim
+        if chains == 0 or d == 0:
+            return
+        zero = typed(0, h)
+        four = typed(4, h)
+        tile, block = tile_shape(d)
+        for ti in prange((chains + tile - 1) // tile):
+            c0 = ti * tile
+            n = min(chains, c0 + tile) - c0
+            noise = np.empty((block, n, d), x.dtype)  # [steps, chains, dim]
+            uniforms = np.empty((block, n), x.dtype)  # [steps, chains]
+            g = np.empty((n, d), x.dtype)             # [chains, dim] ∇E(x), carried between steps
+            e = np.empty(n, x.dtype)                  # [chains] E(x), carried between steps
+            y = np.empty(d, x.dtype)                  # [dim] a chain's proposal
+            gy = np.empty(d, x.dtype)                 # [dim] ∇E(y)
+            dead = _dead_flags(diverged_at, c0, n)
+            n_accepted = np.zeros(n, np.int64)
             # Recomputed at every chunk start, which gives the same bits as carrying them over.
-            e = typed(energy_fn(xc, *params), h)
-            grad_fn(xc, g, *params)
-            for t in range(t_begin, t_end):
-                local = t - step0
-                scale = noise_scale[local * coef_stride]
-                b = beta[local * coef_stride]
-                group = t // G
-                first_value = (t % G) * d
-                for i in range(d):
-                    v = first_value + i
-                    cached_group, cached_block, noise = ensure_block(seed, PURPOSE_LANGEVIN_NOISE, group, v // W, chain,
-                                                               cached_group, cached_block, noise, False)
-                    y[i] = xc[i] - h * g[i] + scale * noise[v % W]
-                ey = typed(energy_fn(y, *params), h)
-                grad_fn(y, gy, *params)
-                forward = zero
-                reverse = zero
-                for i in range(d):
-                    f = y[i] - xc[i] + h * g[i]
-                    r = xc[i] - y[i] + h * gy[i]
-                    forward += f * f
-                    reverse += r * r
-                cached_ugroup, cached_ublock, uniforms = ensure_block(seed, PURPOSE_METROPOLIS, t // W, 0, chain,
-                                                                cached_ugroup, cached_ublock, uniforms, True)
-                u = uniforms[t % W]
-                log_alpha = -b * (ey - e) - b * (reverse - forward) / (four * h)
-                # NaN or -inf log_alpha (a proposal that left the support) compares false: rejected.
-                accept = (not dead) and log_positive(u) < log_alpha
-                if accept:
-                    n_accepted += 1
-                    e = ey
-                    for i in range(d):
-                        xc[i] = y[i]
-                        g[i] = gy[i]
-                if not finite(e, zero) and not dead:
-                    dead = True
-                    diverged_at[c] = t
-                if thin > 0 and (local + 1) % thin == 0:
-                    sample = (local + 1) // thin - 1
-                    for i in range(d):
-                        trace[sample, c, i] = xc[i]
-                    energy_trace[sample, c] = e
+            for k in range(n):
+                xc = carray(row_ptr(x, c0 + k), d)
+                e[k] = typed(energy_fn(xc, params), h)
+                grad_fn(xc, carray(row_ptr(g, k), d), params)
+            for tb in range(t_begin, t_end, block):
+                nt = min(block, t_end - tb)
+                langevin_noise(seed, chain_start + c0, tb, nt, noise)
+                metropolis_uniforms(seed, chain_start + c0, tb, nt, uniforms)
+                for s in range(nt):
+                    t = tb + s
+                    local = t - step0
+                    scale = noise_scale[local * coef_stride]
+                    b = beta[local * coef_stride]
+                    for k in range(n):
+                        xc = carray(row_ptr(x, c0 + k), d)
+                        gc = carray(row_ptr(g, k), d)
+                        for i in range(d):
+                            y[i] = xc[i] - h * gc[i] + scale * noise[s, k, i]
+                        ey = typed(energy_fn(y, params), h)
+                        grad_fn(y, gy, params)
+                        forward = zero
+                        reverse = zero
+                        for i in range(d):
+                            f = y[i] - xc[i] + h * gc[i]
+                            r = xc[i] - y[i] + h * gy[i]
+                            forward += f * f
+                            reverse += r * r
+                        log_alpha = -b * (ey - e[k]) - b * (reverse - forward) / (four * h)
+                        # NaN or -inf log_alpha (a proposal that left the support) compares false: rejected.
+                        if (not dead[k]) and log_positive(uniforms[s, k]) < log_alpha:
+                            n_accepted[k] += 1
+                            e[k] = ey
+                            for i in range(d):
+                                xc[i] = y[i]
+                                gc[i] = gy[i]
+                        if not finite(e[k], zero) and not dead[k]:
+                            dead[k] = True
+                            diverged_at[c0 + k] = t
+                    if thin > 0 and (local + 1) % thin == 0:
+                        sample = (local + 1) // thin - 1
+                        _store_sample(x, c0, n, d, trace, sample)
+                        for k in range(n):
+                            energy_trace[sample, c0 + k] = e[k]
+            for k in range(n):
+                if t_end == step0 + n_steps:
+                    energy[c0 + k] = e[k]
+                accepted[c0 + k] += n_accepted[k]
+
+    @njit(parallel=True, nogil=True, error_model="numpy")
+    def baoab(params, x, p, trace, energy_trace, energy, diverged_at, noise_scale, coef_stride, h, c1, thin, seed,
+              chain_start, step0, n_steps, t_begin, t_end):
+        chains, d = x.shape[0], dim
+        if chains == 0 or d == 0:
+            return
+        zero = typed(0, h)
+        half = typed(0.5, h) * h
+        tile, block = tile_shape(d)
+        for ti in prange((chains + tile - 1) // tile):
+            c0 = ti * tile
+            n = min(chains, c0 + tile) - c0
+            noise = np.empty((block, n, d), x.dtype)  # [steps, chains, dim]
+            g = np.empty((n, d), x.dtype)             # [chains, dim] ∇E(x), carried between steps
+            dead = _dead_flags(diverged_at, c0, n)
+            for k in range(n):  # ∇E recomputed at every chunk start, as the core does
+                grad_fn(carray(row_ptr(x, c0 + k), d), carray(row_ptr(g, k), d), params)
+            for tb in range(t_begin, t_end, block):
+                nt = min(block, t_end - tb)
+                langevin_noise(seed, chain_start + c0, tb, nt, noise)
+                for s in range(nt):
+                    t = tb + s
+                    local = t - step0
+                    scale = noise_scale[local * coef_stride]
+                    for k in range(n):
+                        xc = carray(row_ptr(x, c0 + k), d)
+                        pc = carray(row_ptr(p, c0 + k), d)
+                        gc = carray(row_ptr(g, k), d)
+                        for i in range(d):
+                            pk = pc[i] - half * gc[i]                 # B
+                            xk = xc[i] + half * pk                    # A
+                            pk = c1 * pk + scale * noise[s, k, i]     # O
+                            xc[i] = xk + half * pk                    # A
+                            pc[i] = pk
+                        grad_fn(xc, gc, params)
+                        bad = False
+                        for i in range(d):
+                            pk = pc[i] - half * gc[i]                 # B
+                            pc[i] = pk
+                            if not (finite(pk, zero) and finite(xc[i], zero)):
+                                bad = True
+                        if bad and not dead[k]:
+                            dead[k] = True
+                            diverged_at[c0 + k] = t
+                    if thin > 0 and (local + 1) % thin == 0:
+                        sample = (local + 1) // thin - 1
+                        _store_sample(x, c0, n, d, trace, sample)
+                        energies(params, x, c0, n, d, energy_trace[sample], h)
             if t_end == step0 + n_steps:
-                energy[c] = e
-            accepted[c] += n_accepted
+                energies(params, x, c0, n, d, energy, h)
 
+    @njit(parallel=True, nogil=True, error_model="numpy")
+    def evaluate(params, x, grad, energy):
+        # E and ∇E of every row of x [chains, dim] (C-contiguous) into energy [chains] and grad [chains, dim].
+        d = dim
+        for c in prange(x.shape[0]):
+            xc = carray(row_ptr(x, c), d)
+            energy[c] = energy_fn(xc, params)
+            grad_fn(xc, carray(row_ptr(grad, c), d), params)
 
-@njit(parallel=True, cache=True, nogil=True)
-def baoab_kernel(energy_fn, grad_fn, params, x, p, trace, energy_trace, energy, diverged_at, noise_scale,
-                 coef_stride, h, c1, thin, seed, chain_start, step0, n_steps, t_begin, t_end):
-    chains, d = x.shape
-    if chains == 0 or d == 0:
-        return
-    zero = typed(0, h)
-    half = typed(0.5, h) * h
-    W = width(h)
-    G = steps_per_noise_group(d, W)
-    for tile in prange((chains + TILE - 1) // TILE):
-        g = np.empty(d, x.dtype)  # [dim] ∇E(x), carried between steps
-        for c in range(tile * TILE, min(chains, (tile + 1) * TILE)):
-            xc = x[c]
-            pc = p[c]
-            chain = chain_start + c
-            dead = diverged_at[c] >= 0
-            cached_group, cached_block, noise = -1, -1, (zero, zero, zero, zero)
-            grad_fn(xc, g, *params)  # recomputed at every chunk start, as the core does
-            for t in range(t_begin, t_end):
-                local = t - step0
-                scale = noise_scale[local * coef_stride]
-                group = t // G
-                first_value = (t % G) * d
-                for i in range(d):
-                    v = first_value + i
-                    cached_group, cached_block, noise = ensure_block(seed, PURPOSE_LANGEVIN_NOISE, group, v // W, chain,
-                                                               cached_group, cached_block, noise, False)
-                    pk = pc[i] - half * g[i]         # B
-                    xk = xc[i] + half * pk           # A
-                    pk = c1 * pk + scale * noise[v % W]  # O
-                    xc[i] = xk + half * pk           # A
-                    pc[i] = pk
-                grad_fn(xc, g, *params)
-                bad = False
-                for i in range(d):
-                    pk = pc[i] - half * g[i]         # B
-                    pc[i] = pk
-                    if not (finite(pk, zero) and finite(xc[i], zero)):
-                        bad = True
-                if bad and not dead:
-                    dead = True
-                    diverged_at[c] = t
-                if thin > 0 and (local + 1) % thin == 0:
-                    sample = (local + 1) // thin - 1
-                    for i in range(d):
-                        trace[sample, c, i] = xc[i]
-                    energy_trace[sample, c] = typed(energy_fn(xc, *params), h)
-            if t_end == step0 + n_steps:
-                energy[c] = typed(energy_fn(xc, *params), h)
-
-
-@njit(parallel=True, cache=True, nogil=True)
-def evaluate_kernel(energy_fn, grad_fn, params, x, grad, energy):
-    # E and ∇E of every row of x [chains, dim] into energy [chains] and grad [chains, dim].
-    for c in prange(x.shape[0]):
-        energy[c] = energy_fn(x[c], *params)
-        grad_fn(x[c], grad[c], *params)
+    kernels = {"ula": ula, "mala": mala, "baoab": baoab, "evaluate": evaluate}
+    for kernel in kernels.values():
+        enable_fingerprint_cache(kernel, fingerprint)
+    return kernels

@@ -1,10 +1,8 @@
 # SPDX-License-Identifier: Apache-2.0
 """Launches the kernels of langevin_kernels.py: picks the compiled specialisation, runs it in chunks.
 
-A kernel is compiled for explicit argument types, with the user's functions typed as
-``FunctionType(signature)``, and called through that specialisation's entry point: calling the
-dispatcher itself would type the user's functions as ``Dispatcher`` types (one per function object)
-and compile, and cache on disk, a new copy for every process and every potential.
+A kernel is compiled for explicit argument types and called through that specialisation's entry
+point, which skips the dispatcher's type resolution on every chunk.
 """
 from __future__ import annotations
 
@@ -13,7 +11,6 @@ import threading
 import numpy as np
 from numba import typeof
 
-from heatbath._numba.langevin_kernels import baoab_kernel, evaluate_kernel, mala_kernel, ula_kernel
 from heatbath.interrupted import sigint_at_chunk_boundaries
 from heatbath.progress import report as report_progress
 
@@ -23,8 +20,6 @@ __all__ = ["UserFunctions", "evaluate", "run_langevin"]
 # signal handlers, so Ctrl-C stops a long run within a few tens of milliseconds, on a chunk boundary.
 _CHUNK_WORK = 1 << 24
 
-_KERNELS = {"ula": ula_kernel, "mala": mala_kernel, "baoab": baoab_kernel}
-_ENTRIES: dict = {}  # (kernel name, argument types) -> entry point
 # Numba's workqueue threading layer (chosen where neither TBB nor OpenMP is found) aborts the process
 # when two threads launch parallel kernels at once. Each launch already uses every core, so calls
 # from several Python threads take turns.
@@ -32,42 +27,48 @@ _LAUNCH_LOCK = threading.Lock()
 
 
 class UserFunctions:
-    """A user's energy and gradient dispatchers compiled for one (dtype, parameter types): the
-    first-class function types that the kernels are compiled for, and the arguments they are called with."""
+    """A user's energy and gradient jitted for the kernels, the kernels built around them
+    (langevin_kernels.make_kernels), and the parameters they are called with."""
 
-    def __init__(self, energy, grad, energy_type, grad_type, params, label: str = "the user's functions"):
+    def __init__(self, energy, grad, kernels_for, params, label: str = "the user's functions"):
         self.energy, self.grad = energy, grad
+        self.kernels_for = kernels_for  # dim -> {"ula": dispatcher, ...}, built once per dim
         self.label = label
-        self.energy_type, self.grad_type = energy_type, grad_type
         self.params = params
         self.params_type = typeof(params)
+        self._entries: dict = {}  # (kernel name, argument types) -> entry point
+
+    def entry(self, name: str, dim: int, argtypes: tuple):
+        entry = self._entries.get((name, dim, argtypes))
+        if entry is None:
+            kernel = self.kernels_for(dim)[name]
+            # Always the bare argument tuple: Numba's disk-cache index is keyed by the signature exactly
+            # as given, so mixing in "void(...)" forms would store a second copy.
+            kernel.compile(argtypes)
+            entry = self._entries[(name, dim, argtypes)] = kernel.overloads[argtypes].entry_point
+        return entry
 
 
-def _entry(name: str, kernel, argtypes: tuple):
-    key = (name, argtypes)
-    entry = _ENTRIES.get(key)
-    if entry is None:
-        # Always the bare argument tuple: Numba's disk-cache index is keyed by the signature exactly
-        # as given, so mixing in "void(...)" forms would store a second copy.
-        kernel.compile(argtypes)
-        entry = _ENTRIES[key] = kernel.overloads[argtypes].entry_point
-    return entry
-
-
-def _call(name: str, kernel, fns: UserFunctions, args: tuple):
-    argtypes = (fns.energy_type, fns.grad_type, fns.params_type) + tuple(typeof(a) for a in args)
-    entry = _entry(name, kernel, argtypes)
+def _call(name: str, fns: UserFunctions, args: tuple):
+    argtypes = (fns.params_type,) + tuple(typeof(a) for a in args)
+    entry = fns.entry(name, args[0].shape[1], argtypes)  # args[0] is x [chains, dim]
     try:
         with _LAUNCH_LOCK:
-            entry(fns.energy, fns.grad, fns.params, *args)
-    except SystemError as exc:
-        # A Python exception raised inside a compiled call through a function pointer surfaces as
-        # "returned a result with an exception set"; its cause is the user's exception.
-        cause = exc.__cause__ or exc.__context__
-        detail = f"{type(cause).__name__}: {cause}" if cause is not None else str(exc)
+            entry(fns.params, *args)
+    except Exception as exc:  # the kernels themselves raise nothing: this came from the user's code
+        # An object-mode callback's exception surfaces as SystemError("... with an exception set").
+        cause = (exc.__cause__ or exc.__context__ or exc) if isinstance(exc, SystemError) else exc
         raise RuntimeError(f"heatbath.potential: {fns.label} raised an exception inside the compiled kernel "
-                           f"({detail}); the energy and gradient must not raise (return inf or NaN instead, "
-                           f"which marks the chain as diverged)") from exc
+                           f"({type(cause).__name__}: {cause}); the energy and gradient must not raise (return "
+                           f"inf or NaN instead, which marks the chain as diverged)") from exc
+
+
+def _contiguous(name: str, a):
+    # The kernels reach rows through raw pointers (pointers.py): they need C-contiguous arrays, which
+    # heatbath.langevin and heatbath.energy allocate; anything else here is a bug upstream.
+    if a is not None and not a.flags.c_contiguous:
+        raise ValueError(f"internal error: '{name}' reached the Numba kernels with strides {a.strides}; "
+                         f"expected a C-contiguous array")
 
 
 def run_langevin(fns: UserFunctions, *, method, x, p, trace, energy_trace, energy, accepted, diverged_at, noise_scale,
@@ -75,6 +76,8 @@ def run_langevin(fns: UserFunctions, *, method, x, p, trace, energy_trace, energ
     """hb::langevin's CPU backend for a user potential: numpy arrays, the conventions of LangevinArgs."""
     chains, dim = x.shape
     dtype = x.dtype.type
+    for name, a in (("x", x), ("p", p), ("trace", trace)):
+        _contiguous(name, a)
     if trace is None:  # the kernels take arrays; with thin = 0 these are never touched
         trace = np.empty((0, chains, dim), x.dtype)
         energy_trace = np.empty((0, chains), x.dtype)
@@ -93,7 +96,7 @@ def run_langevin(fns: UserFunctions, *, method, x, p, trace, energy_trace, energ
             args = (x, trace, energy_trace, energy, accepted, diverged_at, noise_scale, beta, np.int64(coef_stride), h)
         else:
             args = (x, p, trace, energy_trace, energy, diverged_at, noise_scale, np.int64(coef_stride), h, c1)
-        _call(method, _KERNELS[method], fns, args + common + bounds)
+        _call(method, fns, args + common + bounds)
 
     if n_steps == 0:  # still reports E(x)
         chunk(step0, step0)
@@ -109,5 +112,7 @@ def run_langevin(fns: UserFunctions, *, method, x, p, trace, energy_trace, energ
 
 def evaluate(fns: UserFunctions, x, grad, energy) -> None:
     """E and ∇E of every row of x [chains, dim] into energy [chains] and grad [chains, dim]."""
-    _call("evaluate", evaluate_kernel, fns, (x, grad, energy))
+    for name, a in (("x", x), ("grad", grad)):
+        _contiguous(name, a)
+    _call("evaluate", fns, (x, grad, energy))
 

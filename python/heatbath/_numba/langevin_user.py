@@ -3,9 +3,10 @@
 
 The user writes energy(x, *params) -> E and grad(x, out, *params) for ONE state x [dim]. Each is
 jitted once per Python function (a module-level cache, so building the same potential twice compiles
-nothing new) with ``error_model='numpy'``: a division by zero then gives inf or NaN, which the
-kernels treat as the core does (a diverged chain, a rejected MALA proposal), instead of raising a
-Python exception from inside a compiled parallel loop, which Numba cannot report cleanly there.
+nothing new) with ``inline='always'``, so the kernels inline them, and ``error_model='numpy'``: a
+division by zero then gives inf or NaN, which the kernels treat as the core does (a diverged chain, a
+rejected MALA proposal), instead of raising a Python exception from inside a compiled parallel loop,
+which Numba cannot report cleanly there. The kernels for a pair of functions are built once too.
 """
 from __future__ import annotations
 
@@ -15,11 +16,16 @@ import numpy as np
 from numba import njit, typeof, types
 from numba.core.dispatcher import Dispatcher
 
+from heatbath._numba.kernel_cache import code_fingerprint
+from heatbath._numba.langevin_kernels import make_kernels
 from heatbath._numba.langevin_launch import UserFunctions
+from heatbath._numba.user_calls import energy_call, grad_call
 
 __all__ = ["check_functions", "compile_functions", "describe", "jit_function"]
 
 _JITTED: dict = {}  # user function (or dispatcher) -> the dispatcher the kernels call
+_KERNELS: dict = {}  # (energy dispatcher, gradient dispatcher, number of parameters, dim) -> make_kernels(...)
+_OPTIONS = {"error_model": "numpy", "inline": "always"}
 _ANSI = re.compile(r"\x1b\[[0-9;]*m")
 _GUARD = 16  # values past the end of `out` that a gradient must leave alone
 
@@ -32,11 +38,12 @@ def describe(fn) -> str:
 
 
 def jit_function(fn):
-    """A dispatcher for fn: jitted here with error_model='numpy', or fn itself if it already is one.
+    """A dispatcher for fn jitted here with error_model='numpy' and inline='always', or fn itself if it
+    already is one with those options.
 
-    A dispatcher compiled with Python's error model (Numba's default) is re-jitted from its Python
-    function with its other options kept, and without its on-disk cache: two dispatchers of one
-    function with different options must not share cache files, whose index does not record options.
+    A dispatcher compiled with other options is re-jitted from its Python function with its remaining
+    options kept, and without its on-disk cache: two dispatchers of one function with different
+    options must not share cache files, whose index does not record options.
     """
     key = fn
     jitted = _JITTED.get(key)
@@ -44,13 +51,13 @@ def jit_function(fn):
         return jitted
     if isinstance(fn, Dispatcher):
         options = {k: v for k, v in fn.targetoptions.items() if k != "nopython"}
-        if options.get("error_model") == "numpy" and fn._can_compile:
+        if all(options.get(k) == v for k, v in _OPTIONS.items()) and fn._can_compile:
             jitted = fn
         else:
-            options["error_model"] = "numpy"
-            jitted = njit(**options)(fn.py_func)
+            options.pop("cache", None)
+            jitted = njit(**{**options, **_OPTIONS})(fn.py_func)
     else:
-        jitted = njit(error_model="numpy")(fn)
+        jitted = njit(**_OPTIONS)(fn)
     _JITTED[key] = jitted
     return jitted
 
@@ -88,9 +95,20 @@ def compile_functions(energy, grad, dtype, params: tuple) -> UserFunctions:
     if not isinstance(energy_sig.return_type, (types.Float, types.Integer, types.Boolean)):
         raise TypeError(f"heatbath.potential: the energy function {describe(energy)} must return one real number "
                         f"for one state, but returns {energy_sig.return_type}")
-    grad_sig = _compile(grad_jit, (x_type, x_type) + param_types, "gradient", grad)
-    return UserFunctions(energy_jit, grad_jit, types.FunctionType(energy_sig), types.FunctionType(grad_sig),
-                         tuple(params), f"the energy {describe(energy)} or the gradient {describe(grad)}")
+    _compile(grad_jit, (x_type, x_type) + param_types, "gradient", grad)
+    n_params = len(params)
+
+    def kernels_for(dim: int) -> dict:
+        key = (energy_jit, grad_jit, n_params, dim)
+        kernels = _KERNELS.get(key)
+        if kernels is None:
+            fingerprint = f"{code_fingerprint(energy_jit, grad_jit)}:{n_params}:{dim}"
+            kernels = _KERNELS[key] = make_kernels(energy_call(energy_jit, n_params), grad_call(grad_jit, n_params),
+                                                   dim, fingerprint)
+        return kernels
+
+    return UserFunctions(energy_jit, grad_jit, kernels_for, tuple(params),
+                         f"the energy {describe(energy)} or the gradient {describe(grad)}")
 
 
 def check_functions(fns: UserFunctions, energy, grad, x: np.ndarray, arg: str, usable=None,

@@ -1,0 +1,61 @@
+// SPDX-License-Identifier: Apache-2.0
+// The random numbers langevin_tile draws, written out for kernels that make them apart from the
+// update: the Numba kernels of user potentials call these (csrc/cpu/noise_cpu.cpp) for a tile of
+// chains and a block of steps, so a user potential moves with exactly the core's stream, made by the
+// core's lane-parallel Philox instead of scalar Philox per chain.
+#pragma once
+#include <algorithm>
+#include <cstdint>
+
+#include "heatbath/counter.h"
+#include "heatbath/langevin.h"
+
+namespace hb {
+
+// The Gaussian increments of chains [chain0, chain0 + n) at absolute steps [t_begin, t_begin + n_t):
+// out [n_t, n, dim], out[s][c][i] the value coordinate i of chain chain0 + c gets at step t_begin + s
+// (the noise of ULA and MALA, the O-step of BAOAB).
+template <class T, int L>
+HB_HD void langevin_noise(uint64_t seed, uint64_t chain0, int64_t n, int64_t d, int64_t t_begin, int64_t n_t,
+                          T* out) {
+  constexpr int W = BlockWidth<T>::value;
+  const int64_t G = steps_per_noise_group(d, W);
+  for (int64_t c0 = 0; c0 < n; c0 += L) {
+    const int valid = static_cast<int>(std::min<int64_t>(L, n - c0));
+    BlockCache<T, L, Draw::kNormal> noise;
+    for (int64_t s = 0; s < n_t; ++s) {
+      const int64_t t = t_begin + s;
+      const int64_t group = t / G, first_value = (t % G) * d;
+      T* step_out = out + (s * n + c0) * d;  // [valid, dim]
+      for (int64_t i = 0; i < d; ++i) {
+        const int64_t v = first_value + i;
+        noise.ensure(seed, static_cast<uint32_t>(Purpose::kLangevinNoise), group, v / W, chain0 + c0);
+        const T* nr = noise.v[v % W];
+        if (d == 1) {  // the common one-dimensional case: a contiguous copy, vectorised
+          HB_SIMD
+          for (int k = 0; k < valid; ++k) step_out[k] = nr[k];
+        } else {
+          for (int k = 0; k < valid; ++k) step_out[k * d + i] = nr[k];
+        }
+      }
+    }
+  }
+}
+
+// MALA's accept/reject uniforms of the same chains and steps: out [n_t, n].
+template <class T, int L>
+HB_HD void metropolis_uniforms(uint64_t seed, uint64_t chain0, int64_t n, int64_t t_begin, int64_t n_t, T* out) {
+  constexpr int W = BlockWidth<T>::value;
+  for (int64_t c0 = 0; c0 < n; c0 += L) {
+    const int valid = static_cast<int>(std::min<int64_t>(L, n - c0));
+    BlockCache<T, L, Draw::kUniform> uniforms;
+    for (int64_t s = 0; s < n_t; ++s) {
+      const int64_t t = t_begin + s;
+      uniforms.ensure(seed, static_cast<uint32_t>(Purpose::kMetropolis), t / W, 0, chain0 + c0);
+      const T* ur = uniforms.v[t % W];
+      for (int k = 0; k < valid; ++k) out[s * n + c0 + k] = ur[k];
+    }
+  }
+}
+
+}  // namespace hb

@@ -1,0 +1,105 @@
+# SPDX-License-Identifier: Apache-2.0
+"""On-disk caching of kernels built for one user potential.
+
+The kernels inline the user's energy and gradient (langevin_kernels.py), so each potential has its
+own compiled kernels, made by a factory whose closure holds the user's dispatchers. Numba keys a
+closure's cache entries by pickling the closure's contents, and a pickled dispatcher carries a random
+per-process id: every process would miss the cache and append a new entry. Here the key is instead a
+fingerprint of the user's code: the bytecode, constants and names of the energy and gradient and of
+every function they reach through their globals and closures, and the values of plain-data globals
+(numbers, strings, arrays), which Numba compiles in as constants. Editing any of these compiles anew.
+Numba's own cache has the same blind spot this has: code reached some other way (a method of an
+imported object, say) is not fingerprinted, so clear the cache (``NUMBA_CACHE_DIR``) after changing it.
+"""
+from __future__ import annotations
+
+import hashlib
+import types as pytypes
+
+import numpy as np
+from numba.core.caching import FunctionCache
+
+__all__ = ["code_fingerprint", "enable_fingerprint_cache"]
+
+
+def _function_of(obj):
+    py = getattr(obj, "py_func", obj)
+    return py if isinstance(py, pytypes.FunctionType) else None
+
+
+def _constant_bytes(value) -> bytes | None:
+    if isinstance(value, (bool, int, float, complex, str, bytes, type(None), np.generic)):
+        return repr((type(value).__name__, value)).encode()
+    if isinstance(value, np.ndarray):
+        return repr((value.dtype.str, value.shape)).encode() + np.ascontiguousarray(value).tobytes()
+    if isinstance(value, tuple):
+        parts = [_constant_bytes(v) for v in value]
+        return None if any(p is None for p in parts) else b"(" + b",".join(parts) + b")"
+    return None
+
+
+def _code_bytes(code: pytypes.CodeType, update) -> None:
+    update(code.co_code)
+    update(repr(code.co_names).encode() + repr(code.co_varnames).encode())
+    for const in code.co_consts:
+        if isinstance(const, pytypes.CodeType):  # nested functions and comprehensions
+            _code_bytes(const, update)
+        else:
+            update(repr(const).encode())
+
+
+def code_fingerprint(*functions) -> str:
+    """sha256 over the code the given functions (or dispatchers) reach, as described above."""
+    digest = hashlib.sha256()
+    seen: set[int] = set()
+    pending = [f for f in functions]
+    while pending:
+        fn = _function_of(pending.pop())
+        if fn is None or id(fn) in seen:
+            continue
+        seen.add(id(fn))
+        digest.update(f"{fn.__module__}.{fn.__qualname__}".encode())
+        _code_bytes(fn.__code__, digest.update)
+        referenced = [fn.__globals__[name] for name in _names(fn.__code__) if name in fn.__globals__]
+        referenced += [cell.cell_contents for cell in (fn.__closure__ or ()) if _cell_filled(cell)]
+        for value in referenced:
+            constant = _constant_bytes(value)
+            if constant is not None:
+                digest.update(constant)
+            elif _function_of(value) is not None:
+                pending.append(value)
+            elif isinstance(value, pytypes.ModuleType):
+                digest.update(value.__name__.encode())
+    return digest.hexdigest()
+
+
+def _names(code: pytypes.CodeType):
+    yield from code.co_names
+    for const in code.co_consts:
+        if isinstance(const, pytypes.CodeType):
+            yield from _names(const)
+
+
+def _cell_filled(cell) -> bool:
+    try:
+        cell.cell_contents  # noqa: B018
+    except ValueError:
+        return False
+    return True
+
+
+class _FingerprintCache(FunctionCache):
+    """Numba's function cache with the closure part of the index key replaced by a fingerprint."""
+
+    def __init__(self, py_func, fingerprint: str):
+        self._fingerprint = fingerprint
+        super().__init__(py_func)
+
+    def _index_key(self, sig, codegen):
+        code = hashlib.sha256(self._py_func.__code__.co_code).hexdigest()
+        return (sig, codegen.magic_tuple(), (code, self._fingerprint))
+
+
+def enable_fingerprint_cache(dispatcher, fingerprint: str) -> None:
+    """Caches the dispatcher's compilations on disk under `fingerprint` (see the module docstring)."""
+    dispatcher._cache = _FingerprintCache(dispatcher.py_func, fingerprint)

@@ -1,0 +1,104 @@
+# SPDX-License-Identifier: Apache-2.0
+"""The on-disk cache of the kernels built for each user potential (heatbath/_numba/kernel_cache.py).
+
+A second process must load the kernels instead of compiling them, and any edit to the user's code
+that changes what compiles (the functions' code, a helper they call, a global constant) must miss.
+"""
+import os
+import subprocess
+import sys
+import textwrap
+
+import numpy as np
+import pytest
+
+numba = pytest.importorskip("numba", reason="Numba potentials need numba (pip install heatbath[numba])")
+
+from heatbath._numba.kernel_cache import code_fingerprint  # noqa: E402
+
+SCALE = 2.0
+
+
+@numba.njit
+def _helper(v):
+    return 3.0 * v
+
+
+def energy_a(x):
+    return SCALE * x[0] * x[0]
+
+
+def energy_b(x):
+    return SCALE * x[0] * x[0] + 0.0
+
+
+def energy_with_helper(x):
+    return _helper(x[0])
+
+
+def test_fingerprint_is_a_function_of_the_code():
+    assert code_fingerprint(energy_a) == code_fingerprint(energy_a)
+    assert code_fingerprint(energy_a) != code_fingerprint(energy_b)
+    assert code_fingerprint(numba.njit(energy_a)) == code_fingerprint(energy_a)  # the dispatcher's Python function
+
+
+def test_fingerprint_follows_global_constants_and_helpers(monkeypatch):
+    before = code_fingerprint(energy_a)
+    monkeypatch.setattr(sys.modules[__name__], "SCALE", 2.5)
+    assert code_fingerprint(energy_a) != before
+
+    with_helper = code_fingerprint(energy_with_helper)
+
+    @numba.njit
+    def other(v):
+        return 4.0 * v
+
+    monkeypatch.setattr(sys.modules[__name__], "_helper", other)
+    assert code_fingerprint(energy_with_helper) != with_helper
+
+
+USER_MODULE = """
+import numpy as np
+K = {k}
+
+def energy(x):
+    return 0.5 * K * x[0] * x[0]
+
+def grad(x, out):
+    out[0] = K * x[0]
+"""
+
+RUN = """
+import sys
+import numpy as np
+import heatbath as hb
+sys.path.insert(0, sys.argv[1])
+import user_pot
+pot = hb.potential(user_pot.energy, user_pot.grad)
+res = hb.langevin(pot, np.ones((5, 1)), 20, 0.01, "mala", seed=3)
+kernel = pot._functions_for(np.float64).kernels_for(1)["mala"]
+print(len(kernel.stats.cache_hits), len(kernel.stats.cache_misses), repr(res.x[:, 0].tolist()))
+"""
+
+
+def _run(folder, cache):
+    env = dict(os.environ, NUMBA_CACHE_DIR=str(cache))
+    out = subprocess.run([sys.executable, "-c", RUN, str(folder)], env=env, capture_output=True, text=True,
+                         timeout=300, check=True)
+    hits, misses, x = out.stdout.strip().splitlines()[-1].split(" ", 2)
+    return int(hits), int(misses), x
+
+
+def test_a_second_process_loads_the_kernels_and_an_edit_compiles_anew(tmp_path):
+    module = tmp_path / "user_pot.py"
+    module.write_text(textwrap.dedent(USER_MODULE.format(k=1.0)))
+    cache = tmp_path / "cache"
+    first = _run(tmp_path, cache)
+    second = _run(tmp_path, cache)
+    assert first[:2] == (0, 1)
+    assert second[:2] == (1, 0)
+    assert second[2] == first[2]
+    module.write_text(textwrap.dedent(USER_MODULE.format(k=4.0)))
+    edited = _run(tmp_path, cache)
+    assert edited[:2] == (0, 1)
+    assert edited[2] != first[2]
