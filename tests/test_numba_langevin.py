@@ -16,7 +16,6 @@ import pytest
 numba = pytest.importorskip("numba", reason="user potentials need numba (pip install heatbath[numba])")
 
 import heatbath as hb  # noqa: E402
-from heatbath import _arrays  # noqa: E402
 from heatbath.user_potential import potential  # noqa: E402
 
 from helpers import assert_follows_builtin, assert_resumes_bitwise, needs_torch, to_numpy  # noqa: E402
@@ -379,8 +378,3 @@ def test_bad_arguments():
         potential(double_well_energy, double_well_grad, dim=0)
     with pytest.raises(ValueError, match="dimension 2"):
         hb.langevin(potential(double_well_energy, double_well_grad, dim=2), np.zeros((3, 1)), 1, 0.1)
-
-
-def test_cuda_states_are_refused_for_now(double_well):
-    with pytest.raises(NotImplementedError, match="CPU only"):
-        double_well.core_params(None, "float32", _arrays.Device("cuda", 0), "x0")

@@ -11,9 +11,10 @@
     pot = hb.potential(energy, grad, params=(2.0,))
     res = hb.langevin(pot, x0, 1000, 0.01, "mala")
 
-The kernels (heatbath/_numba/langevin_kernels.py) run the update rules of the C++ core with its random
-stream, so a user potential gives the trajectory its built-in twin gives, and a run resumes exactly
-from ``res.state``. Importing this module does not need numba; building a potential does.
+The kernels (heatbath/_numba/langevin_kernels.py on the CPU, cuda_kernels.py for torch or cupy CUDA
+states) run the update rules of the C++ core with its random stream, so a user potential gives the
+trajectory its built-in twin gives, and a run resumes exactly from ``res.state``. Importing this module
+does not need numba; building a potential does.
 """
 from __future__ import annotations
 
@@ -41,13 +42,18 @@ def _check_params(params) -> tuple:
         raise TypeError(f"argument 'params': expected a tuple of numbers and numpy arrays, got "
                         f"{type(params).__name__} (for a single parameter write params=(value,))")
     for i, value in enumerate(params):
-        if isinstance(value, np.ndarray):
+        if hasattr(value, "__cuda_array_interface__"):  # torch CUDA tensor, cupy array: for runs on that device
+            typestr = value.__cuda_array_interface__["typestr"]
+            if np.dtype(typestr).kind not in "biuf" or not np.dtype(typestr).isnative:
+                raise TypeError(f"argument 'params': params[{i}] is a CUDA array of dtype {np.dtype(typestr)}; "
+                                f"expected booleans, integers or floats in native byte order")
+        elif isinstance(value, np.ndarray):
             if value.dtype.kind not in "biuf" or not value.dtype.isnative:
                 raise TypeError(f"argument 'params': params[{i}] is an array of dtype {value.dtype}; expected "
                                 f"booleans, integers or floats in native byte order")
         elif not isinstance(value, (numbers.Real, np.bool_)):
-            raise TypeError(f"argument 'params': params[{i}] is a {type(value).__name__}; expected a number or a "
-                            f"numpy array (convert tensors and lists with np.asarray)")
+            raise TypeError(f"argument 'params': params[{i}] is a {type(value).__name__}; expected a number, a "
+                            f"numpy array or a CUDA array (convert CPU tensors and lists with np.asarray)")
     return params
 
 
@@ -94,16 +100,21 @@ class NumbaPotential(Target):
         py = getattr(energy, "py_func", energy)
         self.name = name if name is not None else getattr(py, "__name__", type(py).__name__)
         self._functions: dict = {}  # (dtype, parameter types) -> compiled functions, see _functions_for
+        self._device_params: dict = {}  # (CUDA device, stream) -> params on that device, see _numba/cuda_user.py
 
     def with_params(self, *params) -> "NumbaPotential":
         """The same potential with other parameter values: nothing is recompiled when their types match."""
         return NumbaPotential(self.energy, self.grad, params, self.dim, self.name)
 
     def core_params(self, x, dtype: str, device, arg: str) -> dict:
-        # The kernels read their parameters from self.params; here only where x lives is checked.
-        if device.kind != "cpu":
-            raise NotImplementedError(f"argument '{arg}' is on {device}, but Numba potentials run on the CPU only "
-                                      f"for now (CUDA kernels are planned); move the states to the CPU")
+        # The kernels read their parameters from self.params; here only that they live where x does.
+        for i, value in enumerate(self.params):
+            if hasattr(value, "__cuda_array_interface__"):
+                where = _arrays.device_of(value, "params")
+                if where != device:
+                    raise ValueError(f"argument 'params': params[{i}] is on {where} but argument '{arg}' is on "
+                                     f"{device}; put the array parameters on the states' device, or pass numpy "
+                                     f"arrays (copied to the GPU once for CUDA runs)")
         return {}
 
     def _functions_for(self, dtype):
@@ -121,6 +132,13 @@ class NumbaPotential(Target):
                      noise_scale, beta, h, c1, thin, seed, chain_start, step0, n_steps) -> None:
         """heatbath.langevin's backend for this potential (the core's argument conventions)."""
         self.core_params(x, _arrays.dtype_of(x), device, "x0")
+        if device.kind == "cuda":
+            from heatbath._numba import cuda_user
+
+            return cuda_user.run_langevin(self, device=device, stream=stream, method=method, x=x, p=p, trace=trace,
+                                          energy_trace=energy_trace, energy=energy, accepted=accepted,
+                                          diverged_at=diverged_at, noise_scale=noise_scale, beta=beta, h=h, c1=c1,
+                                          thin=thin, seed=seed, chain_start=chain_start, step0=step0, n_steps=n_steps)
         from heatbath._numba import langevin_launch
         from heatbath._numba.langevin_user import check_functions
 
@@ -136,6 +154,10 @@ class NumbaPotential(Target):
     def evaluate(self, x, grad, energy, *, device, stream) -> None:
         """heatbath.energy and heatbath.grad for this potential: E into energy [chains], ∇E into grad."""
         self.core_params(x, _arrays.dtype_of(x), device, "x")
+        if device.kind == "cuda":
+            from heatbath._numba import cuda_user
+
+            return cuda_user.evaluate(self, x, grad, energy, device=device, stream=stream)
         from heatbath._numba import langevin_launch
         from heatbath._numba.langevin_user import check_functions
 
@@ -149,7 +171,8 @@ class NumbaPotential(Target):
 
 
 def potential(energy, grad=None, *, params=(), dim=None, name=None) -> NumbaPotential:
-    """A user-defined energy for :func:`heatbath.langevin`, compiled with Numba into fused CPU kernels.
+    """A user-defined energy for :func:`heatbath.langevin`, compiled with Numba into fused CPU kernels, and
+    with numba.cuda into one-thread-per-chain kernels for torch or cupy CUDA states.
 
     Parameters
     ----------
@@ -162,7 +185,8 @@ def potential(energy, grad=None, *, params=(), dim=None, name=None) -> NumbaPote
         Required: heatbath does not take finite differences.
     params : a tuple of numbers and numpy arrays passed unchanged to every call. Kernels are compiled per
         parameter *types*, so :meth:`NumbaPotential.with_params` with new values of the same types
-        compiles nothing.
+        compiles nothing. For CUDA runs numpy arrays are copied to the device (once per potential and
+        stream); CUDA arrays (torch, cupy) are used in place and must be on the states' device.
     dim : the dimension the functions expect (None: any; x0's is then used).
     name : a label for messages (default: energy's name).
 
@@ -172,5 +196,9 @@ def potential(energy, grad=None, *, params=(), dim=None, name=None) -> NumbaPote
     dtype and parameter types (seconds); the kernels are kept in Numba's on-disk cache, the user's
     functions are compiled again in each process (decorate them with ``@njit(cache=True,
     error_model='numpy')`` to cache them too).
+
+    On CUDA (torch or cupy states) each thread runs one chain and calls the functions on device
+    memory: they must not allocate (no ``np.empty``, ``np.zeros`` or array expressions; write loops),
+    and the kernels are compiled at the first run in each process (kept in memory, not on disk).
     """
     return NumbaPotential(energy, grad, params, dim, name)

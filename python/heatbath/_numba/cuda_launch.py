@@ -1,0 +1,155 @@
+# SPDX-License-Identifier: Apache-2.0
+"""Launches the numba.cuda kernels of cuda_kernels.py on the caller's arrays and stream.
+
+The arrays arrive from heatbath.langevin's allocations in the caller's framework (torch or cupy) and
+are borrowed through ``__cuda_array_interface__`` without a copy; the kernels are queued on the
+caller's current stream, as the core's CUDA launcher does (csrc/cuda/langevin_cuda.cu), in one launch
+for the whole call: the host never waits for the device here.
+"""
+from __future__ import annotations
+
+import numpy as np
+from numba import config, cuda, typeof, types
+
+from heatbath._numba.cuda_kernels import BODIES, specialise
+from heatbath._numba.langevin_user import _numba_message, describe
+
+__all__ = ["CudaFunctions", "device_array", "evaluate", "run_langevin", "stream_for"]
+
+_THREADS = 128  # the core's kThreads
+
+_DEVICE_FUNCTIONS: dict = {}  # user function (or @njit dispatcher) -> its numba.cuda device dispatcher
+_KERNELS: dict = {}           # (energy, grad) -> CudaFunctions
+
+
+def _device_function(fn):
+    # numba.cuda compiles from the Python function; its CUDA target already uses error_model='numpy'
+    # (a division by zero gives inf or NaN, as on the CPU), so the @njit options need no carrying over.
+    jitted = _DEVICE_FUNCTIONS.get(fn)
+    if jitted is None:
+        jitted = _DEVICE_FUNCTIONS[fn] = cuda.jit(device=True)(getattr(fn, "py_func", fn))
+    return jitted
+
+
+class CudaFunctions:
+    """The user's energy and gradient as device functions, and the kernels specialised on them (each a
+    dispatcher compiled per dtype and parameter types at its first launch, then kept in memory)."""
+
+    def __init__(self, energy, grad):
+        self.user_energy, self.user_grad = energy, grad
+        self.energy, self.grad = _device_function(energy), _device_function(grad)
+        self.kernels = {name: specialise(body, self.energy, self.grad) for name, body in BODIES.items()}
+        self._checked: set = set()
+
+    @classmethod
+    def for_functions(cls, energy, grad) -> "CudaFunctions":
+        fns = _KERNELS.get((energy, grad))
+        if fns is None:
+            fns = _KERNELS[(energy, grad)] = cls(energy, grad)
+        return fns
+
+    def check_compiles(self, dtype, params: tuple) -> None:
+        """Compiles the user's functions for one state of `dtype` (as the kernels call them) before any
+        kernel, so that an error names the function at fault rather than a heatbath kernel."""
+        if config.ENABLE_CUDASIM:  # the simulator runs the Python functions; nothing is compiled
+            return
+        row = types.Array(typeof(np.dtype(dtype).type(0)), 1, "C")     # x[c]
+        column = types.Array(typeof(np.dtype(dtype).type(0)), 1, "A")  # ws[k, :, c]
+        param_types = tuple(typeof(p) for p in params)
+        key = (np.dtype(dtype), param_types)
+        if key in self._checked:
+            return
+        for role, user, dispatcher, argtypes in (
+                ("energy", self.user_energy, self.energy, (row,) + param_types),
+                ("energy", self.user_energy, self.energy, (column,) + param_types),
+                ("gradient", self.user_grad, self.grad, (row, row) + param_types),
+                ("gradient", self.user_grad, self.grad, (row, column) + param_types),
+                ("gradient", self.user_grad, self.grad, (column, column) + param_types)):
+            try:
+                result = dispatcher.compile_device(argtypes)
+            except Exception as exc:  # Numba raises TypingError, UnsupportedError, LoweringError, ...
+                args = ", ".join(str(t) for t in argtypes)
+                raise TypeError(f"heatbath.potential: numba.cuda cannot compile the {role} function {describe(user)} "
+                                f"for arguments ({args}): {_numba_message(exc)} (on CUDA the functions must not "
+                                f"allocate arrays: no np.empty, np.zeros or array expressions)") from None
+            rtype = result.signature.return_type
+            if role == "energy" and not isinstance(rtype, (types.Float, types.Integer, types.Boolean)):
+                raise TypeError(f"heatbath.potential: the energy function {describe(user)} must return one real "
+                                f"number for one state, but returns {rtype}")
+        self._checked.add(key)
+
+
+def stream_for(handle: int):
+    """The numba stream for a CUDA stream handle from heatbath._arrays.current_stream (0 and 1: legacy default)."""
+    if config.ENABLE_CUDASIM:
+        return 0
+    if handle in (0, 1):
+        return cuda.legacy_default_stream()
+    return cuda.external_stream(handle)
+
+
+def device_array(a, arg: str):
+    """A numba device view of a CUDA array (torch, cupy, ...), without a copy; under the simulator a
+    numpy array stands for device memory."""
+    if config.ENABLE_CUDASIM and isinstance(a, np.ndarray):
+        return a
+    if not hasattr(a, "__cuda_array_interface__"):
+        raise TypeError(f"argument '{arg}': expected a CUDA array exposing __cuda_array_interface__ (torch or cupy), "
+                        f"got {type(a).__name__}")
+    # sync=False: numba would otherwise wait on the producer's stream; the kernels are queued on that
+    # same stream (the caller's current one), which already orders them after the producer's work.
+    return cuda.as_cuda_array(a, sync=False)
+
+
+def _empty(shape, dtype):
+    # Zero-size stand-ins for the trace arguments when thin = 0: numba allocates nothing for them.
+    return np.empty(shape, dtype) if config.ENABLE_CUDASIM else cuda.device_array(shape, dtype)
+
+
+def _launch(kernel, chains: int, stream, args: tuple) -> None:
+    # One thread per chain in blocks of the core's 128 (fewer under the simulator, where every
+    # thread is a Python thread); a grid-stride loop in the body covers any grid cap.
+    threads = max(1, min(_THREADS, chains)) if config.ENABLE_CUDASIM else _THREADS
+    blocks = max(1, min((chains + threads - 1) // threads, 1 << 20))
+    kernel[blocks, threads, stream](*args)
+
+
+def run_langevin(fns: CudaFunctions, params: tuple, *, stream, method, x, p, trace, energy_trace, energy, accepted,
+                 diverged_at, noise_scale, beta, workspace, h, c1, thin, seed, chain_start, step0, n_steps) -> None:
+    """hb::langevin's CUDA backend for a user potential: device views (see device_array), the conventions of
+    LangevinArgs, workspace [3, dim, chains] of x's dtype; queued on `stream` (see stream_for)."""
+    chains, dim = x.shape
+    if chains == 0 or dim == 0:
+        return
+    dtype = np.dtype(x.dtype).type
+    if trace is None:  # the kernels take arrays; with thin = 0 these are never touched
+        trace = _empty((0, chains, dim), x.dtype)
+        energy_trace = _empty((0, chains), x.dtype)
+    for name, coef in (("noise_scale", noise_scale), ("beta", beta)):
+        if coef.shape != (1,) and coef.shape != (n_steps,):
+            raise ValueError(f"argument '{name}': expected 1 or n_steps values, got shape {coef.shape}")
+    if workspace.shape != (3, dim, chains):
+        raise ValueError(f"argument 'workspace': expected shape {(3, dim, chains)}, got {workspace.shape}")
+    fns.check_compiles(x.dtype, params)
+    coef_stride = np.int64(0 if noise_scale.shape[0] == 1 else 1)
+    h, c1 = dtype(h), dtype(c1)
+    common = (np.int64(thin), np.uint64(seed), np.int64(chain_start), np.int64(step0), np.int64(n_steps),
+              np.int64(step0), np.int64(step0 + n_steps), workspace)
+    if method == "ula":
+        args = (x, trace, energy_trace, energy, diverged_at, noise_scale, coef_stride, h)
+    elif method == "mala":
+        args = (x, trace, energy_trace, energy, accepted, diverged_at, noise_scale, beta, coef_stride, h)
+    elif method == "baoab":
+        args = (x, p, trace, energy_trace, energy, diverged_at, noise_scale, coef_stride, h, c1)
+    else:
+        raise ValueError(f"argument 'method': expected 'ula', 'mala' or 'baoab', got {method!r}")
+    _launch(fns.kernels[method], chains, stream, (params,) + args + common)
+
+
+def evaluate(fns: CudaFunctions, params: tuple, x, grad, energy, *, stream) -> None:
+    """E and ∇E of every row of x [chains, dim] into energy [chains] and grad [chains, dim], on `stream`."""
+    chains = x.shape[0]
+    if chains == 0:
+        return
+    fns.check_compiles(x.dtype, params)
+    _launch(fns.kernels["evaluate"], chains, stream, (params, x, grad, energy))

@@ -1,0 +1,350 @@
+# SPDX-License-Identifier: Apache-2.0
+"""numba.cuda kernels for user potentials (heatbath.potential on torch or cupy CUDA states).
+
+Three layers, so that `python -m pytest` checks what this machine can:
+- under Numba's CUDA simulator (NUMBA_ENABLE_CUDASIM=1, which must be set before numba.cuda is
+  imported): the kernel bodies, launched through hb.langevin / hb.energy / hb.grad with numpy states
+  standing for device memory, give the CPU Numba kernels' results bit for bit. `test_simulator_suite`
+  runs this file in such a subprocess; tiny sizes, since the simulator runs every thread in Python.
+- without a GPU: the kernels compile to PTX (libNVVM), and bad input is refused with a clear error.
+- on a GPU (the core's CUDA backend compiled and a device present): torch and cupy states, the
+  caller's stream, agreement with the CPU to rounding (NVVM contracts into FMAs; see cuda_kernels.py).
+"""
+import os
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+
+numba = pytest.importorskip("numba", reason="user potentials need numba (pip install heatbath[numba])")
+
+import heatbath as hb  # noqa: E402
+from heatbath import _arrays  # noqa: E402
+from heatbath.user_potential import potential  # noqa: E402
+
+from helpers import needs_cupy, needs_torch, same_bits, to_numpy  # noqa: E402
+from test_numba_langevin import cliff_energy, cliff_grad, double_well_energy, double_well_grad  # noqa: E402
+
+SIMULATED = bool(numba.config.ENABLE_CUDASIM)
+METHODS = ["ula", "mala", "baoab"]
+DTYPES = ["float32", "float64"]
+
+simulator = pytest.mark.skipif(not SIMULATED, reason="runs under Numba's CUDA simulator: test_simulator_suite "
+                                                     "starts it with NUMBA_ENABLE_CUDASIM=1")
+not_simulated = pytest.mark.skipif(SIMULATED, reason="checks the real numba.cuda target, not the simulator")
+
+
+def _gpu_skip_reason():
+    if SIMULATED:
+        return "Numba's CUDA simulator is on"
+    if not hb.cuda_compiled():
+        return "heatbath was built without its CUDA backend"
+    if not hb.cuda_available() or not numba.cuda.is_available():
+        return "no CUDA device is present"
+    return None
+
+
+needs_gpu = pytest.mark.skipif(_gpu_skip_reason() is not None, reason=str(_gpu_skip_reason()))
+
+
+# --- user potentials without allocations (numba.cuda cannot allocate) -----------------------------------
+
+def gaussian_energy(x, mean, precision, scale):
+    acc = 0.0
+    for i in range(x.shape[0]):
+        gi = 0.0
+        for j in range(x.shape[0]):
+            gi += precision[i, j] * (x[j] - mean[j])
+        acc += (x[i] - mean[i]) * gi
+    return 0.5 * scale * acc
+
+
+def gaussian_grad(x, out, mean, precision, scale):
+    for i in range(x.shape[0]):
+        gi = 0.0
+        for j in range(x.shape[0]):
+            gi += precision[i, j] * (x[j] - mean[j])
+        out[i] = scale * gi
+
+
+def allocating_energy(x):
+    y = np.empty_like(x)  # fine on the CPU, impossible in a CUDA kernel
+    y[:] = x
+    return y[0]
+
+
+GAUSS_PARAMS = (np.array([0.5, -1.0, 0.0]), np.array([[2, .3, 0], [.3, 1, .1], [0, .1, .5]]), 1.5)
+
+
+def start(chains, dim, dtype, seed=0):
+    return (0.5 * np.random.default_rng(seed).standard_normal((chains, dim))).astype(dtype)
+
+
+def assert_same_run(got, want, method):
+    fields = ["x", "energy", "trace", "energy_trace"] + (["p"] if method == "baoab" else [])
+    for field in fields:
+        same_bits(getattr(got, field), getattr(want, field))
+    same_bits(got.state.diverged_at, want.state.diverged_at)
+    if method == "mala":
+        same_bits(got.accepted, want.accepted)
+
+
+# --- under the simulator: bit for bit the CPU kernels ---------------------------------------------------
+
+@pytest.fixture
+def simulated_gpu(monkeypatch):
+    """hb.langevin, hb.energy and hb.grad take numpy states for CUDA states (cuda:0), so that the launch
+    goes through the CUDA path with numpy arrays as the simulator's device memory."""
+    langevin_module = sys.modules["heatbath.langevin"]
+    describe = langevin_module._describe_states
+
+    def on_cuda(x, arg):
+        _, dtype, chains, dim = describe(x, arg)
+        return _arrays.Device("cuda", 0), dtype, chains, dim
+
+    def run(fn, *args, **kwargs):
+        with monkeypatch.context() as m:
+            m.setattr(langevin_module, "_describe_states", on_cuda)
+            return fn(*args, **kwargs)
+    return run
+
+
+@simulator
+@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize("method", METHODS)
+def test_simulated_kernels_follow_the_cpu_kernels(simulated_gpu, method, dtype):
+    # A β schedule (per-step noise scales), thinning that skips the last step, a chain offset.
+    pot = potential(double_well_energy, double_well_grad)
+    x0 = start(4, 3, dtype)
+    kw = dict(method=method, seed=5, thin=2, beta=np.linspace(0.5, 2.0, 7), chain_start=3)
+    want = hb.langevin(pot, x0, 7, 0.05, **kw)
+    got = simulated_gpu(hb.langevin, pot, x0, 7, 0.05, **kw)
+    assert_same_run(got, want, method)
+    assert got.trace.shape == (3, 4, 3)
+
+
+@simulator
+@pytest.mark.parametrize("method", METHODS)
+def test_simulated_resume_equals_one_run(simulated_gpu, method):
+    # float32 with dim 3: 4 steps per noise group, so the split at step 3 falls inside one.
+    pot = potential(double_well_energy, double_well_grad)
+    x0 = start(4, 3, "float32", seed=1)
+    whole = simulated_gpu(hb.langevin, pot, x0, 8, 0.05, method, seed=9, thin=1)
+    first = simulated_gpu(hb.langevin, pot, x0, 3, 0.05, method, seed=9, thin=1)
+    second = simulated_gpu(hb.langevin, pot, first.state, 5, 0.05, thin=1)
+    same_bits(second.x, whole.x)
+    same_bits(second.energy, whole.energy)
+    same_bits(np.concatenate([first.trace, second.trace]), whole.trace)
+    same_bits(np.concatenate([first.energy_trace, second.energy_trace]), whole.energy_trace)
+    if method == "baoab":
+        same_bits(second.p, whole.p)
+    if method == "mala":
+        same_bits(first.accepted + second.accepted, whole.accepted)
+    assert second.state.step == 8
+
+
+@simulator
+@pytest.mark.parametrize("method", ["ula", "baoab"])
+def test_simulated_divergence_is_flagged(simulated_gpu, method):
+    pot = potential(cliff_energy, cliff_grad, dim=1)
+    x0 = np.full((6, 1), 2.0)
+    kw = dict(method=method, seed=2, thin=1, beta=0.3)  # hot enough that some chains fall off the cliff
+    want = hb.langevin(pot, x0, 6, 0.5, **kw)
+    got = simulated_gpu(hb.langevin, pot, x0, 6, 0.5, **kw)
+    assert 0 < got.n_diverged < 6
+    assert_same_run(got, want, method)
+
+
+@simulator
+def test_simulated_parameters_energy_and_grad(simulated_gpu):
+    # Array and scalar parameters reach the kernels; hb.energy and hb.grad run the evaluate kernel.
+    pot = potential(gaussian_energy, gaussian_grad, params=GAUSS_PARAMS)
+    x0 = start(4, 3, "float64", seed=2)
+    same_bits(simulated_gpu(hb.energy, pot, x0), hb.energy(pot, x0))
+    same_bits(simulated_gpu(hb.grad, pot, x0), hb.grad(pot, x0))
+    kw = dict(method="mala", seed=4, thin=3)
+    assert_same_run(simulated_gpu(hb.langevin, pot, x0, 6, 0.1, **kw), hb.langevin(pot, x0, 6, 0.1, **kw), "mala")
+
+
+@not_simulated
+def test_simulator_suite():
+    env = dict(os.environ, NUMBA_ENABLE_CUDASIM="1")
+    proc = subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "-k", "simulated",
+                           __file__], env=env, capture_output=True, text=True, timeout=600,
+                          cwd=os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+    assert proc.returncode == 0, proc.stdout[-6000:] + proc.stderr[-3000:]
+    assert " passed" in proc.stdout and "skipped" not in proc.stdout.splitlines()[-1], proc.stdout[-2000:]
+
+
+# --- without a GPU: compiles for one, refuses bad input -------------------------------------------------
+
+@pytest.fixture
+def compute_capability_80(monkeypatch):
+    """Device functions compile for the current device's compute capability; without a GPU, say 8.0."""
+    import numba.cuda.dispatcher
+
+    from numba.cuda.cudadrv import nvvm
+
+    if not nvvm.is_available():
+        pytest.skip("libNVVM (CUDA toolkit) not found by numba")
+    if not numba.cuda.is_available():
+        monkeypatch.setattr(numba.cuda.dispatcher, "get_current_device",
+                            lambda: type("Device", (), {"compute_capability": (8, 0)})())
+
+
+@not_simulated
+def test_kernels_compile_for_a_gpu(compute_capability_80):
+    import re
+
+    from numba import types
+
+    from heatbath._numba.cuda_launch import CudaFunctions
+
+    fns = CudaFunctions.for_functions(double_well_energy, double_well_grad)
+    f32, i64, u64 = types.float32, types.int64, types.uint64
+
+    def arr(dt, ndim):
+        return types.Array(dt, ndim, "C")
+
+    tail = (i64, u64, i64, i64, i64, i64, i64, arr(f32, 3))
+    params = types.Tuple(())
+    signatures = {
+        "ula": (params, arr(f32, 2), arr(f32, 3), arr(f32, 2), arr(f32, 1), arr(i64, 1), arr(f32, 1), i64, f32) + tail,
+        "mala": (params, arr(f32, 2), arr(f32, 3), arr(f32, 2), arr(f32, 1), arr(i64, 1), arr(i64, 1), arr(f32, 1),
+                 arr(f32, 1), i64, f32) + tail,
+        "baoab": (params, arr(f32, 2), arr(f32, 2), arr(f32, 3), arr(f32, 2), arr(f32, 1), arr(i64, 1), arr(f32, 1),
+                  i64, f32, f32) + tail,
+        "evaluate": (params, arr(f32, 2), arr(f32, 2), arr(f32, 1)),
+    }
+    for name, signature in signatures.items():
+        ptx, _ = numba.cuda.compile_ptx(fns.kernels[name].py_func, signature, cc=(8, 0))
+        assert ".entry" in ptx
+        # float32 runs stay in float32: no double-precision arithmetic sneaks in (Python constants would).
+        assert not re.search(r"\.f64\b", ptx), f"{name}: float64 arithmetic in a float32 kernel"
+
+
+@not_simulated
+def test_uncompilable_cuda_function_is_named(compute_capability_80):
+    from heatbath._numba.cuda_launch import CudaFunctions
+
+    fns = CudaFunctions.for_functions(allocating_energy, double_well_grad)
+    with pytest.raises(TypeError, match=r"numba.cuda cannot compile the energy function 'allocating_energy'.*"
+                                        r"must not allocate"):
+        fns.check_compiles(np.float32, ())
+
+
+class FakeCudaArray:
+    """Just enough of a CUDA array to reach heatbath's checks (never dereferenced)."""
+
+    def __init__(self, typestr="<f8", device=0):
+        self.__cuda_array_interface__ = {"shape": (3,), "typestr": typestr, "data": (0, False), "version": 3}
+        self._device = device
+
+    def __dlpack_device__(self):
+        return 2, self._device  # kDLCUDA
+
+    def __dlpack__(self, **kwargs):
+        raise AssertionError("heatbath must not import the parameters of a refused call")
+
+
+def test_cuda_parameters_must_live_with_the_states():
+    pot = potential(gaussian_energy, gaussian_grad, params=(FakeCudaArray(), np.eye(3), 1.0))
+    with pytest.raises(ValueError, match=r"argument 'params': params\[0\] is on cuda:0 but argument 'x0' is on cpu"):
+        hb.langevin(pot, np.zeros((2, 3)), 1, 0.1)
+    with pytest.raises(ValueError, match=r"params\[0\] is on cuda:1 but argument 'x' is on cuda:0"):
+        potential(gaussian_energy, gaussian_grad, params=(FakeCudaArray(device=1),)).core_params(
+            None, "float64", _arrays.Device("cuda", 0), "x")
+    with pytest.raises(TypeError, match=r"params\[0\] is a CUDA array of dtype complex128"):
+        potential(gaussian_energy, gaussian_grad, params=(FakeCudaArray("<c16"),))
+
+
+@not_simulated
+def test_host_arrays_are_refused_by_the_cuda_launcher():
+    from heatbath._numba.cuda_launch import device_array
+
+    with pytest.raises(TypeError, match=r"argument 'x': expected a CUDA array .* got ndarray"):
+        device_array(np.zeros((2, 3)), "x")
+
+
+# --- on a GPU --------------------------------------------------------------------------------------------
+
+def _close(got, want, dtype):
+    tol = 1e-4 if dtype == "float32" else 1e-10
+    np.testing.assert_allclose(to_numpy(got), to_numpy(want), rtol=tol, atol=tol)
+
+
+@pytest.mark.gpu
+@needs_gpu
+@needs_torch
+@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize("method", METHODS)
+def test_torch_cuda_follows_the_cpu(method, dtype):
+    import torch
+
+    pot = potential(double_well_energy, double_well_grad)
+    x0 = start(300, 3, dtype)
+    kw = dict(method=method, seed=5, thin=4, beta=np.linspace(0.5, 2.0, 20), chain_start=7)
+    want = hb.langevin(pot, x0, 20, 0.02, **kw)
+    got = hb.langevin(pot, torch.from_numpy(x0).cuda(), 20, 0.02, **kw)
+    assert isinstance(got.x, torch.Tensor) and got.x.is_cuda and got.x.dtype == getattr(torch, dtype)
+    for field in ["x", "energy", "trace", "energy_trace"] + (["p"] if method == "baoab" else []):
+        _close(getattr(got, field), getattr(want, field), dtype)
+    np.testing.assert_array_equal(to_numpy(got.state.diverged_at), want.state.diverged_at)
+    if method == "mala":
+        assert np.abs(to_numpy(got.accepted) - want.accepted).sum() <= 2  # a decision may flip at rounding level
+
+
+@pytest.mark.gpu
+@needs_gpu
+@needs_torch
+@pytest.mark.parametrize("method", METHODS)
+def test_torch_cuda_resume_and_side_stream(method):
+    import torch
+
+    pot = potential(gaussian_energy, gaussian_grad, params=GAUSS_PARAMS)
+    x0 = torch.from_numpy(start(200, 3, "float64")).cuda()
+    whole = hb.langevin(pot, x0, 30, 0.05, method, seed=3, thin=5)
+    side = torch.cuda.Stream()
+    side.wait_stream(torch.cuda.current_stream())
+    with torch.cuda.stream(side):  # the kernels and their outputs follow the caller's current stream
+        first = hb.langevin(pot, x0, 25, 0.05, method, seed=3, thin=5)
+        second = hb.langevin(pot, first.state, 5, 0.05, thin=5)
+    side.synchronize()
+    same_bits(second.x, whole.x)
+    same_bits(second.energy, whole.energy)
+    same_bits(torch.cat([first.trace, second.trace]), whole.trace)
+    if method == "baoab":
+        same_bits(second.p, whole.p)
+
+
+@pytest.mark.gpu
+@needs_gpu
+@needs_torch
+def test_torch_cuda_energy_grad_and_device_parameters():
+    import torch
+
+    x0 = start(64, 3, "float64", seed=4)
+    host = potential(gaussian_energy, gaussian_grad, params=GAUSS_PARAMS)
+    on_gpu = host.with_params(*(torch.from_numpy(p).cuda() if isinstance(p, np.ndarray) else p for p in GAUSS_PARAMS))
+    xd = torch.from_numpy(x0).cuda()
+    for pot in (host, on_gpu):
+        _close(hb.energy(pot, xd), hb.energy(host, x0), "float64")
+        _close(hb.grad(pot, xd), hb.grad(host, x0), "float64")
+    with pytest.raises(ValueError, match=r"params\[0\] is on cuda:0 but argument 'x0' is on cpu"):
+        hb.langevin(on_gpu, x0, 1, 0.1)
+
+
+@pytest.mark.gpu
+@needs_gpu
+@needs_cupy
+def test_cupy_in_cupy_out():
+    import cupy
+
+    pot = potential(double_well_energy, double_well_grad)
+    x0 = start(100, 2, "float32")
+    got = hb.langevin(pot, cupy.asarray(x0), 10, 0.02, "mala", seed=1, thin=2)
+    want = hb.langevin(pot, x0, 10, 0.02, "mala", seed=1, thin=2)
+    assert isinstance(got.x, cupy.ndarray) and isinstance(got.trace, cupy.ndarray)
+    _close(got.x, want.x, "float32")
+    _close(got.energy_trace, want.energy_trace, "float32")
