@@ -378,3 +378,18 @@ def test_bad_arguments():
         potential(double_well_energy, double_well_grad, dim=0)
     with pytest.raises(ValueError, match="dimension 2"):
         hb.langevin(potential(double_well_energy, double_well_grad, dim=2), np.zeros((3, 1)), 1, 0.1)
+
+
+def test_non_contiguous_parameter_arrays_give_the_same_numbers():
+    # The kernels read C-contiguous copies of such arrays (pointers.borrowed); a transposed view, an
+    # F-ordered copy and a strided slice must give what the contiguous original gives.
+    pot, _ = user_gaussian("float64")
+    mean, precision = pot.params
+    x0 = start(9, 3, "float64")
+    want = hb.langevin(pot, x0, 10, 0.05, "mala", seed=2)
+    wide = np.zeros((3, 6))
+    wide[:, ::2] = precision
+    for variant in (precision.T, np.asfortranarray(precision), wide[:, ::2]):
+        assert not variant.flags.c_contiguous
+        got = hb.langevin(pot.with_params(mean, variant), x0, 10, 0.05, "mala", seed=2)
+        same(got.x, want.x)

@@ -26,7 +26,7 @@ from numba import carray, njit, prange
 
 from heatbath._numba.core_noise import langevin_noise, metropolis_uniforms
 from heatbath._numba.kernel_cache import enable_fingerprint_cache
-from heatbath._numba.pointers import row_ptr
+from heatbath._numba.pointers import borrowed, row_ptr
 from heatbath._numba.stream_blocks import finite, log_positive, typed
 
 __all__ = ["make_kernels"]
@@ -91,6 +91,7 @@ def make_kernels(energy_fn, grad_fn, dim: int, fingerprint: str) -> dict:
         chains, d = x.shape[0], dim
         if chains == 0 or d == 0:
             return
+        params = borrowed(params)
         zero = typed(0, h)
         tile, block = tile_shape(d)
         for ti in prange((chains + tile - 1) // tile):
@@ -132,6 +133,7 @@ def make_kernels(energy_fn, grad_fn, dim: int, fingerprint: str) -> dict:
         chains, d = x.shape[0], dim
         if chains == 0 or d == 0:
             return
+        params = borrowed(params)
         zero = typed(0, h)
         four = typed(4, h)
         tile, block = tile_shape(d)
@@ -201,6 +203,7 @@ def make_kernels(energy_fn, grad_fn, dim: int, fingerprint: str) -> dict:
         chains, d = x.shape[0], dim
         if chains == 0 or d == 0:
             return
+        params = borrowed(params)
         zero = typed(0, h)
         half = typed(0.5, h) * h
         tile, block = tile_shape(d)
@@ -250,6 +253,7 @@ def make_kernels(energy_fn, grad_fn, dim: int, fingerprint: str) -> dict:
     def evaluate(params, x, grad, energy):
         # E and ∇E of every row of x [chains, dim] (C-contiguous) into energy [chains] and grad [chains, dim].
         d = dim
+        params = borrowed(params)
         for c in prange(x.shape[0]):
             xc = carray(row_ptr(x, c), d)
             energy[c] = energy_fn(xc, params)

@@ -5,15 +5,17 @@
 ``x[c]`` shares x's reference count, which Numba increments and decrements atomically around every
 use: with the chains of a tile visited step by step, that is two atomic operations on one cache line
 per chain-step, shared by every thread, and it cost the kernels more than the user's gradient.
-The views made here must not outlive their array, which the kernels guarantee by construction.
+The views made here must not outlive their array: Numba frees an array after its last use *by
+name*, so a kernel keeps using the array itself (passing it on, taking further pointers) for as long
+as views of it are alive, or takes views only of arrays its caller keeps alive.
 """
 from __future__ import annotations
 
-from numba import types
+from numba import carray, types
 from numba.core import cgutils
-from numba.extending import intrinsic
+from numba.extending import intrinsic, overload
 
-__all__ = ["row_ptr"]
+__all__ = ["borrowed", "row_ptr"]
 
 
 @intrinsic
@@ -31,3 +33,29 @@ def row_ptr(typingctx, arr, row):
         return builder.inttoptr(address, array.data.type)
 
     return signature, codegen
+
+
+def borrowed(params):
+    """The tuple params with every (C-contiguous) array replaced by a view without a reference count.
+
+    The kernels inline the user's functions, and inside them every use of a parameter array would
+    increment and decrement that array's count atomically; all threads share the caller's arrays, so
+    those counts bounce between cores and a run stopped scaling with threads. The launcher passes
+    C-contiguous arrays (langevin_launch.py) and keeps them alive for the call.
+    """
+
+
+@overload(borrowed)
+def _borrowed_impl(params):
+    if not isinstance(params, types.BaseTuple):
+        return None
+    parts = []
+    for i, t in enumerate(params.types):
+        if isinstance(t, types.Array) and t.layout == "C" and t.ndim >= 1:
+            parts.append(f"carray(row_ptr(params[{i}], 0), params[{i}].shape)")
+        else:
+            parts.append(f"params[{i}]")
+    body = ", ".join(parts) + ("," if len(parts) == 1 else "")
+    namespace = {"carray": carray, "row_ptr": row_ptr}
+    exec(compile(f"def impl(params):\n    return ({body})\n", "<heatbath borrowed params>", "exec"), namespace)
+    return namespace["impl"]
