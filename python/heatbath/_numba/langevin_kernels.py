@@ -6,13 +6,17 @@ them: core_noise.py), the divergence bookkeeping, the thinning and the final ene
 ``langevin_tile``, so a user potential written in the same operation order as a built-in one gives
 the built-in's trajectory.
 
-Speed comes from three choices, each worth a factor over one chain at a time with scalar Philox:
+Speed comes from four choices, each worth a factor over one chain at a time with scalar Philox:
 - ``make_kernels`` builds the kernels for one user potential with the user's energy and gradient in
-  its closure, jitted with ``inline='always'``: Numba inlines them into the loops (no indirect call
-  per chain-step). Each potential therefore has its own kernels; kernel_cache.py keeps them on disk.
+  its closure, jitted with ``inline='always'``: Numba inlines them into the loops (no call per
+  chain-step), and the state's length is a compile-time constant, so their loops over it unroll.
+  Each potential therefore has its own kernels; kernel_cache.py keeps them on disk.
 - A tile of chains advances one step at a time, chain after chain: a chain's steps form one long
   chain of dependent arithmetic, and interleaving independent chains is what keeps the CPU busy.
   Rows are reached through raw pointers (pointers.py), not views with atomic reference counts.
+- ULA's and BAOAB's loop over the chains of a tile is kept free of branches (divergence is counted,
+  and the rare step with a non-finite value rechecks its tile), and compiled with LLVM's first pass
+  at -O3 (langevin_launch.py): it then vectorises across chains like the core's lane loops.
 - The noise of a tile for a block of steps comes from the core's lane-parallel Philox in one call.
 
 Conventions as in random_stream.py: float32 stays float32 (constants come from ``typed``), no
@@ -26,7 +30,7 @@ from numba import carray, njit, prange
 
 from heatbath._numba.core_noise import langevin_noise, metropolis_uniforms
 from heatbath._numba.kernel_cache import enable_fingerprint_cache
-from heatbath._numba.pointers import borrowed, row_ptr
+from heatbath._numba.pointers import borrowed, elem_ptr, row_ptr
 from heatbath._numba.stream_blocks import finite, log_positive, typed
 
 __all__ = ["make_kernels"]
@@ -52,6 +56,29 @@ def _dead_flags(diverged_at, c0, n):
     for k in range(n):
         dead[k] = diverged_at[c0 + k] >= 0
     return dead
+
+
+@njit(cache=True)
+def _row_finite(a, row, d):
+    for i in range(d):
+        if a[row, i] - a[row, i] != 0:  # NaN for inf and NaN
+            return False
+    return True
+
+
+@njit(cache=True)
+def _mark_diverged(x, c0, n, d, dead, diverged_at, t, p=None):
+    """Marks the tile's chains whose x (or p) holds a NaN or inf as diverged at step t, unless they
+    already were: the rare path of a step in which some value of the tile was not finite."""
+    for k in range(n):
+        if dead[k]:
+            continue
+        ok = _row_finite(x, c0 + k, d)
+        if p is not None:
+            ok = ok and _row_finite(p, c0 + k, d)
+        if not ok:
+            dead[k] = True
+            diverged_at[c0 + k] = t
 
 
 @njit(cache=True)
@@ -107,19 +134,18 @@ def make_kernels(energy_fn, grad_fn, dim: int, fingerprint: str) -> dict:
                     t = tb + s
                     local = t - step0
                     scale = noise_scale[local * coef_stride]
-                    for k in range(n):
-                        xc = carray(row_ptr(x, c0 + k), d)
-                        gc = carray(row_ptr(g, k), d)
+                    ns = carray(elem_ptr(noise, s * n * d), n * d)  # [chains * dim] this step's noise
+                    n_bad = 0
+                    for k in range(n):  # vectorises across chains (see the module docstring)
+                        xc = carray(elem_ptr(x, (c0 + k) * d), d)
+                        gc = carray(elem_ptr(g, k * d), d)
                         grad_fn(xc, gc, params)
-                        bad = False
                         for i in range(d):
-                            xn = xc[i] - h * gc[i] + scale * noise[s, k, i]
+                            xn = xc[i] - h * gc[i] + scale * ns[k * d + i]
                             xc[i] = xn
-                            if not finite(xn, zero):
-                                bad = True
-                        if bad and not dead[k]:
-                            dead[k] = True
-                            diverged_at[c0 + k] = t
+                            n_bad += 0 if finite(xn, zero) else 1
+                    if n_bad:
+                        _mark_diverged(x, c0, n, d, dead, diverged_at, t)
                     if thin > 0 and (local + 1) % thin == 0:
                         sample = (local + 1) // thin - 1
                         _store_sample(x, c0, n, d, trace, sample)
@@ -222,26 +248,25 @@ def make_kernels(energy_fn, grad_fn, dim: int, fingerprint: str) -> dict:
                     t = tb + s
                     local = t - step0
                     scale = noise_scale[local * coef_stride]
+                    ns = carray(elem_ptr(noise, s * n * d), n * d)  # [chains * dim] this step's noise
+                    n_bad = 0
                     for k in range(n):
-                        xc = carray(row_ptr(x, c0 + k), d)
-                        pc = carray(row_ptr(p, c0 + k), d)
-                        gc = carray(row_ptr(g, k), d)
+                        xc = carray(elem_ptr(x, (c0 + k) * d), d)
+                        pc = carray(elem_ptr(p, (c0 + k) * d), d)
+                        gc = carray(elem_ptr(g, k * d), d)
                         for i in range(d):
                             pk = pc[i] - half * gc[i]                 # B
                             xk = xc[i] + half * pk                    # A
-                            pk = c1 * pk + scale * noise[s, k, i]     # O
+                            pk = c1 * pk + scale * ns[k * d + i]      # O
                             xc[i] = xk + half * pk                    # A
                             pc[i] = pk
                         grad_fn(xc, gc, params)
-                        bad = False
                         for i in range(d):
                             pk = pc[i] - half * gc[i]                 # B
                             pc[i] = pk
-                            if not (finite(pk, zero) and finite(xc[i], zero)):
-                                bad = True
-                        if bad and not dead[k]:
-                            dead[k] = True
-                            diverged_at[c0 + k] = t
+                            n_bad += 0 if finite(pk, zero) and finite(xc[i], zero) else 1
+                    if n_bad:
+                        _mark_diverged(x, c0, n, d, dead, diverged_at, t, p)
                     if thin > 0 and (local + 1) % thin == 0:
                         sample = (local + 1) // thin - 1
                         _store_sample(x, c0, n, d, trace, sample)
