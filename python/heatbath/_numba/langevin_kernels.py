@@ -82,6 +82,15 @@ def _mark_diverged(x, c0, n, d, dead, diverged_at, t, p=None):
 
 
 @njit(cache=True)
+def _mark_diverged_energies(e, c0, n, dead, diverged_at, t):
+    """MALA's rare path: marks the tile's chains whose E became NaN or inf as diverged at step t."""
+    for k in range(n):
+        if not dead[k] and e[k] - e[k] != 0:
+            dead[k] = True
+            diverged_at[c0 + k] = t
+
+
+@njit(cache=True)
 def _store_sample(x, c0, n, d, trace, sample):
     for k in range(n):
         xc = carray(row_ptr(x, c0 + k), d)
@@ -170,15 +179,15 @@ def make_kernels(energy_fn, grad_fn, dim: int, fingerprint: str) -> dict:
             uniforms = np.empty((block, n), x.dtype)  # [steps, chains]
             g = np.empty((n, d), x.dtype)             # [chains, dim] ∇E(x), carried between steps
             e = np.empty(n, x.dtype)                  # [chains] E(x), carried between steps
-            y = np.empty(d, x.dtype)                  # [dim] a chain's proposal
-            gy = np.empty(d, x.dtype)                 # [dim] ∇E(y)
+            y = np.empty((n, d), x.dtype)             # [chains, dim] the proposals
+            gy = np.empty((n, d), x.dtype)            # [chains, dim] ∇E(y)
             dead = _dead_flags(diverged_at, c0, n)
             n_accepted = np.zeros(n, np.int64)
             # Recomputed at every chunk start, which gives the same bits as carrying them over.
             for k in range(n):
-                xc = carray(row_ptr(x, c0 + k), d)
+                xc = carray(elem_ptr(x, (c0 + k) * d), d)
                 e[k] = typed(energy_fn(xc, params), h)
-                grad_fn(xc, carray(row_ptr(g, k), d), params)
+                grad_fn(xc, carray(elem_ptr(g, k * d), d), params)
             for tb in range(t_begin, t_end, block):
                 nt = min(block, t_end - tb)
                 langevin_noise(seed, chain_start + c0, tb, nt, noise)
@@ -188,31 +197,36 @@ def make_kernels(energy_fn, grad_fn, dim: int, fingerprint: str) -> dict:
                     local = t - step0
                     scale = noise_scale[local * coef_stride]
                     b = beta[local * coef_stride]
-                    for k in range(n):
-                        xc = carray(row_ptr(x, c0 + k), d)
-                        gc = carray(row_ptr(g, k), d)
+                    ns = carray(elem_ptr(noise, s * n * d), n * d)  # [chains * dim] this step's noise
+                    us = carray(elem_ptr(uniforms, s * n), n)       # [chains]
+                    n_bad = 0
+                    for k in range(n):  # branch-free, so that it vectorises across chains like ULA's
+                        xc = carray(elem_ptr(x, (c0 + k) * d), d)
+                        gc = carray(elem_ptr(g, k * d), d)
+                        yc = carray(elem_ptr(y, k * d), d)
+                        gyc = carray(elem_ptr(gy, k * d), d)
                         for i in range(d):
-                            y[i] = xc[i] - h * gc[i] + scale * noise[s, k, i]
-                        ey = typed(energy_fn(y, params), h)
-                        grad_fn(y, gy, params)
+                            yc[i] = xc[i] - h * gc[i] + scale * ns[k * d + i]
+                        ey = typed(energy_fn(yc, params), h)
+                        grad_fn(yc, gyc, params)
                         forward = zero
                         reverse = zero
                         for i in range(d):
-                            f = y[i] - xc[i] + h * gc[i]
-                            r = xc[i] - y[i] + h * gy[i]
+                            f = yc[i] - xc[i] + h * gc[i]
+                            r = xc[i] - yc[i] + h * gyc[i]
                             forward += f * f
                             reverse += r * r
                         log_alpha = -b * (ey - e[k]) - b * (reverse - forward) / (four * h)
                         # NaN or -inf log_alpha (a proposal that left the support) compares false: rejected.
-                        if (not dead[k]) and log_positive(uniforms[s, k]) < log_alpha:
-                            n_accepted[k] += 1
-                            e[k] = ey
-                            for i in range(d):
-                                xc[i] = y[i]
-                                gc[i] = gy[i]
-                        if not finite(e[k], zero) and not dead[k]:
-                            dead[k] = True
-                            diverged_at[c0 + k] = t
+                        accept = (log_positive(us[k]) < log_alpha) & (not dead[k])
+                        n_accepted[k] += 1 if accept else 0
+                        e[k] = ey if accept else e[k]
+                        for i in range(d):
+                            xc[i] = yc[i] if accept else xc[i]
+                            gc[i] = gyc[i] if accept else gc[i]
+                        n_bad += 0 if finite(e[k], zero) else 1
+                    if n_bad:
+                        _mark_diverged_energies(e, c0, n, dead, diverged_at, t)
                     if thin > 0 and (local + 1) % thin == 0:
                         sample = (local + 1) // thin - 1
                         _store_sample(x, c0, n, d, trace, sample)
