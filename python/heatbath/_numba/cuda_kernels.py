@@ -8,14 +8,15 @@ energy are those of langevin_kernels.py (the CPU kernels), which follow the same
 stream and its block cache are the shared ``@njit``/``@overload`` building blocks of stream_blocks.py,
 which numba.cuda compiles for the device.
 
-Why the bodies below are not the CPU kernels' bodies: the CPU kernels take the user's functions as
-first-class function *arguments* (``types.FunctionType``) and allocate scratch with ``np.empty``;
-numba.cuda supports neither (no function pointers, no allocation on the device). So here the
-kernel bodies call the module-level names ``energy_fn`` and ``grad_fn``, and :func:`specialise`
-compiles a copy of a body whose globals bind those names to the user's device functions; the
-gradient and proposal scratch comes from a workspace [3, dim, chains] (the core's layout, so that a
-warp reads consecutive addresses). Everything below the chain loop is the CPU kernels' code, step by
-step (the thinning in one device function, `record`); keep the two in step.
+Why the bodies below are not the CPU kernels' bodies: the CPU kernels are shaped for a CPU core (a
+tile of chains advanced step by step in vectorised loops, scratch from ``np.empty``, the noise of a
+block of steps from the C++ core's SIMD Philox), and numba.cuda has none of those (no allocation on
+the device, no host library calls; one thread is one chain). So here the kernel bodies call the
+module-level names ``energy_fn`` and ``grad_fn``, and :func:`specialise` compiles a copy of a body
+whose globals bind those names to the user's device functions; the gradient and proposal scratch
+comes from a workspace [3, dim, chains] (the core's layout, so that a warp reads consecutive
+addresses). The arithmetic of every update is the CPU kernels', step by step (the thinning in one
+device function, `record`); keep the two in step.
 
 Not bit for bit on a real GPU: NVVM contracts a*b+c into FMAs by default, and numba.cuda has no
 switch for it (the core uses __fmul_rn in rn_math.h instead), so the noise and the updates agree
