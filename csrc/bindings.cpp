@@ -192,6 +192,8 @@ PYBIND11_MODULE(_core, m) {
   m.def("rbm_exact_log_z", &rbm_exact_log_z, py::arg("visible"), py::arg("sigma"), py::arg("weights"),
         py::arg("visible_bias"), py::arg("hidden_bias"), py::arg("beta"),
         "log Z_beta by enumeration (private: use heatbath.exact_log_z).");
+  m.def("rbm_tile_rows", &hb::cpu::tile_rows, py::arg("chains"), py::arg("n_visible"), py::arg("n_hidden"),
+        py::arg("threads"), "Rows of the CPU launcher's GEMMs for such a call (private: for tests).");
   m.def("blas_core", &hb::cpu::blas_core_name, "OpenBLAS's kernel choice for this CPU (its GEMMs set the last bits).");
   hb::bind::bind_pt<CpuPtBackend>(m);
   hb::bind::bind_langevin_update<CpuUpdateBackend>(m);

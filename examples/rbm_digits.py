@@ -76,7 +76,8 @@ def check_borrowed(rbm: hb.RBM, params) -> None:
 
 class FantasyChains:
     """The persistent negative chains: ``advance()`` runs k more Gibbs steps (or PT rounds) under the
-    current parameters and returns the visible states [chains, V]."""
+    current parameters and returns the visible states [chains, V]: the chains' own array, which the
+    next ``advance()`` overwrites."""
 
     def __init__(self, rbm: hb.RBM, v0: torch.Tensor, k: int, seed: int, pt_temperatures: int = 0):
         self.rbm, self.k, self.seed = rbm, k, seed
@@ -96,7 +97,8 @@ class FantasyChains:
             self.swap_rate = res.swap_rate
             v = res.x[:, :self.rbm.n_visible]
         else:
-            res = hb.gibbs(self.rbm, self.state, self.k, seed=seed, progress=False)
+            # Continued chains advance in their own arrays (inplace): a PCD step copies nothing.
+            res = hb.gibbs(self.rbm, self.state, self.k, seed=seed, inplace=not self.fresh, progress=False)
             v = res.v
         self.state, self.fresh = res.state, False
         return v

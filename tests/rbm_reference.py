@@ -5,6 +5,7 @@ from __future__ import annotations
 import itertools
 
 import numpy as np
+import pytest
 
 import heatbath as hb
 
@@ -16,6 +17,17 @@ def random_rbm(V, H, *, seed, scale=1.0, dtype="float32", visible="bernoulli", s
     c = (0.5 * rng.standard_normal(H)).astype(dtype)
     return hb.RBM(w, b, c, visible=visible, sigma=sigma), (w.astype(np.float64), b.astype(np.float64),
                                                             c.astype(np.float64))
+
+
+def rbm_kinds(V, H, *, seed, scale=1.0):
+    """A fixture over the two kinds of model the reproducibility suites run: Bernoulli visible units in
+    float32 and Gaussian ones (σ = 0.8) in float64."""
+    @pytest.fixture(params=[("bernoulli", "float32"), ("gaussian", "float64")], ids=["bernoulli32", "gaussian64"])
+    def model(request):
+        visible, dtype = request.param
+        return random_rbm(V, H, seed=seed, scale=scale, dtype=dtype, visible=visible, sigma=0.8)[0]
+
+    return model
 
 
 def sigmoid(x):

@@ -1,10 +1,9 @@
 // SPDX-License-Identifier: Apache-2.0
-// OpenMP launchers of the RBM samplers. Chains are cut into tiles of kTileRows rows; each thread takes
-// whole tiles and runs all the steps of a chunk on a tile before moving on, so the tile's states and
-// activations stay in its cache. Every GEMM has exactly kTileRows rows (a partial tile is padded):
-// OpenBLAS picks different kernels, with different summation orders, for different shapes (small-matrix
-// paths below a size threshold), and a fixed shape makes each chain's activations, hence its samples,
-// independent of the thread count and of how the batch is split (chain_start).
+// OpenMP launchers of the RBM samplers. Chains are cut into tiles of whole GEMM row blocks; each thread
+// takes whole tiles and runs all the steps of a chunk on a tile before moving on, so the tile's states
+// and activations stay in its cache. Partial tiles are padded, so every GEMM has the tile's row count.
+// Each chain's activations, hence its samples, must not depend on the thread count or on how the batch
+// is split (chain_start): see tile_rows for why the tile's row count may vary while the bits do not.
 #include "cpu/rbm_cpu.h"
 
 #include <algorithm>
@@ -43,30 +42,51 @@ void softplus_rows(const SoftplusRows<T>& a) {
 
 HB_INSTANTIATE_RBM_PASSES()
 
+// OpenBLAS redoes its packing of W on every call, and below about 7·10^6 multiply-adds per product
+// (its direct-sgemm limit, 28·512²; small-matrix kernels below 10^6) it switches to kernels whose
+// summation order depends on the shape; a 64-row tile of a 64 x 32 model also ran at a tenth of the
+// 256-row rate. Above that, its blocked path computes every element of a product as the same sequence
+// of FMAs whatever the row count, as long as rows come in whole micro-tiles: the K blocking depends on
+// K alone. So a model too small for a 64- or 128-row product of kBlockedWork multiply-adds always gets
+// 256-row tiles (one fixed shape); a larger one gets tiles of 64 or 128 rows when the batch is small,
+// so that every thread has a tile and less padding is multiplied (100 chains of a 784 x 500 model: two
+// 64-row tiles on two threads instead of one 256-row tile on one). Row counts are multiples of 64,
+// hence of every OpenBLAS core's micro-tile height. tests/test_rbm_tiles.py pins the invariance of the
+// results across tile sizes, thread counts and batch splits.
 namespace {
+constexpr int64_t kMaxTileRows = 256;
+constexpr int64_t kMinTileRows = 64;
+constexpr int64_t kBlockedWork = int64_t{1} << 24;  // multiply-adds of one product: > 2x the direct-path limit
+}  // namespace
 
-// 256 rows: OpenBLAS redoes its packing of W on every call and takes a slow small-matrix path for
-// small products (a 64-row tile of a 64 x 32 model ran at a tenth of the 256-row rate), so tiles must
-// be large. The price: a batch of fewer than 256 chains costs as much as 256.
-constexpr int64_t kTileRows = 256;
+int64_t tile_rows(int64_t chains, int64_t V, int64_t H, int64_t threads) {
+  int64_t rows = kMinTileRows;
+  while (rows < kMaxTileRows && rows * V * H < kBlockedWork) rows *= 2;
+  if (rows * V * H < kBlockedWork) return kMaxTileRows;  // small model: one fixed shape, as always
+  const int64_t per_thread = (chains + threads - 1) / std::max<int64_t>(1, threads);
+  while (rows < kMaxTileRows && rows < per_thread) rows *= 2;
+  return rows;
+}
+
+namespace {
 
 // One thread's tile: states, activations and per-row scratch. Rows past `valid` are padding.
 template <class T>
 struct Tile {
   const RbmParams<T>& p;
+  int64_t R;                                     // rows of every GEMM of this call (tile_rows)
   std::vector<T> v, h, pre_h, pre_v;             // [R, V], [R, H], [R, H], [R, V]
   std::vector<UnitCoef<T>> hid, vis;             // [R]
   std::vector<double> beta, scratch, sums;       // [R], [max(V, H)], [R]
   int64_t row0 = 0, valid = 0;
 
-  explicit Tile(const RbmParams<T>& params)
-      : p(params), v(kTileRows * p.V, T(0)), h(kTileRows * p.H, T(0)), pre_h(kTileRows * p.H, T(0)),
-        pre_v(kTileRows * p.V, T(0)), hid(kTileRows), vis(kTileRows), beta(kTileRows),
-        scratch(std::max<int64_t>(p.V, p.H)), sums(kTileRows) {}
+  Tile(const RbmParams<T>& params, int64_t rows)
+      : p(params), R(rows), v(R * p.V, T(0)), h(R * p.H, T(0)), pre_h(R * p.H, T(0)), pre_v(R * p.V, T(0)),
+        hid(R), vis(R), beta(R), scratch(std::max<int64_t>(p.V, p.H)), sums(R) {}
 
   void select(int64_t tile, int64_t chains) {
-    row0 = tile * kTileRows;
-    valid = std::min(kTileRows, chains - row0);
+    row0 = tile * R;
+    valid = std::min(R, chains - row0);
   }
   static void load(std::vector<T>& dst, const T* src, int64_t row0, int64_t valid, int64_t n) {
     std::copy(src + row0 * n, src + (row0 + valid) * n, dst.begin());
@@ -74,8 +94,8 @@ struct Tile {
   static void store(const std::vector<T>& src, T* dst, int64_t row0, int64_t valid, int64_t n) {
     std::copy(src.begin(), src.begin() + valid * n, dst + row0 * n);
   }
-  void to_hidden_pre() { gemm<T>(kTileRows, p.H, p.V, v.data(), p.w, false, pre_h.data()); }
-  void to_visible_pre() { gemm<T>(kTileRows, p.V, p.H, h.data(), p.w, true, pre_v.data()); }
+  void to_hidden_pre() { gemm<T>(R, p.H, p.V, v.data(), p.w, false, pre_h.data()); }
+  void to_visible_pre() { gemm<T>(R, p.V, p.H, h.data(), p.w, true, pre_v.data()); }
 
   template <Unit U>
   void layer(const T* pre, int64_t n, const T* bias, const T* base, const UnitCoef<T>* coef, int64_t coef_stride,
@@ -117,12 +137,14 @@ struct Tile {
 
 template <class T, class Fn>
 void for_each_tile(const RbmParams<T>& p, int64_t chains, Fn&& fn) {
-  const int64_t tiles = (chains + kTileRows - 1) / kTileRows;
+  const int64_t threads = num_threads();
+  const int64_t rows = tile_rows(chains, p.V, p.H, threads);
+  const int64_t tiles = (chains + rows - 1) / rows;
   if (tiles == 0) return;
   blas_single_threaded();
-#pragma omp parallel num_threads(static_cast<int>(std::min<int64_t>(num_threads(), tiles)))
+#pragma omp parallel num_threads(static_cast<int>(std::min<int64_t>(threads, tiles)))
   {
-    Tile<T> tile(p);
+    Tile<T> tile(p, rows);
 #pragma omp for schedule(static)
     for (int64_t t = 0; t < tiles; ++t) {
       tile.select(t, chains);

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: Apache-2.0
-// CPU launchers of the RBM samplers: OpenBLAS GEMMs on fixed-size tiles of chains, each followed by
+// CPU launchers of the RBM samplers: OpenBLAS GEMMs on tiles of chains (tile_rows), each followed by
 // one fused, vectorised pass over the activations (rbm_cpu_kernel.cpp, one variant per instruction set).
 #pragma once
 #include <cstdint>
@@ -63,6 +63,10 @@ HB_DECLARE_RBM_VARIANT(avx512)
   template void layer_rows<double, Unit::kGaussian>(const LayerRows<double>&);  \
   template void softplus_rows<float>(const SoftplusRows<float>&);               \
   template void softplus_rows<double>(const SoftplusRows<double>&);
+
+// Rows of every GEMM of a call on `chains` chains of a V x H model with `threads` threads (see the
+// rbm_cpu.cpp notes: the results do not depend on it).
+int64_t tile_rows(int64_t chains, int64_t V, int64_t H, int64_t threads);
 
 // Whole-batch launchers (OpenMP over tiles of chains). Steps [t_begin, t_end) of the run.
 template <class T>

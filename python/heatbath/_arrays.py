@@ -195,3 +195,36 @@ def full(shape, value, dtype: str, like):
     out = empty(shape, dtype, like)
     out[...] = value
     return out
+
+
+def _byte_range(x) -> tuple[int, int] | None:
+    """[start, end) of the memory of a C-contiguous array, or None for a producer it cannot read."""
+    fw = framework_of(x)
+    if fw == "torch":
+        start = x.data_ptr()
+        return start, start + x.numel() * x.element_size()
+    if fw == "numpy":
+        start = x.__array_interface__["data"][0]
+        return start, start + x.nbytes
+    if fw == "cupy":
+        return x.data.ptr, x.data.ptr + x.nbytes
+    if device_of(x, "x").kind == "cpu":  # jax and other producers: a read-only numpy view shows the memory
+        return _byte_range(np.from_dlpack(x))
+    return None
+
+
+def require_disjoint(arrays: dict) -> None:
+    """A ValueError naming two of the (C-contiguous, same-device) arrays whose memory overlaps: an
+    in-place run that wrote into memory it also reads would give wrong numbers, not an error. Arrays
+    of other producers are refused (their memory cannot be located here)."""
+    ranges = {}
+    for name, x in arrays.items():
+        r = _byte_range(x)
+        if r is None:
+            raise TypeError(f"argument '{name}': an in-place run cannot locate the memory of a "
+                            f"{type(x).__name__} on {device_of(x, name)}; pass numpy, torch or cupy arrays")
+        for other, (lo, hi) in ranges.items():
+            if r[0] < hi and lo < r[1] and r[0] < r[1] and lo < hi:
+                raise ValueError(f"argument '{name}' shares memory with '{other}'; an in-place run needs "
+                                 f"separate arrays")
+        ranges[name] = r

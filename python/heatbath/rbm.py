@@ -20,7 +20,7 @@ from typing import Any
 
 import numpy as np
 
-from heatbath import _arrays, _backend, diagnostics
+from heatbath import _arrays, _backend, _unchanged, diagnostics
 from heatbath._validate import as_int, as_seed, per_chain_betas
 from heatbath.gibbs import GibbsModel
 from heatbath.interrupted import run_resumable
@@ -138,6 +138,7 @@ class RBM(GibbsModel):
         self.sigma = float(sigma) if visible == "gaussian" else 1.0
         self.dtype = dtype
         self.n_visible, self.n_hidden = V, H
+        self._beta_cache = (None, None)  # (key, β array) of the last scalar β, which training loops repeat
 
     def __repr__(self) -> str:
         sigma = f", sigma={self.sigma}" if self.visible == "gaussian" else ""
@@ -148,8 +149,10 @@ class RBM(GibbsModel):
         return dict(visible=self.visible, sigma=self.sigma, weights=self.weights, visible_bias=self.visible_bias,
                     hidden_bias=self.hidden_bias)
 
-    def _states(self, x, name: str, n: int, *, binary: bool):
-        """A C-contiguous copy of x [chains, n] in the model's dtype, in x's framework, validated."""
+    def _states(self, x, name: str, n: int, *, binary: bool, copy: bool = True, scan: bool = True):
+        """A C-contiguous copy of x [chains, n] in the model's dtype, in x's framework, validated; with
+        copy=False x itself, which must already be such an array, writable. scan=False skips the scan of
+        the values (for arrays known to hold heatbath's own output, see _unchanged)."""
         if not _arrays.supports_dlpack(x):
             raise TypeError(f"argument '{name}': expected an array that supports DLPack (numpy, torch, cupy, ...), "
                             f"got {type(x).__name__}")
@@ -159,7 +162,9 @@ class RBM(GibbsModel):
         shape = tuple(int(s) for s in x.shape)
         if len(shape) != 2 or shape[1] != n:
             raise ValueError(f"argument '{name}': expected shape [chains, {n}], got {shape}")
-        x = _converted(x, self.dtype)
+        x = _converted(x, self.dtype) if copy else _writable_in_place(x, name, self.dtype)
+        if not scan:
+            return x
         if binary:
             if not bool(((x == 0) | (x == 1)).all()):
                 raise ValueError(f"argument '{name}': Bernoulli units take the values 0 and 1 only")
@@ -168,9 +173,16 @@ class RBM(GibbsModel):
         return x
 
     def _betas(self, beta, chains: int, like) -> Any:
-        """β as an array [chains] of the model's dtype beside `like`."""
-        betas = per_chain_betas(beta, chains, self.dtype)
-        return _arrays.from_host(betas, self.dtype, like)
+        """β as an array [chains] of the model's dtype beside `like`. The array of a scalar β is kept for
+        the next call with the same β, chain count and device (it is never handed to the caller)."""
+        scalar = isinstance(beta, numbers.Real) and not isinstance(beta, (bool, np.bool_))
+        key = (float(beta), chains, _arrays.framework_of(like), str(getattr(like, "device", ""))) if scalar else None
+        if key is not None and self._beta_cache[0] == key:  # a NaN β never compares equal: always re-checked
+            return self._beta_cache[1]
+        betas = _arrays.from_host(per_chain_betas(beta, chains, self.dtype), self.dtype, like)
+        if key is not None:
+            self._beta_cache = (key, betas)
+        return betas
 
     def _workspace(self, chains: int, like):
         return _arrays.empty((chains, self.n_visible + 2 * self.n_hidden), self.dtype, like) \
@@ -201,18 +213,25 @@ class RBM(GibbsModel):
 
     # ---------------------------------------------------------------- Gibbs
     def _gibbs(self, state0, n_steps, *, beta, seed, thin: int = 0, trace_hidden: bool = False,
-               chain_start: int | None = None, progress: bool | None = None) -> RBMGibbsResult:
+               chain_start: int | None = None, inplace: bool = False, progress: bool | None = None) -> RBMGibbsResult:
         """``hb.gibbs(rbm, v0, n_steps, beta=1.0, seed=0, thin=0, trace_hidden=False, chain_start=0,
-        progress=None)``.
+        inplace=False, progress=None)``.
 
         v0: [chains, V] visible states (0/1 for Bernoulli units; any dtype, converted to the RBM's), on
-        the RBM's device, never modified; or the ``state`` of an earlier result, which continues that
-        run bit for bit (keep beta the same). beta: a positive number or one per chain, [chains] (replicas
-        at different temperatures in one batch). thin: record v (and h with trace_hidden) after every
-        thin-th step of this call. chain_start: global index of chain 0, so that a batch split over calls
-        or devices draws the same numbers as one call. Each step draws h ~ p(h | v), then v ~ p(v | h).
-        progress: a progress bar (None: only at a terminal). Ctrl-C raises heatbath.Interrupted, whose
-        ``state`` continues the run bit for bit.
+        the RBM's device, not modified unless inplace=True; or the ``state`` of an earlier result, which
+        continues that run bit for bit (keep beta the same). inplace=True: the run writes into v0 itself
+        (or into ``state.v`` and ``state.h``), which must be C-contiguous, writable, of the RBM's dtype
+        and not share memory with each other or the parameters, and returns those arrays as ``v`` and
+        ``h``: no copies, for training loops (PCD) that continue their chains with
+        ``hb.gibbs(rbm, res.state, k, inplace=True)``; the numbers are the same as without it. Earlier
+        states of those arrays then no longer describe them. A continued torch state is scanned for NaN
+        again only when torch's version counters show that its arrays changed since heatbath wrote them
+        (writes through another view of the same memory are not counted). beta: a positive number or one per chain,
+        [chains] (replicas at different temperatures in one batch). thin: record v (and h with
+        trace_hidden) after every thin-th step of this call. chain_start: global index of chain 0, so
+        that a batch split over calls or devices draws the same numbers as one call. Each step draws
+        h ~ p(h | v), then v ~ p(v | h). progress: a progress bar (None: only at a terminal). Ctrl-C
+        raises heatbath.Interrupted, whose ``state`` continues the run bit for bit.
         """
         n_steps = as_int(n_steps, "n_steps", 0, _MAX_STEP)
         thin = as_int(thin, "thin", 0, 2**62)
@@ -220,23 +239,32 @@ class RBM(GibbsModel):
             raise TypeError(f"argument 'trace_hidden': expected a bool, got {type(trace_hidden).__name__}")
         if progress is not None and not isinstance(progress, bool):
             raise TypeError(f"argument 'progress': expected True, False or None, got {progress!r}")
+        if not isinstance(inplace, (bool, np.bool_)):
+            raise TypeError(f"argument 'inplace': expected a bool, got {type(inplace).__name__}")
+        copy = not inplace
         if isinstance(state0, RBMState):
             if seed not in (0, None) and as_seed(seed) != state0.seed:
                 raise ValueError("argument 'seed': a continued run keeps the seed of its state")
             if chain_start is not None and as_int(chain_start, "chain_start", 0, _MAX_CHAIN) != state0.chain_start:
                 raise ValueError("argument 'chain_start': a continued run keeps the chain_start of its state")
             seed, step0, chain_start = state0.seed, state0.step, state0.chain_start
-            v = self._states(state0.v, "v0", self.n_visible, binary=False)
-            h = self._states(state0.h, "v0", self.n_hidden, binary=False)
+            scan = not _unchanged.unchanged(state0, state0.v, state0.h)
+            v = self._states(state0.v, "v0", self.n_visible, binary=False, copy=copy, scan=scan)
+            h = self._states(state0.h, "v0", self.n_hidden, binary=False, copy=copy, scan=scan)
             if step0 + n_steps > _MAX_STEP:
                 raise ValueError("argument 'n_steps': the run would pass the step counter's limit")
         else:
             seed = as_seed(0 if seed is None else seed)
             chain_start = as_int(0 if chain_start is None else chain_start, "chain_start", 0, _MAX_CHAIN)
             step0 = 0
-            v = self._states(state0, "v0", self.n_visible, binary=self.visible == "bernoulli")
+            v = self._states(state0, "v0", self.n_visible, binary=self.visible == "bernoulli", copy=copy)
             h = _arrays.full((int(v.shape[0]), self.n_hidden), 0, self.dtype, v)
         chains = int(v.shape[0])
+        if int(h.shape[0]) != chains:
+            raise ValueError(f"argument 'v0': the state's h has {int(h.shape[0])} chains, its v {chains}")
+        if inplace:
+            _arrays.require_disjoint({"v0": v, "the state's h": h, "weights": self.weights,
+                                      "visible_bias": self.visible_bias, "hidden_bias": self.hidden_bias})
         if chain_start + chains > _MAX_CHAIN:
             raise ValueError("argument 'chain_start': chain indices must stay below 2**32")
         betas = self._betas(beta, chains, v)
@@ -251,7 +279,22 @@ class RBM(GibbsModel):
             total=n_steps, progress=progress, desc="rbm gibbs",
             state_after=lambda done: RBMState(v=v, h=h, step=step0 + done, seed=seed, chain_start=chain_start))
         state = RBMState(v=v, h=h, step=step0 + n_steps, seed=seed, chain_start=chain_start)
+        _unchanged.remember(state, v, h)
         return RBMGibbsResult(v=v, h=h, trace=trace, trace_hidden=trace_h, state=state)
+
+
+def _writable_in_place(x, name: str, dtype: str):
+    """x itself, for a run that writes into it: it must need no conversion (a copy would not be x)."""
+    if _arrays.dtype_of(x) != dtype:
+        raise TypeError(f"argument '{name}': inplace=True needs the RBM's dtype {dtype}, got {_arrays.dtype_of(x)}")
+    if not _is_c_contiguous(x):
+        raise ValueError(f"argument '{name}': inplace=True needs a C-contiguous array")
+    fw = _arrays.framework_of(x)
+    if fw == "torch" and x.requires_grad:
+        raise ValueError(f"argument '{name}': inplace=True cannot write into a tensor that requires grad")
+    if fw == "numpy" and not x.flags.writeable:
+        raise ValueError(f"argument '{name}': inplace=True needs a writable array")
+    return x
 
 
 def _converted(x, dtype: str):

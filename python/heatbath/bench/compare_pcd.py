@@ -11,16 +11,19 @@ Issue 7: "the RBM PCD step must be faster than the same step written in torch". 
 2. the statistics: p(h | v) of a minibatch of data and of the chains, ⟨v hᵀ⟩, ⟨v⟩, ⟨h⟩ of each;
 3. the update θ += lr (data statistics − model statistics), in place.
 
-heatbath: the parameters are torch tensors borrowed by ``hb.RBM``; step 1 is ``hb.gibbs(rbm, state, k)``
-continued through ``res.state``. torch: what a competent user writes, ``torch.addmm(...).sigmoid_()``
-and ``torch.bernoulli`` into preallocated buffers under ``no_grad``. Steps 2 and 3 are the same torch
-code for both (addmm + sigmoid_, in-place addmm_/add_), so the two differ only in the sampling. (Not
-``rbm.hidden_probs`` for step 2: the core computes every product on tiles of 256 chains, so p(h | v)
-of a minibatch of 100 costs what 256 rows cost, about 3x torch's product of 100 rows.)
+heatbath: the parameters are torch tensors borrowed by ``hb.RBM``; step 1 is
+``hb.gibbs(rbm, res.state, k, inplace=True)``, which continues the chains in their own arrays (the
+first update copies the start, kept for the next run). torch: what a competent user writes,
+``torch.addmm(...).sigmoid_()`` and ``torch.bernoulli`` into preallocated buffers under ``no_grad``,
+the same k steps of both layers. Steps 2 and 3 are the same torch code for both (addmm + sigmoid_,
+in-place addmm_/add_), so the two differ only in the sampling. (Not ``rbm.hidden_probs`` for step 2:
+for the digits model the core computes every product on tiles of 256 chains, so p(h | v) of a
+minibatch of 100 costs what 256 rows cost.)
 
 Models, float32: digits, 64 × 64 (scikit-learn's 8 × 8 digits, binarised; random pixels if scikit-learn
 is missing), and MNIST-sized 784 × 500 (random pixels at density 0.13); minibatch 100; 100 persistent
-chains (the usual choice; heatbath's Gibbs core still pays for a 256-chain tile) and 1,000;
+chains (the usual choice: the 784 x 500 model runs them as two 64-chain tiles, one per thread with two, the
+digits model as one 256-chain tile) and 1,000;
 W ~ N(0, 0.01²). A rate is updates per second of the best of --repeat runs after a warm-up run; ratio
 = heatbath's rate / torch's. The mean of the chains' final visible states is printed as a self-check
 (both sample the same kind of model from the same start). A row during which other processes took
@@ -97,11 +100,13 @@ def prepare(implementation: str, n_visible: int, n_hidden: int, k: int, chains: 
 
         def run(n_updates: int):
             reset()
-            state = v_start
             with torch.no_grad():
-                for i in range(n_updates):
-                    res = hb.gibbs(rbm, state, k, seed=seed if i == 0 else None, progress=False)
-                    state = res.state
+                # The first call copies v_start (kept for the next run); later ones continue the chains
+                # in place, as the torch loop does in its buffers.
+                res = hb.gibbs(rbm, v_start, k, seed=seed, progress=False)
+                _statistics(params, batches[0], res.v)
+                for i in range(1, n_updates):
+                    res = hb.gibbs(rbm, res.state, k, inplace=True, progress=False)
                     _statistics(params, batches[i % len(batches)], res.v)
             return res.v
 

@@ -1,0 +1,44 @@
+# SPDX-License-Identifier: Apache-2.0
+"""The CPU launcher cuts small batches of large RBMs into tiles of 64 or 128 chains (csrc/cpu/rbm_cpu.cpp,
+tile_rows) and everything else into tiles of 256: each chain's numbers must not depend on which."""
+import numpy as np
+
+import heatbath as hb
+from heatbath import _core
+from rbm_reference import rbm_kinds
+
+V, H = 512, 512  # the smallest square model whose 64-row products stay on OpenBLAS's blocked path
+
+
+def same(a, b):
+    np.testing.assert_array_equal(np.asarray(a), np.asarray(b))
+
+
+model = rbm_kinds(V, H, seed=11, scale=0.05)
+
+
+def test_tile_rows_follow_the_batch_only_for_large_models():
+    assert _core.rbm_tile_rows(100, V, H, 2) == 64
+    assert _core.rbm_tile_rows(100, V, H, 1) == 128
+    assert _core.rbm_tile_rows(1000, V, H, 2) == 256
+    assert _core.rbm_tile_rows(100, 784, 500, 2) == 64
+    for chains, threads in ((1, 1), (100, 2), (5000, 2)):  # small models: one fixed shape
+        assert _core.rbm_tile_rows(chains, 64, 64, threads) == 256
+        assert _core.rbm_tile_rows(chains, 300, 200, threads) == 256
+
+
+def test_results_do_not_depend_on_tile_size_threads_or_batch_split(model):
+    rng = np.random.default_rng(5)
+    v0 = (rng.random((600, V)) < 0.3).astype(model.dtype)
+    beta = np.linspace(0.7, 1.3, 600)
+    hb.set_num_threads(2)
+    whole = hb.gibbs(model, v0, 3, beta=beta, seed=4)  # 256-row tiles
+    probs = model.hidden_probs(v0)
+    free = hb.free_energy(model, v0)
+    for threads in (1, 2):  # 128- and 64-row tiles
+        hb.set_num_threads(threads)
+        for lo, hi in ((0, 100), (100, 177), (177, 600)):
+            part = hb.gibbs(model, v0[lo:hi], 3, beta=beta[lo:hi], seed=4, chain_start=lo)
+            same(part.v, whole.v[lo:hi]), same(part.h, whole.h[lo:hi])
+            same(model.hidden_probs(v0[lo:hi]), probs[lo:hi])
+            same(hb.free_energy(model, v0[lo:hi]), free[lo:hi])
