@@ -1,6 +1,7 @@
 # SPDX-License-Identifier: Apache-2.0
 """The CPU launcher cuts small batches of large RBMs into tiles of 64 or 128 chains (csrc/cpu/rbm_cpu.cpp,
-tile_rows) and everything else into tiles of 256: each chain's numbers must not depend on which."""
+tile_rows), large batches into tiles of 256, and every batch of a small RBM into tiles of one size
+fixed by the model: each chain's numbers must not depend on which."""
 import numpy as np
 
 import heatbath as hb
@@ -22,9 +23,31 @@ def test_tile_rows_follow_the_batch_only_for_large_models():
     assert _core.rbm_tile_rows(100, V, H, 1) == 128
     assert _core.rbm_tile_rows(1000, V, H, 2) == 256
     assert _core.rbm_tile_rows(100, 784, 500, 2) == 64
-    for chains, threads in ((1, 1), (100, 2), (5000, 2)):  # small models: one fixed shape
-        assert _core.rbm_tile_rows(chains, 64, 64, threads) == 256
-        assert _core.rbm_tile_rows(chains, 300, 200, threads) == 256
+    for chains, threads in ((1, 1), (100, 2), (5000, 2)):  # small models: one fixed shape each
+        assert _core.rbm_tile_rows(chains, 64, 64, threads) == 64
+        assert _core.rbm_tile_rows(chains, 64, 32, threads) == 128
+        assert _core.rbm_tile_rows(chains, 16, 16, threads) == 256
+        assert _core.rbm_tile_rows(chains, 300, 200, threads) == 64
+
+
+small_model = rbm_kinds(64, 64, seed=12, scale=0.3)
+
+
+def test_small_model_results_do_not_depend_on_threads_or_batch_split(small_model):
+    # 64-row tiles: 300 chains make five, split between threads and calls in different ways.
+    rng = np.random.default_rng(6)
+    v0 = (rng.random((300, 64)) < 0.4).astype(small_model.dtype)
+    hb.set_num_threads(2)
+    whole = hb.gibbs(small_model, v0, 4, seed=9)
+    try:
+        for threads in (1, 2):
+            hb.set_num_threads(threads)
+            for lo, hi in ((0, 50), (50, 131), (131, 300)):
+                part = hb.gibbs(small_model, v0[lo:hi], 4, seed=9, chain_start=lo)
+                same(part.v, whole.v[lo:hi])
+                same(part.h, whole.h[lo:hi])
+    finally:
+        hb.set_num_threads(2)
 
 
 def test_results_do_not_depend_on_tile_size_threads_or_batch_split(model):

@@ -47,8 +47,11 @@ HB_INSTANTIATE_RBM_PASSES()
 // summation order depends on the shape; a 64-row tile of a 64 x 32 model also ran at a tenth of the
 // 256-row rate. Above that, its blocked path computes every element of a product as the same sequence
 // of FMAs whatever the row count, as long as rows come in whole micro-tiles: the K blocking depends on
-// K alone. So a model too small for a 64- or 128-row product of kBlockedWork multiply-adds always gets
-// 256-row tiles (one fixed shape); a larger one gets tiles of 64 or 128 rows when the batch is small,
+// K alone. So a model too small for a 64- or 128-row product of kBlockedWork multiply-adds gets one
+// fixed tile shape, whatever the batch: the fewest rows (64, 128 or 256) that give a product of
+// kSmallTileWork multiply-adds, below which OpenBLAS's per-call cost shows (a 64 x 64 model: 64 rows,
+// so that 100 chains make two tiles for two threads instead of one 256-row tile of mostly padding; a
+// 64 x 32 model: 128). A larger model gets tiles of 64 or 128 rows when the batch is small,
 // so that every thread has a tile and less padding is multiplied (100 chains of a 784 x 500 model: two
 // 64-row tiles on two threads instead of one 256-row tile on one). Row counts are multiples of 64,
 // hence of every OpenBLAS core's micro-tile height. tests/test_rbm_tiles.py pins the invariance of the
@@ -57,12 +60,17 @@ namespace {
 constexpr int64_t kMaxTileRows = 256;
 constexpr int64_t kMinTileRows = 64;
 constexpr int64_t kBlockedWork = int64_t{1} << 24;  // multiply-adds of one product: > 2x the direct-path limit
+constexpr int64_t kSmallTileWork = int64_t{1} << 18;
 }  // namespace
 
 int64_t tile_rows(int64_t chains, int64_t V, int64_t H, int64_t threads) {
   int64_t rows = kMinTileRows;
   while (rows < kMaxTileRows && rows * V * H < kBlockedWork) rows *= 2;
-  if (rows * V * H < kBlockedWork) return kMaxTileRows;  // small model: one fixed shape, as always
+  if (rows * V * H < kBlockedWork) {  // small model: one fixed shape
+    int64_t fixed = kMinTileRows;
+    while (fixed < kMaxTileRows && fixed * V * H < kSmallTileWork) fixed *= 2;
+    return fixed;
+  }
   const int64_t per_thread = (chains + threads - 1) / std::max<int64_t>(1, threads);
   while (rows < kMaxTileRows && rows < per_thread) rows *= 2;
   return rows;
