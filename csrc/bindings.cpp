@@ -197,6 +197,31 @@ PYBIND11_MODULE(_core, m) {
   m.def("blas_core", &hb::cpu::blas_core_name, "OpenBLAS's kernel choice for this CPU (its GEMMs set the last bits).");
   hb::bind::bind_pt<CpuPtBackend>(m);
   hb::bind::bind_langevin_update<CpuUpdateBackend>(m);
+  m.def("langevin_noise", [](py::handle out, uint64_t seed, uint64_t chain_start, int64_t step) {
+    // The Langevin noise of steps step .. step + n_t − 1 for every chain of out [n_t, chains, dim]: what
+    // the fused kernels and the update phases draw (hb::langevin_noise), for TorchPotential's CPU loop.
+    hb::bind::ImportedTensor t(out, "out", hb::DeviceKind::kCPU, 0);
+    t.require_ndim(3, "[steps, chains, dim]");
+    t.require_dtype({hb::DType::kFloat32, hb::DType::kFloat64});
+    t.require_writable();
+    t.require_contiguous();
+    const hb::TensorView& v = t.view();
+    if (step < 0 || static_cast<uint64_t>(step) + static_cast<uint64_t>(v.shape[0]) > hb::kMaxStep) {
+      throw py::value_error("argument 'step': the steps must lie in [0, 2**56)");
+    }
+    if (chain_start > hb::kMaxChain || static_cast<uint64_t>(v.shape[1]) > hb::kMaxChain + 1 - chain_start) {
+      throw py::value_error("argument 'chain_start': chain indices must stay below 2**32");
+    }
+    py::gil_scoped_release nogil;
+    if (v.dtype == hb::DType::kFloat32) {
+      hb::cpu::langevin_noise_fill<float>(seed, chain_start, v.shape[1], v.shape[2], step, v.shape[0],
+                                          static_cast<float*>(v.data));
+    } else {
+      hb::cpu::langevin_noise_fill<double>(seed, chain_start, v.shape[1], v.shape[2], step, v.shape[0],
+                                           static_cast<double*>(v.data));
+    }
+  }, py::arg("out"), py::arg("seed"), py::arg("chain_start"), py::arg("step"),
+     "Fill out [steps, chains, dim] with the Langevin noise of those steps (private: TorchPotential).");
   m.def("numba_symbols", [] {
     // Addresses of the C entry points for Numba kernels (heatbath._numba.core_noise registers them
     // with LLVM by name, so cached kernels link to this process's copy).

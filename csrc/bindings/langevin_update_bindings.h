@@ -21,21 +21,22 @@ struct PhaseSpec {
   const char* uses;
   bool takes_accepted;
   bool takes_diverged_at;
+  bool takes_noise;  // draws ξ: may be given this step's noise instead (hb::langevin_noise)
 };
 
 constexpr PhaseSpec kPhases[] = {
-    {"ula_move", Phase::kUlaMove, "w-r----", false, true},
-    {"mala_propose", Phase::kMalaPropose, "r-rw---", false, false},
-    {"mala_accept", Phase::kMalaAccept, "w-wrrwr", true, true},
-    {"baoab_move", Phase::kBaoabMove, "wwr----", false, false},
-    {"baoab_kick", Phase::kBaoabKick, "rwr----", false, true},
+    {"ula_move", Phase::kUlaMove, "w-r----", false, true, true},
+    {"mala_propose", Phase::kMalaPropose, "r-rw---", false, false, true},
+    {"mala_accept", Phase::kMalaAccept, "w-wrrwr", true, true, false},
+    {"baoab_move", Phase::kBaoabMove, "wwr----", false, false, true},
+    {"baoab_kick", Phase::kBaoabKick, "rwr----", false, true, false},
 };
 
 template <class Backend, class T>
 void update_typed(const PhaseSpec& spec, const TensorView& xv, CallArrays& arrays, py::handle x, py::handle p,
                   py::handle g, py::handle y, py::handle gy, py::handle e, py::handle ey, py::handle accepted,
-                  py::handle diverged_at, double scale, double beta, double h, double c1, uint64_t seed,
-                  uint64_t chain_start, int64_t step, std::uintptr_t stream) {
+                  py::handle diverged_at, py::handle noise, double scale, double beta, double h, double c1,
+                  uint64_t seed, uint64_t chain_start, int64_t step, std::uintptr_t stream) {
   const int64_t chains = xv.shape[0], d = xv.shape[1];
   const py::handle objs[] = {x, p, g, y, gy, e, ey};
   static const char* const names[] = {"x", "p", "g", "y", "gy", "e", "ey"};
@@ -61,6 +62,12 @@ void update_typed(const PhaseSpec& spec, const TensorView& xv, CallArrays& array
   a.ey = ptrs[6];
   if (spec.takes_accepted) a.accepted = arrays.counts(accepted, "accepted", chains);
   if (spec.takes_diverged_at) a.diverged_at = arrays.counts(diverged_at, "diverged_at", chains);
+  if (!noise.is_none()) {
+    if (!spec.takes_noise) {
+      throw py::value_error(std::string("argument 'noise': the phase '") + spec.name + "' draws no noise");
+    }
+    a.noise = arrays.get<T>(noise, "noise", {chains, d}, "[chains, dim]", false);
+  }
   a.scale = static_cast<T>(scale);
   a.beta = static_cast<T>(beta);
   a.h = static_cast<T>(h);
@@ -79,8 +86,9 @@ void update_typed(const PhaseSpec& spec, const TensorView& xv, CallArrays& array
 
 template <class Backend>
 void update_entry(const std::string& phase, py::handle x, py::handle p, py::handle g, py::handle y, py::handle gy,
-                  py::handle e, py::handle ey, py::handle accepted, py::handle diverged_at, double scale, double beta,
-                  double h, double c1, uint64_t seed, uint64_t chain_start, int64_t step, std::uintptr_t stream) {
+                  py::handle e, py::handle ey, py::handle accepted, py::handle diverged_at, py::handle noise,
+                  double scale, double beta, double h, double c1, uint64_t seed, uint64_t chain_start, int64_t step,
+                  std::uintptr_t stream) {
   const PhaseSpec* spec = nullptr;
   for (const PhaseSpec& s : kPhases) {
     if (phase == s.name) spec = &s;
@@ -93,11 +101,11 @@ void update_entry(const std::string& phase, py::handle x, py::handle p, py::hand
   CallArrays arrays(Backend::kDevice, stream);
   const TensorView& xv = arrays.first(x, "x");
   if (xv.dtype == DType::kFloat32) {
-    update_typed<Backend, float>(*spec, xv, arrays, x, p, g, y, gy, e, ey, accepted, diverged_at, scale, beta, h, c1,
-                                 seed, chain_start, step, stream);
+    update_typed<Backend, float>(*spec, xv, arrays, x, p, g, y, gy, e, ey, accepted, diverged_at, noise, scale, beta,
+                                 h, c1, seed, chain_start, step, stream);
   } else if (xv.dtype == DType::kFloat64) {
-    update_typed<Backend, double>(*spec, xv, arrays, x, p, g, y, gy, e, ey, accepted, diverged_at, scale, beta, h,
-                                  c1, seed, chain_start, step, stream);
+    update_typed<Backend, double>(*spec, xv, arrays, x, p, g, y, gy, e, ey, accepted, diverged_at, noise, scale,
+                                  beta, h, c1, seed, chain_start, step, stream);
   } else {
     throw py::type_error(std::string("argument 'x': expected dtype float32 or float64, got ") + dtype_name(xv.dtype));
   }
@@ -108,6 +116,7 @@ void bind_langevin_update(py::module_& m) {
   m.def("langevin_update", &update_entry<Backend>, py::arg("phase"), py::arg("x"), py::arg("p") = py::none(),
         py::arg("g") = py::none(), py::arg("y") = py::none(), py::arg("gy") = py::none(), py::arg("e") = py::none(),
         py::arg("ey") = py::none(), py::arg("accepted") = py::none(), py::arg("diverged_at") = py::none(),
+        py::arg("noise") = py::none(),
         py::arg("scale") = 0.0, py::arg("beta") = 1.0, py::arg("h") = 0.0, py::arg("c1") = 0.0,
         py::arg("seed") = 0, py::arg("chain_start") = 0, py::arg("step") = 0, py::arg("stream") = 0,
         "Apply one phase of a Langevin step in place, given E and grad E computed outside the core "

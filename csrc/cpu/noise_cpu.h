@@ -10,7 +10,8 @@ namespace hb::cpu {
 #define HB_DECLARE_NOISE(ns)                                                                                     \
   namespace ns {                                                                                                 \
   template <class T>                                                                                             \
-  void langevin_noise(uint64_t seed, uint64_t chain0, int64_t n, int64_t d, int64_t t_begin, int64_t n_t, T* out); \
+  void langevin_noise(uint64_t seed, uint64_t chain0, int64_t n, int64_t d, int64_t t_begin, int64_t n_t, T* out, \
+                      int64_t step_stride);                                                                         \
   template <class T>                                                                                             \
   void metropolis_uniforms(uint64_t seed, uint64_t chain0, int64_t n, int64_t t_begin, int64_t n_t, T* out);      \
   }
@@ -18,6 +19,13 @@ HB_DECLARE_NOISE(baseline)
 HB_DECLARE_NOISE(avx2)
 HB_DECLARE_NOISE(avx512)
 #undef HB_DECLARE_NOISE
+
+// out [n_t, chains, dim] (C-contiguous) of heatbath.TorchPotential's CPU loop: the noise of S steps in
+// one call, split over threads by chains when the batch is large (each value depends on its chain,
+// step and coordinate alone, so the split changes nothing).
+template <class T>
+void langevin_noise_fill(uint64_t seed, uint64_t chain_start, int64_t chains, int64_t d, int64_t t_begin,
+                         int64_t n_t, T* out);
 
 }  // namespace hb::cpu
 

@@ -17,8 +17,9 @@ constexpr int kLanes = 256 / static_cast<int>(sizeof(T));  // as langevin_cpu_ke
 }
 
 template <class T>
-void langevin_noise(uint64_t seed, uint64_t chain0, int64_t n, int64_t d, int64_t t_begin, int64_t n_t, T* out) {
-  hb::langevin_noise<T, kLanes<T>>(seed, chain0, n, d, t_begin, n_t, out);
+void langevin_noise(uint64_t seed, uint64_t chain0, int64_t n, int64_t d, int64_t t_begin, int64_t n_t, T* out,
+                    int64_t step_stride) {
+  hb::langevin_noise<T, kLanes<T>>(seed, chain0, n, d, t_begin, n_t, out, step_stride);
 }
 
 template <class T>
@@ -26,8 +27,8 @@ void metropolis_uniforms(uint64_t seed, uint64_t chain0, int64_t n, int64_t t_be
   hb::metropolis_uniforms<T, kLanes<T>>(seed, chain0, n, t_begin, n_t, out);
 }
 
-template void langevin_noise<float>(uint64_t, uint64_t, int64_t, int64_t, int64_t, int64_t, float*);
-template void langevin_noise<double>(uint64_t, uint64_t, int64_t, int64_t, int64_t, int64_t, double*);
+template void langevin_noise<float>(uint64_t, uint64_t, int64_t, int64_t, int64_t, int64_t, float*, int64_t);
+template void langevin_noise<double>(uint64_t, uint64_t, int64_t, int64_t, int64_t, int64_t, double*, int64_t);
 template void metropolis_uniforms<float>(uint64_t, uint64_t, int64_t, int64_t, int64_t, float*);
 template void metropolis_uniforms<double>(uint64_t, uint64_t, int64_t, int64_t, int64_t, double*);
 

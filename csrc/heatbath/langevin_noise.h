@@ -13,29 +13,36 @@
 namespace hb {
 
 // The Gaussian increments of chains [chain0, chain0 + n) at absolute steps [t_begin, t_begin + n_t):
-// out [n_t, n, dim], out[s][c][i] the value coordinate i of chain chain0 + c gets at step t_begin + s
-// (the noise of ULA and MALA, the O-step of BAOAB).
+// out[s * step_stride + c * dim + i] the value coordinate i of chain chain0 + c gets at step t_begin + s
+// (the noise of ULA and MALA, the O-step of BAOAB); step_stride is n * dim for a whole [n_t, n, dim]
+// array, more when the chains are a slice of a larger batch.
 template <class T, int L>
 HB_HD void langevin_noise(uint64_t seed, uint64_t chain0, int64_t n, int64_t d, int64_t t_begin, int64_t n_t,
-                          T* out) {
+                          T* out, int64_t step_stride) {
   constexpr int W = BlockWidth<T>::value;
   const int64_t G = steps_per_noise_group(d, W);
   for (int64_t c0 = 0; c0 < n; c0 += L) {
     const int valid = static_cast<int>(std::min<int64_t>(L, n - c0));
     BlockCache<T, L, Draw::kNormal> noise;
+    constexpr int kColumns = 16;  // coordinates gathered lane-major, then stored row by row
+    T columns[kColumns][L];
     for (int64_t s = 0; s < n_t; ++s) {
       const int64_t t = t_begin + s;
       const int64_t group = t / G, first_value = (t % G) * d;
-      T* step_out = out + (s * n + c0) * d;  // [valid, dim]
-      for (int64_t i = 0; i < d; ++i) {
-        const int64_t v = first_value + i;
-        noise.ensure(seed, static_cast<uint32_t>(Purpose::kLangevinNoise), group, v / W, chain0 + c0);
-        const T* nr = noise.v[v % W];
-        if (d == 1) {  // the common one-dimensional case: a contiguous copy, vectorised
+      T* step_out = out + s * step_stride + c0 * d;  // [valid, dim]
+      for (int64_t i0 = 0; i0 < d; i0 += kColumns) {
+        const int width = static_cast<int>(d - i0 < kColumns ? d - i0 : kColumns);
+        for (int ii = 0; ii < width; ++ii) {
+          const int64_t v = first_value + i0 + ii;
+          noise.ensure(seed, static_cast<uint32_t>(Purpose::kLangevinNoise), group, v / W, chain0 + c0);
+          const T* nr = noise.v[v % W];
           HB_SIMD
-          for (int k = 0; k < valid; ++k) step_out[k] = nr[k];
-        } else {
-          for (int k = 0; k < valid; ++k) step_out[k * d + i] = nr[k];
+          for (int k = 0; k < L; ++k) columns[ii][k] = nr[k];
+        }
+        // A transpose through L1: each chain's coordinates i0 .. i0 + width − 1 are contiguous in out.
+        for (int k = 0; k < valid; ++k) {
+          T* row = step_out + k * d + i0;
+          for (int ii = 0; ii < width; ++ii) row[ii] = columns[ii][k];
         }
       }
     }

@@ -48,6 +48,7 @@ struct UpdateArgs {
   const T* ey;           // [chains] E(y) (MALA)
   int64_t* accepted;     // [chains] MALA acceptances, accumulated
   int64_t* diverged_at;  // [chains] first step with a non-finite state, −1 while finite
+  const T* noise;        // [chains, dim] this step's ξ made beforehand (hb::langevin_noise), or null: drawn here
   T scale;               // this step's sqrt(2h/β) (ULA, MALA) or c2 (BAOAB)
   T beta, h, c1;         // this step's β (MALA); step size; BAOAB's exp(−γh)
   uint64_t seed;
@@ -94,6 +95,24 @@ HB_HD void langevin_move(const UpdateArgs<T>& a, int64_t row0, T* out, Flag* bad
   const T* x = a.x + row0 * d;
   const T* g = a.g + row0 * d;
   out += row0 * d;
+  if (a.noise != nullptr) {
+    // The noise made beforehand for several steps (the same values as drawn below), laid out as the
+    // states are: one flat pass, which vectorises whatever dim is, then the finiteness of each chain.
+    const T* nz = a.noise + row0 * d;
+    int64_t n_bad = 0;
+    HB_SIMD_SUM(n_bad)
+    for (int64_t j = 0; j < L * d; ++j) {
+      const T xn = euler_move(x[j], g[j], h, scale, nz[j]);
+      out[j] = xn;
+      n_bad += finite(xn) ? 0 : 1;
+    }
+    if (n_bad != 0) {  // rare: find the chains
+      for (int k = 0; k < L; ++k) {
+        for (int64_t i = 0; i < d; ++i) bad[k] |= finite(out[k * d + i]) ? 0 : 1;
+      }
+    }
+    return;
+  }
   StepNoise<T, L> noise(a, row0);
   for (int64_t i = 0; i < d; ++i) {
     const T* nr = noise.coordinate(i);
@@ -160,6 +179,18 @@ HB_HD void baoab_move(const UpdateArgs<T>& a, int64_t row0) {
   T* x = a.x + row0 * d;
   T* p = a.p + row0 * d;
   const T* g = a.g + row0 * d;
+  if (a.noise != nullptr) {  // made beforehand: one flat pass, as in langevin_move
+    const T* nz = a.noise + row0 * d;
+    HB_SIMD
+    for (int64_t j = 0; j < L * d; ++j) {
+      T pk = momentum_kick(p[j], g[j], half);
+      T xk = x[j];
+      drift_noise_drift(xk, pk, c1, scale, nz[j], half);
+      x[j] = xk;
+      p[j] = pk;
+    }
+    return;
+  }
   StepNoise<T, L> noise(a, row0);
   for (int64_t i = 0; i < d; ++i) {
     const T* nr = noise.coordinate(i);

@@ -120,15 +120,24 @@ class TorchPotential(Target):
         and one backward pass; fn's parameters get no .grad. x must be a normal (not inference) tensor."""
         torch = _torch()
         with torch.inference_mode(False), torch.enable_grad():
-            xg = x.detach().requires_grad_(True)
-            try:
-                e = self.fn(xg)
-            except Exception as exc:
-                if hasattr(exc, "add_note"):
-                    exc.add_note(f"(raised by the energy function '{self.name}' of a heatbath.TorchPotential)")
-                raise
+            return self.energy_grad_in_grad_mode(x)
+
+    def energy_grad_in_grad_mode(self, x, check: bool = True):
+        """energy_grad for callers already inside ``torch.inference_mode(False)`` and ``torch.enable_grad()``
+        (the sampling loops enter them once per run, not once per step). check=False skips the checks of
+        what fn returned, for the steps after the first of a run: a shape or dtype that changed later would
+        still be refused, by the core's checks of the arrays it is handed or by autograd."""
+        torch = _torch()
+        xg = x.detach().requires_grad_(True)
+        try:
+            e = self.fn(xg)
+        except Exception as exc:
+            if hasattr(exc, "add_note"):
+                exc.add_note(f"(raised by the energy function '{self.name}' of a heatbath.TorchPotential)")
+            raise
+        if check:
             self._check_energy(e, x)
-            (g,) = torch.autograd.grad(e.sum(), (xg,), allow_unused=True)
+        (g,) = torch.autograd.grad(e.sum(), (xg,), allow_unused=True)
         if g is None:
             raise ValueError(f"heatbath.TorchPotential: the energy function '{self.name}' returned energies that do "
                              f"not depend on x (autograd found no gradient)")

@@ -10,9 +10,19 @@ the same bits), the trace holds x and E(x) after every thin-th step, and ``energ
 
 Nothing leaves the device: the trace is filled by device copies and no step waits for the GPU. The
 one host read per call is the (tiny) per-step coefficient schedule.
+
+On the CPU two things keep the core's part of a step below torch's own randn and add: the noise of up
+to 16 steps is made in one call (``_core.langevin_noise``, the fused kernels' lane-parallel Philox,
+written row by row as the states are laid out), so that a Philox block serves every step it covers
+and the phases make one flat, vectorised pass (a phase drawing its own noise would make each block
+again for each step, and read and write the states coordinate by coordinate across chains); and the
+phases get numpy views of the tensors, whose DLPack export costs a fraction of torch's Python-level one.
 """
 from __future__ import annotations
 
+import contextlib
+
+import numpy as np
 import torch
 
 from heatbath import _backend
@@ -21,6 +31,32 @@ from heatbath.progress import report as report_progress
 from heatbath.torch_potential import as_torch
 
 __all__ = ["run_langevin"]
+
+# Values in one block of precomputed noise: 16 MiB of float32 at most, fewer steps for large batches.
+_NOISE_VALUES = 1 << 22
+_NOISE_STEPS = 16
+
+
+class _NoiseBlocks:
+    """The CPU noise of steps step0 .. step0 + n_steps − 1, made up to _NOISE_STEPS steps at a time."""
+
+    def __init__(self, x, seed: int, chain_start: int, step0: int, n_steps: int):
+        from heatbath import _core  # noqa: PLC0415 (the CPU module; this class is CPU only)
+
+        chains, dim = x.shape
+        self.fill = _core.langevin_noise
+        self.seed, self.chain_start, self.step0, self.n_steps = seed, chain_start, step0, n_steps
+        self.steps = max(1, min(_NOISE_STEPS, n_steps, _NOISE_VALUES // max(1, chains * dim)))
+        self.buffer = np.empty((self.steps, chains, dim), dtype=str(x.dtype).replace("torch.", ""))
+        self.first = None  # local step of buffer[0]
+
+    def at(self, local: int) -> np.ndarray:
+        """ξ of local step `local` [chains, dim]."""
+        if self.first is None or not self.first <= local < self.first + self.steps:
+            count = min(self.steps, self.n_steps - local)
+            self.fill(self.buffer[:count], self.seed, self.chain_start, self.step0 + local)
+            self.first = local
+        return self.buffer[local - self.first]
 
 
 def run_langevin(pot, *, device, stream, method, x, p, trace, energy_trace, energy, accepted, diverged_at,
@@ -33,11 +69,20 @@ def run_langevin(pot, *, device, stream, method, x, p, trace, energy_trace, ener
     coef_stride = 0 if len(scales) == 1 else 1
     update = _backend.module_for(device.kind).langevin_update
     common = dict(h=h, seed=seed, chain_start=chain_start, stream=stream)
+    cpu = device.kind == "cpu"
+
+    def view(t):  # what the phases are handed: see the module docstring
+        return t.detach().numpy() if cpu and t is not None else t
     # Autograd cannot take gradients through inference tensors (what a caller inside
     # torch.inference_mode() allocates): then the loop works on a normal copy of x and writes it back.
     with torch.inference_mode(False):
         xw = x.clone() if x.is_inference() else x
         y = torch.empty_like(xw) if method == "mala" else None
+    xv, pv, yv, accepted_v, diverged_v = (view(a) for a in (xw, p, y, accepted, diverged_at))
+    noise = _NoiseBlocks(xw, seed, chain_start, step0, n_steps) if cpu and n_steps else None
+
+    def noise_at(local):
+        return noise.at(local) if noise is not None else None
 
     def record(local, e_now):
         if thin > 0 and (local + 1) % thin == 0:
@@ -48,41 +93,56 @@ def run_langevin(pot, *, device, stream, method, x, p, trace, energy_trace, ener
             return sample
         return None
 
+    # Autograd needs grad mode: entered once for the run, unless the caller is in inference mode, whose
+    # tensors (the trace, say) must not be written outside it; then each evaluation enters it.
+    per_step_modes = torch.is_inference_mode_enabled()
+    checked = False
+
+    def energy_grad(states):  # what fn returns is checked at the run's first evaluation
+        nonlocal checked
+        result = pot.energy_grad(states) if per_step_modes else pot.energy_grad_in_grad_mode(states, check=not checked)
+        checked = True
+        return result
+
+    grad_mode = contextlib.nullcontext() if per_step_modes else torch.enable_grad()
     try:
-        with sigint_at_chunk_boundaries() as guard:
+        with sigint_at_chunk_boundaries() as guard, grad_mode:
             if method == "ula":
                 pending = None  # a trace sample whose energy is E(x) of the next evaluation
                 for local in range(n_steps):
-                    e, g = pot.energy_grad(xw)
+                    e, g = energy_grad(xw)
                     if pending is not None:
                         energy_trace[pending].copy_(e)
-                    update("ula_move", x=xw, g=g, diverged_at=diverged_at, scale=scales[local * coef_stride],
-                           step=step0 + local, **common)
+                    update("ula_move", x=xv, g=view(g), diverged_at=diverged_v, noise=noise_at(local),
+                           scale=scales[local * coef_stride], step=step0 + local, **common)
                     pending = record(local, None)
                     guard.check(local + 1)
                     report_progress(local + 1)
-                e, _ = pot.energy_grad(xw)
+                e, _ = energy_grad(xw)
                 if pending is not None:
                     energy_trace[pending].copy_(e)
             elif method == "mala":
-                e, g = pot.energy_grad(xw)
+                e, g = energy_grad(xw)
                 e, g = e.clone(), g.clone()  # updated in place by the accept phase: our own memory
+                ev, gv = view(e), view(g)
                 for local in range(n_steps):
                     step = dict(step=step0 + local, **common)
-                    update("mala_propose", x=xw, g=g, y=y, scale=scales[local * coef_stride], **step)
-                    ey, gy = pot.energy_grad(y)
-                    update("mala_accept", x=xw, g=g, y=y, gy=gy, e=e, ey=ey, accepted=accepted,
-                           diverged_at=diverged_at, beta=betas[local * coef_stride], **step)
+                    update("mala_propose", x=xv, g=gv, y=yv, noise=noise_at(local), scale=scales[local * coef_stride],
+                           **step)
+                    ey, gy = energy_grad(y)
+                    update("mala_accept", x=xv, g=gv, y=yv, gy=view(gy), e=ev, ey=view(ey), accepted=accepted_v,
+                           diverged_at=diverged_v, beta=betas[local * coef_stride], **step)
                     record(local, e)
                     guard.check(local + 1)
                     report_progress(local + 1)
             else:  # baoab
-                e, g = pot.energy_grad(xw)
+                e, g = energy_grad(xw)
                 for local in range(n_steps):
                     step = dict(step=step0 + local, **common)
-                    update("baoab_move", x=xw, p=p, g=g, scale=scales[local * coef_stride], c1=c1, **step)
-                    e, g = pot.energy_grad(xw)
-                    update("baoab_kick", x=xw, p=p, g=g, diverged_at=diverged_at, **step)
+                    update("baoab_move", x=xv, p=pv, g=view(g), noise=noise_at(local), scale=scales[local * coef_stride],
+                           c1=c1, **step)
+                    e, g = energy_grad(xw)
+                    update("baoab_kick", x=xv, p=pv, g=view(g), diverged_at=diverged_v, **step)
                     record(local, e)
                     guard.check(local + 1)
                     report_progress(local + 1)
