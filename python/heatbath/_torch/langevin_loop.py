@@ -11,16 +11,19 @@ the same bits), the trace holds x and E(x) after every thin-th step, and ``energ
 Nothing leaves the device: the trace is filled by device copies and no step waits for the GPU. The
 one host read per call is the (tiny) per-step coefficient schedule.
 
-On the CPU two things keep the core's part of a step below torch's own randn and add: the noise of up
-to 16 steps is made in one call (``_core.langevin_noise``, the fused kernels' lane-parallel Philox,
-written row by row as the states are laid out), so that a Philox block serves every step it covers
-and the phases make one flat, vectorised pass (a phase drawing its own noise would make each block
-again for each step, and read and write the states coordinate by coordinate across chains); and the
-phases get numpy views of the tensors, whose DLPack export costs a fraction of torch's Python-level one.
+On the CPU two things keep the core's part of a step cheap: the noise of the G steps that share each
+Philox block (G = W / gcd(dim, W), W the values of a block: 4 float32, 2 float64) is made in one call
+(``_core.langevin_noise``, the fused kernels' lane-parallel Philox, written row by row as the states are
+laid out), so that no block is made twice and the phases make one flat, vectorised pass (a phase
+drawing its own noise would make each block again for each of its steps, and read and write the
+states coordinate by coordinate across chains); G steps and no more, because between steps torch's
+forward and backward pass evicts the caches, and noise made further ahead comes back from memory. And
+the phases get numpy views of the tensors, whose DLPack export costs a fraction of torch's own.
 """
 from __future__ import annotations
 
 import contextlib
+import math
 
 import numpy as np
 import torch
@@ -32,30 +35,28 @@ from heatbath.torch_potential import as_torch
 
 __all__ = ["run_langevin"]
 
-# Values in one block of precomputed noise: 16 MiB of float32 at most, fewer steps for large batches.
-_NOISE_VALUES = 1 << 22
-_NOISE_STEPS = 16
-
-
 class _NoiseBlocks:
-    """The CPU noise of steps step0 .. step0 + n_steps − 1, made up to _NOISE_STEPS steps at a time."""
+    """The CPU noise of steps step0 .. step0 + n_steps − 1, made G steps (one noise group) at a time."""
 
     def __init__(self, x, seed: int, chain_start: int, step0: int, n_steps: int):
         from heatbath import _core  # noqa: PLC0415 (the CPU module; this class is CPU only)
 
         chains, dim = x.shape
+        width = 4 if x.dtype == torch.float32 else 2
         self.fill = _core.langevin_noise
         self.seed, self.chain_start, self.step0, self.n_steps = seed, chain_start, step0, n_steps
-        self.steps = max(1, min(_NOISE_STEPS, n_steps, _NOISE_VALUES // max(1, chains * dim)))
+        self.steps = width // math.gcd(dim, width)  # hb::steps_per_noise_group
         self.buffer = np.empty((self.steps, chains, dim), dtype=str(x.dtype).replace("torch.", ""))
         self.first = None  # local step of buffer[0]
 
     def at(self, local: int) -> np.ndarray:
         """ξ of local step `local` [chains, dim]."""
         if self.first is None or not self.first <= local < self.first + self.steps:
-            count = min(self.steps, self.n_steps - local)
-            self.fill(self.buffer[:count], self.seed, self.chain_start, self.step0 + local)
-            self.first = local
+            # From the start of local's noise group, so that every fill covers whole groups.
+            first = max(0, local - (self.step0 + local) % self.steps)
+            count = min(self.steps, self.n_steps - first)
+            self.fill(self.buffer[:count], self.seed, self.chain_start, self.step0 + first)
+            self.first = first
         return self.buffer[local - self.first]
 
 
