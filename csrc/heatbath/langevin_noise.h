@@ -30,6 +30,13 @@ HB_HD void langevin_noise(uint64_t seed, uint64_t chain0, int64_t n, int64_t d, 
       const int64_t t = t_begin + s;
       const int64_t group = t / G, first_value = (t % G) * d;
       T* step_out = out + s * step_stride + c0 * d;  // [valid, dim]
+      if (d == 1) {  // one coordinate: the lanes are the row, a contiguous copy
+        noise.ensure(seed, static_cast<uint32_t>(Purpose::kLangevinNoise), group, first_value / W, chain0 + c0);
+        const T* nr = noise.v[first_value % W];
+        HB_SIMD
+        for (int k = 0; k < valid; ++k) step_out[k] = nr[k];
+        continue;
+      }
       for (int64_t i0 = 0; i0 < d; i0 += kColumns) {
         const int width = static_cast<int>(d - i0 < kColumns ? d - i0 : kColumns);
         for (int ii = 0; ii < width; ++ii) {
