@@ -1,6 +1,6 @@
 # SPDX-License-Identifier: Apache-2.0
 """The CPU launcher cuts small batches of large RBMs into tiles of 64 or 128 chains (csrc/cpu/rbm_cpu.cpp,
-tile_rows), large batches into tiles of 256, and every batch of a small RBM into tiles of one size
+tile_rows), large batches into tiles of 256 or 512, and every batch of a small RBM into tiles of one size
 fixed by the model: each chain's numbers must not depend on which."""
 import numpy as np
 
@@ -21,7 +21,9 @@ model = rbm_kinds(V, H, seed=11, scale=0.05)
 def test_tile_rows_follow_the_batch_only_for_large_models():
     assert _core.rbm_tile_rows(100, V, H, 2) == 64
     assert _core.rbm_tile_rows(100, V, H, 1) == 128
-    assert _core.rbm_tile_rows(1000, V, H, 2) == 256
+    assert _core.rbm_tile_rows(1000, V, H, 2) == 512
+    assert _core.rbm_tile_rows(1000, V, H, 4) == 256
+    assert _core.rbm_tile_rows(100_000, V, H, 2) == 512
     assert _core.rbm_tile_rows(100, 784, 500, 2) == 64
     for chains, threads in ((1, 1), (100, 2), (5000, 2)):  # small models: one fixed shape each
         assert _core.rbm_tile_rows(chains, 64, 64, threads) == 64
@@ -55,10 +57,10 @@ def test_results_do_not_depend_on_tile_size_threads_or_batch_split(model):
     v0 = (rng.random((600, V)) < 0.3).astype(model.dtype)
     beta = np.linspace(0.7, 1.3, 600)
     hb.set_num_threads(2)
-    whole = hb.gibbs(model, v0, 3, beta=beta, seed=4)  # 256-row tiles
+    whole = hb.gibbs(model, v0, 3, beta=beta, seed=4)  # 512-row tiles
     probs = model.hidden_probs(v0)
     free = hb.free_energy(model, v0)
-    for threads in (1, 2):  # 128- and 64-row tiles
+    for threads in (1, 2):  # 64-, 128-, 256- and 512-row tiles
         hb.set_num_threads(threads)
         for lo, hi in ((0, 100), (100, 177), (177, 600)):
             part = hb.gibbs(model, v0[lo:hi], 3, beta=beta[lo:hi], seed=4, chain_start=lo)

@@ -53,11 +53,14 @@ HB_INSTANTIATE_RBM_PASSES()
 // so that 100 chains make two tiles for two threads instead of one 256-row tile of mostly padding; a
 // 64 x 32 model: 128). A larger model gets tiles of 64 or 128 rows when the batch is small,
 // so that every thread has a tile and less padding is multiplied (100 chains of a 784 x 500 model: two
-// 64-row tiles on two threads instead of one 256-row tile on one). Row counts are multiples of 64,
+// 64-row tiles on two threads instead of one 256-row tile on one), and up to 512 rows for large
+// batches, so that each thread packs W for fewer, larger products (1,000 chains of 784 x 500 on two
+// threads: one 512-row tile each instead of two of 256). Row counts are multiples of 64,
 // hence of every OpenBLAS core's micro-tile height. tests/test_rbm_tiles.py pins the invariance of the
 // results across tile sizes, thread counts and batch splits.
 namespace {
-constexpr int64_t kMaxTileRows = 256;
+constexpr int64_t kMaxTileRows = 256;         // small models
+constexpr int64_t kMaxBlockedTileRows = 512;  // models on OpenBLAS's blocked path
 constexpr int64_t kMinTileRows = 64;
 constexpr int64_t kBlockedWork = int64_t{1} << 24;  // multiply-adds of one product: > 2x the direct-path limit
 constexpr int64_t kSmallTileWork = int64_t{1} << 18;
@@ -72,7 +75,7 @@ int64_t tile_rows(int64_t chains, int64_t V, int64_t H, int64_t threads) {
     return fixed;
   }
   const int64_t per_thread = (chains + threads - 1) / std::max<int64_t>(1, threads);
-  while (rows < kMaxTileRows && rows < per_thread) rows *= 2;
+  while (rows < kMaxBlockedTileRows && rows < per_thread) rows *= 2;
   return rows;
 }
 
