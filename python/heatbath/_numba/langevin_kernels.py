@@ -14,9 +14,10 @@ Speed comes from four choices, each worth a factor over one chain at a time with
 - A tile of chains advances one step at a time, chain after chain: a chain's steps form one long
   chain of dependent arithmetic, and interleaving independent chains is what keeps the CPU busy.
   Rows are reached through raw pointers (pointers.py), not views with atomic reference counts.
-- ULA's and BAOAB's loop over the chains of a tile is kept free of branches (divergence is counted,
-  and the rare step with a non-finite value rechecks its tile), and compiled with LLVM's first pass
-  at -O3 (langevin_launch.py): it then vectorises across chains like the core's lane loops.
+- The loop over the chains of a tile is kept free of branches (divergence is counted, and the rare
+  step with a non-finite value rechecks its tile; MALA's acceptance is a select), reaches rows at
+  constant strides (elem_ptr with dim known), and is compiled with LLVM's first pass at -O3
+  (langevin_launch.py): it then vectorises across chains like the core's lane loops.
 - The noise of a tile for a block of steps comes from the core's lane-parallel Philox in one call.
 
 Conventions as in random_stream.py: float32 stays float32 (constants come from ``typed``), no
