@@ -193,9 +193,9 @@ def potential(energy, grad=None, *, params=(), dim=None, name=None) -> NumbaPote
     Float32 runs call the functions with float32 arrays; a Python float or int constant promotes
     float32 arithmetic to float64 in Numba, so write ``x.dtype.type(4)`` for a constant that keeps the
     run's precision. E is rounded to the run's dtype. Compilation happens at the first run for each
-    dtype and parameter types (seconds); the kernels are kept in Numba's on-disk cache, the user's
-    functions are compiled again in each process (decorate them with ``@njit(cache=True,
-    error_model='numpy')`` to cache them too).
+    dtype, parameter types and state length (seconds): the kernels, with the functions inlined, are
+    kept in Numba's on-disk cache under a fingerprint of the functions' code (the functions they call
+    and the global constants they read included), so a new process loads them in well under a second.
 
     On CUDA (torch or cupy states) each thread runs one chain and calls the functions on device
     memory: they must not allocate (no ``np.empty``, ``np.zeros`` or array expressions; write loops),
