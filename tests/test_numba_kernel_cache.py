@@ -102,3 +102,17 @@ def test_a_second_process_loads_the_kernels_and_an_edit_compiles_anew(tmp_path):
     edited = _run(tmp_path, cache)
     assert edited[:2] == (0, 1)
     assert edited[2] != first[2]
+
+
+def test_kernels_compile_with_the_vectorising_first_pass():
+    # langevin_launch switches two private settings of Numba's CPU codegen while it compiles the kernels;
+    # if a Numba release renames them, the kernels still compile (slower), and this test says so.
+    from numba.core.registry import cpu_target
+
+    from heatbath._numba.langevin_launch import _inlined_loops_vectorised
+
+    codegen = cpu_target.target_context.codegen()
+    before = codegen._loopvect, codegen._opt_level
+    with _inlined_loops_vectorised():
+        assert (codegen._loopvect, codegen._opt_level) == (True, 3)
+    assert (codegen._loopvect, codegen._opt_level) == before

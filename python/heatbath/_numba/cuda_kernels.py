@@ -31,6 +31,7 @@ from numba import config, cuda
 
 from heatbath._numba.philox import PURPOSE_LANGEVIN_NOISE, PURPOSE_METROPOLIS
 from heatbath._numba.stream_blocks import ensure_block, finite, log_positive, steps_per_noise_group, typed, width
+from heatbath._numba.update_rules import drift_noise_drift, euler_move, mala_log_alpha, momentum_kick, proposal_residual
 
 __all__ = ["BODIES", "specialise"]
 
@@ -86,7 +87,7 @@ def ula(params, x, trace, energy_trace, energy, diverged_at, noise_scale, coef_s
                 v = first_value + i
                 cached_group, cached_block, noise = ensure_block(seed, PURPOSE_LANGEVIN_NOISE, group, v // W, chain,
                                                                  cached_group, cached_block, noise, False)
-                xn = xc[i] - h * g[i] + scale * noise[v % W]
+                xn = euler_move(xc[i], g[i], h, scale, noise[v % W])
                 xc[i] = xn
                 if not finite(xn, zero):
                     bad = True
@@ -106,7 +107,6 @@ def mala(params, x, trace, energy_trace, energy, accepted, diverged_at, noise_sc
     if d == 0:
         return
     zero = typed(0, h)
-    four = typed(4, h)
     W = width(h)
     G = steps_per_noise_group(d, W)
     for c in range(cuda.grid(1), chains, cuda.gridsize(1)):
@@ -131,20 +131,20 @@ def mala(params, x, trace, energy_trace, energy, accepted, diverged_at, noise_sc
                 v = first_value + i
                 cached_group, cached_block, noise = ensure_block(seed, PURPOSE_LANGEVIN_NOISE, group, v // W, chain,
                                                                  cached_group, cached_block, noise, False)
-                y[i] = xc[i] - h * g[i] + scale * noise[v % W]
+                y[i] = euler_move(xc[i], g[i], h, scale, noise[v % W])
             ey = typed(energy_fn(y, *params), h)
             grad_fn(y, gy, *params)
             forward = zero
             reverse = zero
             for i in range(d):
-                f = y[i] - xc[i] + h * g[i]
-                r = xc[i] - y[i] + h * gy[i]
+                f = proposal_residual(y[i], xc[i], g[i], h)
+                r = proposal_residual(xc[i], y[i], gy[i], h)
                 forward += f * f
                 reverse += r * r
             cached_ugroup, cached_ublock, uniforms = ensure_block(seed, PURPOSE_METROPOLIS, t // W, 0, chain,
                                                                   cached_ugroup, cached_ublock, uniforms, True)
             u = uniforms[t % W]
-            log_alpha = -b * (ey - e) - b * (reverse - forward) / (four * h)
+            log_alpha = mala_log_alpha(b, e, ey, forward, reverse, h)
             # NaN or -inf log_alpha (a proposal that left the support) compares false: rejected.
             accept = (not dead) and log_positive(u) < log_alpha
             if accept:
@@ -190,15 +190,12 @@ def baoab(params, x, p, trace, energy_trace, energy, diverged_at, noise_scale, c
                 v = first_value + i
                 cached_group, cached_block, noise = ensure_block(seed, PURPOSE_LANGEVIN_NOISE, group, v // W, chain,
                                                                  cached_group, cached_block, noise, False)
-                pk = pc[i] - half * g[i]             # B
-                xk = xc[i] + half * pk               # A
-                pk = c1 * pk + scale * noise[v % W]  # O
-                xc[i] = xk + half * pk               # A
-                pc[i] = pk
+                xc[i], pc[i] = drift_noise_drift(xc[i], momentum_kick(pc[i], g[i], half), c1, scale,
+                                                 noise[v % W], half)  # B A O A
             grad_fn(xc, g, *params)
             bad = False
             for i in range(d):
-                pk = pc[i] - half * g[i]             # B
+                pk = momentum_kick(pc[i], g[i], half)  # B
                 pc[i] = pk
                 if not (finite(pk, zero) and finite(xc[i], zero)):
                     bad = True

@@ -1,5 +1,6 @@
 # SPDX-License-Identifier: Apache-2.0
-"""Python twins of the stream_blocks.py building blocks, for kernels run by Numba's CUDA simulator.
+"""Python twins of the stream_blocks.py and update_rules.py building blocks, for kernels run by Numba's
+CUDA simulator.
 
 The simulator (NUMBA_ENABLE_CUDASIM=1) runs a kernel body as plain Python. The ``@overload`` stubs
 of stream_blocks.py (typed, width, log_positive) have no Python behaviour, and an ``@njit`` function
@@ -12,7 +13,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from heatbath._numba import stream_blocks
+from heatbath._numba import stream_blocks, update_rules
 from heatbath._numba.random_stream import log_positive_f32, log_positive_f64
 
 __all__ = ["SIMULATOR_TWINS"]
@@ -39,4 +40,15 @@ def ensure_block(seed, purpose, group, block, chain, cached_group, cached_block,
     return group, block, tuple(kind(v) for v in values)
 
 
+def _rule_twin(rule):
+    # Every rule's last argument is a scalar of the run's dtype (h, half or the noise value).
+    def call(*args):
+        kind = type(args[-1])
+        out = rule(*args)
+        return tuple(kind(v) for v in out) if isinstance(out, tuple) else kind(out)
+
+    return call
+
+
 SIMULATOR_TWINS = {"typed": typed, "width": width, "log_positive": log_positive, "ensure_block": ensure_block}
+SIMULATOR_TWINS.update({name: _rule_twin(getattr(update_rules, name)) for name in update_rules.__all__})

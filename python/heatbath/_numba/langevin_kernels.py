@@ -33,6 +33,7 @@ from heatbath._numba.core_noise import langevin_noise, metropolis_uniforms
 from heatbath._numba.kernel_cache import enable_fingerprint_cache
 from heatbath._numba.pointers import borrowed, elem_ptr, row_ptr
 from heatbath._numba.stream_blocks import finite, log_positive, typed
+from heatbath._numba.update_rules import drift_noise_drift, euler_move, mala_log_alpha, momentum_kick, proposal_residual
 
 __all__ = ["make_kernels"]
 
@@ -151,7 +152,7 @@ def make_kernels(energy_fn, grad_fn, dim: int, fingerprint: str) -> dict:
                         gc = carray(elem_ptr(g, k * d), d)
                         grad_fn(xc, gc, params)
                         for i in range(d):
-                            xn = xc[i] - h * gc[i] + scale * ns[k * d + i]
+                            xn = euler_move(xc[i], gc[i], h, scale, ns[k * d + i])
                             xc[i] = xn
                             n_bad += 0 if finite(xn, zero) else 1
                     if n_bad:
@@ -171,7 +172,6 @@ def make_kernels(energy_fn, grad_fn, dim: int, fingerprint: str) -> dict:
             return
         params = borrowed(params)
         zero = typed(0, h)
-        four = typed(4, h)
         tile, block = tile_shape(d)
         for ti in prange((chains + tile - 1) // tile):
             c0 = ti * tile
@@ -207,17 +207,17 @@ def make_kernels(energy_fn, grad_fn, dim: int, fingerprint: str) -> dict:
                         yc = carray(elem_ptr(y, k * d), d)
                         gyc = carray(elem_ptr(gy, k * d), d)
                         for i in range(d):
-                            yc[i] = xc[i] - h * gc[i] + scale * ns[k * d + i]
+                            yc[i] = euler_move(xc[i], gc[i], h, scale, ns[k * d + i])
                         ey = typed(energy_fn(yc, params), h)
                         grad_fn(yc, gyc, params)
                         forward = zero
                         reverse = zero
                         for i in range(d):
-                            f = yc[i] - xc[i] + h * gc[i]
-                            r = xc[i] - yc[i] + h * gyc[i]
+                            f = proposal_residual(yc[i], xc[i], gc[i], h)
+                            r = proposal_residual(xc[i], yc[i], gyc[i], h)
                             forward += f * f
                             reverse += r * r
-                        log_alpha = -b * (ey - e[k]) - b * (reverse - forward) / (four * h)
+                        log_alpha = mala_log_alpha(b, e[k], ey, forward, reverse, h)
                         # NaN or -inf log_alpha (a proposal that left the support) compares false: rejected.
                         accept = (log_positive(us[k]) < log_alpha) & (not dead[k])
                         n_accepted[k] += 1 if accept else 0
@@ -270,14 +270,11 @@ def make_kernels(energy_fn, grad_fn, dim: int, fingerprint: str) -> dict:
                         pc = carray(elem_ptr(p, (c0 + k) * d), d)
                         gc = carray(elem_ptr(g, k * d), d)
                         for i in range(d):
-                            pk = pc[i] - half * gc[i]                 # B
-                            xk = xc[i] + half * pk                    # A
-                            pk = c1 * pk + scale * ns[k * d + i]      # O
-                            xc[i] = xk + half * pk                    # A
-                            pc[i] = pk
+                            xc[i], pc[i] = drift_noise_drift(xc[i], momentum_kick(pc[i], gc[i], half), c1,
+                                                             scale, ns[k * d + i], half)  # B A O A
                         grad_fn(xc, gc, params)
                         for i in range(d):
-                            pk = pc[i] - half * gc[i]                 # B
+                            pk = momentum_kick(pc[i], gc[i], half)  # B
                             pc[i] = pk
                             n_bad += 0 if finite(pk, zero) and finite(xc[i], zero) else 1
                     if n_bad:
