@@ -62,17 +62,16 @@ class ParallelTemperingIsing:
     time_round.number = 1
 
     def track_seconds_per_round(self, n_sweeps):
-        return swap_share_ising(32, ISING_CHAINS, n_sweeps, ISING_ROUNDS)["round_s"]
+        return swap_share_ising(32, ISING_CHAINS, n_sweeps, ISING_ROUNDS, repeat=2)["round_s"]
 
     track_seconds_per_round.unit = "seconds"
 
 
 class SwapShare:
     """The swap step's share of a round at 32 temperatures (target: at most 0.05), its pieces timed
-    directly: Langevin PT (the compiled swap pass over 32 × 1000 chains against the compiled round) and
-    Ising PT 32 × 32 × 64 chains (energies for the swap + swap pass + the loop's other per-round work,
-    against the sweeps). Local work per round: short = n_local 1 / n_sweeps 1, long = n_local 10 /
-    n_sweeps 5."""
+    directly inside the compiled rounds: the swap pass over 32 × 1000 chains (Langevin PT) or 32 × 64
+    lattices of 32 × 32 (Ising PT) against the whole round. Local work per round: short = n_local 1 /
+    n_sweeps 1, long = n_local 10 / n_sweeps 5."""
 
     LOCAL = {"short": (1, 1), "long": (10, 5)}
     params = (["double_well", "mixture4", "ising"], list(LOCAL))
@@ -81,7 +80,7 @@ class SwapShare:
     def track_swap_share(self, workload, local_work):
         n_local, n_sweeps = self.LOCAL[local_work]
         if workload == "ising":
-            return round(swap_share_ising(32, ISING_CHAINS, n_sweeps, ISING_ROUNDS)["share"], 4)
+            return round(swap_share_ising(32, ISING_CHAINS, n_sweeps, ISING_ROUNDS, repeat=2)["share"], 4)
         return round(swap_share_langevin(workload, 32, CHAINS, n_local, ROUNDS, repeat=2)["share"], 4)
 
     track_swap_share.unit = "fraction of a round"

@@ -64,6 +64,20 @@ inline IsingArgs ising_import(CallArrays& arrays, py::handle spins, py::handle c
   return a;
 }
 
+// Lattices whose sites fit the counter layout; the update method by name (into a.method).
+inline void ising_check_layout_and_method(IsingArgs& a, const std::string& method) {
+  if (static_cast<uint64_t>(a.nz * a.ny * ising_blocks_per_row(a.nx)) > kMaxBlock + 1) {
+    throw py::value_error("argument 'spins': too many sites per lattice for the counter layout");
+  }
+  if (method == "heatbath") {
+    a.method = IsingMethod::kHeatBath;
+  } else if (method == "metropolis") {
+    a.method = IsingMethod::kMetropolis;
+  } else {
+    throw py::value_error("argument 'method': expected 'heatbath' or 'metropolis', got '" + method + "'");
+  }
+}
+
 template <class Backend>
 void ising_entry(py::handle spins, py::handle beta, py::handle coupling, py::handle field, double j, double h,
                  py::handle energy_trace, py::handle mag_trace, const std::string& method, uint64_t seed,
@@ -80,16 +94,7 @@ void ising_entry(py::handle spins, py::handle beta, py::handle coupling, py::han
   if (chain_start > kMaxChain || static_cast<uint64_t>(a.lattices) > kMaxChain + 1 - chain_start) {
     throw py::value_error("argument 'chain_start': lattice indices must stay below 2**32");
   }
-  if (static_cast<uint64_t>(a.nz * a.ny * ising_blocks_per_row(a.nx)) > kMaxBlock + 1) {
-    throw py::value_error("argument 'spins': too many sites per lattice for the counter layout");
-  }
-  if (method == "heatbath") {
-    a.method = IsingMethod::kHeatBath;
-  } else if (method == "metropolis") {
-    a.method = IsingMethod::kMetropolis;
-  } else {
-    throw py::value_error("argument 'method': expected 'heatbath' or 'metropolis', got '" + method + "'");
-  }
+  ising_check_layout_and_method(a, method);
   a.beta = arrays.get<float>(beta, "beta", {a.lattices}, "[lattices]", false);
   a.energy_trace = arrays.optional<double>(energy_trace, "energy_trace", {n_sweeps, a.lattices}, "[n_sweeps, lattices]", true);
   a.mag_trace = arrays.optional<double>(mag_trace, "mag_trace", {n_sweeps, a.lattices}, "[n_sweeps, lattices]", true);

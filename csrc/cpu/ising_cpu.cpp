@@ -18,6 +18,18 @@ void ising_run(const IsingArgs& a, int64_t sweep_begin, int64_t sweep_end) {
   baseline::ising_run(a, sweep_begin, sweep_end);
 }
 
+void ising_pt_run(const IsingArgs& a, const SwapArgs<double>& s, double* energy, int64_t round_begin,
+                  int64_t round_end, int64_t n_sweeps) {
+#if defined(HEATBATH_ISA_VARIANTS)
+  switch (active_isa()) {
+    case Isa::kAvx512: return avx512::ising_pt_run(a, s, energy, round_begin, round_end, n_sweeps);
+    case Isa::kAvx2: return avx2::ising_pt_run(a, s, energy, round_begin, round_end, n_sweeps);
+    default: break;
+  }
+#endif
+  baseline::ising_pt_run(a, s, energy, round_begin, round_end, n_sweeps);
+}
+
 void ising_measure(const IsingArgs& a, double* energy, double* mag) {
   const int64_t sites = ising_sites(a);
 #pragma omp parallel for schedule(static) num_threads(num_threads())

@@ -1,12 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
-// OpenMP launcher of ising.h, compiled once per instruction set (HB_ISA_NS, see isa.h). A half-sweep
-// processes a lattice in bands of rows: the Philox blocks of the band are generated lane-parallel
-// (intrinsics on AVX2/AVX-512, `omp simd` otherwise), then for each row spread to a per-x word array in
-// which the other colour's sites get 0xFFFFFFFF (never below a threshold, so never flipped). The
-// uniform model then updates the whole row in one contiguous SIMD loop (neighbour sum, threshold
-// lookup, unsigned compare, select); per-bond couplings or per-site fields run the per-site probability
-// of ising.h (an exp per spin) vectorised over the colour's sites. Every step is integer work or
-// the IEEE arithmetic of rn_math.h, so all instruction-set variants make the same decisions.
+// OpenMP launcher of ising.h, compiled once per instruction set (HB_ISA_NS, see isa.h); the row
+// machinery is in ising_rows_kernel.h.
 //
 // Threads split the batch by lattice when there are enough lattices, otherwise by band within each
 // half-sweep (a barrier between colours). Both orders draw the same words and make the same decisions,
@@ -14,256 +8,14 @@
 // of its own row with their unchanged values (the AVX-512 loop writes flipped bytes only) while the
 // neighbouring rows' threads read them: no value a decision uses can change during a half-sweep.
 #include <algorithm>
-#include <cstring>
 #include <vector>
 
-#if defined(__AVX512F__)
-#include <immintrin.h>
-#endif
-
 #include "cpu/ising_cpu.h"
+#include "cpu/ising_rows_kernel.h"
 #include "cpu/threads.h"
-#include "heatbath/philox_lanes.h"
-
-#ifndef HB_ISA_NS
-#error "compile this file with -DHB_ISA_NS=<variant namespace>"
-#endif
 
 namespace hb::cpu::HB_ISA_NS {
 namespace {
-
-// Rows are drawn in bands of at least kBandBlocks Philox blocks, so that a small lattice (4 blocks per
-// row at L = 32) still fills the SIMD lanes of the generator.
-constexpr int64_t kBandBlocks = 64;
-
-int64_t band_rows(const IsingArgs& a) {
-  return std::min<int64_t>(ising_rows(a), std::max<int64_t>(1, kBandBlocks / ising_blocks_per_row(a.nx)));
-}
-
-// Per-thread scratch of one band of rows.
-struct RowScratch {
-  explicit RowScratch(const IsingArgs& a)
-      : nb(ising_blocks_per_row(a.nx)),
-        stride((band_rows(a) * nb + 15) / 16 * 16),
-        pad(static_cast<size_t>(a.nx + 2)),
-        lanes(static_cast<size_t>(4 * stride)),
-        words(static_cast<size_t>(8 * nb)),
-        uniform_j(a.coupling == nullptr ? static_cast<size_t>(a.nx + 1) : 0, a.j),
-        uniform_h(a.field == nullptr ? static_cast<size_t>(a.nx) : 0, a.h),
-        left_j(a.coupling != nullptr ? static_cast<size_t>(a.nx + 1) : 0) {}
-  int64_t nb, stride;              // blocks per row; words per lane array (a multiple of 16)
-  std::vector<int8_t> pad;         // [nx + 2] the row with its periodic neighbours at both ends
-  std::vector<uint32_t> lanes;     // [4, stride] word l of the band's blocks
-  std::vector<uint32_t> words;     // [8 · nb] the word of each x of one row (0xFFFFFFFF on the other colour)
-  std::vector<float> uniform_j;    // [nx + 1] the uniform J, for the per-site loop of a per-site-field model
-  std::vector<float> uniform_h;    // [nx] the uniform h, for the per-site loop of a per-bond model
-  std::vector<float> left_j;       // [nx + 1] the x-bond to the left of each x (periodic), per-bond models
-};
-
-template <int P>
-void spread_words(const uint32_t* w0, const uint32_t* w1, const uint32_t* w2, const uint32_t* w3, int64_t nb,
-                  uint32_t* words) {
-  constexpr int Q = 1 - P;
-  for (int64_t b = 0; b < nb; ++b) {
-    uint32_t* o = words + 8 * b;
-    o[P] = w0[b];
-    o[P + 2] = w1[b];
-    o[P + 4] = w2[b];
-    o[P + 6] = w3[b];
-    o[Q] = o[Q + 2] = o[Q + 4] = o[Q + 6] = 0xFFFFFFFFu;
-  }
-}
-
-// The words of the blocks of rows [row0, row0 + n): block k of the band is block row0 · nb + k.
-void draw_band(const StreamKey& key, uint64_t chain, int64_t row0, int64_t n, RowScratch& s) {
-  const int64_t count = n * s.nb, first = row0 * s.nb;
-  uint32_t* w0 = s.lanes.data();
-  uint32_t* w1 = w0 + s.stride;
-  uint32_t* w2 = w1 + s.stride;
-  uint32_t* w3 = w2 + s.stride;
-  random_words_run(key, static_cast<uint32_t>(chain), static_cast<uint32_t>(first), count, w0, w1, w2, w3);
-}
-
-// The words of row row0 + i of the band, by x; p is the row's first x of the colour.
-void spread_row(int64_t i, int64_t p, RowScratch& s) {
-  const uint32_t* w0 = s.lanes.data() + i * s.nb;
-  const uint32_t* w1 = w0 + s.stride;
-  const uint32_t* w2 = w1 + s.stride;
-  const uint32_t* w3 = w2 + s.stride;
-  if (p == 0) {
-    spread_words<0>(w0, w1, w2, w3, s.nb, s.words.data());
-  } else {
-    spread_words<1>(w0, w1, w2, w3, s.nb, s.words.data());
-  }
-}
-
-// A row about to be updated: its periodic copy in s.pad (so that x ± 1 needs no wrap) and its
-// neighbouring rows; the z rows are the row itself in 2-D and are not read there.
-struct RowView {
-  int8_t* cur;
-  const int8_t *pad, *up, *down, *back, *front;
-  IsingRows rows;
-};
-
-RowView load_row(const IsingArgs& a, int8_t* lat, int64_t row, RowScratch& s) {
-  const int64_t nx = a.nx;
-  const IsingRows r = ising_neighbour_rows(a, row);
-  int8_t* cur = lat + row * nx;
-  int8_t* pad = s.pad.data();
-  pad[0] = cur[nx - 1];
-  std::memcpy(pad + 1, cur, static_cast<size_t>(nx));
-  pad[nx + 1] = cur[0];
-  return RowView{cur, pad, lat + r.up * nx, lat + r.down * nx, lat + r.back * nx, lat + r.front * nx, r};
-}
-
-#if defined(__AVX512F__) && defined(__AVX512BW__) && defined(__AVX512VL__)
-// 16 sites of the uniform row loop with AVX-512: the threshold table fits one register, so the lookup is
-// one permute. Integer work only: the same decisions as the portable loop below.
-template <int ND, bool Record>
-int64_t update_row_uniform_avx512(const int8_t* pad, const int8_t* up, const int8_t* down, const int8_t* back,
-                                  const int8_t* front, const uint32_t* words, const uint32_t* tab, int64_t nx,
-                                  int8_t* cur, int32_t& db, int32_t& dm) {
-  uint32_t padded[16] = {};
-  for (int k = 0; k < 2 * (2 * ND + 1); ++k) padded[k] = tab[k];
-  const __m512i table = _mm512_loadu_si512(padded);
-  const __m512i zero = _mm512_setzero_si512(), offset = _mm512_set1_epi32(2 * ND),
-                width = _mm512_set1_epi32(2 * ND + 1);
-  const auto spins16 = [](const int8_t* p) {
-    return _mm512_cvtepi8_epi32(_mm_loadu_si128(reinterpret_cast<const __m128i*>(p)));
-  };
-  __m512i dbv = zero, dmv = zero;
-  int64_t x = 0;
-  for (; x + 16 <= nx; x += 16) {
-    const __m512i sx = spins16(pad + x + 1);
-    __m512i sum = _mm512_add_epi32(_mm512_add_epi32(spins16(pad + x), spins16(pad + x + 2)),
-                                   _mm512_add_epi32(spins16(up + x), spins16(down + x)));
-    if constexpr (ND == 3) sum = _mm512_add_epi32(sum, _mm512_add_epi32(spins16(back + x), spins16(front + x)));
-    const __mmask16 plus = _mm512_cmpgt_epi32_mask(sx, zero);
-    __m512i index = _mm512_srai_epi32(_mm512_add_epi32(sum, offset), 1);
-    index = _mm512_mask_add_epi32(index, plus, index, width);
-    const __mmask16 flip =
-        _mm512_cmplt_epu32_mask(_mm512_loadu_si512(words + x), _mm512_permutexvar_epi32(index, table));
-    // Only the flipped bytes are written: the other colour's bytes, which neighbouring rows' threads
-    // read in the band split, are never touched.
-    _mm_mask_storeu_epi8(cur + x, flip, _mm512_cvtepi32_epi8(_mm512_sub_epi32(zero, sx)));
-    if constexpr (Record) {
-      const __m512i s_sum = _mm512_mask_blend_epi32(plus, _mm512_sub_epi32(zero, sum), sum);
-      dbv = _mm512_mask_sub_epi32(dbv, flip, dbv, _mm512_add_epi32(s_sum, s_sum));
-      dmv = _mm512_mask_sub_epi32(dmv, flip, dmv, _mm512_add_epi32(sx, sx));
-    }
-  }
-  if constexpr (Record) {
-    db += _mm512_reduce_add_epi32(dbv);
-    dm += _mm512_reduce_add_epi32(dmv);
-  }
-  return x;
-}
-#endif
-
-// One colour of one row of the uniform model; adds the changes of Σ bonds and Σ s when Record.
-template <int ND, bool Record>
-void update_row_uniform(const IsingArgs& a, int8_t* lat, int64_t row, const uint32_t* table, RowScratch& s,
-                        int64_t& d_bonds, int64_t& d_mag) {
-  const int64_t nx = a.nx;
-  const RowView v = load_row(a, lat, row, s);
-  int8_t* cur = v.cur;
-  const int8_t *pad = v.pad, *up = v.up, *down = v.down, *back = v.back, *front = v.front;
-  const uint32_t* words = s.words.data();
-  constexpr int kWidth = 2 * ND + 1;
-  int32_t db = 0, dm = 0;  // |Σ| ≤ 12·nx per row
-  int64_t x0 = 0;
-#if defined(__AVX512F__) && defined(__AVX512BW__) && defined(__AVX512VL__)
-  x0 = update_row_uniform_avx512<ND, Record>(pad, up, down, back, front, words, table, nx, cur, db, dm);
-#endif
-  // The thresholds in locals and a chain of selects: a table load per lane would be a gather, which
-  // GCC emulates with scalar extracts.
-  uint32_t tab[2 * kWidth];
-  for (int k = 0; k < 2 * kWidth; ++k) tab[k] = table[k];
-#pragma omp simd reduction(+ : db, dm)
-  for (int64_t x = x0; x < nx; ++x) {
-    const int sx = pad[x + 1];
-    int sum = pad[x] + pad[x + 2] + up[x] + down[x];
-    if constexpr (ND == 3) sum += back[x] + front[x];
-    const int index = ((sx + 1) >> 1) * kWidth + ((sum + 2 * ND) >> 1);
-    uint32_t threshold = tab[0];
-    HB_UNROLL
-    for (int k = 1; k < 2 * kWidth; ++k) threshold = index == k ? tab[k] : threshold;
-    const bool flip = words[x] < threshold;
-    cur[x] = static_cast<int8_t>(flip ? -sx : sx);
-    if constexpr (Record) {
-      db += flip ? -2 * sx * sum : 0;
-      dm += flip ? -2 * sx : 0;
-    }
-  }
-  d_bonds += db;
-  d_mag += dm;
-}
-
-// One colour of one row with per-bond couplings or per-site fields: the per-site probability of
-// ising_flips, vectorised over the colour's sites (the exp is the cost, so the other colour is skipped).
-template <int ND>
-void update_row_general(const IsingArgs& a, int8_t* lat, int64_t row, int64_t p, float beta, RowScratch& s) {
-  const int64_t nx = a.nx, n = ising_sites(a);
-  const RowView v = load_row(a, lat, row, s);
-  const IsingRows& r = v.rows;
-  int8_t* cur = v.cur;
-  const int8_t *pad = v.pad, *up = v.up, *down = v.down, *back = v.back, *front = v.front;
-  // Bond arrays by x: left_j[x] is the x-bond to the left of x, jx[x] to its right.
-  const float *left_j = s.uniform_j.data(), *jx = left_j, *jup = left_j, *jdown = left_j, *jback = left_j,
-              *jfront = left_j;
-  if (a.coupling != nullptr) {
-    const float* cx = a.coupling + (a.ndim - 1) * n;
-    const float* cy = a.coupling + (a.ndim - 2) * n;
-    jx = cx + row * nx;
-    s.left_j[0] = jx[nx - 1];
-    std::memcpy(s.left_j.data() + 1, jx, static_cast<size_t>(nx - 1) * sizeof(float));
-    left_j = s.left_j.data();
-    jup = cy + r.up * nx;
-    jdown = cy + row * nx;
-    jback = a.coupling + r.back * nx;  // axis 0 is z in 3-D; unused in 2-D
-    jfront = a.coupling + row * nx;
-  }
-  const float* h = a.field != nullptr ? a.field + row * nx : s.uniform_h.data();
-  const uint32_t* words = s.words.data();
-  const IsingMethod method = a.method;
-  // safelen(16) caps the vector length: left alone, GCC sizes it by the int8 spins (64 lanes on
-  // AVX-512) and rows with fewer colour sites run scalar (1.6× slower at L = 64).
-#pragma omp simd safelen(16)
-  for (int64_t k = 0; k < nx / 2; ++k) {
-    const int64_t x = p + 2 * k;
-    const int sx = pad[x + 1];
-    const float hloc = ising_field_sum(ND, left_j[x], pad[x], jx[x], pad[x + 2], jup[x], up[x], jdown[x], down[x],
-                                       ND == 3 ? jback[x] : 0.0f, back[x], ND == 3 ? jfront[x] : 0.0f, front[x], h[x]);
-    // Arithmetic, not `flip ? -sx : sx`: GCC turns that select into a branch and gives up vectorising.
-    const int flip = ising_flips(method, beta, sx, hloc, words[x]);
-    cur[x] = static_cast<int8_t>(sx - 2 * flip * sx);
-  }
-}
-
-// One colour of rows [row0, row0 + n) of lattice l.
-void update_band(const IsingArgs& a, int64_t l, int64_t row0, int64_t n, int colour, const StreamKey& key,
-                 const uint32_t* tables, RowScratch& s, int64_t& d_bonds, int64_t& d_mag) {
-  int8_t* lat = a.spins + l * ising_sites(a);
-  draw_band(key, a.chain_start + l, row0, n, s);
-  const bool record = a.energy_trace != nullptr;
-  for (int64_t i = 0; i < n; ++i) {
-    const int64_t row = row0 + i, p = ising_parity(a, row, colour);
-    spread_row(i, p, s);
-    if (tables == nullptr) {
-      a.ndim == 2 ? update_row_general<2>(a, lat, row, p, a.beta[l], s)
-                  : update_row_general<3>(a, lat, row, p, a.beta[l], s);
-      continue;
-    }
-    const uint32_t* table = tables + l * kIsingTableSize;
-    if (a.ndim == 2) {
-      record ? update_row_uniform<2, true>(a, lat, row, table, s, d_bonds, d_mag)
-             : update_row_uniform<2, false>(a, lat, row, table, s, d_bonds, d_mag);
-    } else {
-      record ? update_row_uniform<3, true>(a, lat, row, table, s, d_bonds, d_mag)
-             : update_row_uniform<3, false>(a, lat, row, table, s, d_bonds, d_mag);
-    }
-  }
-}
 
 void record(const IsingArgs& a, int64_t l, int64_t t, int64_t bonds, int64_t mag) {
   double energy = 0.0;
@@ -288,7 +40,8 @@ void ising_run(const IsingArgs& a, int64_t sweep_begin, int64_t sweep_end) {
   for (int64_t l = 0; uniform && l < a.lattices; ++l) {
     for (int k = 0; k < 2 * (2 * a.ndim + 1); ++k) tables[l * kIsingTableSize + k] = ising_table_entry(a, a.beta[l], k);
   }
-  const uint32_t* table_ptr = uniform ? tables.data() : nullptr;
+  // The lattice's thresholds (uniform model) or nullptr (per-site probabilities).
+  const auto table_of = [&](int64_t l) { return uniform ? tables.data() + l * kIsingTableSize : nullptr; };
   const int threads = num_threads();
   std::vector<int64_t> bonds(static_cast<size_t>(a.lattices), 0), mag(static_cast<size_t>(a.lattices), 0);
 
@@ -305,12 +58,7 @@ void ising_run(const IsingArgs& a, int64_t sweep_begin, int64_t sweep_end) {
       for (int64_t l = 0; l < a.lattices; ++l) {
         if (recording && uniform) ising_count_bonds(a, a.spins + l * sites, bonds[l], mag[l]);
         for (int64_t t = sweep_begin; t < sweep_end; ++t) {
-          for (int colour = 0; colour < 2; ++colour) {
-            const StreamKey key = ising_key(a.seed, t, colour);
-            for (int64_t b = 0; b < bands; ++b) {
-              update_band(a, l, b * band, band_size(b), colour, key, table_ptr, s, bonds[l], mag[l]);
-            }
-          }
+          sweep_lattice(a, l, t, table_of(l), a.beta[l], recording, s, bonds[l], mag[l]);
           if (recording) record(a, l, t, bonds[l], mag[l]);
         }
       }
@@ -334,9 +82,9 @@ void ising_run(const IsingArgs& a, int64_t sweep_begin, int64_t sweep_end) {
 #pragma omp for schedule(static)
         for (int64_t item = 0; item < items; ++item) {
           if (colour == 0) band_bonds[item] = band_mag[item] = 0;
-          const int64_t b = item % bands;
-          update_band(a, item / bands, b * band, band_size(b), colour, key, table_ptr, s, band_bonds[item],
-                      band_mag[item]);
+          const int64_t l = item / bands, b = item % bands;
+          update_band(a, l, b * band, band_size(b), colour, key, table_of(l), a.beta[l], recording, s,
+                      band_bonds[item], band_mag[item]);
         }
       }
       if (recording) {

@@ -29,6 +29,7 @@
 #include "heatbath/counter.h"
 #include "heatbath/distributions.h"
 #include "heatbath/hd.h"
+#include "heatbath/philox_lanes.h"
 #include "heatbath/rn_math.h"
 
 namespace hb {
@@ -103,35 +104,36 @@ HB_HD void swap_lanes(const SwapArgs<T>& a, int64_t c0, int64_t round) {
   const StreamKey key = make_stream_key(a.seed, static_cast<uint32_t>(Purpose::kSwap), static_cast<uint64_t>(round));
   const uint32_t chain0 = static_cast<uint32_t>(c0);
 
-  // ℓ and E at each temperature before any swap; the statistics of every pair use these.
+  // ℓ and E at each temperature before any swap; the statistics of every pair use these. The row of a
+  // lane is recomputed in every loop rather than kept in an array, which GCC would not vectorise.
   for (int64_t k = 0; k <= K; ++k) {
-    int64_t row[L];
+    const int64_t* const slot = a.slot_of + k * C + c0;
     double e_ref[L];
     HB_SIMD
-    for (int l = 0; l < L; ++l) {
-      row[l] = (c0 + l) * R + a.slot_of[k * C + c0 + l];
-      e_ref[l] = 0.0;
-    }
+    for (int l = 0; l < L; ++l) e_ref[l] = 0.0;
     if (a.ref_mean != nullptr) {
       for (int64_t i = 0; i < d; ++i) {
         const double mi = static_cast<double>(a.ref_mean[i]), vi = static_cast<double>(a.ref_inv_var[i]);
         HB_SIMD
         for (int l = 0; l < L; ++l) {
-          const double r = rn::sub(static_cast<double>(a.x[row[l] * d + i]), mi);
+          const int64_t row = (c0 + l) * R + slot[l];
+          const double r = rn::sub(static_cast<double>(a.x[row * d + i]), mi);
           e_ref[l] = rn::add(e_ref[l], rn::mul(rn::mul(r, r), vi));
         }
       }
     }
-    HB_SIMD
-    for (int l = 0; l < L; ++l) {
-      const T e = a.energy[row[l]];
-      a.ell[k * C + c0 + l] = rn::add(rn::sub(rn::mul(0.5, e_ref[l]), static_cast<double>(e)), a.ref_log_norm);
-      a.energy_at[k * C + c0 + l] = e;
+    double* const ell_out = a.ell + k * C + c0;
+    T* const energy_out = a.energy_at + k * C + c0;
+    for (int l = 0; l < L; ++l) {  // a gather: scalar code, and short
+      const T e = a.energy[(c0 + l) * R + slot[l]];
+      ell_out[l] = rn::add(rn::sub(rn::mul(0.5, e_ref[l]), static_cast<double>(e)), a.ref_log_norm);
+      energy_out[l] = e;
     }
     if (a.local_accepted != nullptr) {
       for (int l = 0; l < L; ++l) {
-        if (a.accepted_at != nullptr) a.accepted_at[k * C + c0 + l] += a.local_accepted[row[l]];
-        a.local_accepted[row[l]] = 0;
+        const int64_t row = (c0 + l) * R + slot[l];
+        if (a.accepted_at != nullptr) a.accepted_at[k * C + c0 + l] += a.local_accepted[row];
+        a.local_accepted[row] = 0;
       }
     }
   }
@@ -145,7 +147,10 @@ HB_HD void swap_lanes(const SwapArgs<T>& a, int64_t c0, int64_t round) {
   // DEO never proposes the pairs of the other parity this round: their uniform (unused) is not drawn.
   const bool deo = a.scheme == static_cast<int>(SwapScheme::kDEO);
   // Block 1 + k/2 serves the pairs k (even; words 0, 1) and k + 1 (words 2, 3): drawn once, at even k.
-  uint32_t spare0[L], spare1[L];
+  // Lanes of the lane-parallel Philox (philox_lanes.h): the column's chain, and block 1 + k/2.
+  uint32_t spare0[L], spare1[L], chain_of_lane[L], block_of_pair[L];
+  HB_SIMD
+  for (int l = 0; l < L; ++l) chain_of_lane[l] = chain0 + static_cast<uint32_t>(l);
   for (int64_t k = 0; k < K; ++k) {
     const double dbeta = rn::sub(a.betas[k + 1], a.betas[k]);
     double* const rej = a.rejection + k * C + c0;
@@ -176,13 +181,8 @@ HB_HD void swap_lanes(const SwapArgs<T>& a, int64_t c0, int64_t round) {
     uint32_t u0[L], u1[L];
     if (even && (may_propose || k + 1 < K)) {
       HB_SIMD
-      for (int l = 0; l < L; ++l) {
-        const Words4 w = random_words(key, chain0 + l, static_cast<uint32_t>(1 + k / 2));
-        u0[l] = w.w0;
-        u1[l] = w.w1;
-        spare0[l] = w.w2;
-        spare1[l] = w.w3;
-      }
+      for (int l = 0; l < L; ++l) block_of_pair[l] = static_cast<uint32_t>(1 + k / 2);
+      random_words_lanes<L>(key, block_of_pair, chain_of_lane, u0, u1, spare0, spare1);
     } else if (!even) {
       HB_SIMD
       for (int l = 0; l < L; ++l) {
@@ -242,13 +242,16 @@ HB_HD void swap_column(const SwapArgs<T>& a, int64_t c, int64_t round) {
   swap_lanes<T, 1>(a, c, round);
 }
 
-// Columns [c_begin, c_end) on the CPU: tiles of kSwapLanes, then single columns.
-constexpr int kSwapLanes = 8;
+// Columns [c_begin, c_end) on the CPU: tiles of kSwapLanes, then of 8, then single columns. A tile's
+// lanes are four AVX-512 vectors of doubles: the exps' and the log's Horner chains of four vectors
+// interleave, where one vector would wait on each chain's latency (about 3× slower).
+constexpr int kSwapLanes = 32;
 
 template <class T>
 HB_HD void swap_range(const SwapArgs<T>& a, int64_t c_begin, int64_t c_end, int64_t round) {
   int64_t c = c_begin;
   for (; c + kSwapLanes <= c_end; c += kSwapLanes) swap_lanes<T, kSwapLanes>(a, c, round);
+  for (; c + 8 <= c_end; c += 8) swap_lanes<T, 8>(a, c, round);
   for (; c < c_end; ++c) swap_lanes<T, 1>(a, c, round);
 }
 

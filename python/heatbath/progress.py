@@ -57,3 +57,18 @@ def report(completed: int) -> None:
     callback = getattr(_local, "callback", None)
     if callback is not None:
         callback(completed)
+
+
+@contextmanager
+def offset(done: int) -> Iterator[None]:
+    """Within the block, the counts of compiled calls are taken to follow ``done`` units of the same run
+    (a run made of several calls, e.g. parallel tempering thinned between calls)."""
+    callback = getattr(_local, "callback", None)
+    if callback is None or done == 0:
+        yield
+        return
+    _core.set_progress(lambda completed: callback(done + completed))
+    try:
+        yield
+    finally:
+        _core.set_progress(callback)

@@ -142,6 +142,21 @@ class TemperedIsing(TemperedModel):
                         chain_start=0, sweep0=sweep0, n_sweeps=n, workspace=p["workspace"], terms=None,
                         stream=p["stream"])
 
+    def pt_compiled_rounds(self, states, swap: dict, *, seed: int, round0: int, n_rounds: int, scheme: int,
+                           ref_log_norm: float, stream: int) -> bool:
+        """CPU: the sweeps, energies and swap passes of n_rounds in one call (the same numbers as
+        pt_local_move, pt_energy and pt_swap round by round)."""
+        p = self._prepared(states)
+        if not hasattr(p["core"], "pt_ising"):  # the CUDA backend runs the loop of heatbath.pt_model
+            return False
+        n = self.move.n_sweeps
+        if (round0 + n_rounds) * n > _MAX_SWEEP:
+            raise ValueError("argument 'n_rounds': the run would pass the sweep counter's limit (2**55 sweeps)")
+        p["core"].pt_ising(spins=states, coupling=p["coupling"], field=p["field"], j=self.model.j, h=self.model.h,
+                           method=self.move.method, swap=swap, ref_log_norm=ref_log_norm, scheme=scheme, seed=seed,
+                           n_sweeps=n, round0=round0, n_rounds=n_rounds, stream=stream)
+        return True
+
     def pt_energy(self, states, out) -> None:
         p = self._prepared(states)
         p["core"].ising_measure(states, p["coupling"], p["field"], self.model.j, self.model.h, out, p["mag"],

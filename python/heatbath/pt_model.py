@@ -1,7 +1,9 @@
 # SPDX-License-Identifier: Apache-2.0
-"""Parallel tempering for samplers plugged in through heatbath.pt_moves.TemperedModel: the round loop
-runs in Python (one local-move call over all rows, one energy call, one compiled swap pass), so the
-per-round overhead is a few Python calls whatever the number of replicas and chains."""
+"""Parallel tempering for samplers plugged in through heatbath.pt_moves.TemperedModel: whole runs of
+rounds in one compiled call where the model has one (pt_compiled_rounds: hb.Ising on the CPU; a thinned
+run makes one call per sample), otherwise a round loop in Python (one local-move call over all rows,
+one energy call, one compiled swap pass), so the per-round overhead is a few Python calls whatever the
+number of replicas and chains."""
 from __future__ import annotations
 
 import time
@@ -10,9 +12,10 @@ import numpy as np
 
 from heatbath import _arrays, _backend
 from heatbath._validate import as_seed
-from heatbath.interrupted import sigint_at_chunk_boundaries
+from heatbath.interrupted import completed_steps, sigint_at_chunk_boundaries
 from heatbath.pt import (SWAPS, PTResult, PTState, advance, beta_of_rows, initial_labels, rows_by_temperature,
                          stop_at_interrupt, summarize)
+from heatbath.progress import offset as offset_progress
 from heatbath.progress import report as report_progress
 from heatbath.pt_ladder import validate_betas
 
@@ -64,10 +67,13 @@ class ModelRun:
         self.core = _backend.module_for(device.kind)
         self.stream = _arrays.current_stream(self.states, device)
         self.ref_log_norm = float(self.model.pt_reference_log_norm(self.states))
-        # Private, for the benchmarks (heatbath.bench.pt_workloads): a dict that _rounds fills with the
-        # seconds spent in the local moves, the energies, the swap pass and the rest; None (the default)
-        # times nothing. Timing reads clocks only (and waits for the device): it changes no number.
+        # Private, for the benchmarks (heatbath.bench.pt_workloads): a dict that the Python round loop
+        # fills with the seconds spent in the local moves, the energies, the swap pass and the rest, and
+        # a float64 [3] array to which compiled rounds add the thread-seconds in the swap passes, in the
+        # energies and in whole rounds; None (the default) times nothing. Timing reads clocks only (and
+        # waits for the device): it changes no number.
         self.timings = None
+        self.timing = None
 
     def state(self) -> PTState:
         return PTState(x=self.states, p=None, slot_of=self.slot_of.copy(), phase=self.phase, diverged_at=None,
@@ -90,40 +96,76 @@ class ModelRun:
                     fwd_max=f64((pairs, chains)), fwd_sum=f64((pairs, chains)), rev_max=f64((pairs, chains)),
                     rev_sum=f64((pairs, chains)), trace=None, energy_trace=None)
         index = i64((n_rounds, replicas, chains)) if record_index else None
-        samples = []
-        timings, clock = self.timings, (self._clock if self.timings is not None else None)
-        local_move, energy_of, core_swap = self.model.pt_local_move, self.model.pt_energy, self.core.pt_swap
-        beta_row, energy, scheme, seed, stream = swap["beta_row"], swap["energy"], SWAPS[self.pt.swap], self.seed, \
-            self.stream
         swap["index_trace"] = None
+        if self.timing is not None:
+            swap["timing"] = self.timing
         try:
-            with sigint_at_chunk_boundaries() as guard:
-                for done in range(n_rounds):
-                    rnd = self.round + done
-                    t0 = clock() if clock else 0.0
-                    local_move(self.states, beta_row, seed=seed, round=rnd)
-                    t1 = clock() if clock else 0.0
-                    energy_of(self.states, energy)
-                    t2 = clock() if clock else 0.0
-                    if record_index:
-                        swap["index_trace"] = index[done:done + 1]
-                    core_swap(swap, "float64", self.ref_log_norm, scheme, seed, rnd, stream)
-                    t3 = clock() if clock else 0.0
-                    if thin and (done + 1) % thin == 0:
-                        top = rows_by_temperature(np.asarray(_arrays.to_host(slot_of)))[-1]
-                        samples.append(self.states[_arrays.from_host(top, "int64", like)])
-                    guard.check(done + 1)
-                    if clock:
-                        t4 = clock()
-                        for key, dt in (("local", t1 - t0), ("energy", t2 - t1), ("swap", t3 - t2), ("other", t4 - t3)):
-                            timings[key] = timings.get(key, 0.0) + dt
-                    report_progress(done + 1)
+            samples = self._compiled_rounds(swap, n_rounds, thin, index)
+            if samples is None:
+                samples = self._loop_rounds(swap, n_rounds, thin, index)
         except KeyboardInterrupt as exc:
             stop_at_interrupt(self, slot_of, n_rounds, exc)
             raise
         advance(self, slot_of, n_rounds)
         swap["index"], swap["samples"] = index, samples
         return swap
+
+    def _compiled_rounds(self, swap: dict, n_rounds: int, thin: int, index):
+        """The rounds in compiled calls (one per thinned sample), or None when the model has none for
+        these states. The core's interrupt count is made relative to this call's first round."""
+        samples, done, segment = [], 0, thin or max(n_rounds, 1)
+        while done < n_rounds:
+            n = min(segment, n_rounds - done)
+            swap["index_trace"] = index[done:done + n] if index is not None else None
+            try:
+                with offset_progress(done):
+                    ran = self.model.pt_compiled_rounds(
+                        self.states, swap, seed=self.seed, round0=self.round + done, n_rounds=n,
+                        scheme=SWAPS[self.pt.swap], ref_log_norm=self.ref_log_norm, stream=self.stream)
+            except KeyboardInterrupt as exc:
+                if completed_steps(exc) is not None:
+                    exc.completed += done
+                raise
+            if not ran:
+                return None
+            done += n
+            if thin and n == thin:
+                samples.append(self._top_states(swap["slot_of"]))
+        return samples
+
+    def _top_states(self, slot_of):
+        """A copy of the β = 1 states [chains, ...] under the current labels."""
+        top = rows_by_temperature(np.asarray(_arrays.to_host(slot_of)))[-1]
+        return self.states[_arrays.from_host(top, "int64", self.states)]
+
+    def _loop_rounds(self, swap: dict, n_rounds: int, thin: int, index) -> list:
+        """The rounds one by one from Python: local moves, energies, one compiled swap pass each."""
+        samples = []
+        timings, clock = self.timings, (self._clock if self.timings is not None else None)
+        local_move, energy_of, core_swap = self.model.pt_local_move, self.model.pt_energy, self.core.pt_swap
+        beta_row, energy, scheme, seed, stream = swap["beta_row"], swap["energy"], SWAPS[self.pt.swap], self.seed, \
+            self.stream
+        with sigint_at_chunk_boundaries() as guard:
+            for done in range(n_rounds):
+                rnd = self.round + done
+                t0 = clock() if clock else 0.0
+                local_move(self.states, beta_row, seed=seed, round=rnd)
+                t1 = clock() if clock else 0.0
+                energy_of(self.states, energy)
+                t2 = clock() if clock else 0.0
+                if index is not None:
+                    swap["index_trace"] = index[done:done + 1]
+                core_swap(swap, "float64", self.ref_log_norm, scheme, seed, rnd, stream)
+                t3 = clock() if clock else 0.0
+                if thin and (done + 1) % thin == 0:
+                    samples.append(self._top_states(swap["slot_of"]))
+                guard.check(done + 1)
+                if clock:
+                    t4 = clock()
+                    for key, dt in (("local", t1 - t0), ("energy", t2 - t1), ("swap", t3 - t2), ("other", t4 - t3)):
+                        timings[key] = timings.get(key, 0.0) + dt
+                report_progress(done + 1)
+        return samples
 
     def _clock(self) -> float:
         """perf_counter after the work queued so far (the device synchronised: timing runs only)."""

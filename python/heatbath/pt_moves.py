@@ -21,9 +21,13 @@ and device); the model implements
 - ``pt_energy(states, out) -> None``: E(x) of every row into ``out`` [rows] (float64, same device).
 - optionally ``pt_initial_states(x0, replicas)``: the user's start as states [replicas, chains, ...]
   (e.g. broadcast from [chains, ...], validated, converted); the default takes x0 as it is.
+- optionally ``pt_compiled_rounds(states, swap, *, seed, round0, n_rounds, scheme, ref_log_norm, stream)
+  -> bool``: whole rounds (local moves, energies into ``swap["energy"]``, swap passes on the arrays of
+  the dict ``swap``) in one compiled call, with the same numbers as the loop below; False when there is
+  no such call for these states (the default), and the loop runs instead.
 
-A round is then ``pt_local_move``, ``pt_energy`` and one compiled swap pass (heatbath._core.pt_swap;
-heatbath.pt_model runs the loop).
+A round is otherwise ``pt_local_move``, ``pt_energy`` and one compiled swap pass (heatbath._core.pt_swap;
+heatbath.pt_model runs the loop). hb.Ising on the CPU runs its rounds compiled.
 
 Continuous targets do not go through Python per round: :class:`LangevinMove` runs whole runs of rounds
 in compiled code, on the tempered potential E_β = (1 − β) E_ref + β E with a Gaussian reference
@@ -55,6 +59,11 @@ class TemperedModel:
     def pt_initial_states(self, x0, replicas: int):
         """The start of a new run as states [replicas, chains, ...]; the default is x0 itself."""
         return x0
+
+    def pt_compiled_rounds(self, states, swap: dict, *, seed: int, round0: int, n_rounds: int, scheme: int,
+                           ref_log_norm: float, stream: int) -> bool:
+        """Whole rounds in one compiled call, if the model has one for these states (see the module text)."""
+        return False
 
 
 class LangevinMove:

@@ -3,9 +3,9 @@
 
 1. replica-steps/s of PT (MALA local moves, DEO swaps, float32) beside plain hb.langevin on the same rows
    and steps, and the share of a round spent outside the Langevin steps;
-2. the swap step's share of a round at 32 temperatures, its pieces timed directly: for Langevin PT the
-   compiled swap pass (and the target's E for it), for Ising PT (the Python round loop over hb.Ising) the
-   energies for the swap, the swap pass and the loop's other per-round work, against the local sweeps;
+2. the swap step's share of a round at 32 temperatures, its pieces timed directly inside the compiled
+   rounds: the swap pass (and the energies for it: the target's E for Langevin PT, the lattices' E for
+   Ising PT);
 3. round trips per chain per second, non-reversible DEO against the reversible SEO baseline, on the same
    ladder, chains and local work.
 
@@ -36,18 +36,15 @@ def throughput(rounds: int) -> None:
 
 def share(rounds: int) -> None:
     print("swap step's share of a round, 32 temperatures (ms per round)")
-    print(f"{'workload':23} {'local':>7} {'round':>8} {'energy':>8} {'swap pass':>9} {'other':>7} {'share':>7}")
-    for workload in ("double_well", "mixture4"):
-        for n_local in (1, 10, 50):
-            m = swap_share_langevin(workload, 32, 1000, n_local, rounds)
-            name = f"{workload} x1000 n={n_local}"
-            print(f"{name:23} {'':>7} {1e3 * m['round_s']:>8.3f} {1e3 * m['energy_s']:>8.3f} "
-                  f"{1e3 * m['swap_s']:>9.3f} {'':>7} {m['share']:>7.1%}  (with E: {m['share_with_energy']:.1%})")
-    for n_sweeps in (1, 5):
-        m = swap_share_ising(32, 64, n_sweeps, max(rounds // 2, 10))
-        name = f"ising 32x32 x64 n={n_sweeps}"
-        print(f"{name:23} {1e3 * m['local_s']:>7.3f} {1e3 * m['round_s']:>8.3f} {1e3 * m['energy_s']:>8.3f} "
-              f"{1e3 * m['swap_s']:>9.3f} {1e3 * m['other_s']:>7.3f} {m['share']:>7.1%}")
+    print(f"{'workload':23} {'round':>8} {'energy':>8} {'swap pass':>9} {'share':>7}")
+    cases = [(f"{w} x1000 n={n}", lambda w=w, n=n: swap_share_langevin(w, 32, 1000, n, rounds))
+             for w in ("double_well", "mixture4") for n in (1, 10, 50)]
+    cases += [(f"ising 32x32 x64 n={n}", lambda n=n: swap_share_ising(32, 64, n, max(rounds // 2, 10)))
+              for n in (1, 5)]
+    for name, measure_share in cases:
+        m = measure_share()
+        print(f"{name:23} {1e3 * m['round_s']:>8.3f} {1e3 * m['energy_s']:>8.3f} {1e3 * m['swap_s']:>9.3f} "
+              f"{m['share']:>7.1%}  (with E: {m['share_with_energy']:.1%})")
 
 
 def trips(rounds: int) -> None:

@@ -60,23 +60,35 @@ def ising_start(chains: int, shape=ISING_SHAPE, seed: int = 1) -> np.ndarray:
     return (2 * rng.integers(0, 2, size=(chains,) + tuple(shape)) - 1).astype(np.int8)
 
 
-def swap_share_ising(replicas: int, chains: int, n_sweeps: int, rounds: int, shape=ISING_SHAPE) -> dict:
-    """Seconds per round of Ising PT by piece, timed directly inside the Python round loop (pt_model's
-    private `timings`): local sweeps, energies for the swap, the compiled swap pass, the rest (thinning,
-    Ctrl-C checks). The swap step is energy + swap + rest: all of it exists only because of swapping."""
+def swap_share_ising(replicas: int, chains: int, n_sweeps: int, rounds: int, shape=ISING_SHAPE,
+                     repeat: int = 3) -> dict:
+    """Seconds per round of Ising PT (compiled rounds on the CPU) and the swap step's share of a round,
+    timed directly inside the compiled rounds (pt_model.ModelRun's private `timing`: each CPU thread adds
+    up the time of its swap passes, of the energies for the swap, and of its whole rounds, barrier waits
+    included). share: the swap pass; share_with_energy: the swap pass and the energies together.
+    Medians over `repeat` runs."""
     from heatbath.pt_model import ModelRun  # noqa: PLC0415
 
     pt = ising_pt(replicas, n_sweeps, shape=shape)
-    run = ModelRun(pt, ising_start(chains, shape), 0)
-    run._rounds(2)  # warm-up
-    run.timings = {}
-    start = time.perf_counter()
-    run._rounds(rounds)
-    total = time.perf_counter() - start
-    t = {k: v / rounds for k, v in run.timings.items()}
-    swap_step = t["energy"] + t["swap"] + t["other"]
-    return dict(round_s=total / rounds, local_s=t["local"], energy_s=t["energy"], swap_s=t["swap"],
-                other_s=t["other"], share=swap_step / (swap_step + t["local"]))
+    warm = pt.run(ising_start(chains, shape), 2, seed=0)
+    return _timed_shares(lambda: ModelRun(pt, warm.state, None), rounds, repeat)
+
+
+def _timed_shares(new_run, rounds: int, repeat: int) -> dict:
+    """Median wall seconds per round and shares of a run whose compiled rounds add thread-seconds to its
+    private `timing` (swap pass, energies, whole rounds), over `repeat` fresh runs from new_run()."""
+    walls, shares, with_energy = [], [], []
+    for _ in range(repeat):
+        run = new_run()
+        run.timing = np.zeros(3)
+        start = time.perf_counter()
+        run._rounds(rounds)
+        walls.append((time.perf_counter() - start) / rounds)
+        swap_s, energy_s, rounds_s = run.timing
+        shares.append(swap_s / rounds_s)
+        with_energy.append((swap_s + energy_s) / rounds_s)
+    wall, share, both = (float(np.median(v)) for v in (walls, shares, with_energy))
+    return dict(round_s=wall, share=share, share_with_energy=both, swap_s=wall * share, energy_s=wall * (both - share))
 
 
 def swap_share_langevin(workload: str, replicas: int, chains: int, n_local: int, rounds: int, repeat: int = 3) -> dict:
@@ -90,18 +102,7 @@ def swap_share_langevin(workload: str, replicas: int, chains: int, n_local: int,
     pt = hb.ParallelTempering(make(), replicas, sampler=hb.LangevinMove(h, "mala", n_local=n_local),
                               reference=hb.GaussianReference(0.0, 2.0))
     warm = pt.run(np.zeros((chains, dim), np.float32), 20, seed=0)
-    walls, shares, with_energy = [], [], []
-    for _ in range(repeat):
-        run = _LangevinRun(pt, warm.state, None)
-        run.timing = np.zeros(3)
-        start = time.perf_counter()
-        run._rounds(rounds)
-        walls.append((time.perf_counter() - start) / rounds)
-        swap_s, energy_s, rounds_s = run.timing
-        shares.append(swap_s / rounds_s)
-        with_energy.append((swap_s + energy_s) / rounds_s)
-    wall, share, both = (float(np.median(v)) for v in (walls, shares, with_energy))
-    return dict(round_s=wall, share=share, share_with_energy=both, swap_s=wall * share, energy_s=wall * (both - share))
+    return _timed_shares(lambda: _LangevinRun(pt, warm.state, None), rounds, repeat)
 
 
 def round_trips_per_second(kind: str, replicas: int, swap: str, chains: int, rounds: int, *, n_local: int = 5,

@@ -1,0 +1,128 @@
+# SPDX-License-Identifier: Apache-2.0
+"""Parallel tempering of hb.Ising runs whole rounds in one compiled call on the CPU. It must give
+exactly the numbers of the round loop in Python (hb.gibbs sweeps, Ising energies, one pt_swap call per
+round), whatever the model (uniform, per-bond couplings, per-site fields, 2-D or 3-D), the swap scheme,
+thinning and the thread count."""
+import numpy as np
+import pytest
+
+import heatbath as hb
+from heatbath import _core
+from heatbath.pt_gibbs import TemperedIsing
+from helpers import to_numpy
+
+
+def same(a, b):
+    a, b = to_numpy(a), to_numpy(b)
+    assert a.shape == b.shape and a.dtype == b.dtype
+    np.testing.assert_array_equal(a.view(np.uint8), b.view(np.uint8))
+
+
+def spins(rng, shape):
+    return (2 * rng.integers(0, 2, shape) - 1).astype(np.int8)
+
+
+def uniform_2d():
+    rng = np.random.default_rng(1)
+    return hb.Ising((6, 8), coupling=0.6, field=0.05), spins(rng, (9, 6, 8))
+
+
+def spin_glass_3d():
+    rng = np.random.default_rng(2)
+    shape = (4, 4, 6)
+    coupling = rng.choice([-1.0, 1.0], size=(3, *shape)).astype(np.float32)
+    field = (0.2 * rng.standard_normal(shape)).astype(np.float32)
+    return hb.Ising(shape, coupling=coupling, field=field), spins(rng, (5, *shape))
+
+
+def field_only():
+    rng = np.random.default_rng(3)
+    field = (0.3 * rng.standard_normal((4, 4))).astype(np.float32)
+    return hb.Ising((4, 4), coupling=0.4, field=field), spins(rng, (3, 4, 4))
+
+
+CASES = {"uniform_2d": uniform_2d, "spin_glass_3d": spin_glass_3d, "field_only": field_only}
+
+
+def run_both(monkeypatch, case, swap, **kw):
+    model, x0 = CASES[case]()
+    pt = hb.ParallelTempering(model, 6, sampler=hb.GibbsMove(n_sweeps=2), swap=swap)
+    compiled_calls = []
+    original = TemperedIsing.pt_compiled_rounds
+
+    def counting(self, *args, **kwargs):
+        ran = original(self, *args, **kwargs)
+        compiled_calls.append(ran)
+        return ran
+
+    with monkeypatch.context() as m:
+        m.setattr(TemperedIsing, "pt_compiled_rounds", counting)
+        compiled = pt.run(x0, 25, seed=7, **kw)
+    assert compiled_calls and all(compiled_calls), "the CPU run should have taken the compiled rounds"
+    with monkeypatch.context() as m:
+        m.setattr(TemperedIsing, "pt_compiled_rounds", lambda self, *a, **k: False)
+        loop = pt.run(x0, 25, seed=7, **kw)
+    return compiled, loop, len(compiled_calls)
+
+
+@pytest.mark.parametrize("case", CASES)
+@pytest.mark.parametrize("swap", ["deo", "seo"])
+def test_compiled_rounds_equal_the_python_loop(monkeypatch, case, swap):
+    compiled, loop, calls = run_both(monkeypatch, case, swap, thin=4, record_index=True)
+    assert calls == 7  # one call per thinned sample (6 of 4 rounds), then the last round
+    for name in ("x", "replicas", "energy", "index", "trace", "round_trips", "swap_rate", "rejection"):
+        same(getattr(compiled, name), getattr(loop, name))
+    same(compiled.state.x, loop.state.x)
+    same(compiled.state.slot_of, loop.state.slot_of)
+    same(compiled.state.phase, loop.state.phase)
+    assert compiled.log_z_forward == loop.log_z_forward and compiled.log_z_reverse == loop.log_z_reverse
+
+
+def test_one_call_without_thinning(monkeypatch):
+    compiled, loop, calls = run_both(monkeypatch, "uniform_2d", "deo")
+    assert calls == 1
+    same(compiled.state.x, loop.state.x)
+    assert compiled.log_z == loop.log_z
+
+
+@pytest.mark.parametrize("chains", [1, 3, 17])
+def test_thread_count_and_column_count_do_not_change_the_bits(chains):
+    # 17 columns: two whole groups of the swap pass's 8 lanes and a single column left over.
+    model = hb.Ising((4, 6), coupling=0.5)
+    x0 = spins(np.random.default_rng(chains), (chains, 4, 6))
+    pt = hb.ParallelTempering(model, 5, sampler=hb.GibbsMove(n_sweeps=1))
+    hb.set_num_threads(1)
+    try:
+        one = pt.run(x0, 15, seed=11, record_index=True)
+    finally:
+        hb.set_num_threads(2)
+    two = pt.run(x0, 15, seed=11, record_index=True)
+    same(one.state.x, two.state.x)
+    same(one.index, two.index)
+    assert one.log_z == two.log_z
+    # a batch's columns are independent: column 0 of the batch is the one-column run of its start
+    alone = pt.run(x0[:1], 15, seed=11)
+    same(to_numpy(alone.replicas)[:, 0], to_numpy(two.replicas)[:, 0])
+
+
+def test_core_rejects_inconsistent_arrays():
+    model, x0 = uniform_2d()
+    pt = hb.ParallelTempering(model, 4)
+    res = pt.run(x0, 1, seed=0)
+    swap = dict(betas=res.betas, energy=np.zeros(4 * 9), beta_row=None, slot_of=np.zeros((4, 9), np.int64),
+                phase=np.zeros(36, np.int64), round_trips=np.zeros(36, np.int64), local_accepted=None,
+                accepted_at=None, ell=np.zeros((4, 9)), energy_at=np.zeros((4, 9)), rejection=np.zeros((3, 9)),
+                tried=np.zeros((3, 9), np.int64), accepted=np.zeros((3, 9), np.int64), fwd_max=np.zeros((3, 9)),
+                fwd_sum=np.zeros((3, 9)), rev_max=np.zeros((3, 9)), rev_sum=np.zeros((3, 9)), index_trace=None,
+                trace=None, energy_trace=None)
+    states = np.ones((35, 6, 8), np.int8)  # one lattice short of 4 × 9
+    kw = dict(coupling=None, field=None, j=0.6, h=0.0, method="heatbath", swap=swap, ref_log_norm=0.0, scheme=0,
+              seed=0, n_sweeps=1, round0=0, n_rounds=1)
+    with pytest.raises(ValueError, match="spins"):
+        _core.pt_ising(spins=states, **kw)
+    with pytest.raises(ValueError, match="n_sweeps"):
+        _core.pt_ising(spins=np.ones((36, 6, 8), np.int8), **{**kw, "n_sweeps": 0})
+    with pytest.raises(ValueError, match="even side lengths"):
+        _core.pt_ising(spins=np.ones((36, 5, 8), np.int8), **kw)
+    with pytest.raises(ValueError, match="method"):
+        _core.pt_ising(spins=np.ones((36, 6, 8), np.int8), **{**kw, "method": "glauber"})
