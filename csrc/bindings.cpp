@@ -10,7 +10,7 @@
 
 #include "bindings/interrupt.h"
 #include "bindings/ising_bindings.h"
-#include "bindings/pt_ising_bindings.h"
+#include "bindings/pt_gibbs_bindings.h"
 #include "bindings/langevin_bindings.h"
 #include "bindings/langevin_update_bindings.h"
 #include "bindings/pt_bindings.h"
@@ -19,6 +19,7 @@
 #include "cpu/blas.h"
 #include "cpu/isa.h"
 #include "cpu/ising_cpu.h"
+#include "cpu/rbm_pt_cpu.h"
 #include "cpu/langevin_cpu.h"
 #include "cpu/langevin_update_cpu.h"
 #include "cpu/pt_cpu.h"
@@ -173,6 +174,16 @@ struct CpuPtBackend {
       hb::cpu::ising_pt_run(a, s, energy, round_begin + begin, round_begin + end, n_sweeps);
     });
   }
+  // RBM rounds in chunks of about 2^31 multiply-adds, as plain Gibbs runs (CpuRbmBackend).
+  template <class T>
+  static void rbm_rounds(const hb::GibbsArgs<T>& a, const hb::SwapArgs<double>& s, double* energy,
+                         int64_t round_begin, int64_t round_end, int64_t n_sweeps) {
+    const int64_t per_round = std::max<int64_t>(1, a.chains * std::max<int64_t>(1, a.rbm.V * a.rbm.H) * n_sweeps);
+    const int64_t chunk = std::max<int64_t>(1, (int64_t{1} << 31) / per_round);
+    hb::bind::run_interruptible(round_end - round_begin, chunk, [&](int64_t begin, int64_t end) {
+      hb::cpu::rbm_pt_run<T>(a, s, energy, round_begin + begin, round_begin + end, n_sweeps);
+    });
+  }
 };
 
 // One phase of a step of heatbath.TorchPotential: a single pass over the state, so one call, no chunks.
@@ -206,7 +217,7 @@ PYBIND11_MODULE(_core, m) {
         py::arg("threads"), "Rows of the CPU launcher's GEMMs for such a call (private: for tests).");
   m.def("blas_core", &hb::cpu::blas_core_name, "OpenBLAS's kernel choice for this CPU (its GEMMs set the last bits).");
   hb::bind::bind_pt<CpuPtBackend>(m);
-  hb::bind::bind_pt_ising<CpuPtBackend>(m);
+  hb::bind::bind_pt_gibbs<CpuPtBackend>(m);
   hb::bind::bind_langevin_update<CpuUpdateBackend>(m);
   m.def("langevin_noise", [](py::handle out, uint64_t seed, uint64_t chain_start, int64_t step) {
     // The Langevin noise of steps step .. step + n_t − 1 for every chain of out [n_t, chains, dim]: what

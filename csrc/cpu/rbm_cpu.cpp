@@ -192,6 +192,12 @@ void gibbs_run(const GibbsArgs<T>& a, int64_t t_begin, int64_t t_end) {
     }
     Tile<T>::store(tile.v, a.v, tile.row0, tile.valid, p.V);
     if (t_end > t_begin) Tile<T>::store(tile.h, a.h, tile.row0, tile.valid, p.H);
+    if (a.energy != nullptr && t_end > t_begin) {  // pre_v still holds W h of the final h
+      for (int64_t r = 0; r < tile.valid; ++r) {
+        a.energy[tile.row0 + r] =
+            joint_energy(p, tile.v.data() + r * p.V, tile.h.data() + r * p.H, tile.pre_v.data() + r * p.V);
+      }
+    }
   });
 }
 

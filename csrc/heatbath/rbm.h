@@ -116,6 +116,19 @@ HB_HD Quad<float> unit_randoms(const StreamKey& key, uint64_t chain, int64_t blo
 
 HB_HD uint64_t layer_half_step(uint64_t step, bool visible) { return 2 * step + (visible ? 1 : 0); }
 
+// E(v, h) = −b·v − c·h − v·W h of one pair (Bernoulli visible units), given w_h = W h (the visible
+// pre-activation the step that drew v computed anyway), summed in float64 in index order.
+template <class T>
+HB_HD double joint_energy(const RbmParams<T>& p, const T* v, const T* h, const T* w_h) {
+  double e = 0.0;
+  for (int64_t i = 0; i < p.V; ++i) {
+    const double vi = static_cast<double>(v[i]);
+    e = rn::sub(e, rn::mul(vi, rn::add(static_cast<double>(p.b[i]), static_cast<double>(w_h[i]))));
+  }
+  for (int64_t j = 0; j < p.H; ++j) e = rn::sub(e, rn::mul(static_cast<double>(h[j]), static_cast<double>(p.c[j])));
+  return e;
+}
+
 // log(1 + e^x), stable for any finite x, from correctly rounded operations only.
 HB_HD double softplus(double x) {
   const double ax = x < 0 ? -x : x;

@@ -22,6 +22,7 @@ struct GibbsArgs {
   uint64_t chain_start;  // global index of row 0
   int64_t step0;         // absolute step of this call's first step
   int64_t n_steps;
+  double* energy;        // [chains] E(v, h) of the final pair (Bernoulli units), or null; CPU launcher only
 };
 
 // Annealed importance sampling over the schedule betas[0] = 0 < ... < betas[n_betas − 1] = 1.

@@ -1,15 +1,17 @@
 # SPDX-License-Identifier: Apache-2.0
-"""Parallel tempering of hb.Ising runs whole rounds in one compiled call on the CPU. It must give
-exactly the numbers of the round loop in Python (hb.gibbs sweeps, Ising energies, one pt_swap call per
-round), whatever the model (uniform, per-bond couplings, per-site fields, 2-D or 3-D), the swap scheme,
-thinning and the thread count."""
+"""Parallel tempering of hb.Ising and hb.RBM runs whole rounds in one compiled call on the CPU. It must
+give the numbers of the round loop in Python (hb.gibbs sweeps or steps, the models' energies, one
+pt_swap call per round): for Ising exactly, whatever the model (uniform, per-bond couplings, per-site
+fields, 2-D or 3-D), the swap scheme, thinning and the thread count; for the RBM the same states, with
+energies summed in float64 from the last step's W h (equal to float32 rounding)."""
 import numpy as np
 import pytest
 
 import heatbath as hb
 from heatbath import _core
-from heatbath.pt_gibbs import TemperedIsing
+from heatbath.pt_gibbs import TemperedIsing, TemperedRBM
 from helpers import to_numpy
+from rbm_reference import random_rbm
 
 
 def same(a, b):
@@ -44,11 +46,11 @@ def field_only():
 CASES = {"uniform_2d": uniform_2d, "spin_glass_3d": spin_glass_3d, "field_only": field_only}
 
 
-def run_both(monkeypatch, case, swap, **kw):
-    model, x0 = CASES[case]()
+def run_both(monkeypatch, case, swap, adapter=TemperedIsing, **kw):
+    model, x0 = {**CASES, **RBM_CASES}[case]()
     pt = hb.ParallelTempering(model, 6, sampler=hb.GibbsMove(n_sweeps=2), swap=swap)
     compiled_calls = []
-    original = TemperedIsing.pt_compiled_rounds
+    original = adapter.pt_compiled_rounds
 
     def counting(self, *args, **kwargs):
         ran = original(self, *args, **kwargs)
@@ -56,11 +58,11 @@ def run_both(monkeypatch, case, swap, **kw):
         return ran
 
     with monkeypatch.context() as m:
-        m.setattr(TemperedIsing, "pt_compiled_rounds", counting)
+        m.setattr(adapter, "pt_compiled_rounds", counting)
         compiled = pt.run(x0, 25, seed=7, **kw)
     assert compiled_calls and all(compiled_calls), "the CPU run should have taken the compiled rounds"
     with monkeypatch.context() as m:
-        m.setattr(TemperedIsing, "pt_compiled_rounds", lambda self, *a, **k: False)
+        m.setattr(adapter, "pt_compiled_rounds", lambda self, *a, **k: False)
         loop = pt.run(x0, 25, seed=7, **kw)
     return compiled, loop, len(compiled_calls)
 
@@ -126,3 +128,59 @@ def test_core_rejects_inconsistent_arrays():
         _core.pt_ising(spins=np.ones((36, 5, 8), np.int8), **kw)
     with pytest.raises(ValueError, match="method"):
         _core.pt_ising(spins=np.ones((36, 6, 8), np.int8), **{**kw, "method": "glauber"})
+
+
+def rbm_case(dtype):
+    rbm, _ = random_rbm(9, 6, seed=5, dtype=dtype)
+    return rbm, (np.random.default_rng(2).random((11, 9)) < 0.5).astype(dtype)
+
+
+RBM_CASES = {"rbm32": lambda: rbm_case("float32"), "rbm64": lambda: rbm_case("float64")}
+
+
+@pytest.mark.parametrize("case", ["rbm32", "rbm64"])
+@pytest.mark.parametrize("swap", ["deo", "seo"])
+def test_rbm_compiled_rounds_match_the_python_loop(monkeypatch, case, swap):
+    compiled, loop, calls = run_both(monkeypatch, case, swap, adapter=TemperedRBM, thin=4, record_index=True)
+    assert calls == 7
+    # The states: bit for bit (a swap decision could flip only if a log uniform fell within float
+    # rounding of its log acceptance ratio: probability ~1e-7 per proposal, fixed by the seed).
+    for name in ("x", "replicas", "index", "trace", "round_trips", "swap_rate"):
+        same(getattr(compiled, name), getattr(loop, name))
+    same(compiled.state.slot_of, loop.state.slot_of)
+    # The energies: float64 sums of the last step's W h against pt_energy's products in the model's dtype.
+    rtol = 1e-5 if case == "rbm32" else 1e-12
+    np.testing.assert_allclose(to_numpy(compiled.energy), to_numpy(loop.energy), rtol=rtol, atol=rtol)
+    np.testing.assert_allclose(compiled.rejection, loop.rejection, rtol=rtol, atol=rtol)
+    np.testing.assert_allclose([compiled.log_z_forward, compiled.log_z_reverse],
+                               [loop.log_z_forward, loop.log_z_reverse], rtol=rtol)
+
+
+def test_rbm_compiled_energies_are_the_joint_energies():
+    model, x0 = rbm_case("float64")
+    res = hb.ParallelTempering(model, 5, sampler=hb.GibbsMove(n_sweeps=3)).run(x0, 7, seed=3)
+    w, b, c = (np.asarray(a, np.float64) for a in (model.weights, model.visible_bias, model.hidden_bias))
+    pairs = to_numpy(res.replicas).reshape(-1, 15)
+    v, h = pairs[:, :9], pairs[:, 9:]
+    exact = -(v @ b) - (h @ c) - np.einsum("ri,ij,rj->r", v, w, h)
+    np.testing.assert_allclose(to_numpy(res.energy).ravel(), exact, rtol=1e-12, atol=1e-12)
+
+
+def test_rbm_core_rejects_a_row_count_that_does_not_match():
+    model, _ = rbm_case("float32")
+    rows = 3 * 4
+    swap = dict(betas=np.linspace(0, 1, 3), energy=np.zeros(rows), beta_row=np.zeros(rows),
+                slot_of=np.zeros((3, 4), np.int64), phase=np.zeros(rows, np.int64),
+                round_trips=np.zeros(rows, np.int64), local_accepted=None, accepted_at=None, ell=np.zeros((3, 4)),
+                energy_at=np.zeros((3, 4)), rejection=np.zeros((2, 4)), tried=np.zeros((2, 4), np.int64),
+                accepted=np.zeros((2, 4), np.int64), fwd_max=np.zeros((2, 4)), fwd_sum=np.zeros((2, 4)),
+                rev_max=np.zeros((2, 4)), rev_sum=np.zeros((2, 4)), index_trace=None, trace=None, energy_trace=None)
+    kw = dict(sigma=1.0, weights=model.weights, visible_bias=model.visible_bias, hidden_bias=model.hidden_bias,
+              swap=swap, ref_log_norm=0.0, scheme=0, seed=0, n_sweeps=1, round0=0, n_rounds=1)
+    with pytest.raises(ValueError, match="'v'"):
+        _core.pt_rbm(v=np.zeros((rows - 1, 9), np.float32), h=np.zeros((rows - 1, 6), np.float32), **kw)
+    with pytest.raises(ValueError, match="n_sweeps"):
+        _core.pt_rbm(v=np.zeros((rows, 9), np.float32), h=np.zeros((rows, 6), np.float32), **{**kw, "n_sweeps": 0})
+    with pytest.raises(ValueError, match="beta_row"):
+        _core.pt_rbm(v=np.zeros((rows, 9), np.float32), h=np.zeros((rows, 6), np.float32),
+                     **{**kw, "swap": {**swap, "beta_row": None}})
