@@ -67,6 +67,26 @@ class ParallelTemperingIsing:
     track_seconds_per_round.unit = "seconds"
 
 
+class ParallelTemperingRBM:
+    """PT over an RBM with Bernoulli units (block Gibbs, DEO), 8 temperatures × 100 chains, one step per
+    round: time per round (the rounds are compiled on the CPU)."""
+
+    params = ([(64, 64), (784, 500)],)
+    param_names = ["model"]
+
+    def setup(self, model):
+        V, H = model
+        rng = np.random.default_rng(0)
+        rbm = hb.RBM((0.1 * rng.standard_normal((V, H))).astype(np.float32), np.zeros(V, np.float32),
+                     np.zeros(H, np.float32))
+        self.rounds = 100 if V < 100 else 10
+        self.pt = hb.ParallelTempering(rbm, 8, sampler=hb.GibbsMove(n_sweeps=1))
+        self.state = self.pt.run((rng.random((100, V)) < 0.5).astype(np.float32), 2, seed=0).state
+
+    def time_round(self, model):
+        self.pt.run(self.state, self.rounds)
+
+
 class SwapShare:
     """The swap step's share of a round at 32 temperatures (target: at most 0.05), its pieces timed
     directly inside the compiled rounds: the swap pass over 32 × 1000 chains (Langevin PT) or 32 × 64
