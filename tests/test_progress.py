@@ -27,9 +27,11 @@ class RecordingBar:
 
     def __init__(self, total, desc, **kwargs):
         self.total, self.desc, self.n, self.closed = total, desc, 0, False
+        self.backwards = False  # told of fewer units than before: counts from two different runs mixed
         RecordingBar.made.append(self)
 
     def update(self, k):
+        self.backwards = self.backwards or k < 0
         self.n += k
 
     def close(self):
@@ -76,14 +78,21 @@ def test_bad_progress_argument():
         hb.langevin(hb.DoubleWell(), X0, 1, 0.01, progress="yes")
 
 
-@pytest.mark.parametrize("model", ["langevin", "ising"])
+@pytest.mark.parametrize("model", ["langevin", "ising", "ising thinned", "user potential"])
 def test_tempering_rounds_feed_the_bar(recording_bar, model):
+    # The bar counts rounds: a thinned Ising run is several compiled calls (their counts are offset),
+    # and a user potential's steps inside a round report nothing of their own.
+    thin = 7 if model == "ising thinned" else 0
     if model == "langevin":
         pt = hb.ParallelTempering(hb.DoubleWell(), 4, sampler=hb.LangevinMove(0.05))
         x0 = np.zeros((16, 1))
+    elif model == "user potential":
+        pytest.importorskip("numba", reason="user potentials need numba")
+        pt = hb.ParallelTempering(bowl_potential(), 4, sampler=hb.LangevinMove(0.05, n_local=3))
+        x0 = np.zeros((16, 1), np.float32)
     else:
         pt = hb.ParallelTempering(hb.Ising((4, 4)), 4)
         x0 = np.ones((4, 4, 4), np.int8)
-    pt.run(x0, 40, seed=1, progress=True)
+    pt.run(x0, 40, seed=1, progress=True, thin=thin)
     (bar,) = recording_bar
-    assert (bar.desc, bar.total, bar.n, bar.closed) == ("tempering", 40, 40, True)
+    assert (bar.desc, bar.total, bar.n, bar.closed, bar.backwards) == ("tempering", 40, 40, True, False)

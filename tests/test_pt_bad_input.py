@@ -47,12 +47,23 @@ def test_sampler_must_fit_the_target():
         hb.ParallelTempering(hb.TemperedModel(), 4, sampler=move())  # a Gibbs-style model runs its own moves
     with pytest.raises(ValueError, match="adapt"):
         hb.ParallelTempering(hb.TemperedModel(), 4, adapt=-1)  # adaptation itself works for any model
+
+
+def test_user_potentials_need_a_langevin_move_and_a_supported_kind():
+    class Opaque(hb.Target):  # neither built in nor a potential that pt_user.py can temper
+        compiled_by_core = False
+
+    with pytest.raises(TypeError, match="target.*TorchPotential"):
+        hb.ParallelTempering(Opaque(), 4, sampler=move())
     numba = pytest.importorskip("numba", reason="user potentials need numba")
     assert numba
     from helpers import bowl_potential
 
-    with pytest.raises(TypeError, match="target"):
-        hb.ParallelTempering(bowl_potential(), 4, sampler=move())
+    with pytest.raises(TypeError, match="sampler"):
+        hb.ParallelTempering(bowl_potential(), 4, sampler=hb.GibbsMove())
+    pt = hb.ParallelTempering(bowl_potential(), 4, sampler=move())
+    with pytest.raises(ValueError, match="x0"):
+        pt.run(np.array([[np.nan]]), 1)
 
 
 def test_bad_moves_and_schemes():

@@ -161,16 +161,37 @@ void pt_langevin_entry(const std::string& method, const std::string& potential, 
   }
 }
 
-// One swap pass on energies [replicas * chains] computed by the caller (a Gibbs model's own kernels);
-// the reference is uniform (E_ref = 0) with log normaliser ref_log_norm. No states, so no trace.
+// One swap pass on energies [replicas * chains] computed by the caller (a plug-in model's own kernels).
+// Without x the reference is uniform (E_ref = 0) with log normaliser ref_log_norm, and there is no
+// trace; with the states x [replicas * chains, dim] the Gaussian reference (ref_mean, ref_inv_var) enters
+// ℓ as in the compiled rounds, and thin > 0 records the β = 1 states. round0 and n_rounds are those of
+// the whole pt.run call (for the index process and the trace; round0 < 0: this round alone).
 template <class Backend>
 void pt_swap_entry(const py::dict& swap, const std::string& dtype, double ref_log_norm, int scheme, uint64_t seed,
-                   int64_t round, std::uintptr_t stream) {
+                   int64_t round, std::uintptr_t stream, py::handle x, py::handle ref_mean, py::handle ref_inv_var,
+                   int64_t thin, int64_t round0, int64_t n_rounds) {
   CallArrays arrays(Backend::kDevice, stream);
+  if (round0 < 0) {
+    round0 = round;
+    n_rounds = 1;
+  }
+  if (round < round0 || round >= round0 + n_rounds || thin < 0) {
+    throw py::value_error("argument 'round': expected a round of the call [round0, round0 + n_rounds)");
+  }
   auto go = [&](auto tag) {
     using T = decltype(tag);
-    const SwapArgs<T> s =
-        swap_args<T>(swap, arrays, 0, nullptr, nullptr, nullptr, ref_log_norm, 0, scheme, seed, round, 1);
+    int64_t dim = 0;
+    const T *xs = nullptr, *rm = nullptr, *riv = nullptr;
+    if (!x.is_none()) {
+      dim = py::cast<int64_t>(x.attr("shape").attr("__getitem__")(1));
+      const int64_t rows = static_cast<int64_t>(py::len(swap["energy"]));
+      xs = arrays.get<T>(x, "x", {rows, dim}, "[chains * replicas, dim]", false);
+      rm = arrays.optional<T>(ref_mean, "ref_mean", {dim}, "[dim]", false);
+      riv = arrays.optional<T>(ref_inv_var, "ref_inv_var", {dim}, "[dim]", false);
+      if ((rm == nullptr) != (riv == nullptr)) throw py::value_error("argument 'ref_mean': give ref_inv_var too");
+    }
+    const SwapArgs<T> s = swap_args<T>(swap, arrays, dim, xs, rm, riv, ref_log_norm, thin, scheme, seed, round0,
+                                       n_rounds);
     Backend::template swap<T>(s, round, arrays.device_id(), stream);
   };
   if (dtype == "float32") {
@@ -193,7 +214,9 @@ void bind_pt(py::module_& m) {
         "Run n_rounds of parallel tempering with tempered Langevin local moves in place "
         "(private: use heatbath.ParallelTempering).");
   m.def("pt_swap", &pt_swap_entry<Backend>, py::arg("swap"), py::arg("dtype"), py::arg("ref_log_norm"),
-        py::arg("scheme"), py::arg("seed"), py::arg("round"), py::arg("stream") = 0,
+        py::arg("scheme"), py::arg("seed"), py::arg("round"), py::arg("stream") = 0, py::arg("x") = py::none(),
+        py::arg("ref_mean") = py::none(), py::arg("ref_inv_var") = py::none(), py::arg("thin") = 0,
+        py::arg("round0") = -1, py::arg("n_rounds") = 1,
         "One swap pass of parallel tempering on given energies (private: use heatbath.ParallelTempering).");
 }
 

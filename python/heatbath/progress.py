@@ -72,3 +72,20 @@ def offset(done: int) -> Iterator[None]:
         yield
     finally:
         _core.set_progress(callback)
+
+
+@contextmanager
+def silenced() -> Iterator[None]:
+    """Within the block, compiled calls and chunk loops report no progress (calls that make up one unit of
+    an outer bar, e.g. the steps of a parallel-tempering round)."""
+    callback = getattr(_local, "callback", None)
+    if callback is None:
+        yield
+        return
+    _local.callback = None
+    _core.set_progress(None)
+    try:
+        yield
+    finally:
+        _local.callback = callback
+        _core.set_progress(callback)

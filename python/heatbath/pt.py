@@ -138,9 +138,9 @@ class ParallelTempering:
             if reference is not None:
                 raise TypeError("argument 'reference': a TemperedModel target defines its own reference")
         elif isinstance(target, Target):
-            if not target.compiled_by_core:
-                raise TypeError(f"argument 'target': parallel tempering runs the built-in targets; "
-                                f"{type(target).__name__} (a user potential) is not supported yet")
+            if not target.compiled_by_core and not _user_tempering_supported(target):
+                raise TypeError(f"argument 'target': parallel tempering runs the built-in targets, "
+                                f"heatbath.TorchPotential and heatbath.potential, not {type(target).__name__}")
             if not isinstance(sampler, LangevinMove):
                 raise TypeError(f"argument 'sampler': a continuous target needs a heatbath.LangevinMove "
                                 f"(e.g. hb.LangevinMove(step_size=0.1)), got {type(sampler).__name__}")
@@ -202,6 +202,11 @@ class ParallelTempering:
             self.betas = run.betas.copy()
         with progress_bar(progress, n_rounds, "tempering", unit="round"):
             return run.main(n_rounds, thin, record_index, tuning)
+
+
+def _user_tempering_supported(target) -> bool:
+    """Whether pt_user.py can temper this user potential (TorchPotential, or a heatbath.potential)."""
+    return type(target).__name__ == "TorchPotential" or hasattr(target, "tempered")
 
 
 def tune_ladder(run, n_tune: int) -> list:
@@ -389,6 +394,12 @@ class _LangevinRun:
             swap["timing"] = self.timing
         sampler: LangevinMove = self.pt.sampler
         try:
+            if not self.pt.target.compiled_by_core:  # a user potential: rounds from Python (pt_user.py)
+                from heatbath.pt_user import user_rounds  # noqa: PLC0415
+
+                user_rounds(self, swap, n_rounds, thin)
+                advance(self, slot_of, n_rounds)
+                return swap
             _backend.module_for(self.device.kind).pt_langevin(
                 method=sampler.method, potential=self.pt.target.kind, params=self.params, x=self.x, p=self.p,
                 accepted=self.accepted, diverged_at=self.diverged_at, energy_beta=self.energy_beta,

@@ -151,6 +151,11 @@ class NumbaPotential(Target):
                                      noise_scale=noise_scale, beta=beta, h=h, c1=c1, thin=thin, seed=seed,
                                      chain_start=chain_start, step0=step0, n_steps=n_steps)
 
+    def tempered(self, beta_row, ref_mean, ref_inv_var) -> "_TemperedNumba":
+        """This potential on the tempered path of parallel tempering (heatbath/pt_user.py): each row at
+        β = beta_row[row] (read live), with the Gaussian reference (ref_mean, ref_inv_var). CPU only."""
+        return _TemperedNumba(self, beta_row, ref_mean, ref_inv_var)
+
     def evaluate(self, x, grad, energy, *, device, stream) -> None:
         """heatbath.energy and heatbath.grad for this potential: E into energy [chains], ∇E into grad."""
         self.core_params(x, _arrays.dtype_of(x), device, "x")
@@ -202,3 +207,32 @@ def potential(energy, grad=None, *, params=(), dim=None, name=None) -> NumbaPote
     and the kernels are compiled at the first run in each process (kept in memory, not on disk).
     """
     return NumbaPotential(energy, grad, params, dim, name)
+
+
+class _TemperedNumba:
+    """NumbaPotential.tempered: run_langevin on E_β = β E + (1 − β) E_ref with a β per row."""
+
+    def __init__(self, base: NumbaPotential, beta_row, ref_mean, ref_inv_var):
+        self.base = base
+        self.arrays = (beta_row, ref_mean, ref_inv_var)
+        self._functions: dict = {}
+
+    def run_langevin(self, *, device, stream, method, x, **run) -> None:
+        if device.kind == "cuda":
+            raise NotImplementedError("parallel tempering with a heatbath.potential runs on the CPU; for CUDA "
+                                      "states write the energy in torch (heatbath.TorchPotential)")
+        from heatbath._numba import langevin_launch
+        from heatbath._numba.langevin_user import tempered_functions
+
+        x = _numpy(x)
+        key = x.dtype
+        fns = self._functions.get(key)
+        if fns is None:
+            beta_row, mean, inv_var = (np.ascontiguousarray(_numpy(a)) for a in self.arrays)
+            if not np.shares_memory(beta_row, _numpy(self.arrays[0])):
+                raise ValueError("internal error: beta_row must be read in place")
+            fns = self._functions[key] = tempered_functions(self.base._functions_for(x.dtype), beta_row, mean,
+                                                            inv_var)
+        run = {k: _numpy(v) if k in ("p", "trace", "energy_trace", "energy", "accepted", "diverged_at",
+                                      "noise_scale", "beta") else v for k, v in run.items()}
+        langevin_launch.run_langevin(fns, method=method, x=x, **run)

@@ -103,8 +103,9 @@ def _store_sample(x, c0, n, d, trace, sample):
 def make_kernels(energy_fn, grad_fn, dim: int, fingerprint: str) -> dict:
     """The ULA, MALA, BAOAB and evaluation kernels for one user potential, as Numba dispatchers.
 
-    energy_fn(x, params) -> E and grad_fn(x, out, params) are the inlinable wrappers of user_calls.py
-    around the user's functions; fingerprint identifies the user's code for the on-disk cache. dim, the
+    energy_fn(x, params, chain) -> E and grad_fn(x, out, params, chain) are the inlinable wrappers of
+    user_calls.py around the user's functions (chain: the global index of the chain whose state x is,
+    which only the tempered wrappers read); fingerprint identifies the user's code for the on-disk cache. dim, the
     length of a state, is compiled in as a constant: with the user's loops over x.shape[0] of known
     length, LLVM unrolls them, which makes a one-dimensional potential about twice as fast.
 
@@ -118,10 +119,10 @@ def make_kernels(energy_fn, grad_fn, dim: int, fingerprint: str) -> dict:
     """
 
     @njit(inline="always", error_model="numpy")
-    def energies(params, x, c0, n, d, out, like):
+    def energies(params, x, c0, n, d, out, like, chain_start):
         # out[c0 + k] = E(row c0 + k of x), rounded to the run's dtype (out: energy or a row of energy_trace)
         for k in range(n):
-            out[c0 + k] = typed(energy_fn(carray(row_ptr(x, c0 + k), d), params), like)
+            out[c0 + k] = typed(energy_fn(carray(row_ptr(x, c0 + k), d), params, chain_start + c0 + k), like)
 
     @njit(parallel=True, nogil=True, error_model="numpy")
     def ula(params, x, trace, energy_trace, energy, diverged_at, noise_scale, coef_stride, h, thin, seed,
@@ -150,7 +151,7 @@ def make_kernels(energy_fn, grad_fn, dim: int, fingerprint: str) -> dict:
                     for k in range(n):  # vectorises across chains (see the module docstring)
                         xc = carray(elem_ptr(x, (c0 + k) * d), d)
                         gc = carray(elem_ptr(g, k * d), d)
-                        grad_fn(xc, gc, params)
+                        grad_fn(xc, gc, params, chain_start + c0 + k)
                         for i in range(d):
                             xn = euler_move(xc[i], gc[i], h, scale, ns[k * d + i])
                             xc[i] = xn
@@ -160,9 +161,9 @@ def make_kernels(energy_fn, grad_fn, dim: int, fingerprint: str) -> dict:
                     if thin > 0 and (local + 1) % thin == 0:
                         sample = (local + 1) // thin - 1
                         _store_sample(x, c0, n, d, trace, sample)
-                        energies(params, x, c0, n, d, energy_trace[sample], h)
+                        energies(params, x, c0, n, d, energy_trace[sample], h, chain_start)
             if t_end == step0 + n_steps:
-                energies(params, x, c0, n, d, energy, h)
+                energies(params, x, c0, n, d, energy, h, chain_start)
 
     @njit(parallel=True, nogil=True, error_model="numpy")
     def mala(params, x, trace, energy_trace, energy, accepted, diverged_at, noise_scale, beta, coef_stride, h, thin,
@@ -187,8 +188,8 @@ def make_kernels(energy_fn, grad_fn, dim: int, fingerprint: str) -> dict:
             # Recomputed at every chunk start, which gives the same bits as carrying them over.
             for k in range(n):
                 xc = carray(elem_ptr(x, (c0 + k) * d), d)
-                e[k] = typed(energy_fn(xc, params), h)
-                grad_fn(xc, carray(elem_ptr(g, k * d), d), params)
+                e[k] = typed(energy_fn(xc, params, chain_start + c0 + k), h)
+                grad_fn(xc, carray(elem_ptr(g, k * d), d), params, chain_start + c0 + k)
             for tb in range(t_begin, t_end, block):
                 nt = min(block, t_end - tb)
                 langevin_noise(seed, chain_start + c0, tb, nt, noise)
@@ -208,8 +209,8 @@ def make_kernels(energy_fn, grad_fn, dim: int, fingerprint: str) -> dict:
                         gyc = carray(elem_ptr(gy, k * d), d)
                         for i in range(d):
                             yc[i] = euler_move(xc[i], gc[i], h, scale, ns[k * d + i])
-                        ey = typed(energy_fn(yc, params), h)
-                        grad_fn(yc, gyc, params)
+                        ey = typed(energy_fn(yc, params, chain_start + c0 + k), h)
+                        grad_fn(yc, gyc, params, chain_start + c0 + k)
                         forward = zero
                         reverse = zero
                         for i in range(d):
@@ -255,7 +256,7 @@ def make_kernels(energy_fn, grad_fn, dim: int, fingerprint: str) -> dict:
             g = np.empty((n, d), x.dtype)             # [chains, dim] ∇E(x), carried between steps
             dead = _dead_flags(diverged_at, c0, n)
             for k in range(n):  # ∇E recomputed at every chunk start, as the core does
-                grad_fn(carray(row_ptr(x, c0 + k), d), carray(row_ptr(g, k), d), params)
+                grad_fn(carray(row_ptr(x, c0 + k), d), carray(row_ptr(g, k), d), params, chain_start + c0 + k)
             for tb in range(t_begin, t_end, block):
                 nt = min(block, t_end - tb)
                 langevin_noise(seed, chain_start + c0, tb, nt, noise)
@@ -272,7 +273,7 @@ def make_kernels(energy_fn, grad_fn, dim: int, fingerprint: str) -> dict:
                         for i in range(d):
                             xc[i], pc[i] = drift_noise_drift(xc[i], momentum_kick(pc[i], gc[i], half), c1,
                                                              scale, ns[k * d + i], half)  # B A O A
-                        grad_fn(xc, gc, params)
+                        grad_fn(xc, gc, params, chain_start + c0 + k)
                         for i in range(d):
                             pk = momentum_kick(pc[i], gc[i], half)  # B
                             pc[i] = pk
@@ -282,9 +283,9 @@ def make_kernels(energy_fn, grad_fn, dim: int, fingerprint: str) -> dict:
                     if thin > 0 and (local + 1) % thin == 0:
                         sample = (local + 1) // thin - 1
                         _store_sample(x, c0, n, d, trace, sample)
-                        energies(params, x, c0, n, d, energy_trace[sample], h)
+                        energies(params, x, c0, n, d, energy_trace[sample], h, chain_start)
             if t_end == step0 + n_steps:
-                energies(params, x, c0, n, d, energy, h)
+                energies(params, x, c0, n, d, energy, h, chain_start)
 
     @njit(parallel=True, nogil=True, error_model="numpy")
     def evaluate(params, x, grad, energy):
@@ -293,8 +294,8 @@ def make_kernels(energy_fn, grad_fn, dim: int, fingerprint: str) -> dict:
         params = borrowed(params)
         for c in prange(x.shape[0]):
             xc = carray(row_ptr(x, c), d)
-            energy[c] = energy_fn(xc, params)
-            grad_fn(xc, carray(row_ptr(grad, c), d), params)
+            energy[c] = energy_fn(xc, params, c)
+            grad_fn(xc, carray(row_ptr(grad, c), d), params, c)
 
     kernels = {"ula": ula, "mala": mala, "baoab": baoab, "evaluate": evaluate}
     for kernel in kernels.values():

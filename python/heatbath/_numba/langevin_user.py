@@ -21,7 +21,7 @@ from heatbath._numba.langevin_kernels import make_kernels
 from heatbath._numba.langevin_launch import UserFunctions
 from heatbath._numba.user_calls import energy_call, grad_call
 
-__all__ = ["check_functions", "compile_functions", "describe", "jit_function"]
+__all__ = ["check_functions", "compile_functions", "describe", "jit_function", "tempered_functions"]
 
 _JITTED: dict = {}  # user function (or dispatcher) -> the dispatcher the kernels call
 _KERNELS: dict = {}  # (energy dispatcher, gradient dispatcher, number of parameters, dim) -> make_kernels(...)
@@ -102,17 +102,26 @@ def compile_functions(energy, grad, dtype, params: tuple) -> UserFunctions:
     _compile(grad_jit, (x_type, x_type) + param_types, "gradient", grad)
     n_params = len(params)
 
-    def kernels_for(dim: int) -> dict:
-        key = (energy_jit, grad_jit, n_params, dim)
+    def kernels_for(dim: int, tempered: bool = False) -> dict:
+        key = (energy_jit, grad_jit, n_params, dim, tempered)
         kernels = _KERNELS.get(key)
         if kernels is None:
-            fingerprint = f"{code_fingerprint(energy_jit, grad_jit)}:{n_params}:{dim}"
-            kernels = _KERNELS[key] = make_kernels(energy_call(energy_jit, n_params), grad_call(grad_jit, n_params),
-                                                   dim, fingerprint)
+            fingerprint = f"{code_fingerprint(energy_jit, grad_jit)}:{n_params}:{dim}:{'tempered' if tempered else ''}"
+            kernels = _KERNELS[key] = make_kernels(energy_call(energy_jit, n_params, tempered),
+                                                   grad_call(grad_jit, n_params, tempered), dim, fingerprint)
         return kernels
 
     return UserFunctions(energy_jit, grad_jit, kernels_for, tuple(params),
                          f"the energy {describe(energy)} or the gradient {describe(grad)}")
+
+
+def tempered_functions(fns: UserFunctions, beta_row: np.ndarray, ref_mean: np.ndarray,
+                       ref_inv_var: np.ndarray) -> UserFunctions:
+    """The kernels of fns on the tempered path E_β = β E + (1 − β) E_ref, β = beta_row[chain] (parallel
+    tempering: user_calls.py's tempered wrappers), with the arrays in front of the user's parameters.
+    The arrays are read live: the swap pass rewrites beta_row between rounds."""
+    return UserFunctions(fns.energy, fns.grad, lambda dim: fns.kernels_for(dim, tempered=True),
+                         (beta_row, ref_mean, ref_inv_var) + tuple(fns.params), fns.label)
 
 
 def check_functions(fns: UserFunctions, energy, grad, x: np.ndarray, arg: str, usable=None,

@@ -3,37 +3,71 @@
 
 The kernels pass the user's parameters as one tuple, but Numba's inliner cannot inline a call written
 ``fn(x, *params)``. The wrapper for n parameters spells the call out, ``fn(x, params[0], ...,
-params[n − 1])``; it is itself inlined, and the user's function inside it.
+params[n − 1])``; it is itself inlined, and the user's function inside it. The kernels also pass the
+global index of the chain whose state x is, which the plain wrappers ignore.
+
+The tempered wrappers (parallel tempering, heatbath/pt_user.py) evaluate E_β(x) = β E(x) + (1 − β)
+E_ref(x) for E_ref(x) = ½ Σ_i (x_i − m_i)² / s_i² with β = beta_row[chain]: their tuple is
+(beta_row, m, 1/s², *the user's parameters), and the operations are those of the core's tempered tile
+(csrc/heatbath/tempered.h), in the same order and the run's dtype.
 """
 from __future__ import annotations
 
 from numba import njit
 
+from heatbath._numba.stream_blocks import typed
+
 __all__ = ["energy_call", "grad_call"]
 
 _WRAPPERS: dict = {}
 
+_SOURCES = {
+    ("energy", False): "def call(x, params, chain):\n    return fn(x{spread})\n",
+    ("grad", False): "def call(x, out, params, chain):\n    fn(x, out{spread})\n",
+    ("energy", True): (
+        "def call(x, params, chain):\n"
+        "    e = typed(fn(x{spread}), x[0])\n"
+        "    b = params[0][chain]\n"
+        "    m = params[1]\n"
+        "    iv = params[2]\n"
+        "    acc = typed(0, b)\n"
+        "    for i in range(x.shape[0]):\n"
+        "        r = x[i] - m[i]\n"
+        "        gr = iv[i] * r\n"
+        "        acc += gr * r\n"
+        "    return b * e + (typed(1, b) - b) * (typed(0.5, b) * acc)\n"),
+    ("grad", True): (
+        "def call(x, out, params, chain):\n"
+        "    fn(x, out{spread})\n"
+        "    b = params[0][chain]\n"
+        "    m = params[1]\n"
+        "    iv = params[2]\n"
+        "    for i in range(x.shape[0]):\n"
+        "        r = x[i] - m[i]\n"
+        "        gr = iv[i] * r\n"
+        "        out[i] = b * out[i] + (typed(1, b) - b) * gr\n"),
+}
 
-def _wrapper(kind: str, fn, n_params: int):
-    key = (kind, fn, n_params)
+
+def _wrapper(kind: str, fn, n_params: int, tempered: bool):
+    key = (kind, fn, n_params, tempered)
     wrapper = _WRAPPERS.get(key)
     if wrapper is None:
-        spread = "".join(f", params[{i}]" for i in range(n_params))
-        if kind == "energy":
-            source = f"def call(x, params):\n    return fn(x{spread})\n"
-        else:
-            source = f"def call(x, out, params):\n    fn(x, out{spread})\n"
-        namespace = {"fn": fn}
-        exec(compile(source, f"<heatbath {kind} call with {n_params} parameters>", "exec"), namespace)
+        first = 3 if tempered else 0  # the tempered tuple starts with beta_row, m and 1/s²
+        spread = "".join(f", params[{first + i}]" for i in range(n_params))
+        source = _SOURCES[kind, tempered].format(spread=spread)
+        namespace = {"fn": fn, "typed": typed}
+        label = f"<heatbath {'tempered ' if tempered else ''}{kind} call with {n_params} parameters>"
+        exec(compile(source, label, "exec"), namespace)
         wrapper = _WRAPPERS[key] = njit(inline="always", error_model="numpy")(namespace["call"])
     return wrapper
 
 
-def energy_call(fn, n_params: int):
-    """call(x, params) -> fn(x, *params), inlinable."""
-    return _wrapper("energy", fn, n_params)
+def energy_call(fn, n_params: int, tempered: bool = False):
+    """call(x, params, chain) -> fn(x, *params) (or E_β, see the module text), inlinable."""
+    return _wrapper("energy", fn, n_params, tempered)
 
 
-def grad_call(fn, n_params: int):
-    """call(x, out, params) -> fn(x, out, *params), inlinable."""
-    return _wrapper("grad", fn, n_params)
+def grad_call(fn, n_params: int, tempered: bool = False):
+    """call(x, out, params, chain) -> fn(x, out, *params) (or ∇E_β), inlinable."""
+    return _wrapper("grad", fn, n_params, tempered)

@@ -1,0 +1,97 @@
+# SPDX-License-Identifier: Apache-2.0
+"""Parallel tempering with user potentials (heatbath.TorchPotential, heatbath.potential): the rounds of
+pt._LangevinRun in Python, one round at a time.
+
+The core cannot call a user's energy, so a round is three calls instead of one compiled loop:
+
+1. the potential's own Langevin backend (the torch loop, or the Numba kernels) runs n_local steps of
+   every row on the tempered potential E_β(x) = β E(x) + (1 − β) E_ref(x) at unit temperature, each row
+   at its own β (the swap pass keeps β_row current);
+2. the target's E(x) at every row (a forward pass, no gradient);
+3. the core's swap pass, handed the states and the Gaussian reference, so ℓ, the statistics, the
+   index process and the thinned trace are those of the compiled rounds.
+
+The steps are numbered as in the compiled rounds (round n runs steps [n·n_local, (n+1)·n_local) of
+chain = row, from seed), with the same update rules and stream, so a user potential written like a
+built-in one gives the built-in's run up to floating-point rounding, and a run resumes bitwise from its
+state. Ctrl-C is deferred to the end of the round (the calls inside see the deferring handler and
+do not stop on their own), so an interrupted run stops between rounds.
+"""
+from __future__ import annotations
+
+from heatbath import _arrays, _backend
+from heatbath.interrupted import sigint_at_chunk_boundaries
+from heatbath.progress import report as report_progress
+from heatbath.progress import silenced as silenced_progress
+
+__all__ = ["user_rounds"]
+
+
+def _torch_tempered(target, beta_row, ref_mean, ref_inv_var):
+    """A TorchPotential for E_β of `target` with β from the live array beta_row [rows] (which the swap
+    pass rewrites in place), in the operation order of the core's tempered tile (tempered.h)."""
+    from heatbath.torch_potential import TorchPotential, as_torch  # noqa: PLC0415
+
+    beta, mean, inv_var = (as_torch(a) for a in (beta_row, ref_mean, ref_inv_var))
+    fn = target.fn
+
+    def tempered(x):
+        r = x - mean
+        reference = 0.5 * ((inv_var * r) * r).sum(-1)
+        return beta * fn(x) + (1 - beta) * reference
+
+    return TorchPotential(tempered, name=f"tempered {target.name}")
+
+
+def _tempered(run, swap):
+    target = run.pt.target
+    if type(target).__name__ == "TorchPotential":
+        return _torch_tempered(target, swap["beta_row"], run.ref_mean, run.ref_inv_var)
+    return target.tempered(swap["beta_row"], run.ref_mean, run.ref_inv_var)
+
+
+def _target_energy(target, x, out) -> None:
+    """E(x) of every row into out [rows] (x's dtype), without a gradient where the potential allows."""
+    if type(target).__name__ == "TorchPotential":
+        import torch  # noqa: PLC0415
+
+        from heatbath.torch_potential import as_torch  # noqa: PLC0415
+
+        with torch.no_grad():
+            as_torch(out).copy_(target.fn(as_torch(x)))
+        return
+    grad = _arrays.empty(tuple(x.shape), _arrays.dtype_of(x), x)
+    device = _arrays.device_of(x, "x")
+    target.evaluate(x, grad, out, device=device, stream=_arrays.current_stream(x, device))
+
+
+def user_rounds(run, swap: dict, n_rounds: int, thin: int) -> None:
+    """n_rounds rounds of `run` (a pt._LangevinRun over a user potential), accumulating into `swap`."""
+    sampler = run.pt.sampler
+    local = _tempered(run, swap)
+    core = _backend.module_for(run.device.kind)
+    if sampler.method == "mala":
+        swap["local_accepted"] = run.accepted
+    dtype = _arrays.dtype_of(run.x)
+
+    with sigint_at_chunk_boundaries() as guard:
+        for done in range(n_rounds):
+            rnd = run.round + done
+            with silenced_progress():  # the bar counts rounds, not the steps inside them
+                local.run_langevin(device=run.device, stream=run.stream, method=sampler.method, x=run.x, p=run.p,
+                                   trace=None, energy_trace=None, energy=run.energy_beta, accepted=run.accepted,
+                                   diverged_at=run.diverged_at, noise_scale=run.noise, beta=run.unit_beta,
+                                   h=sampler.step_size, c1=run.c1, thin=0, seed=run.seed, chain_start=0,
+                                   step0=rnd * sampler.n_local, n_steps=sampler.n_local)
+            _target_energy(run.pt.target, run.x, swap["energy"])
+            core.pt_swap(swap, dtype, run.ref_log_norm, _scheme(run), run.seed, rnd, run.stream, x=run.x,
+                         ref_mean=run.ref_mean, ref_inv_var=run.ref_inv_var, thin=thin, round0=run.round,
+                         n_rounds=n_rounds)
+            guard.check(done + 1)
+            report_progress(done + 1)
+
+
+def _scheme(run) -> int:
+    from heatbath.pt import SWAPS  # noqa: PLC0415
+
+    return SWAPS[run.pt.swap]
