@@ -167,6 +167,34 @@ def test_simulated_parameters_energy_and_grad(simulated_gpu):
     assert_same_run(simulated_gpu(hb.langevin, pot, x0, 6, 0.1, **kw), hb.langevin(pot, x0, 6, 0.1, **kw), "mala")
 
 
+def tempered_run(kind, method, pot=None, tempered=True):
+    """A few steps of the tempered path of parallel tempering (each chain at its own β, a Gaussian
+    reference) through a NumbaPotential's backend on `kind` ('cpu', or 'cuda' with numpy arrays standing
+    for device memory under the simulator); or of the plain potential with tempered=False."""
+    pot = pot or potential(double_well_energy, double_well_grad)
+    rows, dim = 6, 2
+    beta_row = np.linspace(0.0, 1.0, rows).astype(np.float32)
+    mean, inv_var = np.array([0.5, -0.5], np.float32), np.array([0.25, 1.0], np.float32)
+    x = start(rows, dim, "float32", seed=3)
+    p = np.random.default_rng(1).standard_normal((rows, dim)).astype(np.float32) if method == "baoab" else None
+    energy, accepted, diverged = np.zeros(rows, np.float32), np.zeros(rows, np.int64), np.full(rows, -1, np.int64)
+    backend = pot.tempered(beta_row, mean, inv_var) if tempered else pot
+    backend.run_langevin(device=_arrays.Device(kind, 0), stream=0, method=method, x=x, p=p, trace=None,
+                         energy_trace=None, energy=energy, accepted=accepted, diverged_at=diverged,
+                         noise_scale=np.array([np.sqrt(0.1)], np.float32), beta=np.array([1.0], np.float32),
+                         h=0.05, c1=0.9, thin=0, seed=7, chain_start=0, step0=4, n_steps=5)
+    return x, p, energy, accepted
+
+
+@simulator
+@pytest.mark.parametrize("method", METHODS)
+def test_simulated_tempered_kernels_follow_the_cpu_kernels(method):
+    # The kernels parallel tempering runs for a heatbath.potential on CUDA states.
+    for got, want in zip(tempered_run("cuda", method), tempered_run("cpu", method)):
+        if want is not None:
+            same_bits(got, want)
+
+
 @not_simulated
 def test_simulator_suite():
     env = dict(os.environ, NUMBA_ENABLE_CUDASIM="1")
@@ -222,6 +250,23 @@ def test_kernels_compile_for_a_gpu(compute_capability_80):
         assert ".entry" in ptx
         # float32 runs stay in float32: no double-precision arithmetic sneaks in (Python constants would).
         assert not re.search(r"\.f64\b", ptx), f"{name}: float64 arithmetic in a float32 kernel"
+
+
+@not_simulated
+def test_tempered_kernels_compile_for_a_gpu(compute_capability_80):
+    from numba import types
+
+    from heatbath._numba.cuda_launch import CudaFunctions
+
+    fns = CudaFunctions.for_functions(double_well_energy, double_well_grad, 0, tempered=True)
+    f32, i64, u64 = types.float32, types.int64, types.uint64
+    vec = types.Array(f32, 1, "C")
+    params = types.Tuple((vec, vec, vec))  # beta_row, ref_mean, ref_inv_var
+    tail = (i64, u64, i64, i64, i64, i64, i64, types.Array(f32, 3, "C"))
+    signature = (params, types.Array(f32, 2, "C"), types.Array(f32, 3, "C"), types.Array(f32, 2, "C"), vec,
+                 types.Array(i64, 1, "C"), types.Array(i64, 1, "C"), vec, vec, i64, f32) + tail
+    ptx, _ = numba.cuda.compile_ptx(fns.kernels["mala"].py_func, signature, cc=(8, 0))
+    assert ".entry" in ptx
 
 
 @not_simulated

@@ -131,3 +131,17 @@ def test_adapted_ladder_and_tempered_gaussians():
     # log Z of a standard normal: log sqrt(2π). The estimate's spread over independent seeds is about
     # 0.0013 here (measured once, six seeds); 0.01 is about eight of those.
     assert abs(res.log_z - 0.5 * np.log(2 * np.pi)) < 0.01
+
+
+@pytest.mark.parametrize("method", METHODS)
+def test_numba_tempered_path_is_the_potential_at_beta_one(method):
+    # Row 5 of tempered_run sits at β = 1, where E_β = 1·E + 0·E_ref is E exactly: the plain kernels'
+    # bits. Rows at β < 1 feel the reference and move differently.
+    from test_numba_cuda import tempered_run
+
+    pot = numba_double_well()
+    tempered = tempered_run("cpu", method, pot)
+    plain = tempered_run("cpu", method, pot, tempered=False)
+    same(tempered[0][5], plain[0][5])
+    same(tempered[2][5:], plain[2][5:])
+    assert not np.array_equal(tempered[0][0], plain[0][0])

@@ -153,7 +153,8 @@ class NumbaPotential(Target):
 
     def tempered(self, beta_row, ref_mean, ref_inv_var) -> "_TemperedNumba":
         """This potential on the tempered path of parallel tempering (heatbath/pt_user.py): each row at
-        β = beta_row[row] (read live), with the Gaussian reference (ref_mean, ref_inv_var). CPU only."""
+        β = beta_row[row] (read live), with the Gaussian reference (ref_mean, ref_inv_var), on the
+        states' device (arrays of that device)."""
         return _TemperedNumba(self, beta_row, ref_mean, ref_inv_var)
 
     def evaluate(self, x, grad, energy, *, device, stream) -> None:
@@ -218,9 +219,12 @@ class _TemperedNumba:
         self._functions: dict = {}
 
     def run_langevin(self, *, device, stream, method, x, **run) -> None:
+        self.base.core_params(x, _arrays.dtype_of(x), device, "x0")
         if device.kind == "cuda":
-            raise NotImplementedError("parallel tempering with a heatbath.potential runs on the CPU; for CUDA "
-                                      "states write the energy in torch (heatbath.TorchPotential)")
+            from heatbath._numba import cuda_user
+
+            return cuda_user.run_langevin(self.base, device=device, stream=stream, method=method, x=x,
+                                          tempered=self.arrays, **run)
         from heatbath._numba import langevin_launch
         from heatbath._numba.langevin_user import tempered_functions
 

@@ -12,7 +12,8 @@ Why the bodies below are not the CPU kernels' bodies: the CPU kernels are shaped
 tile of chains advanced step by step in vectorised loops, scratch from ``np.empty``, the noise of a
 block of steps from the C++ core's SIMD Philox), and numba.cuda has none of those (no allocation on
 the device, no host library calls; one thread is one chain). So here the kernel bodies call the
-module-level names ``energy_fn`` and ``grad_fn``, and :func:`specialise` compiles a copy of a body
+module-level names ``energy_fn`` and ``grad_fn`` (the user_calls.py wrappers around the user's device
+functions, given the chain's index), and :func:`specialise` compiles a copy of a body
 whose globals bind those names to the user's device functions; the gradient and proposal scratch
 comes from a workspace [3, dim, chains] (the core's layout, so that a warp reads consecutive
 addresses). The arithmetic of every update is the CPU kernels', step by step (the thinning in one
@@ -36,13 +37,14 @@ from heatbath._numba.update_rules import drift_noise_drift, euler_move, mala_log
 __all__ = ["BODIES", "specialise"]
 
 
-def energy_fn(x, *params):
-    """Bound by :func:`specialise` to the user's energy, compiled as a device function."""
+def energy_fn(x, chain, *params):
+    """Bound by :func:`specialise` to the call of the user's energy (user_calls.py); chain is the global
+    index of the chain whose state x is, which only the tempered calls read."""
     raise RuntimeError("heatbath: a CUDA kernel body was called without specialise(); this is a heatbath bug")
 
 
-def grad_fn(x, out, *params):
-    """Bound by :func:`specialise` to the user's gradient, compiled as a device function."""
+def grad_fn(x, out, chain, *params):
+    """Bound by :func:`specialise` to the call of the user's gradient (user_calls.py)."""
     raise RuntimeError("heatbath: a CUDA kernel body was called without specialise(); this is a heatbath bug")
 
 
@@ -82,7 +84,7 @@ def ula(params, x, trace, energy_trace, energy, diverged_at, noise_scale, coef_s
             group = t // G
             first_value = (t % G) * d
             bad = False
-            grad_fn(xc, g, *params)
+            grad_fn(xc, g, chain, *params)
             for i in range(d):
                 v = first_value + i
                 cached_group, cached_block, noise = ensure_block(seed, PURPOSE_LANGEVIN_NOISE, group, v // W, chain,
@@ -96,9 +98,9 @@ def ula(params, x, trace, energy_trace, energy, diverged_at, noise_scale, coef_s
                 diverged_at[c] = t
             sample = record(trace, c, xc, local, thin)
             if sample >= 0:
-                energy_trace[sample, c] = typed(energy_fn(xc, *params), h)
+                energy_trace[sample, c] = typed(energy_fn(xc, chain, *params), h)
         if t_end == step0 + n_steps:
-            energy[c] = typed(energy_fn(xc, *params), h)
+            energy[c] = typed(energy_fn(xc, chain, *params), h)
 
 
 def mala(params, x, trace, energy_trace, energy, accepted, diverged_at, noise_scale, beta, coef_stride, h, thin, seed,
@@ -119,8 +121,8 @@ def mala(params, x, trace, energy_trace, energy, accepted, diverged_at, noise_sc
         n_accepted = 0
         cached_group, cached_block, noise = -1, -1, (zero, zero, zero, zero)
         cached_ugroup, cached_ublock, uniforms = -1, -1, (zero, zero, zero, zero)
-        e = typed(energy_fn(xc, *params), h)
-        grad_fn(xc, g, *params)
+        e = typed(energy_fn(xc, chain, *params), h)
+        grad_fn(xc, g, chain, *params)
         for t in range(t_begin, t_end):
             local = t - step0
             scale = noise_scale[local * coef_stride]
@@ -132,8 +134,8 @@ def mala(params, x, trace, energy_trace, energy, accepted, diverged_at, noise_sc
                 cached_group, cached_block, noise = ensure_block(seed, PURPOSE_LANGEVIN_NOISE, group, v // W, chain,
                                                                  cached_group, cached_block, noise, False)
                 y[i] = euler_move(xc[i], g[i], h, scale, noise[v % W])
-            ey = typed(energy_fn(y, *params), h)
-            grad_fn(y, gy, *params)
+            ey = typed(energy_fn(y, chain, *params), h)
+            grad_fn(y, gy, chain, *params)
             forward = zero
             reverse = zero
             for i in range(d):
@@ -180,7 +182,7 @@ def baoab(params, x, p, trace, energy_trace, energy, diverged_at, noise_scale, c
         chain = chain_start + c
         dead = diverged_at[c] >= 0
         cached_group, cached_block, noise = -1, -1, (zero, zero, zero, zero)
-        grad_fn(xc, g, *params)
+        grad_fn(xc, g, chain, *params)
         for t in range(t_begin, t_end):
             local = t - step0
             scale = noise_scale[local * coef_stride]
@@ -192,7 +194,7 @@ def baoab(params, x, p, trace, energy_trace, energy, diverged_at, noise_scale, c
                                                                  cached_group, cached_block, noise, False)
                 xc[i], pc[i] = drift_noise_drift(xc[i], momentum_kick(pc[i], g[i], half), c1, scale,
                                                  noise[v % W], half)  # B A O A
-            grad_fn(xc, g, *params)
+            grad_fn(xc, g, chain, *params)
             bad = False
             for i in range(d):
                 pk = momentum_kick(pc[i], g[i], half)  # B
@@ -204,16 +206,16 @@ def baoab(params, x, p, trace, energy_trace, energy, diverged_at, noise_scale, c
                 diverged_at[c] = t
             sample = record(trace, c, xc, local, thin)
             if sample >= 0:
-                energy_trace[sample, c] = typed(energy_fn(xc, *params), h)
+                energy_trace[sample, c] = typed(energy_fn(xc, chain, *params), h)
         if t_end == step0 + n_steps:
-            energy[c] = typed(energy_fn(xc, *params), h)
+            energy[c] = typed(energy_fn(xc, chain, *params), h)
 
 
 def evaluate(params, x, grad, energy):
     # E and ∇E of every row of x [chains, dim] into energy [chains] and grad [chains, dim].
     for c in range(cuda.grid(1), x.shape[0], cuda.gridsize(1)):
-        energy[c] = energy_fn(x[c], *params)
-        grad_fn(x[c], grad[c], *params)
+        energy[c] = energy_fn(x[c], c, *params)
+        grad_fn(x[c], grad[c], c, *params)
 
 
 BODIES = {"ula": ula, "mala": mala, "baoab": baoab, "evaluate": evaluate}

@@ -13,13 +13,14 @@ from numba import config, cuda, typeof, types
 
 from heatbath._numba.cuda_kernels import BODIES, specialise
 from heatbath._numba.langevin_user import _numba_message, describe
+from heatbath._numba.user_calls import cuda_energy_call, cuda_grad_call
 
 __all__ = ["CudaFunctions", "device_array", "evaluate", "run_langevin", "stream_for"]
 
 _THREADS = 128  # the core's kThreads
 
 _DEVICE_FUNCTIONS: dict = {}  # user function (or @njit dispatcher) -> its numba.cuda device dispatcher
-_KERNELS: dict = {}           # (energy, grad) -> CudaFunctions
+_KERNELS: dict = {}           # (energy, grad, number of parameters, tempered) -> CudaFunctions
 
 
 def _device_function(fn):
@@ -32,20 +33,25 @@ def _device_function(fn):
 
 
 class CudaFunctions:
-    """The user's energy and gradient as device functions, and the kernels specialised on them (each a
-    dispatcher compiled per dtype and parameter types at its first launch, then kept in memory)."""
+    """The user's energy and gradient as device functions, and the kernels specialised on their calls
+    for n_params parameters (plain, or on the tempered path of parallel tempering, whose kernels take
+    (beta_row, ref_mean, ref_inv_var) before the user's parameters: user_calls.py). Each kernel is a
+    dispatcher compiled per dtype and parameter types at its first launch, then kept in memory."""
 
-    def __init__(self, energy, grad):
+    def __init__(self, energy, grad, n_params: int = 0, tempered: bool = False):
         self.user_energy, self.user_grad = energy, grad
         self.energy, self.grad = _device_function(energy), _device_function(grad)
-        self.kernels = {name: specialise(body, self.energy, self.grad) for name, body in BODIES.items()}
+        calls = cuda_energy_call(self.energy, n_params, tempered), cuda_grad_call(self.grad, n_params, tempered)
+        self.kernels = {name: specialise(body, *calls) for name, body in BODIES.items()}
+        self._front = 3 if tempered else 0  # parameters in front of the user's (the tempered path's arrays)
         self._checked: set = set()
 
     @classmethod
-    def for_functions(cls, energy, grad) -> "CudaFunctions":
-        fns = _KERNELS.get((energy, grad))
+    def for_functions(cls, energy, grad, n_params: int = 0, tempered: bool = False) -> "CudaFunctions":
+        key = (energy, grad, n_params, tempered)
+        fns = _KERNELS.get(key)
         if fns is None:
-            fns = _KERNELS[(energy, grad)] = cls(energy, grad)
+            fns = _KERNELS[key] = cls(energy, grad, n_params, tempered)
         return fns
 
     def check_compiles(self, dtype, params: tuple) -> None:
@@ -53,6 +59,7 @@ class CudaFunctions:
         kernel, so that an error names the function at fault rather than a heatbath kernel."""
         if config.ENABLE_CUDASIM:  # the simulator runs the Python functions; nothing is compiled
             return
+        params = params[self._front:]
         row = types.Array(typeof(np.dtype(dtype).type(0)), 1, "C")     # x[c]
         column = types.Array(typeof(np.dtype(dtype).type(0)), 1, "A")  # ws[k, :, c]
         param_types = tuple(typeof(p) for p in params)

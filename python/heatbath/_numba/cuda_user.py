@@ -43,23 +43,28 @@ def _gpu(device):
 
 
 def run_langevin(pot, *, device, stream, method, x, p, trace, energy_trace, energy, accepted, diverged_at,
-                 noise_scale, beta, h, c1, thin, seed, chain_start, step0, n_steps) -> None:
-    """heatbath.langevin's backend for a NumbaPotential whose states are on a CUDA device."""
+                 noise_scale, beta, h, c1, thin, seed, chain_start, step0, n_steps, tempered=None) -> None:
+    """heatbath.langevin's backend for a NumbaPotential whose states are on a CUDA device. tempered:
+    (beta_row, ref_mean, ref_inv_var) CUDA arrays for the tempered path of parallel tempering (read live)."""
     chains, dim = (int(s) for s in x.shape)
     workspace = _arrays.empty((3, dim, chains), _arrays.dtype_of(x), x)  # [3, dim, chains], as the core's
-    fns = cuda_launch.CudaFunctions.for_functions(pot.energy, pot.grad)
+    fns = cuda_launch.CudaFunctions.for_functions(pot.energy, pot.grad, len(pot.params), tempered is not None)
     with _gpu(device):
         s = cuda_launch.stream_for(stream)
         arrays = dict(x=x, p=p, trace=trace, energy_trace=energy_trace, energy=energy, accepted=accepted,
                       diverged_at=diverged_at, noise_scale=noise_scale, beta=beta, workspace=workspace)
         views = {k: None if a is None else cuda_launch.device_array(a, k) for k, a in arrays.items()}
-        cuda_launch.run_langevin(fns, _device_params(pot, device, stream, s), stream=s, method=method, h=h, c1=c1,
-                                 thin=thin, seed=seed, chain_start=chain_start, step0=step0, n_steps=n_steps, **views)
+        params = _device_params(pot, device, stream, s)
+        if tempered is not None:
+            params = tuple(cuda_launch.device_array(a, name) for a, name in
+                           zip(tempered, ("beta_row", "ref_mean", "ref_inv_var"))) + params
+        cuda_launch.run_langevin(fns, params, stream=s, method=method, h=h, c1=c1, thin=thin, seed=seed,
+                                 chain_start=chain_start, step0=step0, n_steps=n_steps, **views)
 
 
 def evaluate(pot, x, grad, energy, *, device, stream) -> None:
     """heatbath.energy and heatbath.grad for a NumbaPotential on CUDA states x [chains, dim]."""
-    fns = cuda_launch.CudaFunctions.for_functions(pot.energy, pot.grad)
+    fns = cuda_launch.CudaFunctions.for_functions(pot.energy, pot.grad, len(pot.params))
     with _gpu(device):
         s = cuda_launch.stream_for(stream)
         cuda_launch.evaluate(fns, _device_params(pot, device, stream, s), cuda_launch.device_array(x, "x"),
