@@ -87,6 +87,34 @@ class ParallelTemperingRBM:
         self.pt.run(self.state, self.rounds)
 
 
+class ParallelTemperingUserPotential:
+    """PT (MALA, n_local 10, DEO, 8 temperatures × 1,000 chains) on the double well written by the user
+    (heatbath.potential, heatbath.TorchPotential) beside the built-in one: time per round. User potentials
+    run their rounds from Python (heatbath/pt_user.py)."""
+
+    params = (["builtin", "numba", "torch"],)
+    param_names = ["potential"]
+
+    def setup(self, potential):
+        x0 = np.zeros((1000, 1), np.float32)
+        if potential == "builtin":
+            target = hb.DoubleWell()
+        elif potential == "numba":
+            from heatbath.bench.peers.heatbath_user_peer import double_well_energy, double_well_grad
+
+            target = hb.potential(double_well_energy, double_well_grad, name="double well")
+        else:
+            import torch
+
+            target = hb.TorchPotential(lambda x: (x**4 - 4 * x**2 + x).sum(-1), name="double well")
+            x0 = torch.as_tensor(x0)
+        self.pt = hb.ParallelTempering(target, 8, sampler=hb.LangevinMove(0.05, "mala", n_local=10))
+        self.state = self.pt.run(x0, 3, seed=0).state  # compiles and warms up
+
+    def time_round(self, potential):
+        self.pt.run(self.state, 20)
+
+
 class SwapShare:
     """The swap step's share of a round at 32 temperatures (target: at most 0.05), its pieces timed
     directly inside the compiled rounds: the swap pass over 32 × 1000 chains (Langevin PT) or 32 × 64
