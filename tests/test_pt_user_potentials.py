@@ -136,3 +136,31 @@ def test_numba_tempered_path_is_the_potential_at_beta_one(method):
     same(tempered[0][5], plain[0][5])
     same(tempered[2][5:], plain[2][5:])
     assert not np.array_equal(tempered[0][0], plain[0][0])
+
+
+def _cuda_skip_reason():
+    if not hb.cuda_compiled():
+        return "heatbath was built without its CUDA backend"
+    if not hb.cuda_available():
+        return "no CUDA device is present"
+    try:
+        import torch
+    except ImportError:
+        return "torch is not installed"
+    return None if torch.cuda.is_available() else "torch sees no CUDA device"
+
+
+@pytest.mark.skipif(_cuda_skip_reason() is not None, reason=str(_cuda_skip_reason()))
+@pytest.mark.parametrize("kind", ["torch", "numba"])
+def test_cuda_states_run_like_the_cpu(kind):
+    import torch
+
+    pot = torch_double_well()[0] if kind == "torch" else numba_double_well()
+    pt = hb.ParallelTempering(pot, 6, sampler=hb.LangevinMove(0.05, "mala", n_local=3))
+    x0 = np.linspace(-2, 2, 40, dtype=np.float32)[:, None]
+    cpu = pt.run(torch.as_tensor(x0), 10, seed=4, thin=2, record_index=True)
+    gpu = pt.run(torch.as_tensor(x0, device="cuda"), 10, seed=4, thin=2, record_index=True)
+    assert gpu.x.is_cuda and gpu.trace.is_cuda
+    # The device may contract a*b+c into FMAs: compare closely, not bitwise; the swaps are the same.
+    np.testing.assert_array_equal(to_numpy(gpu.index), to_numpy(cpu.index))
+    np.testing.assert_allclose(to_numpy(gpu.replicas), to_numpy(cpu.replicas), rtol=1e-5, atol=1e-5)
