@@ -138,7 +138,9 @@ class ParallelTempering:
             if reference is not None:
                 raise TypeError("argument 'reference': a TemperedModel target defines its own reference")
         elif isinstance(target, Target):
-            if not target.compiled_by_core and not _user_tempering_supported(target):
+            from heatbath.pt_user import supported  # noqa: PLC0415
+
+            if not target.compiled_by_core and not supported(target):
                 raise TypeError(f"argument 'target': parallel tempering runs the built-in targets, "
                                 f"heatbath.TorchPotential and heatbath.potential, not {type(target).__name__}")
             if not isinstance(sampler, LangevinMove):
@@ -202,11 +204,6 @@ class ParallelTempering:
             self.betas = run.betas.copy()
         with progress_bar(progress, n_rounds, "tempering", unit="round"):
             return run.main(n_rounds, thin, record_index, tuning)
-
-
-def _user_tempering_supported(target) -> bool:
-    """Whether pt_user.py can temper this user potential (TorchPotential, or a heatbath.potential)."""
-    return type(target).__name__ == "TorchPotential" or hasattr(target, "tempered")
 
 
 def tune_ladder(run, n_tune: int) -> list:

@@ -24,7 +24,7 @@ from heatbath.interrupted import sigint_at_chunk_boundaries
 from heatbath.progress import report as report_progress
 from heatbath.progress import silenced as silenced_progress
 
-__all__ = ["user_rounds"]
+__all__ = ["supported", "user_rounds"]
 
 
 def _torch_tempered(target, beta_row, ref_mean, ref_inv_var):
@@ -43,32 +43,53 @@ def _torch_tempered(target, beta_row, ref_mean, ref_inv_var):
     return TorchPotential(tempered, name=f"tempered {target.name}")
 
 
+def supported(target) -> bool:
+    """Whether this module can temper the user potential `target`."""
+    from heatbath.torch_potential import TorchPotential  # noqa: PLC0415 (imports no torch by itself)
+    from heatbath.user_potential import NumbaPotential  # noqa: PLC0415 (imports no numba by itself)
+
+    return isinstance(target, (TorchPotential, NumbaPotential))
+
+
+def _is_torch(target) -> bool:
+    from heatbath.torch_potential import TorchPotential  # noqa: PLC0415
+
+    return isinstance(target, TorchPotential)
+
+
 def _tempered(run, swap):
     target = run.pt.target
-    if type(target).__name__ == "TorchPotential":
+    if _is_torch(target):
         return _torch_tempered(target, swap["beta_row"], run.ref_mean, run.ref_inv_var)
     return target.tempered(swap["beta_row"], run.ref_mean, run.ref_inv_var)
 
 
-def _target_energy(target, x, out) -> None:
-    """E(x) of every row into out [rows] (x's dtype), without a gradient where the potential allows."""
-    if type(target).__name__ == "TorchPotential":
+def _energy_of_rows(run):
+    """out -> E(x) of every row of run.x into out [rows] (x's dtype), without a gradient where the
+    potential allows (a torch forward pass); a Numba potential's evaluate kernel also writes ∇E, into
+    scratch allocated once."""
+    target, x = run.pt.target, run.x
+    if _is_torch(target):
         import torch  # noqa: PLC0415
 
         from heatbath.torch_potential import as_torch  # noqa: PLC0415
 
-        with torch.no_grad():
-            as_torch(out).copy_(target.fn(as_torch(x)))
-        return
+        def torch_energy(out):
+            with torch.no_grad():
+                as_torch(out).copy_(target.fn(as_torch(x)))
+        return torch_energy
     grad = _arrays.empty(tuple(x.shape), _arrays.dtype_of(x), x)
-    device = _arrays.device_of(x, "x")
-    target.evaluate(x, grad, out, device=device, stream=_arrays.current_stream(x, device))
+
+    def evaluated_energy(out):
+        target.evaluate(x, grad, out, device=run.device, stream=run.stream)
+    return evaluated_energy
 
 
 def user_rounds(run, swap: dict, n_rounds: int, thin: int) -> None:
     """n_rounds rounds of `run` (a pt._LangevinRun over a user potential), accumulating into `swap`."""
     sampler = run.pt.sampler
     local = _tempered(run, swap)
+    energy_of_rows = _energy_of_rows(run)
     core = _backend.module_for(run.device.kind)
     if sampler.method == "mala":
         swap["local_accepted"] = run.accepted
@@ -83,7 +104,7 @@ def user_rounds(run, swap: dict, n_rounds: int, thin: int) -> None:
                                    diverged_at=run.diverged_at, noise_scale=run.noise, beta=run.unit_beta,
                                    h=sampler.step_size, c1=run.c1, thin=0, seed=run.seed, chain_start=0,
                                    step0=rnd * sampler.n_local, n_steps=sampler.n_local)
-            _target_energy(run.pt.target, run.x, swap["energy"])
+            energy_of_rows(swap["energy"])
             core.pt_swap(swap, dtype, run.ref_log_norm, _scheme(run), run.seed, rnd, run.stream, x=run.x,
                          ref_mean=run.ref_mean, ref_inv_var=run.ref_inv_var, thin=thin, round0=run.round,
                          n_rounds=n_rounds)
