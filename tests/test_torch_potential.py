@@ -73,9 +73,12 @@ def close(a, b, dtype):
 
 @pytest.mark.parametrize("dtype", DTYPES)
 @pytest.mark.parametrize("method", METHODS)
-def test_core_order_double_well_is_bitwise_the_builtin(method, dtype):
+@pytest.mark.parametrize("chains", [50, 2053])
+def test_core_order_double_well_is_bitwise_the_builtin(method, dtype, chains):
+    # 50 = full tiles of 16 or 8 chains plus a tail run one by one; each phase draws its own noise.
+    # 2053: enough values for the CPU loop to make the noise in blocks of steps (_NoiseBlocks), plus a tail.
     pot = hb.TorchPotential(CoreOrderDoubleWell.apply, dim=1)
-    x0 = start(50, 1, dtype, seed=4)  # 50 = full tiles of 16 or 8 chains plus a tail run one by one
+    x0 = start(chains, 1, dtype, seed=4)
     kw = dict(seed=2**63 + 5, thin=3, chain_start=1000, beta=np.linspace(0.5, 2.0, 41))  # a schedule: per-step noise
     got = hb.langevin(pot, x0, 41, 0.05, method, **kw)
     want = hb.langevin(hb.DoubleWell(), x0, 41, 0.05, method, **kw)

@@ -34,7 +34,12 @@ class Spy:
         self.module = module
         self.calls = []
 
-    def langevin_update(self, phase, **kw):
+    # The binding's parameters after `phase`, in order (the loop passes them by position).
+    PARAMETERS = ("x", "p", "g", "y", "gy", "e", "ey", "accepted", "diverged_at", "noise", "scale", "beta", "h", "c1",
+                  "seed", "chain_start", "step", "stream")
+
+    def langevin_update(self, phase, *args, **kw):
+        kw.update(zip(self.PARAMETERS, args))
         arrays = {k: v for k, v in kw.items() if isinstance(v, (torch.Tensor, np.ndarray))}
         self.calls.append((phase, arrays, {k: data_ptr(v) for k, v in arrays.items()}))
         return self.module.langevin_update(phase, **kw)

@@ -95,13 +95,38 @@ std::string device_string(const TensorView& v) {
   return std::string(kind_name(v.device)) + (v.device == DeviceKind::kCUDA ? ":" + std::to_string(v.device_id) : "");
 }
 
+namespace {
+
+// Names and constants of the protocol, made once: every import would otherwise decode and hash the
+// same strings again (a step of heatbath.TorchPotential imports several arrays, so this is a good part
+// of its per-step cost on small batches). Never released: they must outlive every module's teardown.
+struct ProtocolNames {
+  py::handle dlpack, dlpack_device, stream, max_version, version_1_0;
+  ProtocolNames()
+      : dlpack(PyUnicode_InternFromString("__dlpack__")),
+        dlpack_device(PyUnicode_InternFromString("__dlpack_device__")),
+        stream(PyUnicode_InternFromString("stream")),
+        max_version(PyUnicode_InternFromString("max_version")),
+        version_1_0(py::make_tuple(1, 0).release()) {
+    if (!dlpack || !dlpack_device || !stream || !max_version) throw py::error_already_set();
+  }
+};
+
+const ProtocolNames& names() {
+  static const ProtocolNames* const n = new ProtocolNames();  // under the GIL; intentionally leaked
+  return *n;
+}
+
+}  // namespace
+
 ImportedTensor::ImportedTensor(py::handle obj, const char* arg, DeviceKind backend, std::uintptr_t stream)
     : arg_(arg) {
-  if (!py::hasattr(obj, "__dlpack__") || !py::hasattr(obj, "__dlpack_device__")) {
+  const ProtocolNames& n = names();
+  if (!py::hasattr(obj, n.dlpack) || !py::hasattr(obj, n.dlpack_device)) {
     fail_type(arg_, "expected an array that supports DLPack (numpy, torch, cupy, jax, ...), got " + type_name(obj));
   }
   // Device first: a tensor on the wrong device is refused before the producer does any work for it.
-  py::tuple dev = obj.attr("__dlpack_device__")();
+  py::tuple dev = obj.attr(n.dlpack_device)();
   const int32_t dl_type = dev[0].cast<int32_t>();
   DeviceKind kind;
   if (!device_kind_of(dl_type, kind)) {
@@ -117,13 +142,17 @@ ImportedTensor::ImportedTensor(py::handle obj, const char* arg, DeviceKind backe
   py::object dl_stream = py::none();
   if (kind == DeviceKind::kCUDA) dl_stream = py::int_(stream == 0 ? std::uintptr_t{1} : stream);
 
-  py::object export_fn = obj.attr("__dlpack__");
+  py::object export_fn = obj.attr(n.dlpack);
   py::object capsule;
+  py::dict kwargs;
+  kwargs[n.stream] = dl_stream;
+  kwargs[n.max_version] = n.version_1_0;
   try {
-    capsule = export_fn(py::arg("stream") = dl_stream, py::arg("max_version") = py::make_tuple(1, 0));
+    capsule = export_fn(**kwargs);
   } catch (py::error_already_set& e) {
     if (!e.matches(PyExc_TypeError)) throw;  // e.g. BufferError: the producer cannot export this
-    capsule = export_fn(py::arg("stream") = dl_stream);  // a producer older than DLPack 1.0
+    PyDict_DelItem(kwargs.ptr(), n.max_version.ptr());
+    capsule = export_fn(**kwargs);  // a producer older than DLPack 1.0
   }
   PyObject* cap = capsule.ptr();
   if (!PyCapsule_CheckExact(cap)) fail_type(arg_, "__dlpack__ did not return a capsule");

@@ -11,7 +11,8 @@ the same bits), the trace holds x and E(x) after every thin-th step, and ``energ
 Nothing leaves the device: the trace is filled by device copies and no step waits for the GPU. The
 one host read per call is the (tiny) per-step coefficient schedule.
 
-On the CPU two things keep the core's part of a step cheap: the noise of the G steps that share each
+On the CPU two things keep the core's part of a step cheap for batches of a few thousand values and
+more: the noise of the G steps that share each
 Philox block (G = W / gcd(dim, W), W the values of a block: 4 float32, 2 float64) is made in one call
 (``_core.langevin_noise``, the fused kernels' lane-parallel Philox, written row by row as the states are
 laid out), so that no block is made twice and the phases make one flat, vectorised pass (a phase
@@ -34,6 +35,14 @@ from heatbath.progress import report as report_progress
 from heatbath.torch_potential import as_torch
 
 __all__ = ["run_langevin"]
+
+# Below this many state values a phase draws its own noise: the block machinery's two extra calls per
+# step (about 9 µs) then cost more than the blocks save. Measured with the MLP energy of
+# heatbath.bench.compare_torch at dim 2 (ULA, 2 threads): 100 chains 163 µs a step drawing in the phase
+# against 172 with blocks; 1,000 chains level (430 against 427); 4,000 chains 1216 against 1134. The
+# numbers are the same either way (the same stream).
+_BLOCK_MIN_VALUES = 2048
+
 
 class _NoiseBlocks:
     """The CPU noise of steps step0 .. step0 + n_steps − 1, made G steps (one noise group) at a time."""
@@ -68,8 +77,14 @@ def run_langevin(pot, *, device, stream, method, x, p, trace, energy_trace, ener
         as_torch(a) for a in (x, p, trace, energy_trace, energy, accepted, diverged_at))
     scales, betas = as_torch(noise_scale).tolist(), as_torch(beta).tolist()
     coef_stride = 0 if len(scales) == 1 else 1
-    update = _backend.module_for(device.kind).langevin_update
-    common = dict(h=h, seed=seed, chain_start=chain_start, stream=stream)
+    core_update = _backend.module_for(device.kind).langevin_update
+
+    def update(phase, x, p=None, g=None, y=None, gy=None, e=None, ey=None, accepted=None, diverged_at=None,
+               noise=None, scale=0.0, beta=1.0, *, step):
+        # The core's arguments by position, in the binding's order: matching 18 keywords there costs
+        # about 2 µs a call, a good part of a small batch's step.
+        core_update(phase, x, p, g, y, gy, e, ey, accepted, diverged_at, noise, scale, beta, h, c1, seed, chain_start,
+                    step, stream)
     cpu = device.kind == "cpu"
 
     def view(t):  # what the phases are handed: see the module docstring
@@ -80,7 +95,9 @@ def run_langevin(pot, *, device, stream, method, x, p, trace, energy_trace, ener
         xw = x.clone() if x.is_inference() else x
         y = torch.empty_like(xw) if method == "mala" else None
     xv, pv, yv, accepted_v, diverged_v = (view(a) for a in (xw, p, y, accepted, diverged_at))
-    noise = _NoiseBlocks(xw, seed, chain_start, step0, n_steps) if cpu and n_steps else None
+    chains, dim = (int(n) for n in xw.shape)
+    blocks = cpu and n_steps and chains * dim >= _BLOCK_MIN_VALUES
+    noise = _NoiseBlocks(xw, seed, chain_start, step0, n_steps) if blocks else None
 
     def noise_at(local):
         return noise.at(local) if noise is not None else None
@@ -115,7 +132,7 @@ def run_langevin(pot, *, device, stream, method, x, p, trace, energy_trace, ener
                     if pending is not None:
                         energy_trace[pending].copy_(e)
                     update("ula_move", x=xv, g=view(g), diverged_at=diverged_v, noise=noise_at(local),
-                           scale=scales[local * coef_stride], step=step0 + local, **common)
+                           scale=scales[local * coef_stride], step=step0 + local)
                     pending = record(local, None)
                     guard.check(local + 1)
                     report_progress(local + 1)
@@ -127,23 +144,23 @@ def run_langevin(pot, *, device, stream, method, x, p, trace, energy_trace, ener
                 e, g = e.clone(), g.clone()  # updated in place by the accept phase: our own memory
                 ev, gv = view(e), view(g)
                 for local in range(n_steps):
-                    step = dict(step=step0 + local, **common)
+                    step = step0 + local
                     update("mala_propose", x=xv, g=gv, y=yv, noise=noise_at(local), scale=scales[local * coef_stride],
-                           **step)
+                           step=step)
                     ey, gy = energy_grad(y)
                     update("mala_accept", x=xv, g=gv, y=yv, gy=view(gy), e=ev, ey=view(ey), accepted=accepted_v,
-                           diverged_at=diverged_v, beta=betas[local * coef_stride], **step)
+                           diverged_at=diverged_v, beta=betas[local * coef_stride], step=step)
                     record(local, e)
                     guard.check(local + 1)
                     report_progress(local + 1)
             else:  # baoab
                 e, g = energy_grad(xw)
                 for local in range(n_steps):
-                    step = dict(step=step0 + local, **common)
+                    step = step0 + local
                     update("baoab_move", x=xv, p=pv, g=view(g), noise=noise_at(local), scale=scales[local * coef_stride],
-                           c1=c1, **step)
+                           step=step)
                     e, g = energy_grad(xw)
-                    update("baoab_kick", x=xv, p=pv, g=view(g), diverged_at=diverged_v, **step)
+                    update("baoab_kick", x=xv, p=pv, g=view(g), diverged_at=diverged_v, step=step)
                     record(local, e)
                     guard.check(local + 1)
                     report_progress(local + 1)
