@@ -5,6 +5,7 @@ A second process must load the kernels instead of compiling them, and any edit t
 that changes what compiles (the functions' code, a helper they call, a global constant) must miss.
 """
 import os
+import pathlib
 import subprocess
 import sys
 import textwrap
@@ -30,6 +31,12 @@ def energy_a(x):
 
 def energy_b(x):
     return SCALE * x[0] * x[0] + 0.0
+
+
+def grad_a(x, out):
+    out[0] = 2.0 * SCALE * x[0]
+    for i in range(1, x.shape[0]):
+        out[i] = 0.0
 
 
 def energy_with_helper(x):
@@ -102,6 +109,33 @@ def test_a_second_process_loads_the_kernels_and_an_edit_compiles_anew(tmp_path):
     edited = _run(tmp_path, cache)
     assert edited[:2] == (0, 1)
     assert edited[2] != first[2]
+
+
+def test_the_cache_key_follows_heatbaths_own_numba_code(monkeypatch, tmp_path):
+    # The kernels inline heatbath code from several modules (update rules, stream blocks, the wrappers
+    # of the user's functions); Numba's cache only notices edits of the kernel's own file. So the key
+    # carries a digest of the whole layer: an edit anywhere in it must change the key.
+    from heatbath._numba import kernel_cache, langevin_user
+
+    seen = []
+    monkeypatch.setattr(langevin_user, "make_kernels", lambda e, g, dim, fingerprint: seen.append(fingerprint) or {})
+    monkeypatch.setattr(langevin_user, "_KERNELS", {})
+    fns = langevin_user.compile_functions(energy_a, grad_a, np.float64, ())
+    fns.kernels_for(2)
+    assert kernel_cache.heatbath_code_digest() in seen[0]
+    # the digest reads the package's files: a copy with one module edited digests differently
+    folder = tmp_path / "numba_layer"
+    folder.mkdir()
+    sources = sorted((p.name, p.read_bytes()) for p in pathlib.Path(kernel_cache.__file__).parent.glob("*.py"))
+    for name, text in sources:
+        (folder / name).write_bytes(text + (b"\n# edited\n" if name == "update_rules.py" else b""))
+    monkeypatch.setattr(kernel_cache, "__file__", str(folder / "kernel_cache.py"))
+    kernel_cache.heatbath_code_digest.cache_clear()
+    try:
+        assert kernel_cache.heatbath_code_digest() not in seen[0]
+    finally:
+        monkeypatch.undo()
+        kernel_cache.heatbath_code_digest.cache_clear()
 
 
 def test_kernels_compile_with_the_vectorising_first_pass():

@@ -13,13 +13,15 @@ imported object, say) is not fingerprinted, so clear the cache (``NUMBA_CACHE_DI
 """
 from __future__ import annotations
 
+import functools
 import hashlib
+import pathlib
 import types as pytypes
 
 import numpy as np
 from numba.core.caching import FunctionCache
 
-__all__ = ["code_fingerprint", "enable_fingerprint_cache"]
+__all__ = ["code_fingerprint", "enable_fingerprint_cache", "heatbath_code_digest"]
 
 
 def _function_of(obj):
@@ -70,6 +72,19 @@ def code_fingerprint(*functions) -> str:
                 pending.append(value)
             elif isinstance(value, pytypes.ModuleType):
                 digest.update(value.__name__.encode())
+    return digest.hexdigest()
+
+
+@functools.lru_cache(maxsize=None)
+def heatbath_code_digest() -> str:
+    """sha256 over the source of heatbath's Numba layer (the modules of this package), for the kernels'
+    cache key: the kernels inline code from several of them (the update rules, the stream's building
+    blocks, the wrappers around the user's functions), and Numba's cache notices a change only in the
+    file that defines the kernel, so an upgrade of heatbath must not load kernels an older one built."""
+    digest = hashlib.sha256()
+    for path in sorted(pathlib.Path(__file__).resolve().parent.glob("*.py")):
+        digest.update(path.name.encode())
+        digest.update(path.read_bytes())
     return digest.hexdigest()
 
 

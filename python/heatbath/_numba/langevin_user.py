@@ -16,7 +16,7 @@ import numpy as np
 from numba import njit, typeof, types
 from numba.core.dispatcher import Dispatcher
 
-from heatbath._numba.kernel_cache import code_fingerprint
+from heatbath._numba.kernel_cache import code_fingerprint, heatbath_code_digest
 from heatbath._numba.langevin_kernels import make_kernels
 from heatbath._numba.langevin_launch import UserFunctions
 from heatbath._numba.user_calls import energy_call, grad_call
@@ -106,7 +106,8 @@ def compile_functions(energy, grad, dtype, params: tuple) -> UserFunctions:
         key = (energy_jit, grad_jit, n_params, dim, tempered)
         kernels = _KERNELS.get(key)
         if kernels is None:
-            fingerprint = f"{code_fingerprint(energy_jit, grad_jit)}:{n_params}:{dim}:{'tempered' if tempered else ''}"
+            fingerprint = (f"{code_fingerprint(energy_jit, grad_jit)}:{heatbath_code_digest()}:{n_params}:{dim}:"
+                           f"{'tempered' if tempered else ''}")
             kernels = _KERNELS[key] = make_kernels(energy_call(energy_jit, n_params, tempered),
                                                    grad_call(grad_jit, n_params, tempered), dim, fingerprint)
         return kernels
