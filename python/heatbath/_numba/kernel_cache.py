@@ -79,8 +79,9 @@ def code_fingerprint(*functions) -> str:
 def heatbath_code_digest() -> str:
     """sha256 over the source of heatbath's Numba layer (the modules of this package), for the kernels'
     cache key: the kernels inline code from several of them (the update rules, the stream's building
-    blocks, the wrappers around the user's functions), and Numba's cache notices a change only in the
-    file that defines the kernel, so an upgrade of heatbath must not load kernels an older one built."""
+    blocks, the wrappers around the user's functions), and Numba's cache checks only the stamp of the
+    file that defines the kernel. An edit of another module (an editable install, say) would otherwise
+    load kernels built from the old code."""
     digest = hashlib.sha256()
     for path in sorted(pathlib.Path(__file__).resolve().parent.glob("*.py")):
         digest.update(path.name.encode())
