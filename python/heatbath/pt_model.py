@@ -1,9 +1,9 @@
 # SPDX-License-Identifier: Apache-2.0
 """Parallel tempering for samplers plugged in through heatbath.pt_moves.TemperedModel: whole runs of
-rounds in one compiled call where the model has one (pt_compiled_rounds: hb.Ising on the CPU; a thinned
-run makes one call per sample), otherwise a round loop in Python (one local-move call over all rows,
-one energy call, one compiled swap pass), so the per-round overhead is a few Python calls whatever the
-number of replicas and chains."""
+rounds in one compiled call where the model has one (pt_compiled_rounds: hb.Ising and hb.RBM on the
+CPU; a thinned run makes one call per sample), otherwise a round loop in Python (one local-move call
+over all rows, one energy call, one compiled swap pass), so the per-round overhead is a few Python
+calls whatever the number of replicas and chains."""
 from __future__ import annotations
 
 import time

@@ -27,11 +27,12 @@ and device); the model implements
   no such call for these states (the default), and the loop runs instead.
 
 A round is otherwise ``pt_local_move``, ``pt_energy`` and one compiled swap pass (heatbath._core.pt_swap;
-heatbath.pt_model runs the loop). hb.Ising on the CPU runs its rounds compiled.
+heatbath.pt_model runs the loop). hb.Ising and hb.RBM on the CPU run their rounds compiled.
 
-Continuous targets do not go through Python per round: :class:`LangevinMove` runs whole runs of rounds
-in compiled code, on the tempered potential E_β = (1 − β) E_ref + β E with a Gaussian reference
-(csrc/heatbath/tempered.h).
+Continuous built-in targets do not go through Python per round: :class:`LangevinMove` runs whole runs
+of rounds in compiled code, on the tempered potential E_β = (1 − β) E_ref + β E with a Gaussian
+reference (csrc/heatbath/tempered.h). User potentials (TorchPotential, heatbath.potential) run the same
+rounds one at a time from Python (heatbath.pt_user).
 """
 from __future__ import annotations
 
