@@ -196,3 +196,17 @@ def test_a_correlated_gaussian_with_its_own_reference_runs_like_the_builtin(kind
     np.testing.assert_array_equal(res.accept_rate, ref.accept_rate)
     np.testing.assert_allclose(to_numpy(res.replicas), to_numpy(ref.replicas), rtol=1e-10, atol=1e-10)
     np.testing.assert_allclose(res.log_z, ref.log_z, rtol=1e-10)
+
+
+@pytest.mark.parametrize("mode", ["no_grad", "inference_mode"])
+def test_torch_runs_under_no_grad_and_inference_mode(mode):
+    # The contract for torch users: the same bits inside torch.no_grad() and
+    # torch.inference_mode() (whose tensors cannot enter autograd: the tempered energy copies them).
+    pot, torch = torch_double_well()
+    pt = hb.ParallelTempering(pot, 4, sampler=hb.LangevinMove(0.05, "mala", n_local=2))
+    plain = pt.run(torch.zeros(6, 1), 6, seed=1, thin=2)
+    with getattr(torch, mode)():
+        res = pt.run(torch.zeros(6, 1), 6, seed=1, thin=2)
+    same(res.replicas, plain.replicas)
+    same(res.trace, plain.trace)
+    assert res.log_z == plain.log_z

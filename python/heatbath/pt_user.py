@@ -30,15 +30,23 @@ __all__ = ["supported", "user_rounds"]
 def _torch_tempered(target, beta_row, ref_mean, ref_inv_var):
     """A TorchPotential for E_β of `target` with β from the live array beta_row [rows] (which the swap
     pass rewrites in place), in the operation order of the core's tempered tile (tempered.h)."""
+    import torch  # noqa: PLC0415
+
     from heatbath.torch_potential import TorchPotential, as_torch  # noqa: PLC0415
 
     beta, mean, inv_var = (as_torch(a) for a in (beta_row, ref_mean, ref_inv_var))
+    # Arrays allocated inside torch.inference_mode() cannot enter autograd: the constant reference is
+    # copied once, and β, which must stay live, is copied at each evaluation (one value per row).
+    with torch.inference_mode(False):
+        mean, inv_var = (t.clone() if t.is_inference() else t for t in (mean, inv_var))
+    live_copy = beta.is_inference()
     fn = target.fn
 
     def tempered(x):
+        b = beta.clone() if live_copy else beta
         r = x - mean
         reference = 0.5 * ((inv_var * r) * r).sum(-1)
-        return beta * fn(x) + (1 - beta) * reference
+        return b * fn(x) + (1 - b) * reference
 
     return TorchPotential(tempered, name=f"tempered {target.name}")
 
