@@ -7,10 +7,12 @@
 #include "cpu/rbm_cpu.h"
 
 #include <algorithm>
+#include <memory>
 #include <vector>
 
 #include "cpu/blas.h"
 #include "cpu/isa.h"
+#include "cpu/small_gemm.h"
 #include "cpu/threads.h"
 #include "heatbath/rbm.h"
 
@@ -29,6 +31,18 @@ void layer_rows(const LayerRows<T>& a) {
 }
 
 template <class T>
+void small_gemm(int64_t rows, int64_t n, int64_t k, const T* x, const T* w, T* out) {
+#if defined(HEATBATH_ISA_VARIANTS)
+  switch (active_isa()) {
+    case Isa::kAvx512: return avx512::small_gemm<T>(rows, n, k, x, w, out);
+    case Isa::kAvx2: return avx2::small_gemm<T>(rows, n, k, x, w, out);
+    default: break;
+  }
+#endif
+  baseline::small_gemm<T>(rows, n, k, x, w, out);
+}
+
+template <class T>
 void softplus_rows(const SoftplusRows<T>& a) {
 #if defined(HEATBATH_ISA_VARIANTS)
   switch (active_isa()) {
@@ -42,22 +56,22 @@ void softplus_rows(const SoftplusRows<T>& a) {
 
 HB_INSTANTIATE_RBM_PASSES()
 
-// OpenBLAS redoes its packing of W on every call, and below about 7·10^6 multiply-adds per product
+// Small models (small_model: 256·V·H below kBlockedWork) multiply with small_gemm, which sums every
+// row on its own in a fixed order: their bits cannot depend on the tile. OpenBLAS, which the larger
+// models use, redoes its packing of W on every call, and below about 7·10^6 multiply-adds per product
 // (its direct-sgemm limit, 28·512²; small-matrix kernels below 10^6) it switches to kernels whose
-// summation order depends on the shape; a 64-row tile of a 64 x 32 model also ran at a tenth of the
-// 256-row rate. Above that, its blocked path computes every element of a product as the same sequence
-// of FMAs whatever the row count, as long as rows come in whole micro-tiles: the K blocking depends on
-// K alone. So a model too small for a 64- or 128-row product of kBlockedWork multiply-adds gets one
-// fixed tile shape, whatever the batch: the fewest rows (64, 128 or 256) that give a product of
-// kSmallTileWork multiply-adds, below which OpenBLAS's per-call cost shows (a 64 x 64 model: 64 rows,
-// so that 100 chains make two tiles for two threads instead of one 256-row tile of mostly padding; a
-// 64 x 32 model: 128). A larger model gets tiles of 64 or 128 rows when the batch is small,
-// so that every thread has a tile and less padding is multiplied (100 chains of a 784 x 500 model: two
-// 64-row tiles on two threads instead of one 256-row tile on one), and up to 512 rows for large
-// batches, so that each thread packs W for fewer, larger products (1,000 chains of 784 x 500 on two
-// threads: one 512-row tile each instead of two of 256). Row counts are multiples of 64,
-// hence of every OpenBLAS core's micro-tile height. tests/test_rbm_tiles.py pins the invariance of the
-// results across tile sizes, thread counts and batch splits.
+// summation order depends on the shape. Above that, its blocked path computes every element of a
+// product as the same sequence of FMAs whatever the row count, as long as rows come in whole
+// micro-tiles: the K blocking depends on K alone. A small model gets one fixed tile shape, whatever the
+// batch: the fewest rows (64, 128 or 256) that give a product of kSmallTileWork multiply-adds (a 64 x 64
+// model: 64 rows, so that 100 chains make two tiles for two threads instead of one 256-row tile of
+// mostly padding; a 64 x 32 model: 128). A larger model gets tiles of 64 or 128 rows when the batch is
+// small, so that every thread has a tile and less padding is multiplied (100 chains of a 784 x 500
+// model: two 64-row tiles on two threads instead of one 256-row tile on one), and up to 512 rows for
+// large batches, so that each thread packs W for fewer, larger products (1,000 chains of 784 x 500 on
+// two threads: one 512-row tile each instead of two of 256). Row counts are multiples of 64, hence of
+// every OpenBLAS core's micro-tile height. tests/test_rbm_tiles.py pins the invariance of the results
+// across tile sizes, thread counts and batch splits.
 namespace {
 constexpr int64_t kMaxTileRows = 256;         // small models
 constexpr int64_t kMaxBlockedTileRows = 512;  // models on OpenBLAS's blocked path
@@ -65,6 +79,8 @@ constexpr int64_t kMinTileRows = 64;
 constexpr int64_t kBlockedWork = int64_t{1} << 24;  // multiply-adds of one product: > 2x the direct-path limit
 constexpr int64_t kSmallTileWork = int64_t{1} << 18;
 }  // namespace
+
+bool small_model(int64_t V, int64_t H) { return kMaxTileRows * V * H < kBlockedWork; }
 
 int64_t tile_rows(int64_t chains, int64_t V, int64_t H, int64_t threads) {
   int64_t rows = kMinTileRows;
@@ -85,14 +101,15 @@ namespace {
 template <class T>
 struct Tile {
   const RbmParams<T>& p;
+  const PaddedWeights<T>* packed;                // small models: small_gemm's operands; else OpenBLAS
   int64_t R;                                     // rows of every GEMM of this call (tile_rows)
   std::vector<T> v, h, pre_h, pre_v;             // [R, V], [R, H], [R, H], [R, V]
   std::vector<UnitCoef<T>> hid, vis;             // [R]
   std::vector<double> beta, scratch, sums;       // [R], [max(V, H)], [R]
   int64_t row0 = 0, valid = 0;
 
-  Tile(const RbmParams<T>& params, int64_t rows)
-      : p(params), R(rows), v(R * p.V, T(0)), h(R * p.H, T(0)), pre_h(R * p.H, T(0)), pre_v(R * p.V, T(0)),
+  Tile(const RbmParams<T>& params, const PaddedWeights<T>* padded, int64_t rows)
+      : p(params), packed(padded), R(rows), v(R * p.V, T(0)), h(R * p.H, T(0)), pre_h(R * p.H, T(0)), pre_v(R * p.V, T(0)),
         hid(R), vis(R), beta(R), scratch(std::max<int64_t>(p.V, p.H)), sums(R) {}
 
   void select(int64_t tile, int64_t chains) {
@@ -105,8 +122,15 @@ struct Tile {
   static void store(const std::vector<T>& src, T* dst, int64_t row0, int64_t valid, int64_t n) {
     std::copy(src.begin(), src.begin() + valid * n, dst + row0 * n);
   }
-  void to_hidden_pre() { gemm<T>(R, p.H, p.V, v.data(), p.w, false, pre_h.data()); }
-  void to_visible_pre() { gemm<T>(R, p.V, p.H, h.data(), p.w, true, pre_v.data()); }
+  // Padding rows are multiplied too (their states are zeros or stale), so OpenBLAS always sees R rows.
+  void to_hidden_pre() {
+    if (packed != nullptr) return small_gemm<T>(R, p.H, p.V, v.data(), packed->forward.data(), pre_h.data());
+    gemm<T>(R, p.H, p.V, v.data(), p.w, false, pre_h.data());
+  }
+  void to_visible_pre() {
+    if (packed != nullptr) return small_gemm<T>(R, p.V, p.H, h.data(), packed->backward.data(), pre_v.data());
+    gemm<T>(R, p.V, p.H, h.data(), p.w, true, pre_v.data());
+  }
 
   template <Unit U>
   void layer(const T* pre, int64_t n, const T* bias, const T* base, const UnitCoef<T>* coef, int64_t coef_stride,
@@ -153,9 +177,11 @@ void for_each_tile(const RbmParams<T>& p, int64_t chains, Fn&& fn) {
   const int64_t tiles = (chains + rows - 1) / rows;
   if (tiles == 0) return;
   blas_single_threaded();
+  std::unique_ptr<PaddedWeights<T>> padded;
+  if (small_model(p.V, p.H)) padded = std::make_unique<PaddedWeights<T>>(p.w, p.V, p.H);
 #pragma omp parallel num_threads(static_cast<int>(std::min<int64_t>(threads, tiles)))
   {
-    Tile<T> tile(p, rows);
+    Tile<T> tile(p, padded.get(), rows);
 #pragma omp for schedule(static)
     for (int64_t t = 0; t < tiles; ++t) {
       tile.select(t, chains);

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
-// CPU launchers of the RBM samplers: OpenBLAS GEMMs on tiles of chains (tile_rows), each followed by
-// one fused, vectorised pass over the activations (rbm_cpu_kernel.cpp, one variant per instruction set).
+// CPU launchers of the RBM samplers: GEMMs on tiles of chains (tile_rows; OpenBLAS, or small_gemm.h for
+// small models), each followed by one fused, vectorised pass over the activations (rbm_cpu_kernel.cpp,
+// one variant per instruction set).
 #pragma once
 #include <cstdint>
 

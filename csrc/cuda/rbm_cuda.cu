@@ -50,7 +50,8 @@ __global__ void layer_kernel(const T* pre, int64_t n, const T* bias, const T* ba
     for (int l = 0; l < 4; ++l) {
       const int64_t j = block * 4 + l;
       if (j < n) {
-        out[row * n + j] = sample_unit<T, U, Probs>(k, pre[row * n + j], bias[j], base != nullptr ? base[j] : T(0), rs[l]);
+        out[row * n + j] = base != nullptr ? sample_unit<T, U, Probs, true>(k, pre[row * n + j], bias[j], base[j], rs[l])
+                                           : sample_unit<T, U, Probs, false>(k, pre[row * n + j], bias[j], T(0), rs[l]);
       }
     }
   }

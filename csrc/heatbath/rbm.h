@@ -87,18 +87,24 @@ HB_HD T sigmoid(T x) {
   return rn::div(T(1), rn::add(T(1), rn::exp(-x)));
 }
 
+// The Bernoulli decision r < p with p = 1 / d, d = 1 + e^−x, taken as the sign of r·d − 1 from one
+// fused multiply-add: exact (a nonzero r·d − 1 cannot round to 0), with no division and no rounding
+// of p in between.
+template <class T>
+HB_HD bool below_reciprocal(float r, T d) { return rn::fma(static_cast<T>(r), d, T(-1)) < T(0); }
+
 // One unit: a draw, or with Probs p(unit = 1) (Bernoulli) or the conditional mean (Gaussian).
 // r is the unit's uniform (Bernoulli) or standard normal (Gaussian); unused with Probs.
-template <class T, Unit U, bool Probs>
+// Without a base (HasBase false) the c·base term is left out: adding c·0 = +0 changes no sum but −0.
+template <class T, Unit U, bool Probs, bool HasBase = true>
 HB_HD T sample_unit(const UnitCoef<T>& k, T pre, T bias, T base, float r) {
-  const T x = unit_input(k, pre, bias, base);
+  const T x = HasBase ? unit_input(k, pre, bias, base) : rn::add(rn::mul(k.a, pre), rn::mul(k.b, bias));
   if constexpr (U == Unit::kGaussian) {
     if constexpr (Probs) return x;
     return rn::add(x, rn::mul(k.sd, static_cast<T>(r)));
   } else {
-    const T p = sigmoid(x);
-    if constexpr (Probs) return p;
-    return static_cast<T>(r) < p ? T(1) : T(0);
+    if constexpr (Probs) return sigmoid(x);
+    return below_reciprocal(r, rn::add(T(1), rn::exp(-x))) ? T(1) : T(0);
   }
 }
 

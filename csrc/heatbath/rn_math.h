@@ -28,6 +28,8 @@ HB_HD double sub(double a, double b) { return __dsub_rn(a, b); }
 HB_HD double mul(double a, double b) { return __dmul_rn(a, b); }
 HB_HD double div(double a, double b) { return __ddiv_rn(a, b); }
 HB_HD double sqrt(double a) { return __dsqrt_rn(a); }
+HB_HD float fma(float a, float b, float c) { return __fmaf_rn(a, b, c); }
+HB_HD double fma(double a, double b, double c) { return __fma_rn(a, b, c); }
 HB_HD uint32_t bits(float x) { return __float_as_uint(x); }
 HB_HD float from_bits(uint32_t b) { return __uint_as_float(b); }
 HB_HD uint64_t bits(double x) { return static_cast<uint64_t>(__double_as_longlong(x)); }
@@ -43,6 +45,9 @@ HB_HD double sub(double a, double b) { return a - b; }
 HB_HD double mul(double a, double b) { return a * b; }
 HB_HD double div(double a, double b) { return a / b; }
 HB_HD double sqrt(double a) { return __builtin_sqrt(a); }
+// a·b + c rounded once (IEEE 754 fusedMultiplyAdd): exact everywhere, in software where the CPU lacks it.
+HB_HD float fma(float a, float b, float c) { return __builtin_fmaf(a, b, c); }
+HB_HD double fma(double a, double b, double c) { return __builtin_fma(a, b, c); }
 HB_HD uint32_t bits(float x) { uint32_t b; std::memcpy(&b, &x, sizeof b); return b; }
 HB_HD float from_bits(uint32_t b) { float x; std::memcpy(&x, &b, sizeof x); return x; }
 HB_HD uint64_t bits(double x) { uint64_t b; std::memcpy(&b, &x, sizeof b); return b; }
