@@ -27,22 +27,32 @@ def data_ptr(a):
 
 
 class Spy:
-    """Stands in for the backend module and records every array handed to langevin_update: torch tensors,
-    or on the CPU numpy views of them (cheaper to hand over through DLPack; the same memory)."""
+    """Stands in for the backend module and records every array handed to the update phases (the arrays
+    a LangevinUpdateSession holds, and those each phase is given): torch tensors, or on the CPU numpy views
+    of them (cheaper to hand over through DLPack; the same memory)."""
 
     def __init__(self, module):
         self.module = module
         self.calls = []
 
-    # The binding's parameters after `phase`, in order (the loop passes them by position).
-    PARAMETERS = ("x", "p", "g", "y", "gy", "e", "ey", "accepted", "diverged_at", "noise", "scale", "beta", "h", "c1",
-                  "seed", "chain_start", "step", "stream")
+    # The session's arrays, and what each phase is handed by position.
+    FIXED = ("x", "p", "g", "y", "e", "accepted", "diverged_at")
+    PER_PHASE = ("g", "gy", "ey", "noise")
 
-    def langevin_update(self, phase, *args, **kw):
-        kw.update(zip(self.PARAMETERS, args))
-        arrays = {k: v for k, v in kw.items() if isinstance(v, (torch.Tensor, np.ndarray))}
-        self.calls.append((phase, arrays, {k: data_ptr(v) for k, v in arrays.items()}))
-        return self.module.langevin_update(phase, **kw)
+    def LangevinUpdateSession(self, *args):  # noqa: N802 (the binding's name)
+        fixed = {k: v for k, v in zip(self.FIXED, args) if isinstance(v, (torch.Tensor, np.ndarray))}
+        session = self.module.LangevinUpdateSession(*args)
+        calls = self.calls
+
+        class Session:
+            def apply(self, phase, *phase_args):
+                arrays = dict(fixed)
+                arrays.update((k, v) for k, v in zip(Spy.PER_PHASE, phase_args)
+                              if isinstance(v, (torch.Tensor, np.ndarray)))
+                calls.append((phase, arrays, {k: data_ptr(v) for k, v in arrays.items()}))
+                return session.apply(phase, *phase_args)
+
+        return Session()
 
     def __getattr__(self, name):  # everything else (the momentum draw of BAOAB) goes straight through
         return getattr(self.module, name)

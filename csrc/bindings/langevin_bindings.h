@@ -31,7 +31,9 @@ template <> constexpr DType dtype_of_v<int64_t> = DType::kInt64;
 // Imports the arrays of one call and keeps them alive until it returns.
 class CallArrays {
  public:
-  CallArrays(DeviceKind device, std::uintptr_t stream) : device_(device), stream_(stream) {}
+  // same_device_as: arrays imported earlier (a session's, say) whose device this call's must share.
+  CallArrays(DeviceKind device, std::uintptr_t stream, const CallArrays* same_device_as = nullptr)
+      : device_(device), stream_(stream), anchor_(same_device_as != nullptr ? same_device_as->front() : nullptr) {}
 
   // A required array of dtype T, C-contiguous, on the same device as the first one imported.
   template <class T>
@@ -43,7 +45,7 @@ class CallArrays {
     t.require_shape(shape, layout);
     t.require_contiguous();
     if (writable) t.require_writable();
-    if (held_.size() > 1) t.require_same_device(*held_.front());
+    require_same_device(t);
     return static_cast<T*>(t.view().data);
   }
 
@@ -60,11 +62,15 @@ class CallArrays {
     t.require_shape({n}, "[chains]");
     t.require_contiguous();
     t.require_writable();
-    if (held_.size() > 1) t.require_same_device(*held_.front());
+    require_same_device(t);
     return static_cast<int64_t*>(t.view().data);
   }
 
-  int device_id() const { return held_.empty() ? 0 : held_.front()->view().device_id; }
+  int device_id() const {
+    if (!held_.empty()) return held_.front()->view().device_id;
+    return anchor_ != nullptr ? anchor_->view().device_id : 0;
+  }
+  const ImportedTensor* front() const { return held_.empty() ? nullptr : held_.front().get(); }
 
   // The first imported array: its shape defines the problem.
   const TensorView& first(py::handle obj, const char* name) {
@@ -74,8 +80,17 @@ class CallArrays {
   }
 
  private:
+  void require_same_device(const ImportedTensor& t) const {
+    if (held_.size() > 1) {
+      t.require_same_device(*held_.front());
+    } else if (anchor_ != nullptr) {
+      t.require_same_device(*anchor_);
+    }
+  }
+
   DeviceKind device_;
   std::uintptr_t stream_;
+  const ImportedTensor* anchor_;
   std::vector<std::unique_ptr<ImportedTensor>> held_;
 };
 

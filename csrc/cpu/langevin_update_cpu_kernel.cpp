@@ -21,9 +21,15 @@ void langevin_update(const UpdateArgs<T>& a) {
   // torch forward and backward pass around it. Between those passes torch's own OpenMP threads are
   // still spinning, and a second thread team competing with them ran 10x slower than one thread on a
   // busy 2-core machine, so a team is started only for batches where the pass itself is long.
+  // Below that no parallel region is opened at all: even a team of one goes through the OpenMP
+  // runtime, whose code is cold after torch's passes (about 2 µs of a small batch's step).
   const int threads = a.chains * a.dim >= (int64_t{1} << 20) ? num_threads() : 1;
+  if (threads > 1) {
 #pragma omp parallel for num_threads(threads) schedule(static)
-  for (int64_t tile = 0; tile < tiles; ++tile) langevin_update_tile<T, L, P>(a, tile * L);
+    for (int64_t tile = 0; tile < tiles; ++tile) langevin_update_tile<T, L, P>(a, tile * L);
+  } else {
+    for (int64_t tile = 0; tile < tiles; ++tile) langevin_update_tile<T, L, P>(a, tile * L);
+  }
   for (int64_t row = tiles * L; row < a.chains; ++row) langevin_update_tile<T, 1, P>(a, row);
 }
 

@@ -52,6 +52,11 @@ def progress_bar(progress, total: int, desc: str, unit: str = "step") -> Iterato
         bar.close()
 
 
+def current() -> Callable[[int], None] | None:
+    """The active bar's update function (None without a bar), for loops that call it every step."""
+    return getattr(_local, "callback", None)
+
+
 def report(completed: int) -> None:
     """For chunk loops written in Python (the Numba kernels): the same notice the core gives."""
     callback = getattr(_local, "callback", None)

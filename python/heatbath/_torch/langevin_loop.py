@@ -2,11 +2,12 @@
 """ULA, MALA and BAOAB for a TorchPotential: torch computes E and ∇E, the core moves the chains.
 
 One Python iteration per step: a forward and a backward pass of the user's energy on the whole batch,
-then one or two calls of the core's ``langevin_update`` (csrc/heatbath/langevin_update.h), which update
-the caller's tensors in place through DLPack with the update rules, random stream and divergence
-bookkeeping of the built-in samplers' fused kernels. What is recomputed where follows langevin_tile:
-MALA's E(x), ∇E(x) and BAOAB's force are evaluated afresh at the start of every call (a resumed run gives
-the same bits), the trace holds x and E(x) after every thin-th step, and ``energy`` is E at the end.
+then one or two phases of the core's ``LangevinUpdateSession`` (csrc/heatbath/langevin_update.h; the
+session imports the run's fixed arrays once), which update the caller's tensors in place through DLPack
+with the update rules, random stream and divergence bookkeeping of the built-in samplers' fused kernels.
+What is recomputed where follows langevin_tile: MALA's E(x), ∇E(x) and BAOAB's force are evaluated afresh
+at the start of every call (a resumed run gives the same bits), the trace holds x and E(x) after every
+thin-th step, and ``energy`` is E at the end.
 
 Nothing leaves the device: the trace is filled by device copies and no step waits for the GPU. The
 one host read per call is the (tiny) per-step coefficient schedule.
@@ -31,7 +32,7 @@ import torch
 
 from heatbath import _backend
 from heatbath.interrupted import sigint_at_chunk_boundaries
-from heatbath.progress import report as report_progress
+from heatbath.progress import current as current_progress
 from heatbath.torch_potential import as_torch
 
 __all__ = ["run_langevin"]
@@ -77,14 +78,7 @@ def run_langevin(pot, *, device, stream, method, x, p, trace, energy_trace, ener
         as_torch(a) for a in (x, p, trace, energy_trace, energy, accepted, diverged_at))
     scales, betas = as_torch(noise_scale).tolist(), as_torch(beta).tolist()
     coef_stride = 0 if len(scales) == 1 else 1
-    core_update = _backend.module_for(device.kind).langevin_update
-
-    def update(phase, x, p=None, g=None, y=None, gy=None, e=None, ey=None, accepted=None, diverged_at=None,
-               noise=None, scale=0.0, beta=1.0, *, step):
-        # The core's arguments by position, in the binding's order: matching 18 keywords there costs
-        # about 2 µs a call, a good part of a small batch's step.
-        core_update(phase, x, p, g, y, gy, e, ey, accepted, diverged_at, noise, scale, beta, h, c1, seed, chain_start,
-                    step, stream)
+    new_session = _backend.module_for(device.kind).LangevinUpdateSession
     cpu = device.kind == "cpu"
 
     def view(t):  # what the phases are handed: see the module docstring
@@ -99,9 +93,6 @@ def run_langevin(pot, *, device, stream, method, x, p, trace, energy_trace, ener
     blocks = cpu and n_steps and chains * dim >= _BLOCK_MIN_VALUES
     noise = _NoiseBlocks(xw, seed, chain_start, step0, n_steps) if blocks else None
 
-    def noise_at(local):
-        return noise.at(local) if noise is not None else None
-
     def record(local, e_now):
         if thin > 0 and (local + 1) % thin == 0:
             sample = (local + 1) // thin - 1
@@ -114,56 +105,70 @@ def run_langevin(pot, *, device, stream, method, x, p, trace, energy_trace, ener
     # Autograd needs grad mode: entered once for the run, unless the caller is in inference mode, whose
     # tensors (the trace, say) must not be written outside it; then each evaluation enters it.
     per_step_modes = torch.is_inference_mode_enabled()
-    checked = False
+    if per_step_modes:
+        def evaluate(states, _first):
+            return pot.energy_grad(states)
+    else:
+        evaluate = pot.energy_grad_in_grad_mode  # (states, check): what fn returns is checked at the first call
 
-    def energy_grad(states):  # what fn returns is checked at the run's first evaluation
-        nonlocal checked
-        result = pot.energy_grad(states) if per_step_modes else pot.energy_grad_in_grad_mode(states, check=not checked)
-        checked = True
-        return result
-
+    # The step loops are written for a small batch, where each step is mostly fixed costs: a session
+    # holds the run's fixed arrays and each phase is handed (phase, g, gy, ey, noise, scale, β, step) by
+    # position; the noise, the trace, Ctrl-C and the progress bar cost a test each when unused.
+    progress_cb = current_progress()
     grad_mode = contextlib.nullcontext() if per_step_modes else torch.enable_grad()
     try:
         with sigint_at_chunk_boundaries() as guard, grad_mode:
             if method == "ula":
+                update = new_session(xv, None, None, None, None, None, diverged_v, h, c1, seed, chain_start,
+                                     stream).apply
                 pending = None  # a trace sample whose energy is E(x) of the next evaluation
                 for local in range(n_steps):
-                    e, g = energy_grad(xw)
+                    e, g = evaluate(xw, local == 0)
                     if pending is not None:
                         energy_trace[pending].copy_(e)
-                    update("ula_move", x=xv, g=view(g), diverged_at=diverged_v, noise=noise_at(local),
-                           scale=scales[local * coef_stride], step=step0 + local)
-                    pending = record(local, None)
-                    guard.check(local + 1)
-                    report_progress(local + 1)
-                e, _ = energy_grad(xw)
+                        pending = None
+                    update("ula_move", g.numpy() if cpu else g, None, None, noise.at(local) if noise else None,
+                           scales[local * coef_stride], 1.0, step0 + local)
+                    if thin:
+                        pending = record(local, None)
+                    if guard.pending:
+                        guard.check(local + 1)
+                    if progress_cb is not None:
+                        progress_cb(local + 1)
+                e, _ = evaluate(xw, n_steps == 0)
                 if pending is not None:
                     energy_trace[pending].copy_(e)
             elif method == "mala":
-                e, g = energy_grad(xw)
+                e, g = evaluate(xw, True)
                 e, g = e.clone(), g.clone()  # updated in place by the accept phase: our own memory
-                ev, gv = view(e), view(g)
+                update = new_session(xv, None, view(g), yv, view(e), accepted_v, diverged_v, h, c1, seed, chain_start,
+                                     stream).apply
                 for local in range(n_steps):
                     step = step0 + local
-                    update("mala_propose", x=xv, g=gv, y=yv, noise=noise_at(local), scale=scales[local * coef_stride],
-                           step=step)
-                    ey, gy = energy_grad(y)
-                    update("mala_accept", x=xv, g=gv, y=yv, gy=view(gy), e=ev, ey=view(ey), accepted=accepted_v,
-                           diverged_at=diverged_v, beta=betas[local * coef_stride], step=step)
+                    update("mala_propose", None, None, None, noise.at(local) if noise else None,
+                           scales[local * coef_stride], 1.0, step)
+                    ey, gy = evaluate(y, False)
+                    update("mala_accept", None, view(gy), view(ey), None, 0.0, betas[local * coef_stride], step)
                     record(local, e)
-                    guard.check(local + 1)
-                    report_progress(local + 1)
+                    if guard.pending:
+                        guard.check(local + 1)
+                    if progress_cb is not None:
+                        progress_cb(local + 1)
             else:  # baoab
-                e, g = energy_grad(xw)
+                update = new_session(xv, pv, None, None, None, None, diverged_v, h, c1, seed, chain_start,
+                                     stream).apply
+                e, g = evaluate(xw, True)
                 for local in range(n_steps):
                     step = step0 + local
-                    update("baoab_move", x=xv, p=pv, g=view(g), noise=noise_at(local), scale=scales[local * coef_stride],
-                           step=step)
-                    e, g = energy_grad(xw)
-                    update("baoab_kick", x=xv, p=pv, g=view(g), diverged_at=diverged_v, step=step)
+                    update("baoab_move", view(g), None, None, noise.at(local) if noise else None,
+                           scales[local * coef_stride], 1.0, step)
+                    e, g = evaluate(xw, False)
+                    update("baoab_kick", view(g), None, None, None, 0.0, 1.0, step)
                     record(local, e)
-                    guard.check(local + 1)
-                    report_progress(local + 1)
+                    if guard.pending:
+                        guard.check(local + 1)
+                    if progress_cb is not None:
+                        progress_cb(local + 1)
             energy.copy_(e)
     finally:
         if xw is not x:
