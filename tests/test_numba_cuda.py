@@ -253,6 +253,28 @@ def test_kernels_compile_for_a_gpu(compute_capability_80):
 
 
 @not_simulated
+def test_kernels_are_cached_on_disk_under_the_users_code():
+    # numba.cuda's own cache=True would key every potential's kernels by the body's source location
+    # alone; ours carry a fingerprint of the user's code (kernel_cache.py), as the CPU kernels do. The
+    # save and load themselves need a GPU (test_torch_cuda_kernels_load_from_disk_in_a_new_process).
+    from heatbath._numba.cuda_launch import CudaFunctions
+
+    plain = CudaFunctions(double_well_energy, double_well_grad)
+    again = CudaFunctions(double_well_energy, double_well_grad)
+    other = CudaFunctions(cliff_energy, cliff_grad)
+    tempered = CudaFunctions(double_well_energy, double_well_grad, tempered=True)
+    codegen = type("Codegen", (), {"magic_tuple": lambda self: ("nvptx64", "sm_80", "")})()
+    for name, kernel in plain.kernels.items():
+        assert type(kernel._cache).__name__ == "_FingerprintCUDACache"
+        key = kernel._cache._index_key(("sig",), codegen)
+        assert key == again.kernels[name]._cache._index_key(("sig",), codegen)
+        assert key != other.kernels[name]._cache._index_key(("sig",), codegen)
+        assert key != tempered.kernels[name]._cache._index_key(("sig",), codegen)
+    keys = {k._cache._index_key(("sig",), codegen) for k in plain.kernels.values()}
+    assert len(keys) == len(plain.kernels)  # one entry per kernel body
+
+
+@not_simulated
 def test_tempered_kernels_compile_for_a_gpu(compute_capability_80):
     from numba import types
 
@@ -338,6 +360,45 @@ def test_torch_cuda_follows_the_cpu(method, dtype):
     np.testing.assert_array_equal(to_numpy(got.state.diverged_at), want.state.diverged_at)
     if method == "mala":
         assert np.abs(to_numpy(got.accepted) - want.accepted).sum() <= 2  # a decision may flip at rounding level
+
+
+CUDA_CACHE_RUN = """
+import sys
+import numpy as np
+import torch
+import heatbath as hb
+
+def energy(x):
+    return 0.5 * x[0] * x[0]
+
+def grad(x, out):
+    out[0] = x[0]
+
+pot = hb.potential(energy, grad)
+res = hb.langevin(pot, torch.ones((64, 1), dtype=torch.float64, device="cuda"), 20, 0.01, "mala", seed=3)
+from heatbath._numba.cuda_launch import CudaFunctions
+kernel = CudaFunctions.for_functions(pot.energy, pot.grad, 0).kernels["mala"]
+print(sum(kernel.stats.cache_hits.values()), sum(kernel.stats.cache_misses.values()), repr(res.x[:4, 0].tolist()))
+"""
+
+
+@pytest.mark.gpu
+@needs_gpu
+@needs_torch
+def test_torch_cuda_kernels_load_from_disk_in_a_new_process(tmp_path):
+    env = dict(os.environ, NUMBA_CACHE_DIR=str(tmp_path / "cache"))
+    script = tmp_path / "run.py"
+    script.write_text(CUDA_CACHE_RUN)
+
+    def run():
+        out = subprocess.run([sys.executable, str(script)], env=env, capture_output=True, text=True, timeout=600)
+        assert out.returncode == 0, out.stderr[-3000:]
+        hits, misses, x = out.stdout.strip().splitlines()[-1].split(" ", 2)
+        return int(hits), int(misses), x
+
+    first, second = run(), run()
+    assert first[:2] == (0, 1) and second[:2] == (1, 0)
+    assert second[2] == first[2]
 
 
 @pytest.mark.gpu

@@ -30,6 +30,7 @@ import types as pytypes
 
 from numba import config, cuda
 
+from heatbath._numba.kernel_cache import enable_cuda_fingerprint_cache
 from heatbath._numba.philox import PURPOSE_LANGEVIN_NOISE, PURPOSE_METROPOLIS
 from heatbath._numba.stream_blocks import ensure_block, finite, log_positive, steps_per_noise_group, typed, width
 from heatbath._numba.update_rules import drift_noise_drift, euler_move, mala_log_alpha, momentum_kick, proposal_residual
@@ -221,13 +222,16 @@ def evaluate(params, x, grad, energy):
 BODIES = {"ula": ula, "mala": mala, "baoab": baoab, "evaluate": evaluate}
 
 
-def specialise(body, energy_device, grad_device):
+def specialise(body, energy_device, grad_device, fingerprint: str | None = None):
     """A numba.cuda kernel (a dispatcher: compiled per argument types at first launch) running `body`
     with energy_fn and grad_fn bound to the user's device functions.
 
     A copy of the body's function object with its own globals, not a closure: the body stays one
     module-level source, and under the simulator the building blocks are swapped for their Python
-    twins (cuda_sim.py) in that copy only.
+    twins (cuda_sim.py) in that copy only. With a fingerprint of the user's code (kernel_cache.py) the
+    compiled kernels are cached on disk under it: Numba's own cache=True keys entries by the source
+    location and the argument types, not by the globals a copy binds, so two user potentials would
+    share (and overwrite) one entry.
     """
     scope = dict(body.__globals__)
     scope["energy_fn"], scope["grad_fn"] = energy_device, grad_device
@@ -238,6 +242,7 @@ def specialise(body, energy_device, grad_device):
     fn = pytypes.FunctionType(body.__code__, scope, body.__name__, body.__defaults__, body.__closure__)
     fn.__qualname__ = f"{body.__qualname__}[{getattr(energy_device, '__name__', 'energy')}]"
     fn.__module__ = body.__module__
-    # No disk cache: Numba's cache index is keyed by the source location and the argument types, not by
-    # the globals a copy binds, so two user potentials would share (and overwrite) one entry.
-    return cuda.jit(fn)
+    kernel = cuda.jit(fn)
+    if fingerprint is not None and not config.ENABLE_CUDASIM:  # the simulator compiles nothing
+        enable_cuda_fingerprint_cache(kernel, f"{fingerprint}:{body.__name__}")
+    return kernel

@@ -12,6 +12,7 @@ import numpy as np
 from numba import config, cuda, typeof, types
 
 from heatbath._numba.cuda_kernels import BODIES, specialise
+from heatbath._numba.kernel_cache import code_fingerprint, heatbath_code_digest
 from heatbath._numba.langevin_user import _numba_message, describe
 from heatbath._numba.user_calls import cuda_energy_call, cuda_grad_call
 
@@ -36,13 +37,17 @@ class CudaFunctions:
     """The user's energy and gradient as device functions, and the kernels specialised on their calls
     for n_params parameters (plain, or on the tempered path of parallel tempering, whose kernels take
     (beta_row, ref_mean, ref_inv_var) before the user's parameters: user_calls.py). Each kernel is a
-    dispatcher compiled per dtype and parameter types at its first launch, then kept in memory."""
+    dispatcher compiled per dtype and parameter types at its first launch, then kept in memory and on
+    disk (kernel_cache.py), so that another process loads it instead of compiling."""
 
     def __init__(self, energy, grad, n_params: int = 0, tempered: bool = False):
         self.user_energy, self.user_grad = energy, grad
         self.energy, self.grad = _device_function(energy), _device_function(grad)
         calls = cuda_energy_call(self.energy, n_params, tempered), cuda_grad_call(self.grad, n_params, tempered)
-        self.kernels = {name: specialise(body, *calls) for name, body in BODIES.items()}
+        # The disk cache's key: the user's code, heatbath's Numba layer, and what shapes the wrappers.
+        self.fingerprint = (f"{code_fingerprint(energy, grad)}:{heatbath_code_digest()}:{n_params}:"
+                            f"{'tempered' if tempered else ''}")
+        self.kernels = {name: specialise(body, *calls, self.fingerprint) for name, body in BODIES.items()}
         self._front = 3 if tempered else 0  # parameters in front of the user's (the tempered path's arrays)
         self._checked: set = set()
 

@@ -21,7 +21,7 @@ import types as pytypes
 import numpy as np
 from numba.core.caching import FunctionCache
 
-__all__ = ["code_fingerprint", "enable_fingerprint_cache", "heatbath_code_digest"]
+__all__ = ["code_fingerprint", "enable_cuda_fingerprint_cache", "enable_fingerprint_cache", "heatbath_code_digest"]
 
 
 def _function_of(obj):
@@ -104,8 +104,9 @@ def _cell_filled(cell) -> bool:
     return True
 
 
-class _FingerprintCache(FunctionCache):
-    """Numba's function cache with the closure part of the index key replaced by a fingerprint."""
+class _FingerprintKey:
+    """The index key of a Numba cache with its closure part replaced by a fingerprint (mixed into the
+    CPU's FunctionCache and numba.cuda's CUDACache, which share the index format)."""
 
     def __init__(self, py_func, fingerprint: str):
         self._fingerprint = fingerprint
@@ -116,6 +117,23 @@ class _FingerprintCache(FunctionCache):
         return (sig, codegen.magic_tuple(), (code, self._fingerprint))
 
 
+class _FingerprintCache(_FingerprintKey, FunctionCache):
+    pass
+
+
+@functools.lru_cache(maxsize=None)
+def _cuda_cache_class():
+    from numba.cuda.dispatcher import CUDACache  # noqa: PLC0415 (numba.cuda loads only when used)
+
+    return type("_FingerprintCUDACache", (_FingerprintKey, CUDACache), {})
+
+
 def enable_fingerprint_cache(dispatcher, fingerprint: str) -> None:
     """Caches the dispatcher's compilations on disk under `fingerprint` (see the module docstring)."""
     dispatcher._cache = _FingerprintCache(dispatcher.py_func, fingerprint)
+
+
+def enable_cuda_fingerprint_cache(dispatcher, fingerprint: str) -> None:
+    """The same for a numba.cuda kernel: its compiled code (PTX and the cubin, per compute capability, as
+    numba.cuda's own cache=True keeps them) is saved and loaded under `fingerprint`."""
+    dispatcher._cache = _cuda_cache_class()(dispatcher.py_func, fingerprint)
