@@ -7,6 +7,7 @@ gives cupy out, always on the input's device, and knows the caller's current CUD
 """
 from __future__ import annotations
 
+import sys
 from dataclasses import dataclass
 
 import numpy as np
@@ -46,6 +47,18 @@ def framework_of(x) -> str:
     if mod in ("torch", "cupy", "jax", "jaxlib"):
         return "jax" if mod == "jaxlib" else mod
     return "other"
+
+
+def host_view(x):
+    """What a CPU core call is handed for x: a numpy view of a CPU torch tensor (the same memory, written
+    in place just the same), else x itself. numpy's DLPack export costs a small fraction of torch's
+    (about 0.1 against 4 µs with the device query), which adds up over the several arrays of a short call:
+    a PCD step's Gibbs call on 100 chains of a small model hands over eight."""
+    torch = sys.modules.get("torch")
+    if (torch is not None and isinstance(x, torch.Tensor) and x.device.type == "cpu" and not x.requires_grad
+            and not x.is_conj() and not x.is_neg()):
+        return x.numpy()
+    return x
 
 
 def supports_dlpack(x) -> bool:

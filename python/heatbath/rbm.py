@@ -139,6 +139,7 @@ class RBM(GibbsModel):
         self.dtype = dtype
         self.n_visible, self.n_hidden = V, H
         self._beta_cache = (None, None)  # (key, β array) of the last scalar β, which training loops repeat
+        self._core_cache = None
 
     def __repr__(self) -> str:
         sigma = f", sigma={self.sigma}" if self.visible == "gaussian" else ""
@@ -146,8 +147,13 @@ class RBM(GibbsModel):
 
     # ---------------------------------------------------------------- shared helpers
     def _core_params(self) -> dict:
-        return dict(visible=self.visible, sigma=self.sigma, weights=self.weights, visible_bias=self.visible_bias,
-                    hidden_bias=self.hidden_bias)
+        """The core's model arguments; on the CPU numpy views of torch parameters (_arrays.host_view),
+        made once: the borrowed tensors keep their storage however they are updated in place."""
+        if self._core_cache is None:
+            view = _arrays.host_view if self.device.kind == "cpu" else (lambda x: x)
+            self._core_cache = dict(visible=self.visible, sigma=self.sigma, weights=view(self.weights),
+                                    visible_bias=view(self.visible_bias), hidden_bias=view(self.hidden_bias))
+        return self._core_cache
 
     def _states(self, x, name: str, n: int, *, binary: bool, copy: bool = True, scan: bool = True):
         """A C-contiguous copy of x [chains, n] in the model's dtype, in x's framework, validated; with
@@ -271,11 +277,12 @@ class RBM(GibbsModel):
         samples = n_steps // thin if thin else 0
         trace = _arrays.empty((samples, chains, self.n_visible), self.dtype, v) if thin else None
         trace_h = _arrays.empty((samples, chains, self.n_hidden), self.dtype, v) if thin and trace_hidden else None
+        view = _arrays.host_view if self.device.kind == "cpu" else (lambda x: x)
         run_resumable(
             lambda: self._module().rbm_gibbs(
-                **self._core_params(), v=v, h=h, beta=betas, trace=trace, trace_hidden=trace_h, thin=thin, seed=seed,
-                chain_start=chain_start, step0=step0, n_steps=n_steps, workspace=self._workspace(chains, v),
-                stream=_arrays.current_stream(v, self.device)),
+                **self._core_params(), v=view(v), h=view(h), beta=view(betas), trace=view(trace),
+                trace_hidden=view(trace_h), thin=thin, seed=seed, chain_start=chain_start, step0=step0,
+                n_steps=n_steps, workspace=self._workspace(chains, v), stream=_arrays.current_stream(v, self.device)),
             total=n_steps, progress=progress, desc="rbm gibbs",
             state_after=lambda done: RBMState(v=v, h=h, step=step0 + done, seed=seed, chain_start=chain_start))
         state = RBMState(v=v, h=h, step=step0 + n_steps, seed=seed, chain_start=chain_start)
