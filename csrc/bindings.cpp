@@ -167,7 +167,9 @@ struct CpuPtBackend {
   }
   // Ising rounds in chunks of about 4M spin updates, as plain sweeps (CpuIsingBackend).
   static void ising_rounds(const hb::IsingArgs& a, const hb::SwapArgs<double>& s, double* energy,
-                           int64_t round_begin, int64_t round_end, int64_t n_sweeps) {
+                           int64_t round_begin, int64_t round_end, int64_t n_sweeps,
+                           const hb::bind::IsingRoundScratch& /*scratch*/, int /*device*/,
+                           std::uintptr_t /*stream*/) {
     const int64_t per_round = std::max<int64_t>(1, a.lattices * hb::ising_sites(a) * n_sweeps);
     const int64_t chunk = std::max<int64_t>(1, (int64_t{1} << 22) / per_round);
     hb::bind::run_interruptible(round_end - round_begin, chunk, [&](int64_t begin, int64_t end) {
@@ -217,7 +219,8 @@ PYBIND11_MODULE(_core, m) {
         py::arg("threads"), "Rows of the CPU launcher's GEMMs for such a call (private: for tests).");
   m.def("blas_core", &hb::cpu::blas_core_name, "OpenBLAS's kernel choice for this CPU (its GEMMs set the last bits).");
   hb::bind::bind_pt<CpuPtBackend>(m);
-  hb::bind::bind_pt_gibbs<CpuPtBackend>(m);
+  hb::bind::bind_pt_ising<CpuPtBackend>(m);
+  hb::bind::bind_pt_rbm<CpuPtBackend>(m);
   hb::bind::bind_langevin_update<CpuUpdateBackend>(m);
   m.def("langevin_noise", [](py::handle out, uint64_t seed, uint64_t chain_start, int64_t step) {
     // The Langevin noise of steps step .. step + n_t − 1 for every chain of out [n_t, chains, dim]: what

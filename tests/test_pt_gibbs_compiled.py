@@ -184,3 +184,35 @@ def test_rbm_core_rejects_a_row_count_that_does_not_match():
     with pytest.raises(ValueError, match="beta_row"):
         _core.pt_rbm(v=np.zeros((rows, 9), np.float32), h=np.zeros((rows, 6), np.float32),
                      **{**kw, "swap": {**swap, "beta_row": None}})
+
+
+@pytest.mark.gpu
+@pytest.mark.parametrize("case", CASES)
+def test_cuda_rounds_equal_the_cpu_and_the_cuda_loop(monkeypatch, case):
+    # On CUDA the rounds are queued from one call (hb::cuda::ising_pt_run): the sweeps and the energy
+    # sums are the CPU's bodies in the CPU's order, so the whole run matches the CPU bit for bit, and
+    # the plug-in loop on CUDA too.
+    if not hb.cuda_available():
+        pytest.skip("no CUDA device is present")
+    torch = pytest.importorskip("torch", reason="the CUDA states are torch tensors")
+    model, x0 = CASES[case]()
+    pt = hb.ParallelTempering(model, 6, sampler=hb.GibbsMove(n_sweeps=2))
+    cpu = pt.run(x0, 25, seed=7, thin=4, record_index=True)
+    compiled_calls = []
+    original = TemperedIsing.pt_compiled_rounds
+
+    def counting(self, *args, **kwargs):
+        compiled_calls.append(original(self, *args, **kwargs))
+        return compiled_calls[-1]
+
+    with monkeypatch.context() as m:
+        m.setattr(TemperedIsing, "pt_compiled_rounds", counting)
+        gpu = pt.run(torch.as_tensor(x0, device="cuda"), 25, seed=7, thin=4, record_index=True)
+    assert compiled_calls and all(compiled_calls)
+    with monkeypatch.context() as m:
+        m.setattr(TemperedIsing, "pt_compiled_rounds", lambda self, *a, **k: False)
+        gpu_loop = pt.run(torch.as_tensor(x0, device="cuda"), 25, seed=7, thin=4, record_index=True)
+    assert gpu.x.is_cuda
+    for other in (cpu, gpu_loop):
+        for name in ("x", "replicas", "energy", "index", "trace", "round_trips", "swap_rate", "rejection"):
+            same(getattr(gpu, name), getattr(other, name))

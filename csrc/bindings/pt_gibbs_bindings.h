@@ -4,11 +4,14 @@
 // its energy, then the swap pass, round after round without returning to Python. A Backend provides
 // kDevice and
 //   static void ising_rounds(const IsingArgs&, const SwapArgs<double>&, double* energy,
-//                            int64_t round_begin, int64_t round_end, int64_t n_sweeps);
+//                            int64_t round_begin, int64_t round_end, int64_t n_sweeps,
+//                            const IsingRoundScratch&, int device, std::uintptr_t stream);
+// and, bound by bind_pt_rbm (the CPU only so far: the CUDA Gibbs launcher does not write the energies),
 //   template <class T> static void rbm_rounds(const GibbsArgs<T>&, const SwapArgs<double>&, double* energy,
 //                                             int64_t round_begin, int64_t round_end, int64_t n_sweeps);
-// (the CPU ones check Ctrl-C between chunks of rounds). Devices without them keep the plug-in path of
-// heatbath.pt_model: one local-move call, one energy call and one pt_swap call per round.
+// (the CPU ones check Ctrl-C between chunks of rounds; CUDA queues every round on the stream). Devices
+// without them keep the plug-in path of heatbath.pt_model: one local-move call, one energy call and one
+// pt_swap call per round.
 #pragma once
 #include <pybind11/pybind11.h>
 
@@ -34,10 +37,36 @@ inline SwapArgs<double> gibbs_swap_args(const py::dict& swap, CallArrays& arrays
   return s;
 }
 
+// The CUDA scratch of the Ising rounds (the CPU needs none): float32 β per row for the sweeps, the
+// threshold tables, the per-row energy terms and the magnetisations ising_measure writes beside E.
+struct IsingRoundScratch {
+  float* beta = nullptr;
+  uint32_t* workspace = nullptr;
+  IsingRowTerms* terms = nullptr;
+  double* mag = nullptr;
+};
+
+inline IsingRoundScratch ising_round_scratch(CallArrays& arrays, const IsingArgs& a, py::handle beta,
+                                             py::handle workspace, py::handle terms, py::handle mag) {
+  IsingRoundScratch w;
+  if (beta.is_none() || workspace.is_none() || terms.is_none() || mag.is_none()) {
+    throw py::value_error("arguments 'beta', 'workspace', 'terms', 'mag': the CUDA backend's rounds need all four "
+                          "scratch arrays");
+  }
+  w.beta = arrays.get<float>(beta, "beta", {a.lattices}, "[lattices]", true);
+  // int32 scratch holding the uint32 thresholds, as for hb.gibbs (ising_entry).
+  w.workspace = reinterpret_cast<uint32_t*>(
+      arrays.get<int32_t>(workspace, "workspace", {a.lattices, kIsingTableSize}, "[lattices, 14]", true));
+  w.terms = ising_terms(arrays, terms, a, true);
+  w.mag = arrays.get<double>(mag, "mag", {a.lattices}, "[lattices]", true);
+  return w;
+}
+
 template <class Backend>
 void pt_ising_entry(py::handle spins, py::handle coupling, py::handle field, double j, double h,
                     const std::string& method, const py::dict& swap, double ref_log_norm, int scheme, uint64_t seed,
-                    int64_t n_sweeps, int64_t round0, int64_t n_rounds, std::uintptr_t stream) {
+                    int64_t n_sweeps, int64_t round0, int64_t n_rounds, py::handle beta, py::handle workspace,
+                    py::handle terms, py::handle mag, std::uintptr_t stream) {
   CallArrays arrays(Backend::kDevice, stream);
   IsingArgs a = ising_import(arrays, spins, coupling, field, j, h, true, stream, Backend::kDevice);
   if ((a.ndim == 3 && a.nz % 2) || a.ny % 2 || a.nx % 2) {
@@ -59,7 +88,10 @@ void pt_ising_entry(py::handle spins, py::handle coupling, py::handle field, dou
   const SwapArgs<double> s =
       gibbs_swap_args(swap, arrays, ref_log_norm, scheme, seed, round0, n_rounds, a.lattices, "spins");
   double* energy = arrays.get<double>(swap["energy"], "energy", {a.lattices}, "[chains * replicas]", true);
-  Backend::ising_rounds(a, s, energy, round0, round0 + n_rounds, n_sweeps);
+  const IsingRoundScratch scratch = Backend::kDevice == DeviceKind::kCUDA
+                                        ? ising_round_scratch(arrays, a, beta, workspace, terms, mag)
+                                        : IsingRoundScratch{};
+  Backend::ising_rounds(a, s, energy, round0, round0 + n_rounds, n_sweeps, scratch, arrays.device_id(), stream);
 }
 
 template <class Backend>
@@ -90,11 +122,17 @@ void pt_rbm_entry(double sigma, py::handle w, py::handle b, py::handle c, py::ha
 }
 
 template <class Backend>
-void bind_pt_gibbs(py::module_& m) {
+void bind_pt_ising(py::module_& m) {
   m.def("pt_ising", &pt_ising_entry<Backend>, py::arg("spins"), py::arg("coupling"), py::arg("field"), py::arg("j"),
         py::arg("h"), py::arg("method"), py::arg("swap"), py::arg("ref_log_norm"), py::arg("scheme"), py::arg("seed"),
-        py::arg("n_sweeps"), py::arg("round0"), py::arg("n_rounds"), py::arg("stream") = 0,
+        py::arg("n_sweeps"), py::arg("round0"), py::arg("n_rounds"), py::arg("beta") = py::none(),
+        py::arg("workspace") = py::none(), py::arg("terms") = py::none(), py::arg("mag") = py::none(),
+        py::arg("stream") = 0,
         "Run n_rounds of parallel tempering over Ising lattices in place (private: use heatbath.ParallelTempering).");
+}
+
+template <class Backend>
+void bind_pt_rbm(py::module_& m) {
   m.def("pt_rbm", &pt_rbm_entry<Backend>, py::arg("sigma"), py::arg("weights"), py::arg("visible_bias"),
         py::arg("hidden_bias"), py::arg("v"), py::arg("h"), py::arg("swap"), py::arg("ref_log_norm"), py::arg("scheme"),
         py::arg("seed"), py::arg("n_sweeps"), py::arg("round0"), py::arg("n_rounds"), py::arg("stream") = 0,

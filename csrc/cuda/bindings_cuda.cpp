@@ -7,6 +7,7 @@
 #include "bindings/langevin_bindings.h"
 #include "bindings/langevin_update_bindings.h"
 #include "bindings/pt_bindings.h"
+#include "bindings/pt_gibbs_bindings.h"
 #include "bindings/random_bindings.h"
 #include "bindings/rbm_bindings.h"
 #include "cuda/cublas.h"
@@ -95,6 +96,14 @@ struct CudaPtBackend {
   static void swap(const hb::SwapArgs<T>& a, int64_t round, int device, std::uintptr_t stream) {
     hb::cuda::swap_run<T>(a, round, device, stream);
   }
+  // Four asynchronous launches (and the sweeps' two per sweep) a round, queued with the GIL released.
+  static void ising_rounds(const hb::IsingArgs& a, const hb::SwapArgs<double>& s, double* energy,
+                           int64_t round_begin, int64_t round_end, int64_t n_sweeps,
+                           const hb::bind::IsingRoundScratch& w, int device, std::uintptr_t stream) {
+    py::gil_scoped_release nogil;
+    hb::cuda::ising_pt_run(a, w.beta, s, energy, w.mag, w.workspace, w.terms, round_begin, round_end, n_sweeps,
+                           device, stream);
+  }
 };
 
 struct CudaUpdateBackend {
@@ -118,6 +127,7 @@ PYBIND11_MODULE(_cuda, m) {
         "Where to dlopen libcublas first when an RBM call first needs it.");
   m.def("cublas_loaded", &hb::cuda::cublas_loaded);
   hb::bind::bind_pt<CudaPtBackend>(m);
+  hb::bind::bind_pt_ising<CudaPtBackend>(m);
   hb::bind::bind_langevin_update<CudaUpdateBackend>(m);
   m.def("device_count", &hb::cuda::device_count);
   m.def("device_name", &hb::cuda::device_name, py::arg("device"));

@@ -1,9 +1,10 @@
 // SPDX-License-Identifier: Apache-2.0
-// CUDA launcher of ising.h: one thread per Philox block (four colour sites of a row) per half-sweep,
-// running the per-site body ising_site_update, so every decision is the one the CPU makes. The
-// uniform model reads its thresholds from a [lattices, 14] table built once per call by the same
-// ising_table_entry. Recording computes the terms of every row in parallel into a [lattices, rows]
-// workspace and adds them per lattice in row order, the CPU's order, so the energies are bit-identical.
+// CUDA launchers of ising.h (and of its parallel-tempering rounds, ising_pt_run): one thread per Philox
+// block (four colour sites of a row) per half-sweep, running the per-site body ising_site_update, so
+// every decision is the one the CPU makes. The uniform model reads its thresholds from a [lattices, 14]
+// table built once per call by the same ising_table_entry. Recording computes the terms of every row in
+// parallel into a [lattices, rows] workspace and adds them per lattice in row order, the CPU's order, so
+// the energies are bit-identical.
 #include <cuda_runtime.h>
 
 #include <algorithm>
@@ -73,6 +74,15 @@ __global__ void totals_kernel(IsingArgs a, const IsingRowTerms* terms, double* e
   }
 }
 
+// β of every row for the sweeps: the float32 rounding of the swap pass's float64 β (what the plug-in
+// path's numpy/torch/cupy assignment gives, and what the CPU's compiled rounds read).
+__global__ void row_beta_kernel(int64_t rows, const double* beta_row, float* beta) {
+  const int64_t stride = static_cast<int64_t>(gridDim.x) * blockDim.x;
+  for (int64_t r = static_cast<int64_t>(blockIdx.x) * blockDim.x + threadIdx.x; r < rows; r += stride) {
+    beta[r] = __double2float_rn(beta_row[r]);
+  }
+}
+
 void measure(const IsingArgs& a, IsingRowTerms* terms, double* energy, double* mag, cudaStream_t s) {
   row_terms_kernel<<<grid_for(a.lattices * ising_rows(a)), kThreads, 0, s>>>(a, terms);
   totals_kernel<<<grid_for(a.lattices), kThreads, 0, s>>>(a, terms, energy, mag);
@@ -107,6 +117,25 @@ void ising_measure(const IsingArgs& a, IsingRowTerms* terms, double* energy, dou
   if (a.lattices == 0) return;
   DeviceGuard guard(device);
   measure(a, terms, energy, mag, reinterpret_cast<cudaStream_t>(stream));
+}
+
+void ising_pt_run(const IsingArgs& a, float* beta, const SwapArgs<double>& s, double* energy, double* mag,
+                  uint32_t* workspace, IsingRowTerms* terms, int64_t round_begin, int64_t round_end,
+                  int64_t n_sweeps, int device, std::uintptr_t stream) {
+  if (a.lattices == 0) return;
+  DeviceGuard guard(device);
+  const cudaStream_t st = reinterpret_cast<cudaStream_t>(stream);
+  IsingArgs r = a;
+  r.beta = beta;
+  r.energy_trace = r.mag_trace = nullptr;
+  for (int64_t round = round_begin; round < round_end; ++round) {
+    row_beta_kernel<<<grid_for(a.lattices), kThreads, 0, st>>>(a.lattices, s.beta_row, beta);
+    check(cudaGetLastError(), "ising parallel tempering launch");
+    r.sweep0 = round * n_sweeps;
+    ising_run(r, n_sweeps, workspace, terms, device, stream);
+    measure(r, terms, energy, mag, st);
+    swap_run<double>(s, round, device, stream);
+  }
 }
 
 }  // namespace hb::cuda

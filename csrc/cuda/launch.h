@@ -40,6 +40,14 @@ void ising_run(const IsingArgs& a, int64_t n_sweeps, uint32_t* workspace, IsingR
 void ising_measure(const IsingArgs& a, IsingRowTerms* terms, double* energy, double* mag, int device,
                    std::uintptr_t stream);
 
+// Queues rounds [round_begin, round_end) of parallel tempering over Ising lattices: per round, β of every
+// row from the swap pass's beta_row (float64, rounded to the float32 `beta` the sweeps read), n_sweeps
+// sweeps, the rows' energies into `energy`, the swap pass. workspace, terms and mag are ising_run's and
+// ising_measure's scratch ([lattices, 14], [lattices, rows], [lattices]).
+void ising_pt_run(const IsingArgs& a, float* beta, const SwapArgs<double>& s, double* energy, double* mag,
+                  uint32_t* workspace, IsingRowTerms* terms, int64_t round_begin, int64_t round_end,
+                  int64_t n_sweeps, int device, std::uintptr_t stream);
+
 // Queues the swap pass of parallel tempering for round `round` of every column.
 template <class T>
 void swap_run(const SwapArgs<T>& a, int64_t round, int device, std::uintptr_t stream);

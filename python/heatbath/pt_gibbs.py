@@ -144,17 +144,18 @@ class TemperedIsing(TemperedModel):
 
     def pt_compiled_rounds(self, states, swap: dict, *, seed: int, round0: int, n_rounds: int, scheme: int,
                            ref_log_norm: float, stream: int) -> bool:
-        """CPU: the sweeps, energies and swap passes of n_rounds in one call (the same numbers as
-        pt_local_move, pt_energy and pt_swap round by round)."""
+        """The sweeps, energies and swap passes of n_rounds in one call (the same numbers as pt_local_move,
+        pt_energy and pt_swap round by round): on the CPU a compiled loop over rounds, on CUDA every round
+        queued on the stream from one call (with the β, table, energy-term and magnetisation scratch of
+        pt_local_move and pt_energy)."""
         p = self._prepared(states)
-        if not hasattr(p["core"], "pt_ising"):  # the CUDA backend runs the loop of heatbath.pt_model
-            return False
         n = self.move.n_sweeps
         if (round0 + n_rounds) * n > _MAX_SWEEP:
             raise ValueError("argument 'n_rounds': the run would pass the sweep counter's limit (2**55 sweeps)")
         p["core"].pt_ising(spins=states, coupling=p["coupling"], field=p["field"], j=self.model.j, h=self.model.h,
                            method=self.move.method, swap=swap, ref_log_norm=ref_log_norm, scheme=scheme, seed=seed,
-                           n_sweeps=n, round0=round0, n_rounds=n_rounds, stream=stream)
+                           n_sweeps=n, round0=round0, n_rounds=n_rounds, beta=p["beta"], workspace=p["workspace"],
+                           terms=p["terms"], mag=p["mag"], stream=stream)
         return True
 
     def pt_energy(self, states, out) -> None:
