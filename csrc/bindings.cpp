@@ -179,7 +179,8 @@ struct CpuPtBackend {
   // RBM rounds in chunks of about 2^31 multiply-adds, as plain Gibbs runs (CpuRbmBackend).
   template <class T>
   static void rbm_rounds(const hb::GibbsArgs<T>& a, const hb::SwapArgs<double>& s, double* energy,
-                         int64_t round_begin, int64_t round_end, int64_t n_sweeps) {
+                         int64_t round_begin, int64_t round_end, int64_t n_sweeps, T* /*beta*/, T* /*workspace*/,
+                         int /*device*/, std::uintptr_t /*stream*/) {
     const int64_t per_round = std::max<int64_t>(1, a.chains * std::max<int64_t>(1, a.rbm.V * a.rbm.H) * n_sweeps);
     const int64_t chunk = std::max<int64_t>(1, (int64_t{1} << 31) / per_round);
     hb::bind::run_interruptible(round_end - round_begin, chunk, [&](int64_t begin, int64_t end) {

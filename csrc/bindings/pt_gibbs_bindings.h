@@ -6,12 +6,12 @@
 //   static void ising_rounds(const IsingArgs&, const SwapArgs<double>&, double* energy,
 //                            int64_t round_begin, int64_t round_end, int64_t n_sweeps,
 //                            const IsingRoundScratch&, int device, std::uintptr_t stream);
-// and, bound by bind_pt_rbm (the CPU only so far: the CUDA Gibbs launcher does not write the energies),
 //   template <class T> static void rbm_rounds(const GibbsArgs<T>&, const SwapArgs<double>&, double* energy,
-//                                             int64_t round_begin, int64_t round_end, int64_t n_sweeps);
-// (the CPU ones check Ctrl-C between chunks of rounds; CUDA queues every round on the stream). Devices
-// without them keep the plug-in path of heatbath.pt_model: one local-move call, one energy call and one
-// pt_swap call per round.
+//                                             int64_t round_begin, int64_t round_end, int64_t n_sweeps,
+//                                             T* beta, T* workspace, int device, std::uintptr_t stream);
+// (the CPU ones check Ctrl-C between chunks of rounds and need no scratch; CUDA queues every round on
+// the stream, with the scratch arrays given). Devices without them keep the plug-in path of
+// heatbath.pt_model: one local-move call, one energy call and one pt_swap call per round.
 #pragma once
 #include <pybind11/pybind11.h>
 
@@ -97,7 +97,7 @@ void pt_ising_entry(py::handle spins, py::handle coupling, py::handle field, dou
 template <class Backend>
 void pt_rbm_entry(double sigma, py::handle w, py::handle b, py::handle c, py::handle v, py::handle h,
                   const py::dict& swap, double ref_log_norm, int scheme, uint64_t seed, int64_t n_sweeps,
-                  int64_t round0, int64_t n_rounds, std::uintptr_t stream) {
+                  int64_t round0, int64_t n_rounds, py::handle beta, py::handle workspace, std::uintptr_t stream) {
   if (n_sweeps < 1) throw py::value_error("argument 'n_sweeps': expected at least one step per round");
   if (n_rounds < 0 || round0 < 0) throw py::value_error("argument 'n_rounds': must be non-negative");
   const uint64_t last_round = static_cast<uint64_t>(round0) + static_cast<uint64_t>(n_rounds);
@@ -117,7 +117,17 @@ void pt_rbm_entry(double sigma, py::handle w, py::handle b, py::handle c, py::ha
     a.seed = seed;
     const SwapArgs<double> s = gibbs_swap_args(swap, arrays, ref_log_norm, scheme, seed, round0, n_rounds, rows, "v");
     double* energy = arrays.get<double>(swap["energy"], "energy", {rows}, "[chains * replicas]", true);
-    Backend::template rbm_rounds<T>(a, s, energy, round0, round0 + n_rounds, n_sweeps);
+    T* beta_rows = nullptr;
+    T* ws = nullptr;
+    if (Backend::kDevice == DeviceKind::kCUDA) {  // β per row for the sweeps; the launcher's activations
+      if (beta.is_none() || workspace.is_none()) {
+        throw py::value_error("arguments 'beta', 'workspace': the CUDA backend's rounds need both scratch arrays");
+      }
+      beta_rows = arrays.get<T>(beta, "beta", {rows}, "[chains * replicas]", true);
+      ws = arrays.get<T>(workspace, "workspace", {rows, rbm.V + 2 * rbm.H}, "[chains * replicas, V + 2H]", true);
+    }
+    Backend::template rbm_rounds<T>(a, s, energy, round0, round0 + n_rounds, n_sweeps, beta_rows, ws,
+                                    arrays.device_id(), stream);
   });
 }
 
@@ -135,7 +145,8 @@ template <class Backend>
 void bind_pt_rbm(py::module_& m) {
   m.def("pt_rbm", &pt_rbm_entry<Backend>, py::arg("sigma"), py::arg("weights"), py::arg("visible_bias"),
         py::arg("hidden_bias"), py::arg("v"), py::arg("h"), py::arg("swap"), py::arg("ref_log_norm"), py::arg("scheme"),
-        py::arg("seed"), py::arg("n_sweeps"), py::arg("round0"), py::arg("n_rounds"), py::arg("stream") = 0,
+        py::arg("seed"), py::arg("n_sweeps"), py::arg("round0"), py::arg("n_rounds"), py::arg("beta") = py::none(),
+        py::arg("workspace") = py::none(), py::arg("stream") = 0,
         "Run n_rounds of parallel tempering over RBM (v, h) pairs in place (private: use heatbath.ParallelTempering).");
 }
 

@@ -104,6 +104,14 @@ struct CudaPtBackend {
     hb::cuda::ising_pt_run(a, w.beta, s, energy, w.mag, w.workspace, w.terms, round_begin, round_end, n_sweeps,
                            device, stream);
   }
+  // Per round the cuBLAS products and fused passes of rbm_gibbs, an energy pass and the swap pass.
+  template <class T>
+  static void rbm_rounds(const hb::GibbsArgs<T>& a, const hb::SwapArgs<double>& s, double* energy,
+                         int64_t round_begin, int64_t round_end, int64_t n_sweeps, T* beta, T* workspace,
+                         int device, std::uintptr_t stream) {
+    py::gil_scoped_release nogil;
+    hb::cuda::rbm_pt_run<T>(a, beta, s, energy, workspace, round_begin, round_end, n_sweeps, device, stream);
+  }
 };
 
 struct CudaUpdateBackend {
@@ -128,6 +136,7 @@ PYBIND11_MODULE(_cuda, m) {
   m.def("cublas_loaded", &hb::cuda::cublas_loaded);
   hb::bind::bind_pt<CudaPtBackend>(m);
   hb::bind::bind_pt_ising<CudaPtBackend>(m);
+  hb::bind::bind_pt_rbm<CudaPtBackend>(m);
   hb::bind::bind_langevin_update<CudaUpdateBackend>(m);
   m.def("device_count", &hb::cuda::device_count);
   m.def("device_name", &hb::cuda::device_name, py::arg("device"));

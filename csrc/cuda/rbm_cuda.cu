@@ -8,6 +8,7 @@
 
 #include "cuda/check.h"
 #include "cuda/cublas.h"
+#include "cuda/launch.h"
 #include "cuda/rbm_launch.h"
 #include "heatbath/rbm.h"
 
@@ -106,6 +107,25 @@ __global__ void free_energy_kernel(RbmParams<T> p, const T* v, const T* pre_h, c
   }
 }
 
+// β of every row for a round: the swap pass's float64 β rounded to T (the CPU's static_cast).
+template <class T>
+__global__ void row_beta_kernel(int64_t rows, const double* beta_row, T* beta) {
+  const int64_t stride = static_cast<int64_t>(gridDim.x) * blockDim.x;
+  for (int64_t r = static_cast<int64_t>(blockIdx.x) * blockDim.x + threadIdx.x; r < rows; r += stride) {
+    beta[r] = static_cast<T>(beta_row[r]);
+  }
+}
+
+// E(v, h) of every row from w_h = W h of its h (the last step's visible activations).
+template <class T>
+__global__ void joint_energy_kernel(RbmParams<T> p, const T* v, const T* h, const T* w_h, int64_t chains,
+                                    double* energy) {
+  const int64_t stride = static_cast<int64_t>(gridDim.x) * blockDim.x;
+  for (int64_t row = static_cast<int64_t>(blockIdx.x) * blockDim.x + threadIdx.x; row < chains; row += stride) {
+    energy[row] = joint_energy(p, v + row * p.V, h + row * p.H, w_h + row * p.V);
+  }
+}
+
 // The scratch of one call, carved from the workspace.
 template <class T>
 struct Scratch {
@@ -196,6 +216,29 @@ void rbm_gibbs(const GibbsArgs<T>& a, T* workspace, int device, std::uintptr_t s
 }
 
 template <class T>
+void rbm_pt_run(GibbsArgs<T> a, T* beta, const SwapArgs<double>& s, double* energy, T* workspace,
+                int64_t round_begin, int64_t round_end, int64_t n_sweeps, int device, std::uintptr_t stream) {
+  if (a.chains == 0) return;
+  a.beta = beta;
+  a.chain_start = 0;  // the words of row r are those of chain r: replicas × columns are one batch
+  a.trace_v = a.trace_h = nullptr;
+  a.thin = 0;
+  a.n_steps = n_sweeps;
+  DeviceGuard guard(device);
+  const cudaStream_t st = reinterpret_cast<cudaStream_t>(stream);
+  const Scratch<T> ws(workspace, a.chains, a.rbm);
+  for (int64_t round = round_begin; round < round_end; ++round) {
+    row_beta_kernel<T><<<grid_for(a.chains), kThreads, 0, st>>>(a.chains, s.beta_row, beta);
+    check(cudaGetLastError(), "RBM parallel tempering launch");
+    a.step0 = round * n_sweeps;
+    rbm_gibbs<T>(a, workspace, device, stream);
+    joint_energy_kernel<T><<<grid_for(a.chains), kThreads, 0, st>>>(a.rbm, a.v, a.h, ws.pre_v, a.chains, energy);
+    check(cudaGetLastError(), "RBM energy launch");
+    swap_run<double>(s, round, device, stream);
+  }
+}
+
+template <class T>
 void rbm_ais(const AisArgs<T>& a, T* workspace, int device, std::uintptr_t stream) {
   const RbmParams<T>& p = a.rbm;
   launch<T>(a, workspace, device, stream, [&](cudaStream_t s, const Scratch<T>& ws) {
@@ -244,11 +287,13 @@ void rbm_free_energy(const FreeEnergyArgs<T>& a, T* workspace, int device, std::
   });
 }
 
-#define HB_INSTANTIATE(T)                                                               \
-  template void rbm_gibbs<T>(const GibbsArgs<T>&, T*, int, std::uintptr_t);           \
-  template void rbm_ais<T>(const AisArgs<T>&, T*, int, std::uintptr_t);               \
-  template void rbm_conditional<T>(const ConditionalArgs<T>&, T*, int, std::uintptr_t); \
-  template void rbm_free_energy<T>(const FreeEnergyArgs<T>&, T*, int, std::uintptr_t);
+#define HB_INSTANTIATE(T)                                                                                   \
+  template void rbm_gibbs<T>(const GibbsArgs<T>&, T*, int, std::uintptr_t);                               \
+  template void rbm_ais<T>(const AisArgs<T>&, T*, int, std::uintptr_t);                                   \
+  template void rbm_conditional<T>(const ConditionalArgs<T>&, T*, int, std::uintptr_t);                   \
+  template void rbm_free_energy<T>(const FreeEnergyArgs<T>&, T*, int, std::uintptr_t);                    \
+  template void rbm_pt_run<T>(GibbsArgs<T>, T*, const SwapArgs<double>&, double*, T*, int64_t, int64_t, int64_t, \
+                              int, std::uintptr_t);
 HB_INSTANTIATE(float)
 HB_INSTANTIATE(double)
 #undef HB_INSTANTIATE

@@ -212,20 +212,23 @@ class TemperedRBM(TemperedModel):
 
     def pt_compiled_rounds(self, states, swap: dict, *, seed: int, round0: int, n_rounds: int, scheme: int,
                            ref_log_norm: float, stream: int) -> bool:
-        """CPU: the Gibbs steps, energies and swap passes of n_rounds in one call. The states are those
-        of pt_local_move and pt_swap round by round, bit for bit; the energies (from the W h of each
-        row's last step, summed in float64) may differ from pt_energy's in the last bits, which could
-        only change a swap whose log uniform falls within that rounding of its log acceptance ratio."""
+        """The Gibbs steps, energies and swap passes of n_rounds in one call (on CUDA every round queued
+        on the stream, with a β buffer and the launcher's workspace). The states are those of
+        pt_local_move and pt_swap round by round, bit for bit; the energies (from the W h of each row's
+        last step, summed in float64) may differ from pt_energy's in the last bits, which could only
+        change a swap whose log uniform falls within that rounding of its log acceptance ratio."""
         module = self.model._module()
-        if not hasattr(module, "pt_rbm"):  # the CUDA backend runs the loop of heatbath.pt_model
-            return False
         n, V, rbm = self.move.n_sweeps, self.model.n_visible, self.model
         if (round0 + n_rounds) * n > _MAX_STEP:
             raise ValueError("argument 'n_rounds': the run would pass the step counter's limit (2**55 steps)")
         v, h = _arrays.copy_of(states[:, :V]), _arrays.copy_of(states[:, V:])  # the core takes them contiguous
+        rows = int(states.shape[0])
+        cuda = rbm.device.kind == "cuda"
         module.pt_rbm(sigma=rbm.sigma, weights=rbm.weights, visible_bias=rbm.visible_bias,
                       hidden_bias=rbm.hidden_bias, v=v, h=h, swap=swap, ref_log_norm=ref_log_norm, scheme=scheme,
-                      seed=seed, n_sweeps=n, round0=round0, n_rounds=n_rounds, stream=stream)
+                      seed=seed, n_sweeps=n, round0=round0, n_rounds=n_rounds,
+                      beta=_arrays.empty((rows,), rbm.dtype, v) if cuda else None,
+                      workspace=rbm._workspace(rows, v), stream=stream)
         states[:, :V] = v
         states[:, V:] = h
         return True
