@@ -5,10 +5,6 @@
 // shift) and compares: the activations are read once and the states written once.
 #include <algorithm>
 
-#if defined(__AVX512F__)
-#include <immintrin.h>
-#endif
-
 #include "cpu/rbm_cpu.h"
 #include "heatbath/philox_lanes.h"
 #include "heatbath/rbm.h"
@@ -20,39 +16,6 @@
 namespace hb::cpu::HB_ISA_NS {
 namespace {
 constexpr int kSlabBlocks = 64;  // 256 units per slab: the random buffer stays in L1
-
-// out[4q + i] = r_i[q] for q < count. GCC leaves this as scalar moves, which cost the sampling pass
-// a quarter of its time; with AVX-512 it is a 4 × 4 transpose of 128-bit lanes, 16 shuffles for 64
-// values. Arrays are kSlabBlocks long, so the vector path may read (and write) past count harmlessly.
-inline void interleave4(const float* r0, const float* r1, const float* r2, const float* r3, int count, float* out) {
-  int q = 0;
-#if defined(__AVX512F__)
-  for (; q < count; q += 16) {
-    const __m512 a = _mm512_loadu_ps(r0 + q), b = _mm512_loadu_ps(r1 + q);
-    const __m512 c = _mm512_loadu_ps(r2 + q), d = _mm512_loadu_ps(r3 + q);
-    // per 128-bit lane l: (r0, r1) pairs and (r2, r3) pairs of quads 4l .. 4l + 3
-    const __m512 ab_lo = _mm512_unpacklo_ps(a, b), ab_hi = _mm512_unpackhi_ps(a, b);
-    const __m512 cd_lo = _mm512_unpacklo_ps(c, d), cd_hi = _mm512_unpackhi_ps(c, d);
-    // lane l of qk holds quad 4l + k
-    const __m512 q0 = _mm512_castpd_ps(_mm512_unpacklo_pd(_mm512_castps_pd(ab_lo), _mm512_castps_pd(cd_lo)));
-    const __m512 q1 = _mm512_castpd_ps(_mm512_unpackhi_pd(_mm512_castps_pd(ab_lo), _mm512_castps_pd(cd_lo)));
-    const __m512 q2 = _mm512_castpd_ps(_mm512_unpacklo_pd(_mm512_castps_pd(ab_hi), _mm512_castps_pd(cd_hi)));
-    const __m512 q3 = _mm512_castpd_ps(_mm512_unpackhi_pd(_mm512_castps_pd(ab_hi), _mm512_castps_pd(cd_hi)));
-    const __m512 t0 = _mm512_shuffle_f32x4(q0, q1, 0x44), t1 = _mm512_shuffle_f32x4(q2, q3, 0x44);
-    const __m512 t2 = _mm512_shuffle_f32x4(q0, q1, 0xEE), t3 = _mm512_shuffle_f32x4(q2, q3, 0xEE);
-    _mm512_storeu_ps(out + 4 * q, _mm512_shuffle_f32x4(t0, t1, 0x88));
-    _mm512_storeu_ps(out + 4 * q + 16, _mm512_shuffle_f32x4(t0, t1, 0xDD));
-    _mm512_storeu_ps(out + 4 * q + 32, _mm512_shuffle_f32x4(t2, t3, 0x88));
-    _mm512_storeu_ps(out + 4 * q + 48, _mm512_shuffle_f32x4(t2, t3, 0xDD));
-  }
-#endif
-  for (; q < count; ++q) {
-    out[4 * q] = r0[q];
-    out[4 * q + 1] = r1[q];
-    out[4 * q + 2] = r2[q];
-    out[4 * q + 3] = r3[q];
-  }
-}
 
 // Which block and which row of a group each lane of a grouped slab draws (lane = g·nb + b), made
 // once per layer pass so that a slab only adds its first chain to the row offsets.
@@ -97,7 +60,12 @@ void draw_slab(const StreamKey& key, uint64_t chain, int rows, int64_t b0, int n
     r2[q] = v.v2;
     r3[q] = v.v3;
   }
-  interleave4(r0, r1, r2, r3, count, rnd);
+  for (int q = 0; q < count; ++q) {
+    rnd[4 * q] = r0[q];
+    rnd[4 * q + 1] = r1[q];
+    rnd[4 * q + 2] = r2[q];
+    rnd[4 * q + 3] = r3[q];
+  }
 }
 }  // namespace
 
