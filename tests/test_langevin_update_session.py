@@ -92,7 +92,7 @@ def test_missing_and_malformed_arrays_are_named():
 
 
 def test_arrays_on_another_device_are_refused():
-    torch = pytest.importorskip("torch")
+    torch = pytest.importorskip("torch", reason="the CUDA arrays are torch tensors")
     if not torch.cuda.is_available():
         pytest.skip("no CUDA device is present")
     from heatbath import _backend

@@ -11,6 +11,7 @@
 
 #include "cuda/check.h"
 #include "cuda/launch.h"
+#include "cuda/row_beta.cuh"
 
 namespace hb::cuda {
 namespace {
@@ -74,15 +75,6 @@ __global__ void totals_kernel(IsingArgs a, const IsingRowTerms* terms, double* e
   }
 }
 
-// β of every row for the sweeps: the float32 rounding of the swap pass's float64 β (what the plug-in
-// path's numpy/torch/cupy assignment gives, and what the CPU's compiled rounds read).
-__global__ void row_beta_kernel(int64_t rows, const double* beta_row, float* beta) {
-  const int64_t stride = static_cast<int64_t>(gridDim.x) * blockDim.x;
-  for (int64_t r = static_cast<int64_t>(blockIdx.x) * blockDim.x + threadIdx.x; r < rows; r += stride) {
-    beta[r] = __double2float_rn(beta_row[r]);
-  }
-}
-
 void measure(const IsingArgs& a, IsingRowTerms* terms, double* energy, double* mag, cudaStream_t s) {
   row_terms_kernel<<<grid_for(a.lattices * ising_rows(a)), kThreads, 0, s>>>(a, terms);
   totals_kernel<<<grid_for(a.lattices), kThreads, 0, s>>>(a, terms, energy, mag);
@@ -129,7 +121,7 @@ void ising_pt_run(const IsingArgs& a, float* beta, const SwapArgs<double>& s, do
   r.beta = beta;
   r.energy_trace = r.mag_trace = nullptr;
   for (int64_t round = round_begin; round < round_end; ++round) {
-    row_beta_kernel<<<grid_for(a.lattices), kThreads, 0, st>>>(a.lattices, s.beta_row, beta);
+    row_beta_kernel<float><<<grid_for(a.lattices), kThreads, 0, st>>>(a.lattices, s.beta_row, beta);
     check(cudaGetLastError(), "ising parallel tempering launch");
     r.sweep0 = round * n_sweeps;
     ising_run(r, n_sweeps, workspace, terms, device, stream);

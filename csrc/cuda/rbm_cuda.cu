@@ -9,6 +9,7 @@
 #include "cuda/check.h"
 #include "cuda/cublas.h"
 #include "cuda/launch.h"
+#include "cuda/row_beta.cuh"
 #include "cuda/rbm_launch.h"
 #include "heatbath/rbm.h"
 
@@ -104,15 +105,6 @@ __global__ void free_energy_kernel(RbmParams<T> p, const T* v, const T* pre_h, c
     const double sums = hidden_softplus_sum(pre_h + row * p.H, p.c, p.H, rn::div(1.0, sigma), b, -1.0);
     const double vf = visible_factor(v + row * p.V, p.b, static_cast<const T*>(nullptr), p.V, sigma, p.visible);
     out[row] = static_cast<T>(rn::sub(-rn::mul(b, vf), sums));
-  }
-}
-
-// β of every row for a round: the swap pass's float64 β rounded to T (the CPU's static_cast).
-template <class T>
-__global__ void row_beta_kernel(int64_t rows, const double* beta_row, T* beta) {
-  const int64_t stride = static_cast<int64_t>(gridDim.x) * blockDim.x;
-  for (int64_t r = static_cast<int64_t>(blockIdx.x) * blockDim.x + threadIdx.x; r < rows; r += stride) {
-    beta[r] = static_cast<T>(beta_row[r]);
   }
 }
 
