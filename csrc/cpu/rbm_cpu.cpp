@@ -109,7 +109,8 @@ struct Tile {
   int64_t row0 = 0, valid = 0;
 
   Tile(const RbmParams<T>& params, const PaddedWeights<T>* padded, int64_t rows)
-      : p(params), packed(padded), R(rows), v(R * p.V, T(0)), h(R * p.H, T(0)), pre_h(R * p.H, T(0)), pre_v(R * p.V, T(0)),
+      : p(params), packed(padded), R(rows), v(R * p.V, T(0)), h(R * p.H, T(0)), pre_h(R * p.H, T(0)),
+        pre_v(R * p.V, T(0)),
         hid(R), vis(R), beta(R), scratch(std::max<int64_t>(p.V, p.H)), sums(R) {}
 
   void select(int64_t tile, int64_t chains) {

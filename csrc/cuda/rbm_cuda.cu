@@ -52,8 +52,9 @@ __global__ void layer_kernel(const T* pre, int64_t n, const T* bias, const T* ba
     for (int l = 0; l < 4; ++l) {
       const int64_t j = block * 4 + l;
       if (j < n) {
-        out[row * n + j] = base != nullptr ? sample_unit<T, U, Probs, true>(k, pre[row * n + j], bias[j], base[j], rs[l])
-                                           : sample_unit<T, U, Probs, false>(k, pre[row * n + j], bias[j], T(0), rs[l]);
+        const T x = pre[row * n + j];
+        out[row * n + j] = base != nullptr ? sample_unit<T, U, Probs, true>(k, x, bias[j], base[j], rs[l])
+                                           : sample_unit<T, U, Probs, false>(k, x, bias[j], T(0), rs[l]);
       }
     }
   }

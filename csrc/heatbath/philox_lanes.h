@@ -39,8 +39,10 @@ HB_HD void mulhilo(Vec a, uint32_t m, Vec& hi, Vec& lo) {
   const Vec mm = _mm512_set1_epi64(m);
   const Vec even = _mm512_mul_epu32(a, mm);
   const Vec odd = _mm512_mul_epu32(_mm512_srli_epi64(a, 32), mm);
-  lo = _mm512_permutex2var_epi32(even, _mm512_setr_epi32(0, 16, 2, 18, 4, 20, 6, 22, 8, 24, 10, 26, 12, 28, 14, 30), odd);
-  hi = _mm512_permutex2var_epi32(even, _mm512_setr_epi32(1, 17, 3, 19, 5, 21, 7, 23, 9, 25, 11, 27, 13, 29, 15, 31), odd);
+  const Vec low_words = _mm512_setr_epi32(0, 16, 2, 18, 4, 20, 6, 22, 8, 24, 10, 26, 12, 28, 14, 30);
+  const Vec high_words = _mm512_setr_epi32(1, 17, 3, 19, 5, 21, 7, 23, 9, 25, 11, 27, 13, 29, 15, 31);
+  lo = _mm512_permutex2var_epi32(even, low_words, odd);
+  hi = _mm512_permutex2var_epi32(even, high_words, odd);
 }
 // Vectors run through the rounds together: one alone waits on the multiply latency each round.
 constexpr int kInterleave = 4;
