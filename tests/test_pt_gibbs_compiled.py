@@ -46,25 +46,31 @@ def field_only():
 CASES = {"uniform_2d": uniform_2d, "spin_glass_3d": spin_glass_3d, "field_only": field_only}
 
 
-def run_both(monkeypatch, case, swap, adapter=TemperedIsing, **kw):
-    model, x0 = {**CASES, **RBM_CASES}[case]()
-    pt = hb.ParallelTempering(model, 6, sampler=hb.GibbsMove(n_sweeps=2), swap=swap)
+def compiled_and_loop(monkeypatch, adapter, run):
+    """run() twice: through the adapter's compiled rounds (checked to have been taken every call), then
+    with them refused, so that heatbath.pt_model's round loop runs. Returns both results and the number
+    of compiled calls."""
     compiled_calls = []
     original = adapter.pt_compiled_rounds
 
     def counting(self, *args, **kwargs):
-        ran = original(self, *args, **kwargs)
-        compiled_calls.append(ran)
-        return ran
+        compiled_calls.append(original(self, *args, **kwargs))
+        return compiled_calls[-1]
 
     with monkeypatch.context() as m:
         m.setattr(adapter, "pt_compiled_rounds", counting)
-        compiled = pt.run(x0, 25, seed=7, **kw)
-    assert compiled_calls and all(compiled_calls), "the CPU run should have taken the compiled rounds"
+        compiled = run()
+    assert compiled_calls and all(compiled_calls), "the run should have taken the compiled rounds"
     with monkeypatch.context() as m:
         m.setattr(adapter, "pt_compiled_rounds", lambda self, *a, **k: False)
-        loop = pt.run(x0, 25, seed=7, **kw)
+        loop = run()
     return compiled, loop, len(compiled_calls)
+
+
+def run_both(monkeypatch, case, swap, adapter=TemperedIsing, **kw):
+    model, x0 = {**CASES, **RBM_CASES}[case]()
+    pt = hb.ParallelTempering(model, 6, sampler=hb.GibbsMove(n_sweeps=2), swap=swap)
+    return compiled_and_loop(monkeypatch, adapter, lambda: pt.run(x0, 25, seed=7, **kw))
 
 
 @pytest.mark.parametrize("case", CASES)
@@ -198,20 +204,9 @@ def test_cuda_rounds_equal_the_cpu_and_the_cuda_loop(monkeypatch, case):
     model, x0 = CASES[case]()
     pt = hb.ParallelTempering(model, 6, sampler=hb.GibbsMove(n_sweeps=2))
     cpu = pt.run(x0, 25, seed=7, thin=4, record_index=True)
-    compiled_calls = []
-    original = TemperedIsing.pt_compiled_rounds
-
-    def counting(self, *args, **kwargs):
-        compiled_calls.append(original(self, *args, **kwargs))
-        return compiled_calls[-1]
-
-    with monkeypatch.context() as m:
-        m.setattr(TemperedIsing, "pt_compiled_rounds", counting)
-        gpu = pt.run(torch.as_tensor(x0, device="cuda"), 25, seed=7, thin=4, record_index=True)
-    assert compiled_calls and all(compiled_calls)
-    with monkeypatch.context() as m:
-        m.setattr(TemperedIsing, "pt_compiled_rounds", lambda self, *a, **k: False)
-        gpu_loop = pt.run(torch.as_tensor(x0, device="cuda"), 25, seed=7, thin=4, record_index=True)
+    gpu, gpu_loop, _ = compiled_and_loop(
+        monkeypatch, TemperedIsing,
+        lambda: pt.run(torch.as_tensor(x0, device="cuda"), 25, seed=7, thin=4, record_index=True))
     assert gpu.x.is_cuda
     for other in (cpu, gpu_loop):
         for name in ("x", "replicas", "energy", "index", "trace", "round_trips", "swap_rate", "rejection"):
@@ -231,20 +226,8 @@ def test_cuda_rbm_rounds_equal_the_cuda_loop_and_follow_the_cpu(monkeypatch, cas
     dev = lambda a: torch.as_tensor(np.asarray(a), device="cuda")  # noqa: E731
     gpu_model = hb.RBM(dev(model.weights), dev(model.visible_bias), dev(model.hidden_bias))
     pt, pt_gpu = (hb.ParallelTempering(m, 6, sampler=hb.GibbsMove(n_sweeps=2)) for m in (model, gpu_model))
-    calls = []
-    original = TemperedRBM.pt_compiled_rounds
-
-    def counting(self, *args, **kwargs):
-        calls.append(original(self, *args, **kwargs))
-        return calls[-1]
-
-    with monkeypatch.context() as m:
-        m.setattr(TemperedRBM, "pt_compiled_rounds", counting)
-        gpu = pt_gpu.run(dev(x0), 25, seed=7, thin=4, record_index=True)
-    assert calls and all(calls)
-    with monkeypatch.context() as m:
-        m.setattr(TemperedRBM, "pt_compiled_rounds", lambda self, *a, **k: False)
-        gpu_loop = pt_gpu.run(dev(x0), 25, seed=7, thin=4, record_index=True)
+    gpu, gpu_loop, _ = compiled_and_loop(monkeypatch, TemperedRBM,
+                                         lambda: pt_gpu.run(dev(x0), 25, seed=7, thin=4, record_index=True))
     cpu = pt.run(x0, 25, seed=7, thin=4, record_index=True)
     for name in ("x", "replicas", "index", "trace", "round_trips"):
         same(getattr(gpu, name), getattr(gpu_loop, name))

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 // The register-blocked small GEMM (small_gemm.h), compiled once per instruction set (HB_ISA_NS).
-// A block of kRows rows × kSmallGemmBlock columns keeps its 2·kRows vector accumulators in registers
-// while k runs; each x[r, k] is broadcast once per block. Fixed trip counts let GCC unroll the row and
+// A block of kRows rows × kSmallGemmBlock columns keeps its accumulators in registers while k runs
+// (two zmm or four ymm a row); each x[r, k] is broadcast once per block. Fixed trip counts let GCC unroll the row and
 // column loops completely, so the accumulators never touch memory.
 #include <algorithm>
 
