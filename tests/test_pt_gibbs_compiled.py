@@ -149,8 +149,8 @@ RBM_CASES = {"rbm32": lambda: rbm_case("float32"), "rbm64": lambda: rbm_case("fl
 def test_rbm_compiled_rounds_match_the_python_loop(monkeypatch, case, swap):
     compiled, loop, calls = run_both(monkeypatch, case, swap, adapter=TemperedRBM, thin=4, record_index=True)
     assert calls == 7
-    # The states: bit for bit (a swap decision could flip only if a log uniform fell within float
-    # rounding of its log acceptance ratio: probability ~1e-7 per proposal, fixed by the seed).
+    # The states: bit for bit (a swap decision could flip only if a uniform fell within float
+    # rounding of its acceptance probability: probability ~1e-7 per proposal, fixed by the seed).
     for name in ("x", "replicas", "index", "trace", "round_trips", "swap_rate"):
         same(getattr(compiled, name), getattr(loop, name))
     same(compiled.state.slot_of, loop.state.slot_of)

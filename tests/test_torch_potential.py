@@ -216,6 +216,18 @@ def test_module_parameters_are_untouched():
     assert not res.x.requires_grad and res.x.grad_fn is None
 
 
+@pytest.mark.parametrize("method", METHODS)
+def test_end_energy_is_the_energy_of_the_end_state(method):
+    # ULA's last energy comes from a forward pass alone (no step needs its gradient): it must still be
+    # E of the final states, and the last trace sample's energy the same number.
+    net = mlp()
+    pot = hb.TorchPotential(lambda x: net(x).squeeze(-1), name="mlp")
+    res = hb.langevin(pot, start(32, 2, "float32"), 12, 0.05, method, seed=3, thin=4)
+    close(res.energy, hb.energy(pot, res.x), "float32")
+    same(res.energy_trace[-1], res.energy)
+    same(res.trace[-1], res.x)
+
+
 @pytest.mark.parametrize("mode", ["no_grad", "inference_mode"])
 @pytest.mark.parametrize("method", METHODS)
 def test_works_under_no_grad_and_inference_mode(mode, method):

@@ -21,8 +21,9 @@
 // kept as running log-sum-exps (max m, sum s = Σ exp(v − m)).
 //
 // Randomness (counter.h): purpose swap, counter step = round, chain = column; block 0 word 0 is SEO's
-// coin, block 1 + ⌊k/2⌋ words (2(k mod 2), 2(k mod 2) + 1) are the double uniform of pair k (one Philox
+// coin, block 1 + ⌊k/2⌋ words (2(k mod 2), 2(k mod 2) + 1) are the double uniform u of pair k (one Philox
 // call serves two pairs; DEO skips the uniforms of the pairs it does not propose, which no result uses).
+// A proposed swap is accepted when u < α_k, the α_k of the rejection statistic (no log of u).
 #pragma once
 #include <cstdint>
 
@@ -166,15 +167,15 @@ HB_HD void swap_lanes(const SwapArgs<T>& a, int64_t c0, int64_t round) {
     const double* const hi_ell = a.ell + (k + 1) * C + c0;
     const bool even = (k & 1) == 0;
     const bool may_propose = !deo || (k & 1) == (round & 1);
-    double log_alpha[L];
+    double alpha[L];
     HB_SIMD
     for (int l = 0; l < L; ++l) {
       const double lo = lo_ell[l], hi = hi_ell[l];
-      log_alpha[l] = rn::mul(dbeta, rn::sub(lo, hi));
+      const double log_alpha = rn::mul(dbeta, rn::sub(lo, hi));
       // NaN (a diverged state) gives α = 0: rejected, and counted as a rejection.
-      const double e = rn::exp(log_alpha[l] < 0.0 ? log_alpha[l] : 0.0);
-      const double alpha = log_alpha[l] >= 0.0 ? 1.0 : (log_alpha[l] < 0.0 ? e : 0.0);
-      rej[l] = rn::add(rej[l], rn::sub(1.0, alpha));
+      const double e = rn::exp(log_alpha < 0.0 ? log_alpha : 0.0);
+      alpha[l] = log_alpha >= 0.0 ? 1.0 : (log_alpha < 0.0 ? e : 0.0);
+      rej[l] = rn::add(rej[l], rn::sub(1.0, alpha[l]));
       lse_add(fm[l], fs[l], rn::mul(dbeta, lo));
       lse_add(rm[l], rs[l], -rn::mul(dbeta, hi));
     }
@@ -196,7 +197,7 @@ HB_HD void swap_lanes(const SwapArgs<T>& a, int64_t c0, int64_t round) {
       for (int l = 0; l < L; ++l) {
         const double u = uniform_open_f64(u0[l], u1[l]);
         const int64_t proposed = (k & 1) == parity[l] ? 1 : 0;
-        const int64_t yes = proposed != 0 && rn::log_positive(u) < log_alpha[l] ? 1 : 0;
+        const int64_t yes = proposed != 0 && u < alpha[l] ? 1 : 0;  // u in (0, 1): α = 1 always accepts
         tried[l] += proposed;
         acc[l] += yes;
         const int64_t s_lo = lo_slot[l], s_hi = hi_slot[l];

@@ -216,7 +216,7 @@ class TemperedRBM(TemperedModel):
         on the stream, with a β buffer and the launcher's workspace). The states are those of
         pt_local_move and pt_swap round by round, bit for bit; the energies (from the W h of each row's
         last step, summed in float64) may differ from pt_energy's in the last bits, which could only
-        change a swap whose log uniform falls within that rounding of its log acceptance ratio."""
+        change a swap whose uniform falls within that rounding of its acceptance probability."""
         module = self.model._module()
         n, V, rbm = self.move.n_sweeps, self.model.n_visible, self.model
         if (round0 + n_rounds) * n > _MAX_STEP:

@@ -143,6 +143,19 @@ class TorchPotential(Target):
                              f"not depend on x (autograd found no gradient)")
         return e.detach().contiguous(), g.contiguous()
 
+    def energy_only(self, x):
+        """E [chains] of the states x, detached and C-contiguous, from a forward pass alone: for a run's last
+        energy, where no step needs the gradient (the first step of the run has checked what fn returns)."""
+        torch = _torch()
+        with torch.no_grad():
+            try:
+                e = self.fn(x.detach())
+            except Exception as exc:
+                if hasattr(exc, "add_note"):
+                    exc.add_note(f"(raised by the energy function '{self.name}' of a heatbath.TorchPotential)")
+                raise
+        return e.contiguous()
+
     def run_langevin(self, *, device, stream, **run) -> None:
         """heatbath.langevin's backend for this potential (the core's argument conventions)."""
         from heatbath._torch.langevin_loop import run_langevin

@@ -135,7 +135,8 @@ def run_langevin(pot, *, device, stream, method, x, p, trace, energy_trace, ener
                         guard.check(local + 1)
                     if progress_cb is not None:
                         progress_cb(local + 1)
-                e, _ = evaluate(xw, n_steps == 0)
+                # The end energy needs no gradient, so no backward pass, once a step has checked fn.
+                e = pot.energy_only(xw) if n_steps else evaluate(xw, True)[0]
                 if pending is not None:
                     energy_trace[pending].copy_(e)
             elif method == "mala":
