@@ -16,6 +16,7 @@ void pt_run(const LangevinArgs<T>& a, const Tempered<Pot>& pot, const SwapArgs<T
             int64_t round_begin, int64_t round_end, int64_t n_local);
 
 // The swap pass alone for every column (the plug-in path, where a model computed the energies).
+// Dispatches on the instruction set too: its exps are FMA chains, which the baseline build calls out for.
 template <class T>
 void swap_run(const SwapArgs<T>& a, int64_t round);
 
@@ -24,6 +25,8 @@ void swap_run(const SwapArgs<T>& a, int64_t round);
   template <class T, Method M, class Pot>                                                           \
   void pt_run(const LangevinArgs<T>& a, const Tempered<Pot>& pot, const SwapArgs<T>& s, T* energy, \
               int64_t round_begin, int64_t round_end, int64_t n_local);                             \
+  template <class T>                                                                                \
+  void swap_run(const SwapArgs<T>& a, int64_t round);                                               \
   }
 HB_DECLARE_PT_VARIANT(baseline)
 HB_DECLARE_PT_VARIANT(avx2)

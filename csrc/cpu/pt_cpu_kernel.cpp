@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
-// OpenMP launcher of parallel tempering with tempered Langevin local moves, compiled once per
-// instruction set (HB_ISA_NS, see isa.h).
+// OpenMP launchers of parallel tempering with tempered Langevin local moves, and of the swap pass alone
+// (the plug-in path), compiled once per instruction set (HB_ISA_NS, see isa.h).
 //
 // Columns of replicas are independent between swaps, and a column's K + 1 rows are contiguous
 // (row = column · (K + 1) + slot), so each thread takes blocks of whole columns and runs every round
@@ -104,5 +104,19 @@ void pt_run(const LangevinArgs<T>& a, const Tempered<Pot>& pot, const SwapArgs<T
 }
 
 HB_FOR_EACH_PT(HB_INSTANTIATE_PT_RUN)
+
+template <class T>
+void swap_run(const SwapArgs<T>& a, int64_t round) {
+  // Small passes stay on the calling thread: waking the team costs more than K + 1 values a column.
+  const bool parallel = a.columns * a.replicas > 16384;
+  const int64_t groups = (a.columns + kSwapLanes - 1) / kSwapLanes;
+#pragma omp parallel for schedule(static) num_threads(num_threads()) if (parallel)
+  for (int64_t g = 0; g < groups; ++g) {
+    swap_range(a, g * kSwapLanes, std::min(a.columns, (g + 1) * kSwapLanes), round);
+  }
+}
+
+template void swap_run<float>(const SwapArgs<float>&, int64_t);
+template void swap_run<double>(const SwapArgs<double>&, int64_t);
 
 }  // namespace hb::cpu::HB_ISA_NS
