@@ -252,10 +252,11 @@ PYBIND11_MODULE(_core, m) {
     // Addresses of the C entry points for Numba kernels (heatbath._numba.core_noise registers them
     // with LLVM by name, so cached kernels link to this process's copy).
     py::dict symbols;
-    symbols["heatbath_langevin_noise_f32"] = reinterpret_cast<std::uintptr_t>(&heatbath_langevin_noise_f32);
-    symbols["heatbath_langevin_noise_f64"] = reinterpret_cast<std::uintptr_t>(&heatbath_langevin_noise_f64);
-    symbols["heatbath_metropolis_uniforms_f32"] = reinterpret_cast<std::uintptr_t>(&heatbath_metropolis_uniforms_f32);
-    symbols["heatbath_metropolis_uniforms_f64"] = reinterpret_cast<std::uintptr_t>(&heatbath_metropolis_uniforms_f64);
+    const auto address = [](auto* fn) { return reinterpret_cast<std::uintptr_t>(fn); };
+    symbols["heatbath_langevin_noise_f32"] = address(&heatbath_langevin_noise_f32);
+    symbols["heatbath_langevin_noise_f64"] = address(&heatbath_langevin_noise_f64);
+    symbols["heatbath_metropolis_log_uniforms_f32"] = address(&heatbath_metropolis_log_uniforms_f32);
+    symbols["heatbath_metropolis_log_uniforms_f64"] = address(&heatbath_metropolis_log_uniforms_f64);
     return symbols;
   }, "Addresses of the noise entry points for Numba kernels (private).");
   m.def("philox4x32_10", &philox4x32_10, py::arg("counter"), py::arg("key"),

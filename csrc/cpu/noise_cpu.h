@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: Apache-2.0
-// The Langevin noise and MALA uniforms of a tile of chains and a block of steps (langevin_noise.h),
+// The Langevin noise and MALA's log-uniforms of a tile of chains and a block of steps (langevin_noise.h),
 // with C entry points for Numba kernels: extern "C" functions whose addresses the Python layer
 // registers with LLVM (heatbath._numba.core_noise), so cached Numba code links to them by name.
 #pragma once
@@ -13,7 +13,7 @@ namespace hb::cpu {
   void langevin_noise(uint64_t seed, uint64_t chain0, int64_t n, int64_t d, int64_t t_begin, int64_t n_t, T* out, \
                       int64_t step_stride);                                                                         \
   template <class T>                                                                                             \
-  void metropolis_uniforms(uint64_t seed, uint64_t chain0, int64_t n, int64_t t_begin, int64_t n_t, T* out);      \
+  void metropolis_log_uniforms(uint64_t seed, uint64_t chain0, int64_t n, int64_t t_begin, int64_t n_t, T* out);      \
   }
 HB_DECLARE_NOISE(baseline)
 HB_DECLARE_NOISE(avx2)
@@ -36,8 +36,8 @@ void heatbath_langevin_noise_f32(uint64_t seed, uint64_t chain0, int64_t n, int6
                                  float* out);
 void heatbath_langevin_noise_f64(uint64_t seed, uint64_t chain0, int64_t n, int64_t d, int64_t t_begin, int64_t n_t,
                                  double* out);
-void heatbath_metropolis_uniforms_f32(uint64_t seed, uint64_t chain0, int64_t n, int64_t t_begin, int64_t n_t,
+void heatbath_metropolis_log_uniforms_f32(uint64_t seed, uint64_t chain0, int64_t n, int64_t t_begin, int64_t n_t,
                                       float* out);
-void heatbath_metropolis_uniforms_f64(uint64_t seed, uint64_t chain0, int64_t n, int64_t t_begin, int64_t n_t,
+void heatbath_metropolis_log_uniforms_f64(uint64_t seed, uint64_t chain0, int64_t n, int64_t t_begin, int64_t n_t,
                                       double* out);
 }

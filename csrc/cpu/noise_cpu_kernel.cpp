@@ -13,7 +13,8 @@ namespace hb::cpu::HB_ISA_NS {
 
 namespace {
 template <class T>
-constexpr int kLanes = 256 / static_cast<int>(sizeof(T));  // as langevin_cpu_kernel.cpp: amortises the block bookkeeping
+// As langevin_cpu_kernel.cpp: wide tiles amortise the block bookkeeping.
+constexpr int kLanes = 256 / static_cast<int>(sizeof(T));
 }
 
 template <class T>
@@ -23,13 +24,13 @@ void langevin_noise(uint64_t seed, uint64_t chain0, int64_t n, int64_t d, int64_
 }
 
 template <class T>
-void metropolis_uniforms(uint64_t seed, uint64_t chain0, int64_t n, int64_t t_begin, int64_t n_t, T* out) {
-  hb::metropolis_uniforms<T, kLanes<T>>(seed, chain0, n, t_begin, n_t, out);
+void metropolis_log_uniforms(uint64_t seed, uint64_t chain0, int64_t n, int64_t t_begin, int64_t n_t, T* out) {
+  hb::metropolis_log_uniforms<T, kLanes<T>>(seed, chain0, n, t_begin, n_t, out);
 }
 
 template void langevin_noise<float>(uint64_t, uint64_t, int64_t, int64_t, int64_t, int64_t, float*, int64_t);
 template void langevin_noise<double>(uint64_t, uint64_t, int64_t, int64_t, int64_t, int64_t, double*, int64_t);
-template void metropolis_uniforms<float>(uint64_t, uint64_t, int64_t, int64_t, int64_t, float*);
-template void metropolis_uniforms<double>(uint64_t, uint64_t, int64_t, int64_t, int64_t, double*);
+template void metropolis_log_uniforms<float>(uint64_t, uint64_t, int64_t, int64_t, int64_t, float*);
+template void metropolis_log_uniforms<double>(uint64_t, uint64_t, int64_t, int64_t, int64_t, double*);
 
 }  // namespace hb::cpu::HB_ISA_NS

@@ -9,6 +9,7 @@
 
 #include "heatbath/counter.h"
 #include "heatbath/langevin.h"
+#include "heatbath/rn_math.h"
 
 namespace hb {
 
@@ -56,9 +57,12 @@ HB_HD void langevin_noise(uint64_t seed, uint64_t chain0, int64_t n, int64_t d, 
   }
 }
 
-// MALA's accept/reject uniforms of the same chains and steps: out [n_t, n].
+// log u of MALA's accept/reject uniforms u of the same chains and steps: out [n_t, n]. The log (rn's,
+// whose bits the Numba layer reproduces) is taken here, in lanes, where the kernels' accept test
+// log u < log α would take it one chain at a time.
 template <class T, int L>
-HB_HD void metropolis_uniforms(uint64_t seed, uint64_t chain0, int64_t n, int64_t t_begin, int64_t n_t, T* out) {
+HB_HD void metropolis_log_uniforms(uint64_t seed, uint64_t chain0, int64_t n, int64_t t_begin, int64_t n_t,
+                                   T* out) {
   constexpr int W = BlockWidth<T>::value;
   for (int64_t c0 = 0; c0 < n; c0 += L) {
     const int valid = static_cast<int>(std::min<int64_t>(L, n - c0));
@@ -67,7 +71,9 @@ HB_HD void metropolis_uniforms(uint64_t seed, uint64_t chain0, int64_t n, int64_
       const int64_t t = t_begin + s;
       uniforms.ensure(seed, static_cast<uint32_t>(Purpose::kMetropolis), t / W, 0, chain0 + c0);
       const T* ur = uniforms.v[t % W];
-      for (int k = 0; k < valid; ++k) out[s * n + c0 + k] = ur[k];
+      T* row = out + s * n + c0;
+      HB_SIMD
+      for (int k = 0; k < valid; ++k) row[k] = rn::log_positive(ur[k]);
     }
   }
 }

@@ -1,5 +1,5 @@
 # SPDX-License-Identifier: Apache-2.0
-"""The core's Langevin noise and MALA uniforms, called from Numba kernels.
+"""The core's Langevin noise and the logs of MALA's uniforms, called from Numba kernels.
 
 The C entry points (csrc/cpu/noise_cpu.h) write the values ``langevin_tile`` draws for a tile of
 chains and a block of steps, made by the core's lane-parallel Philox (SIMD, chosen per CPU). The
@@ -17,7 +17,7 @@ from numba.extending import overload
 from heatbath import _core
 from heatbath._numba.pointers import row_ptr
 
-__all__ = ["langevin_noise", "metropolis_uniforms"]
+__all__ = ["langevin_noise", "metropolis_log_uniforms"]
 
 for _name, _address in _core.numba_symbols().items():
     llvm.add_symbol(_name, _address)
@@ -29,14 +29,14 @@ def _noise_fn(suffix, dtype):
         types.uint64, types.uint64, types.int64, types.int64, types.int64, types.int64, types.CPointer(dtype)))
 
 
-def _uniforms_fn(suffix, dtype):
-    # void(seed, chain0, n, t_begin, n_t, out [n_t, n])
-    return types.ExternalFunction(f"heatbath_metropolis_uniforms_{suffix}", types.void(
+def _log_uniforms_fn(suffix, dtype):
+    # void(seed, chain0, n, t_begin, n_t, out [n_t, n]): log u
+    return types.ExternalFunction(f"heatbath_metropolis_log_uniforms_{suffix}", types.void(
         types.uint64, types.uint64, types.int64, types.int64, types.int64, types.CPointer(dtype)))
 
 
 _noise_f32, _noise_f64 = _noise_fn("f32", types.float32), _noise_fn("f64", types.float64)
-_uniforms_f32, _uniforms_f64 = _uniforms_fn("f32", types.float32), _uniforms_fn("f64", types.float64)
+_log_uniforms_f32, _log_uniforms_f64 = _log_uniforms_fn("f32", types.float32), _log_uniforms_fn("f64", types.float64)
 
 
 def langevin_noise(seed, chain0, t_begin, n_t, out):
@@ -58,15 +58,16 @@ def _langevin_noise_impl(seed, chain0, t_begin, n_t, out):
     return impl
 
 
-def metropolis_uniforms(seed, chain0, t_begin, n_t, out):
-    """MALA's accept/reject uniforms of the same chains and steps into out [>= n_t, n] (C-contiguous)."""
+def metropolis_log_uniforms(seed, chain0, t_begin, n_t, out):
+    """log u of MALA's accept/reject uniforms u of the same chains and steps into out [>= n_t, n]
+    (C-contiguous), as hb::metropolis_log_uniforms: rn's log, the bits of stream_blocks.log_positive."""
 
 
-@overload(metropolis_uniforms)
-def _metropolis_uniforms_impl(seed, chain0, t_begin, n_t, out):
+@overload(metropolis_log_uniforms)
+def _metropolis_log_uniforms_impl(seed, chain0, t_begin, n_t, out):
     if not isinstance(out, types.Array) or out.ndim != 2 or out.layout != "C":
         return None
-    fn = {types.float32: _uniforms_f32, types.float64: _uniforms_f64}.get(out.dtype)
+    fn = {types.float32: _log_uniforms_f32, types.float64: _log_uniforms_f64}.get(out.dtype)
     if fn is None:
         return None
 
@@ -83,6 +84,6 @@ def fill_noise(seed, chain0, t_begin, out):
 
 
 @njit(cache=True)
-def fill_uniforms(seed, chain0, t_begin, out):
-    """metropolis_uniforms for all of out [n_t, n], callable from Python (tests)."""
-    metropolis_uniforms(seed, chain0, t_begin, out.shape[0], out)
+def fill_log_uniforms(seed, chain0, t_begin, out):
+    """metropolis_log_uniforms for all of out [n_t, n], callable from Python (tests)."""
+    metropolis_log_uniforms(seed, chain0, t_begin, out.shape[0], out)

@@ -29,10 +29,10 @@ from __future__ import annotations
 import numpy as np
 from numba import carray, njit, prange
 
-from heatbath._numba.core_noise import langevin_noise, metropolis_uniforms
+from heatbath._numba.core_noise import langevin_noise, metropolis_log_uniforms
 from heatbath._numba.kernel_cache import enable_fingerprint_cache
 from heatbath._numba.pointers import borrowed, elem_ptr, row_ptr
-from heatbath._numba.stream_blocks import finite, log_positive, typed
+from heatbath._numba.stream_blocks import finite, typed
 from heatbath._numba.update_rules import drift_noise_drift, euler_move, mala_log_alpha, momentum_kick, proposal_residual
 
 __all__ = ["make_kernels"]
@@ -178,7 +178,7 @@ def make_kernels(energy_fn, grad_fn, dim: int, fingerprint: str) -> dict:
             c0 = ti * tile
             n = min(chains, c0 + tile) - c0
             noise = np.empty((block, n, d), x.dtype)  # [steps, chains, dim]
-            uniforms = np.empty((block, n), x.dtype)  # [steps, chains]
+            log_uniforms = np.empty((block, n), x.dtype)  # [steps, chains] log u
             g = np.empty((n, d), x.dtype)             # [chains, dim] ∇E(x), carried between steps
             e = np.empty(n, x.dtype)                  # [chains] E(x), carried between steps
             y = np.empty((n, d), x.dtype)             # [chains, dim] the proposals
@@ -193,14 +193,14 @@ def make_kernels(energy_fn, grad_fn, dim: int, fingerprint: str) -> dict:
             for tb in range(t_begin, t_end, block):
                 nt = min(block, t_end - tb)
                 langevin_noise(seed, chain_start + c0, tb, nt, noise)
-                metropolis_uniforms(seed, chain_start + c0, tb, nt, uniforms)
+                metropolis_log_uniforms(seed, chain_start + c0, tb, nt, log_uniforms)
                 for s in range(nt):
                     t = tb + s
                     local = t - step0
                     scale = noise_scale[local * coef_stride]
                     b = beta[local * coef_stride]
                     ns = carray(elem_ptr(noise, s * n * d), n * d)  # [chains * dim] this step's noise
-                    us = carray(elem_ptr(uniforms, s * n), n)       # [chains]
+                    lus = carray(elem_ptr(log_uniforms, s * n), n)  # [chains]
                     n_bad = 0
                     for k in range(n):  # branch-free, so that it vectorises across chains like ULA's
                         xc = carray(elem_ptr(x, (c0 + k) * d), d)
@@ -220,7 +220,7 @@ def make_kernels(energy_fn, grad_fn, dim: int, fingerprint: str) -> dict:
                             reverse += r * r
                         log_alpha = mala_log_alpha(b, e[k], ey, forward, reverse, h)
                         # NaN or -inf log_alpha (a proposal that left the support) compares false: rejected.
-                        accept = (log_positive(us[k]) < log_alpha) & (not dead[k])
+                        accept = (lus[k] < log_alpha) & (not dead[k])
                         n_accepted[k] += 1 if accept else 0
                         e[k] = ey if accept else e[k]
                         for i in range(d):
