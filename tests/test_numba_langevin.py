@@ -159,6 +159,15 @@ def test_evaluate_matches_builtin(double_well):
     same(hb.grad(double_well, x), hb.grad(hb.DoubleWell(), x))
 
 
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+def test_energy_kernel_gives_the_energies_of_evaluate(double_well, dtype):
+    # Parallel tempering's rounds take E alone from this kernel (no gradient): the same numbers.
+    x = start(37, 4, dtype, seed=2)
+    out = np.full(37, np.nan, dtype)
+    double_well.energies(x, out)
+    same(out, hb.energy(double_well, x))
+
+
 # --- reproducibility -------------------------------------------------------------------------------
 
 @pytest.mark.parametrize("method", METHODS)

@@ -74,8 +74,9 @@ def _tempered(run, swap):
 
 def _energy_of_rows(run):
     """out -> E(x) of every row of run.x into out [rows] (x's dtype), without a gradient where the
-    potential allows (a torch forward pass); a Numba potential's evaluate kernel also writes ∇E, into
-    scratch allocated once."""
+    potential allows: a torch forward pass; a Numba potential's energy kernel on the CPU, after one
+    evaluate (∇E into scratch) that checks the user's functions on the first round's states. On CUDA
+    each round's evaluate writes ∇E into the scratch too."""
     target, x = run.pt.target, run.x
     if _is_torch(target):
         import torch  # noqa: PLC0415
@@ -87,8 +88,14 @@ def _energy_of_rows(run):
                 as_torch(out).copy_(target.fn(as_torch(x)))
         return torch_energy
     grad = _arrays.empty(tuple(x.shape), _arrays.dtype_of(x), x)
+    cpu = run.device.kind == "cpu"
+    checked = [False]
 
     def evaluated_energy(out):
+        if cpu and checked[0]:
+            target.energies(x, out)
+            return
+        checked[0] = True
         target.evaluate(x, grad, out, device=run.device, stream=run.stream)
     return evaluated_energy
 

@@ -172,6 +172,15 @@ class NumbaPotential(Target):
         check_functions(fns, self.energy, self.grad, x, "x", require_finite=False)
         langevin_launch.evaluate(fns, x, grad, energy)
 
+    def energies(self, x, energy) -> None:
+        """E alone of every row of the CPU states x into energy [chains]: no gradient, and none of evaluate's
+        checks of the functions (for callers that had evaluate check them on these states, as parallel
+        tempering's rounds do)."""
+        from heatbath._numba import langevin_launch
+
+        x, energy = _numpy(x), _numpy(energy)
+        langevin_launch.energies(self._functions_for(x.dtype), x, energy)
+
     def __repr__(self) -> str:
         return f"NumbaPotential(name={self.name!r}, dim={self.dim}, params={len(self.params)})"
 

@@ -101,7 +101,7 @@ def _store_sample(x, c0, n, d, trace, sample):
 
 
 def make_kernels(energy_fn, grad_fn, dim: int, fingerprint: str) -> dict:
-    """The ULA, MALA, BAOAB and evaluation kernels for one user potential, as Numba dispatchers.
+    """The ULA, MALA, BAOAB, evaluation and energy kernels for one user potential, as Numba dispatchers.
 
     energy_fn(x, params, chain) -> E and grad_fn(x, out, params, chain) are the inlinable wrappers of
     user_calls.py around the user's functions (chain: the global index of the chain whose state x is,
@@ -297,7 +297,15 @@ def make_kernels(energy_fn, grad_fn, dim: int, fingerprint: str) -> dict:
             energy[c] = energy_fn(xc, params, c)
             grad_fn(xc, carray(row_ptr(grad, c), d), params, c)
 
-    kernels = {"ula": ula, "mala": mala, "baoab": baoab, "evaluate": evaluate}
+    @njit(parallel=True, nogil=True, error_model="numpy")
+    def energy(params, x, out):
+        # E alone of every row of x [chains, dim] into out [chains] (the energies of tempering's swaps).
+        d = dim
+        params = borrowed(params)
+        for c in prange(x.shape[0]):
+            out[c] = energy_fn(carray(row_ptr(x, c), d), params, c)
+
+    kernels = {"ula": ula, "mala": mala, "baoab": baoab, "evaluate": evaluate, "energy": energy}
     for kernel in kernels.values():
         enable_fingerprint_cache(kernel, fingerprint)
     return kernels

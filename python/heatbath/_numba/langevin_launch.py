@@ -140,6 +140,12 @@ def run_langevin(fns: UserFunctions, *, method, x, p, trace, energy_trace, energ
             report_progress(end)
 
 
+def energies(fns: UserFunctions, x, energy) -> None:
+    """E alone of every row of x [chains, dim] into energy [chains]."""
+    _contiguous("x", x)
+    _call("energy", fns, (x, energy))
+
+
 def evaluate(fns: UserFunctions, x, grad, energy) -> None:
     """E and ∇E of every row of x [chains, dim] into energy [chains] and grad [chains, dim]."""
     for name, a in (("x", x), ("grad", grad)):
