@@ -109,6 +109,11 @@ def user_rounds(run, swap: dict, n_rounds: int, thin: int) -> None:
     if sampler.method == "mala":
         swap["local_accepted"] = run.accepted
     dtype = _arrays.dtype_of(run.x)
+    # The swap pass is handed numpy views of CPU torch tensors (the same memory): one call a round
+    # imports some twenty arrays, and torch's DLPack export costs several times numpy's.
+    view = _arrays.host_view
+    swap_arrays = {name: view(a) for name, a in swap.items()}
+    x, ref_mean, ref_inv_var = view(run.x), view(run.ref_mean), view(run.ref_inv_var)
 
     with sigint_at_chunk_boundaries() as guard:
         for done in range(n_rounds):
@@ -120,9 +125,8 @@ def user_rounds(run, swap: dict, n_rounds: int, thin: int) -> None:
                                    h=sampler.step_size, c1=run.c1, thin=0, seed=run.seed, chain_start=0,
                                    step0=rnd * sampler.n_local, n_steps=sampler.n_local)
             energy_of_rows(swap["energy"])
-            core.pt_swap(swap, dtype, run.ref_log_norm, _scheme(run), run.seed, rnd, run.stream, x=run.x,
-                         ref_mean=run.ref_mean, ref_inv_var=run.ref_inv_var, thin=thin, round0=run.round,
-                         n_rounds=n_rounds)
+            core.pt_swap(swap_arrays, dtype, run.ref_log_norm, _scheme(run), run.seed, rnd, run.stream, x=x,
+                         ref_mean=ref_mean, ref_inv_var=ref_inv_var, thin=thin, round0=run.round, n_rounds=n_rounds)
             guard.check(done + 1)
             report_progress(done + 1)
 
