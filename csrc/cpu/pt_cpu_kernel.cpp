@@ -48,6 +48,11 @@ void pt_run(const LangevinArgs<T>& a, const Tempered<Pot>& pot, const SwapArgs<T
     return std::chrono::duration<double>(to - from).count();
   };
 
+  // ℓ of every row, written by the tiles and read by the swap passes of the same block (one thread).
+  std::vector<double> ell_row(static_cast<size_t>(C * R));
+  SwapArgs<T> swap = s;
+  swap.ell_row = ell_row.data();
+
 #pragma omp parallel num_threads(num_threads())
   {
     double t_swap = 0.0, t_energy = 0.0, t_rounds = 0.0;
@@ -56,6 +61,7 @@ void pt_run(const LangevinArgs<T>& a, const Tempered<Pot>& pot, const SwapArgs<T
     LangevinScratch<T> sc{{buf.data(), L}, {buf.data() + d * L, L}, {buf.data() + 2 * d * L, L},
                           {buf.data() + 3 * d * L, L}, {buf.data() + 4 * d * L, L}};
     T* e = buf.data() + 5 * d * L;
+    std::vector<double> e_ref(L);
 #pragma omp for schedule(static)
     for (int64_t b = 0; b < blocks; ++b) {
       const int64_t c0 = b * per_block, c1 = std::min(C, c0 + per_block);
@@ -71,9 +77,22 @@ void pt_run(const LangevinArgs<T>& a, const Tempered<Pot>& pot, const SwapArgs<T
             }
           }
           langevin_tile<T, L, M, Tempered<Pot>>(a, pot, row0, valid, sc, round * n_local, (round + 1) * n_local);
-          // The swap needs the target's own E; gy is free between steps.
+          // The swap needs the target's own E (gy is free between steps) and ℓ, made here while the
+          // states are in lanes (the pass would gather them row by row); both count as its energies.
           const Clock::time_point energy_start = timed ? Clock::now() : Clock::time_point{};
           pot.base.template energy_grad<L, true>(d, sc.x.ptr, L, sc.gy.ptr, L, e);
+          double* const er = e_ref.data();
+          HB_SIMD
+          for (int k = 0; k < L; ++k) er[k] = 0.0;
+          for (int64_t i = 0; s.ref_mean != nullptr && i < d; ++i) {
+            const double mi = static_cast<double>(s.ref_mean[i]), vi = static_cast<double>(s.ref_inv_var[i]);
+            HB_SIMD
+            for (int k = 0; k < L; ++k) er[k] = add_reference_term(er[k], static_cast<double>(sc.x.at(i, k)), mi, vi);
+          }
+          for (int k = 0; k < valid; ++k) {
+            energy[row0 + k] = e[k];
+            ell_row[row0 + k] = ell_of(er[k], static_cast<double>(e[k]), s.ref_log_norm);
+          }
           if (timed) t_energy += seconds(energy_start, Clock::now());
           for (int64_t i = 0; i < d; ++i) {
             for (int k = 0; k < valid; ++k) {
@@ -81,10 +100,9 @@ void pt_run(const LangevinArgs<T>& a, const Tempered<Pot>& pot, const SwapArgs<T
               if (M == Method::kBAOAB) a.p[(row0 + k) * d + i] = sc.p.at(i, k);
             }
           }
-          for (int k = 0; k < valid; ++k) energy[row0 + k] = e[k];
         }
         const Clock::time_point swap_start = timed ? Clock::now() : Clock::time_point{};
-        swap_range(s, c0, c1, round);
+        swap_range(swap, c0, c1, round);
         if (timed) {
           const Clock::time_point end = Clock::now();
           t_swap += seconds(swap_start, end);

@@ -46,7 +46,7 @@ struct SwapArgs {
   const T* ref_inv_var;    // [dim]
   double ref_log_norm;     // log Z_ref, so that ℓ integrates to the target's own log normaliser
   const double* betas;     // [replicas]
-  T* beta_row;             // [rows] β of each stored state, rewritten on a swap; or null
+  T* beta_row;             // [rows] β of each stored state, rewritten from the labels by each pass; or null
   int64_t* slot_of;        // [replicas, columns]
   int64_t* phase;          // [rows] 0 unknown, 1 last extreme was β_0, 2 last extreme was β_K
   int64_t* round_trips;    // [rows] completed β_0 → β_K → β_0 cycles
@@ -64,6 +64,8 @@ struct SwapArgs {
   int64_t* index_trace;    // [rounds, replicas, columns] temperature of each slot after each round; or null
   T* trace;                // [samples, columns, dim] the β = 1 states every thin rounds; or null
   T* energy_trace;         // [samples, columns]
+  const double* ell_row;   // [rows] ℓ of each stored state, made with its energy (CPU Langevin rounds); or null:
+                           // the pass computes it from x and energy
   double* timing;          // [3] CPU rounds only (benchmarks): thread-seconds added in the swap pass, in the
                            // target's E for the swap, and in whole rounds; or null (no clocks read)
   int64_t thin;
@@ -73,6 +75,16 @@ struct SwapArgs {
 };
 
 HB_HD double swap_finite(double v) { return v - v == 0.0; }
+
+// ℓ = ½ Σ_i (x_i − m_i)² / s_i² − E + log Z_ref, in double, the sum in i order from 0: the two places that
+// compute it (the pass, and the CPU rounds' tiles) agree to the bit.
+HB_HD double add_reference_term(double e_ref, double x, double mean, double inv_var) {
+  const double r = rn::sub(x, mean);
+  return rn::add(e_ref, rn::mul(rn::mul(r, r), inv_var));
+}
+HB_HD double ell_of(double e_ref, double energy, double ref_log_norm) {
+  return rn::add(rn::sub(rn::mul(0.5, e_ref), energy), ref_log_norm);
+}
 
 // One exp per value, in straight-line code (selects, not branches) so that the lanes of a tile of
 // columns vectorise. v > m: s ← s·exp(m − v) + 1, m ← v; else s ← s + exp(v − m).
@@ -109,34 +121,44 @@ HB_HD void swap_lanes(const SwapArgs<T>& a, int64_t c0, int64_t round) {
   // lane is recomputed in every loop rather than kept in an array, which GCC would not vectorise.
   for (int64_t k = 0; k <= K; ++k) {
     const int64_t* const slot = a.slot_of + k * C + c0;
-    double e_ref[L];
-    HB_SIMD
-    for (int l = 0; l < L; ++l) e_ref[l] = 0.0;
-    if (a.ref_mean != nullptr) {
-      for (int64_t i = 0; i < d; ++i) {
-        const double mi = static_cast<double>(a.ref_mean[i]), vi = static_cast<double>(a.ref_inv_var[i]);
-        HB_SIMD
-        for (int l = 0; l < L; ++l) {
-          const int64_t row = (c0 + l) * R + slot[l];
-          const double r = rn::sub(static_cast<double>(a.x[row * d + i]), mi);
-          e_ref[l] = rn::add(e_ref[l], rn::mul(rn::mul(r, r), vi));
-        }
-      }
-    }
     double* const ell_out = a.ell + k * C + c0;
     T* const energy_out = a.energy_at + k * C + c0;
-    for (int l = 0; l < L; ++l) {  // a gather: scalar code, and short
-      const T e = a.energy[(c0 + l) * R + slot[l]];
-      ell_out[l] = rn::add(rn::sub(rn::mul(0.5, e_ref[l]), static_cast<double>(e)), a.ref_log_norm);
-      energy_out[l] = e;
-    }
-    if (a.local_accepted != nullptr) {
-      for (int l = 0; l < L; ++l) {
+    if (a.ell_row != nullptr) {
+      for (int l = 0; l < L; ++l) {  // gathers: scalar code, and short
         const int64_t row = (c0 + l) * R + slot[l];
-        if (a.accepted_at != nullptr) a.accepted_at[k * C + c0 + l] += a.local_accepted[row];
-        a.local_accepted[row] = 0;
+        ell_out[l] = a.ell_row[row];
+        energy_out[l] = a.energy[row];
+      }
+    } else {
+      double e_ref[L];
+      HB_SIMD
+      for (int l = 0; l < L; ++l) e_ref[l] = 0.0;
+      if (a.ref_mean != nullptr) {
+        for (int64_t i = 0; i < d; ++i) {
+          const double mi = static_cast<double>(a.ref_mean[i]), vi = static_cast<double>(a.ref_inv_var[i]);
+          HB_SIMD
+          for (int l = 0; l < L; ++l) {
+            const int64_t row = (c0 + l) * R + slot[l];
+            e_ref[l] = add_reference_term(e_ref[l], static_cast<double>(a.x[row * d + i]), mi, vi);
+          }
+        }
+      }
+      for (int l = 0; l < L; ++l) {  // a gather: scalar code, and short
+        const T e = a.energy[(c0 + l) * R + slot[l]];
+        ell_out[l] = ell_of(e_ref[l], static_cast<double>(e), a.ref_log_norm);
+        energy_out[l] = e;
       }
     }
+    if (a.local_accepted != nullptr && a.accepted_at != nullptr) {
+      int64_t* const acc_at = a.accepted_at + k * C + c0;
+      HB_SIMD
+      for (int l = 0; l < L; ++l) acc_at[l] += a.local_accepted[(c0 + l) * R + slot[l]];
+    }
+  }
+  // The lanes' rows are contiguous: their counts are zeroed in one pass, not row by row in the gathers.
+  if (a.local_accepted != nullptr) {
+    int64_t* const counts = a.local_accepted + c0 * R;
+    for (int64_t r = 0; r < L * R; ++r) counts[r] = 0;
   }
 
   int64_t parity[L];
@@ -191,7 +213,6 @@ HB_HD void swap_lanes(const SwapArgs<T>& a, int64_t c0, int64_t round) {
         u1[l] = spare1[l];
       }
     }
-    int64_t swapped[L];
     if (may_propose) {
       HB_SIMD
       for (int l = 0; l < L; ++l) {
@@ -203,19 +224,17 @@ HB_HD void swap_lanes(const SwapArgs<T>& a, int64_t c0, int64_t round) {
         const int64_t s_lo = lo_slot[l], s_hi = hi_slot[l];
         lo_slot[l] = yes != 0 ? s_hi : s_lo;
         hi_slot[l] = yes != 0 ? s_lo : s_hi;
-        swapped[l] = yes;
       }
-    } else {
-      HB_SIMD
-      for (int l = 0; l < L; ++l) swapped[l] = 0;
     }
-    if (a.beta_row != nullptr) {
-      for (int l = 0; l < L; ++l) {
-        if (swapped[l] == 0) continue;
-        const int64_t c = c0 + l;
-        a.beta_row[c * R + lo_slot[l]] = static_cast<T>(a.betas[k]);
-        a.beta_row[c * R + hi_slot[l]] = static_cast<T>(a.betas[k + 1]);
-      }
+  }
+
+  // β of every stored state from the final labels: K + 1 unconditional stores a column, where rewriting
+  // the two states of each accepted swap branched on a coin flip per pair.
+  if (a.beta_row != nullptr) {
+    for (int64_t k = 0; k <= K; ++k) {
+      const T beta = static_cast<T>(a.betas[k]);
+      const int64_t* const slot = a.slot_of + k * C + c0;
+      for (int l = 0; l < L; ++l) a.beta_row[(c0 + l) * R + slot[l]] = beta;
     }
   }
 
@@ -244,8 +263,8 @@ HB_HD void swap_column(const SwapArgs<T>& a, int64_t c, int64_t round) {
 }
 
 // Columns [c_begin, c_end) on the CPU: tiles of kSwapLanes, then of 8, then single columns. A tile's
-// lanes are four AVX-512 vectors of doubles: the exps' and the log's Horner chains of four vectors
-// interleave, where one vector would wait on each chain's latency (about 3× slower).
+// lanes are four AVX-512 vectors of doubles: the exps' Horner chains of four vectors interleave, where
+// one vector would wait on each chain's latency (about 3× slower).
 constexpr int kSwapLanes = 32;
 
 template <class T>
