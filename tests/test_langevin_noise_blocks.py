@@ -21,7 +21,9 @@ def phase_args(chains, dim, dtype, seed=3):
 @pytest.mark.parametrize("dtype", DTYPES)
 @pytest.mark.parametrize("dim", [1, 2, 3, 5])
 def test_given_noise_moves_chains_as_drawn_noise(dtype, dim):
-    chains, steps, seed, chain_start = 1100, 7, 12, 40  # 1100: more than one fill task of 1024 chains
+    # 1107 chains: more than one fill task of 1024 chains; and the phases' full tiles (64 float32, 32
+    # float64), then tiles of one vector (16, 8), then 3 single chains.
+    chains, steps, seed, chain_start = 1107, 7, 12, 40
     noise = np.empty((steps, chains, dim), dtype)
     _core.langevin_noise(noise, seed, chain_start, 5)
     for phase in ("ula_move", "baoab_move"):
