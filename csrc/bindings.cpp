@@ -29,6 +29,7 @@
 #include "cpu/threads.h"
 #include "heatbath/counter.h"
 #include "heatbath/philox.h"
+#include "heatbath/rn_math.h"
 
 namespace py = pybind11;
 
@@ -261,6 +262,10 @@ PYBIND11_MODULE(_core, m) {
   }, "Addresses of the noise entry points for Numba kernels (private).");
   m.def("philox4x32_10", &philox4x32_10, py::arg("counter"), py::arg("key"),
         "One Philox4x32-10 block: encrypt 4 counter words under 2 key words.");
+  // This file is built without -march: on x86-64 this is rn's exact float FMA emulation, the one the
+  // baseline kernels run (tests/test_rn_fma.py checks it against exact rational arithmetic).
+  m.def("rn_fma_f32", [](float a, float b, float c) { return hb::rn::fma(a, b, c); }, py::arg("a"), py::arg("b"),
+        py::arg("c"), "a·b + c rounded once to float32, as the core's host code computes it (tests).");
   {
     // The purposes of hb::Purpose, so that Python-side mirrors can be checked against the core.
     py::dict purposes;

@@ -45,13 +45,32 @@ HB_HD double sub(double a, double b) { return a - b; }
 HB_HD double mul(double a, double b) { return a * b; }
 HB_HD double div(double a, double b) { return a / b; }
 HB_HD double sqrt(double a) { return __builtin_sqrt(a); }
-// a·b + c rounded once (IEEE 754 fusedMultiplyAdd): exact everywhere, in software where the CPU lacks it.
-HB_HD float fma(float a, float b, float c) { return __builtin_fmaf(a, b, c); }
-HB_HD double fma(double a, double b, double c) { return __builtin_fma(a, b, c); }
 HB_HD uint32_t bits(float x) { uint32_t b; std::memcpy(&b, &x, sizeof b); return b; }
 HB_HD float from_bits(uint32_t b) { float x; std::memcpy(&x, &b, sizeof x); return x; }
 HB_HD uint64_t bits(double x) { uint64_t b; std::memcpy(&b, &x, sizeof b); return b; }
 HB_HD double from_bits(uint64_t b) { double x; std::memcpy(&x, &b, sizeof x); return x; }
+// a·b + c rounded once (IEEE 754 fusedMultiplyAdd), the same bits everywhere.
+#if defined(__x86_64__) && !defined(__FMA__)
+// The baseline x86-64 build has no FMA instruction, and libm's fmaf is a call that switches rounding
+// modes, tens of ns a value: the sigmoid's exp would cost more than the GEMMs. float is emulated
+// exactly instead: a·b is exact in double, a + b rounded to odd (TwoSum's error e says which way the
+// exact sum lies from s = a·b + c), and that double (53 bits ≥ 2·24 + 2) rounds to the correctly
+// rounded float. Non-finite s passes through unchanged.
+HB_HD float fma(float a, float b, float c) {
+  const double p = static_cast<double>(a) * static_cast<double>(b);
+  const double cd = static_cast<double>(c);
+  const double s = p + cd;
+  const double t = s - p;
+  const double e = (p - (s - t)) + (cd - t);
+  const uint64_t sb = bits(s);
+  const bool adjust = e != 0.0 && (sb & 1u) == 0 && s - s == 0.0;
+  const uint64_t odd = (e > 0.0) == (s > 0.0) ? sb + 1 : sb - 1;  // one ulp towards the exact sum
+  return static_cast<float>(from_bits(adjust ? odd : sb));
+}
+#else
+HB_HD float fma(float a, float b, float c) { return __builtin_fmaf(a, b, c); }
+#endif
+HB_HD double fma(double a, double b, double c) { return __builtin_fma(a, b, c); }
 #endif
 
 // Coefficients are written as quotients of exactly representable doubles: every IEEE implementation
