@@ -134,17 +134,40 @@ SANITIZED = "libasan" in os.environ.get("LD_PRELOAD", "")
 INTERRUPT_SLACK = 10.0 if SANITIZED else 1.0
 
 
+class SigintAfter:
+    """A context that sends SIGINT to this process `delay` seconds after entering it, and again every
+    `again` seconds until it is left. One signal is what the tests mean; the repeats only turn a signal
+    that got lost (a CI run once hung 15 minutes in a 10^7-sweep call) into a slow test instead of a
+    hung one. ``sent`` counts the signals."""
+
+    def __init__(self, delay: float = 0.3, again: float = 5.0):
+        self.delay, self.again, self.sent = delay, again, 0
+        self._done = threading.Event()
+
+    def _send(self):
+        wait = self.delay
+        while not self._done.wait(wait):
+            self.sent += 1
+            os.kill(os.getpid(), signal.SIGINT)
+            wait = self.again
+
+    def __enter__(self):
+        self._thread = threading.Thread(target=self._send, daemon=True)
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc):
+        self._done.set()
+        self._thread.join()
+        return False
+
+
 def seconds_until_interrupted(call, delay: float = 0.3) -> float:
     """Runs call() with a SIGINT sent to this process after `delay` seconds; checks that it raised
     KeyboardInterrupt and returns how long it took."""
-    timer = threading.Timer(delay, os.kill, (os.getpid(), signal.SIGINT))
     start = time.perf_counter()
-    timer.start()
-    try:
-        with pytest.raises(KeyboardInterrupt):
-            call()
-    finally:
-        timer.cancel()
+    with SigintAfter(delay), pytest.raises(KeyboardInterrupt):
+        call()
     return time.perf_counter() - start
 
 
@@ -153,13 +176,8 @@ def check_pt_ctrl_c_resumes_bitwise(pt, x0, seed: int = 5, delay: float = 0.3) -
     bit: a few more rounds from it equal an uninterrupted run of as many rounds."""
     import heatbath as hb
 
-    timer = threading.Timer(delay, os.kill, (os.getpid(), signal.SIGINT))
-    timer.start()
-    try:
-        with pytest.raises(hb.Interrupted) as info:
-            pt.run(x0, 10**7, seed=seed)
-    finally:
-        timer.cancel()
+    with SigintAfter(delay), pytest.raises(hb.Interrupted) as info:
+        pt.run(x0, 10**7, seed=seed)
     exc = info.value
     assert 0 < exc.steps_done < 10**7 and exc.state.round == exc.steps_done
     resumed = pt.run(exc.state, 3)

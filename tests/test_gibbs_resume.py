@@ -2,25 +2,19 @@
 """The discrete samplers keep the reliability contract of the Langevin ones: Ctrl-C gives a state that
 continues the run exactly, states survive a trip to disk, and progress bars leave the numbers alone."""
 import os
-import signal
-import threading
 
 import numpy as np
 import pytest
 
 import heatbath as hb
+from helpers import SigintAfter
 
 MORE = 3
 
 
 def interrupted(call):
-    timer = threading.Timer(0.3, os.kill, (os.getpid(), signal.SIGINT))
-    timer.start()
-    try:
-        with pytest.raises(hb.Interrupted) as info:
-            call()
-    finally:
-        timer.cancel()
+    with SigintAfter(0.3), pytest.raises(hb.Interrupted) as info:
+        call()
     return info.value
 
 
