@@ -3,14 +3,13 @@
 run with exactly the numbers of an uninterrupted one (compiled core and Numba user potentials alike)."""
 import os
 import signal
-import threading
 import time
 
 import numpy as np
 import pytest
 
 import heatbath as hb
-from helpers import INTERRUPT_SLACK, bowl_potential, to_numpy
+from helpers import INTERRUPT_SLACK, SigintAfter, bowl_potential, to_numpy
 
 pytestmark = pytest.mark.skipif(os.name != "posix", reason="sends SIGINT to its own process")
 
@@ -18,20 +17,10 @@ DELAY = 0.3
 MORE = 7  # steps run after the interruption, checked against one uninterrupted run
 
 
-def interrupt_soon():
-    timer = threading.Timer(DELAY, os.kill, (os.getpid(), signal.SIGINT))
-    timer.start()
-    return timer
-
-
 def interrupted_run(target, x0, method, n_steps):
-    timer = interrupt_soon()
     start = time.perf_counter()
-    try:
-        with pytest.raises(hb.Interrupted) as info:
-            hb.langevin(target, x0, n_steps, 0.01, method, seed=5)
-    finally:
-        timer.cancel()
+    with SigintAfter(DELAY), pytest.raises(hb.Interrupted) as info:
+        hb.langevin(target, x0, n_steps, 0.01, method, seed=5)
     # The whole run would take minutes; a chunk takes milliseconds. One second of slack for a loaded box.
     assert time.perf_counter() - start < DELAY + INTERRUPT_SLACK
     return info.value

@@ -10,7 +10,6 @@ clear errors naming the user's function.
 import math
 import os
 import signal
-import threading
 
 import numpy as np
 import pytest
@@ -18,7 +17,7 @@ import pytest
 torch = pytest.importorskip("torch", reason="TorchPotential needs torch")
 
 import heatbath as hb  # noqa: E402
-from helpers import assert_follows_builtin, assert_resumes_bitwise, same_bits as same, to_numpy  # noqa: E402
+from helpers import SigintAfter, assert_follows_builtin, assert_resumes_bitwise, same_bits as same, to_numpy  # noqa: E402
 
 METHODS = ["ula", "mala", "baoab"]
 DTYPES = ["float32", "float64"]
@@ -303,13 +302,8 @@ def test_ctrl_c_hands_back_a_state_that_resumes_exactly(method):
     pot = hb.TorchPotential(double_well)
     x0 = start(2000, 2, "float32")
     hb.langevin(pot, x0, 1, 0.01, method)  # warm up torch before the clock runs
-    timer = threading.Timer(0.3, os.kill, (os.getpid(), signal.SIGINT))
-    timer.start()
-    try:
-        with pytest.raises(hb.Interrupted) as info:
-            hb.langevin(pot, x0, 10**7, 0.01, method, seed=5)
-    finally:
-        timer.cancel()
+    with SigintAfter(0.3), pytest.raises(hb.Interrupted) as info:
+        hb.langevin(pot, x0, 10**7, 0.01, method, seed=5)
     exc = info.value
     assert 0 < exc.steps_done < 10**7 and exc.state.step == exc.steps_done
     assert signal.getsignal(signal.SIGINT) is signal.default_int_handler
