@@ -17,7 +17,8 @@ import pytest
 torch = pytest.importorskip("torch", reason="TorchPotential needs torch")
 
 import heatbath as hb  # noqa: E402
-from helpers import SigintAfter, assert_follows_builtin, assert_resumes_bitwise, same_bits as same, to_numpy  # noqa: E402
+from helpers import (SigintAfter, assert_follows_builtin, assert_resumes_bitwise, same_bits as same,  # noqa: E402
+                     to_numpy)
 
 METHODS = ["ula", "mala", "baoab"]
 DTYPES = ["float32", "float64"]

@@ -69,11 +69,11 @@ void heatbath_langevin_noise_f64(uint64_t seed, uint64_t chain0, int64_t n, int6
   langevin_noise<double>(seed, chain0, n, d, t_begin, n_t, out, n * d);
 }
 void heatbath_metropolis_log_uniforms_f32(uint64_t seed, uint64_t chain0, int64_t n, int64_t t_begin, int64_t n_t,
-                                      float* out) {
+                                          float* out) {
   metropolis_log_uniforms<float>(seed, chain0, n, t_begin, n_t, out);
 }
 void heatbath_metropolis_log_uniforms_f64(uint64_t seed, uint64_t chain0, int64_t n, int64_t t_begin, int64_t n_t,
-                                      double* out) {
+                                          double* out) {
   metropolis_log_uniforms<double>(seed, chain0, n, t_begin, n_t, out);
 }
 }

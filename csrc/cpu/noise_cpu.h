@@ -13,7 +13,7 @@ namespace hb::cpu {
   void langevin_noise(uint64_t seed, uint64_t chain0, int64_t n, int64_t d, int64_t t_begin, int64_t n_t, T* out, \
                       int64_t step_stride);                                                                         \
   template <class T>                                                                                             \
-  void metropolis_log_uniforms(uint64_t seed, uint64_t chain0, int64_t n, int64_t t_begin, int64_t n_t, T* out);      \
+  void metropolis_log_uniforms(uint64_t seed, uint64_t chain0, int64_t n, int64_t t_begin, int64_t n_t, T* out);  \
   }
 HB_DECLARE_NOISE(baseline)
 HB_DECLARE_NOISE(avx2)
@@ -37,7 +37,7 @@ void heatbath_langevin_noise_f32(uint64_t seed, uint64_t chain0, int64_t n, int6
 void heatbath_langevin_noise_f64(uint64_t seed, uint64_t chain0, int64_t n, int64_t d, int64_t t_begin, int64_t n_t,
                                  double* out);
 void heatbath_metropolis_log_uniforms_f32(uint64_t seed, uint64_t chain0, int64_t n, int64_t t_begin, int64_t n_t,
-                                      float* out);
+                                          float* out);
 void heatbath_metropolis_log_uniforms_f64(uint64_t seed, uint64_t chain0, int64_t n, int64_t t_begin, int64_t n_t,
-                                      double* out);
+                                          double* out);
 }

@@ -65,19 +65,13 @@ HB_HD void mark_diverged(const UpdateArgs<T>& a, int64_t row0, const Flag* bad) 
 }
 
 // The normals ξ of step a.step for the L chains from row0, one coordinate at a time: value
-// (t mod G)·dim + i of block v / W at counter step ⌊t/G⌋, as in langevin_tile. A float32 block is two
-// Box–Muller pairs (words 0, 1 and 2, 3), and a step of a small dim reads only some of its values (dim
-// 1 or 2: one pair), so each pair is transformed when first read: the same values as BlockCache's,
-// for the part of the block the step uses.
+// (t mod G)·dim + i of block v / W at counter step ⌊t/G⌋, as in langevin_tile.
 template <class T, int L>
 struct StepNoise {
   static constexpr int W = BlockWidth<T>::value;
-  static constexpr int kPairs = W / 2 > 0 ? W / 2 : 1;  // float32: 2, float64: 1 (a block is one pair)
-  T v[W][L];
-  uint32_t w[4][L];
+  BlockCache<T, L, Draw::kNormal> cache;
   uint64_t seed, chain0;
-  int64_t group, first_value, block = -1;
-  int made = 0;  // bit p: pair p of the current block is in v
+  int64_t group, first_value;
 
   HB_HD StepNoise(const UpdateArgs<T>& a, int64_t row0) : seed(a.seed), chain0(a.chain_start + row0) {
     const int64_t G = steps_per_noise_group(a.dim, W);
@@ -87,36 +81,9 @@ struct StepNoise {
 
   // ξ_i of every lane.
   HB_HD const T* coordinate(int64_t i) {
-    const int64_t value = first_value + i;
-    if (value / W != block) {
-      block = value / W;
-      made = 0;
-      const StreamKey key = make_stream_key(seed, static_cast<uint32_t>(Purpose::kLangevinNoise),
-                                            static_cast<uint64_t>(group));
-      uint32_t blocks[L], chains[L];
-      for (int k = 0; k < L; ++k) {
-        blocks[k] = static_cast<uint32_t>(block);
-        chains[k] = static_cast<uint32_t>(chain0 + k);
-      }
-      random_words_lanes<L>(key, blocks, chains, w[0], w[1], w[2], w[3]);
-    }
-    const int slot = static_cast<int>(value % W);
-    const int pair = slot * kPairs / W;
-    if ((made & (1 << pair)) == 0) {
-      made |= 1 << pair;
-      if constexpr (W == 4) {
-        T* const z0 = v[2 * pair];
-        T* const z1 = v[2 * pair + 1];
-        const uint32_t* const radius = w[2 * pair];
-        const uint32_t* const angle = w[2 * pair + 1];
-        HB_SIMD
-        for (int k = 0; k < L; ++k) box_muller_f32(radius[k], angle[k], z0[k], z1[k]);
-      } else {
-        HB_SIMD
-        for (int k = 0; k < L; ++k) box_muller_f64(Words4{w[0][k], w[1][k], w[2][k], w[3][k]}, v[0][k], v[1][k]);
-      }
-    }
-    return v[slot];
+    const int64_t v = first_value + i;
+    cache.ensure(seed, static_cast<uint32_t>(Purpose::kLangevinNoise), group, v / W, chain0);
+    return cache.v[v % W];
   }
 };
 

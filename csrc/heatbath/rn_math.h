@@ -53,7 +53,7 @@ HB_HD double from_bits(uint64_t b) { double x; std::memcpy(&x, &b, sizeof x); re
 #if defined(__x86_64__) && !defined(__FMA__)
 // The baseline x86-64 build has no FMA instruction, and libm's fmaf is a call that switches rounding
 // modes, tens of ns a value: the sigmoid's exp would cost more than the GEMMs. float is emulated
-// exactly instead: a·b is exact in double, a + b rounded to odd (TwoSum's error e says which way the
+// exactly instead: a·b is exact in double, a·b + c rounded to odd (TwoSum's error e says which way the
 // exact sum lies from s = a·b + c), and that double (53 bits ≥ 2·24 + 2) rounds to the correctly
 // rounded float. Non-finite s passes through unchanged.
 HB_HD float fma(float a, float b, float c) {

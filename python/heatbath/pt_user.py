@@ -88,15 +88,15 @@ def _energy_of_rows(run):
                 as_torch(out).copy_(target.fn(as_torch(x)))
         return torch_energy
     grad = _arrays.empty(tuple(x.shape), _arrays.dtype_of(x), x)
-    cpu = run.device.kind == "cpu"
-    checked = [False]
+    cpu, checked = run.device.kind == "cpu", False
 
     def evaluated_energy(out):
-        if cpu and checked[0]:
+        nonlocal checked
+        if cpu and checked:
             target.energies(x, out)
-            return
-        checked[0] = True
-        target.evaluate(x, grad, out, device=run.device, stream=run.stream)
+        else:
+            target.evaluate(x, grad, out, device=run.device, stream=run.stream)
+            checked = True
     return evaluated_energy
 
 

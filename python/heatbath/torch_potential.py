@@ -149,15 +149,6 @@ class TorchPotential(Target):
                              f"not depend on x (autograd found no gradient)")
         return e.detach().contiguous(), g.contiguous()
 
-    def step_grad_in_grad_mode(self, x):
-        """energy_grad_in_grad_mode(x, check=False) for ULA's steps, which use ∇E and seldom E: E is returned
-        as fn gave it, still attached to its spent graph (detach it before use), ∇E C-contiguous. A step of a
-        small batch is mostly fixed costs, and each call saved is a fraction of a microsecond of them."""
-        xg = x.detach().requires_grad_(True)
-        e = self._call(xg)
-        (g,) = _torch().autograd.grad(e.sum(), (xg,))
-        return e, g.contiguous()
-
     def energy_only(self, x):
         """E [chains] of the states x, detached and C-contiguous, from a forward pass alone: for a run's last
         energy, where no step needs the gradient (the first step of the run has checked what fn returns)."""

@@ -108,12 +108,8 @@ def run_langevin(pot, *, device, stream, method, x, p, trace, energy_trace, ener
     if per_step_modes:
         def evaluate(states, _first):
             return pot.energy_grad(states)
-
-        def step_grad(states):
-            return pot.energy_grad(states)
     else:
         evaluate = pot.energy_grad_in_grad_mode  # (states, check): what fn returns is checked at the first call
-        step_grad = pot.step_grad_in_grad_mode  # ULA after its first step: E left attached until recorded
 
     # The step loops are written for a small batch, where each step is mostly fixed costs: a session
     # holds the run's fixed arrays and each phase is handed (phase, g, gy, ey, noise, scale, β, step) by
@@ -127,9 +123,9 @@ def run_langevin(pot, *, device, stream, method, x, p, trace, energy_trace, ener
                                      stream).apply
                 pending = None  # a trace sample whose energy is E(x) of the next evaluation
                 for local in range(n_steps):
-                    e, g = step_grad(xw) if local else evaluate(xw, True)
+                    e, g = evaluate(xw, local == 0)
                     if pending is not None:
-                        energy_trace[pending].copy_(e.detach())
+                        energy_trace[pending].copy_(e)
                         pending = None
                     update("ula_move", g.numpy() if cpu else g, None, None, noise.at(local) if noise else None,
                            scales[local * coef_stride], 1.0, step0 + local)

@@ -13,7 +13,8 @@ buffer and in-place ``add_``. Both run on the CPU with torch's intra-op thread p
 threads set to the same count. A rate is chain-steps per second of the best of --repeat runs after one
 untimed warm-up run, the two implementations taking turns in alternating order; the ratio is heatbath's rate
 over torch's, and `paired` the median (with the range) of the ratios of the two runs of each repeat. Each
-row also prints the mean final energy of the two runs (different random streams, so they agree statistically, not bitwise).
+row also prints the mean final energy of the two runs (different random streams, so they agree statistically,
+not bitwise).
 """
 from __future__ import annotations
 
