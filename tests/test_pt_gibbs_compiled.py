@@ -119,7 +119,7 @@ def test_core_rejects_inconsistent_arrays():
     res = pt.run(x0, 1, seed=0)
     swap = dict(betas=res.betas, energy=np.zeros(4 * 9), beta_row=None, slot_of=np.zeros((4, 9), np.int64),
                 phase=np.zeros(36, np.int64), round_trips=np.zeros(36, np.int64), local_accepted=None,
-                accepted_at=None, ell=np.zeros((4, 9)), energy_at=np.zeros((4, 9)), rejection=np.zeros((3, 9)),
+                accepted_at=None, ell=np.zeros((4, 9)), rejection=np.zeros((3, 9)),
                 tried=np.zeros((3, 9), np.int64), accepted=np.zeros((3, 9), np.int64), fwd_max=np.zeros((3, 9)),
                 fwd_sum=np.zeros((3, 9)), rev_max=np.zeros((3, 9)), rev_sum=np.zeros((3, 9)), index_trace=None,
                 trace=None, energy_trace=None)
@@ -178,7 +178,7 @@ def test_rbm_core_rejects_a_row_count_that_does_not_match():
     swap = dict(betas=np.linspace(0, 1, 3), energy=np.zeros(rows), beta_row=np.zeros(rows),
                 slot_of=np.zeros((3, 4), np.int64), phase=np.zeros(rows, np.int64),
                 round_trips=np.zeros(rows, np.int64), local_accepted=None, accepted_at=None, ell=np.zeros((3, 4)),
-                energy_at=np.zeros((3, 4)), rejection=np.zeros((2, 4)), tried=np.zeros((2, 4), np.int64),
+                rejection=np.zeros((2, 4)), tried=np.zeros((2, 4), np.int64),
                 accepted=np.zeros((2, 4), np.int64), fwd_max=np.zeros((2, 4)), fwd_sum=np.zeros((2, 4)),
                 rev_max=np.zeros((2, 4)), rev_sum=np.zeros((2, 4)), index_trace=None, trace=None, energy_trace=None)
     kw = dict(sigma=1.0, weights=model.weights, visible_bias=model.visible_bias, hidden_bias=model.hidden_bias,

@@ -46,7 +46,6 @@ SwapArgs<T> swap_args(const py::dict& s, CallArrays& arrays, int64_t dim, const 
                                               true);
   a.accepted_at = arrays.optional<int64_t>(s["accepted_at"], "accepted_at", {R, C}, "[replicas, chains]", true);
   a.ell = arrays.get<double>(s["ell"], "ell", {R, C}, "[replicas, chains]", true);
-  a.energy_at = arrays.get<T>(s["energy_at"], "energy_at", {R, C}, "[replicas, chains]", true);
   a.rejection = arrays.get<double>(s["rejection"], "rejection", {pairs, C}, "[replicas - 1, chains]", true);
   a.tried = arrays.get<int64_t>(s["tried"], "tried", {pairs, C}, "[replicas - 1, chains]", true);
   a.accepted = arrays.get<int64_t>(s["accepted"], "accepted", {pairs, C}, "[replicas - 1, chains]", true);

@@ -18,11 +18,12 @@
 // Statistics for every pair at every round, proposed or not (Rao–Blackwellised, as in Syed et al.):
 // the rejection probability 1 − α_k, and the stepping-stone terms (Xie et al. 2011)
 //   forward  log Z_{k+1}/Z_k = log E_{β_k}[exp(Δβ ℓ)],   reverse  = −log E_{β_{k+1}}[exp(−Δβ ℓ)],
-// kept as running log-sum-exps (max m, sum s = Σ exp(v − m)).
+// kept as running log-sum-exps (shift m, sum s = Σ exp(v − m); see lse_add).
 //
 // Randomness (counter.h): purpose swap, counter step = round, chain = column; block 0 word 0 is SEO's
-// coin, block 1 + ⌊k/2⌋ words (2(k mod 2), 2(k mod 2) + 1) are the double uniform u of pair k (one Philox
-// call serves two pairs; DEO skips the uniforms of the pairs it does not propose, which no result uses).
+// coin; block 1 + 2⌊k/4⌋ + (k mod 2), words 2(⌊k/2⌋ mod 2) and the next, is the double uniform u of pair
+// k (one Philox call serves the two pairs k, k + 2 of one parity; no pair's uniform is drawn in a round
+// that cannot propose it, since no result uses it).
 // A proposed swap is accepted when u < α_k, the α_k of the rejection statistic (no log of u).
 #pragma once
 #include <cstdint>
@@ -53,7 +54,6 @@ struct SwapArgs {
   int64_t* local_accepted; // [rows] MALA acceptances since the last pass (read, then zeroed); or null
   int64_t* accepted_at;    // [replicas, columns] local acceptances by temperature; or null
   double* ell;             // [replicas, columns] ℓ at each temperature in the latest round
-  T* energy_at;            // [replicas, columns] E at each temperature in the latest round
   double* rejection;       // [replicas − 1, columns] Σ_rounds (1 − α_k)
   int64_t* tried;          // [replicas − 1, columns]
   int64_t* accepted;       // [replicas − 1, columns]
@@ -86,13 +86,20 @@ HB_HD double ell_of(double e_ref, double energy, double ref_log_norm) {
   return rn::add(rn::sub(rn::mul(0.5, e_ref), energy), ref_log_norm);
 }
 
+// A running log-sum-exp keeps Σ exp(v − m) with a shift m that moves only when a value exceeds it by
+// more than kLseSlack, so that after the first rounds nearly every value is one add of exp(v − m)
+// (e^64 leaves s far from overflow for any run: it would take ~10^250 rounds).
+constexpr double kLseSlack = 64.0;
+
+HB_HD bool lse_moves(double m, double s, double v) { return s == 0.0 || rn::sub(v, m) > kLseSlack; }
+
 // One exp per value, in straight-line code (selects, not branches) so that the lanes of a tile of
-// columns vectorise. v > m: s ← s·exp(m − v) + 1, m ← v; else s ← s + exp(v − m).
+// columns vectorise. v − m > slack: s ← s·exp(m − v) + 1, m ← v; else s ← s + exp(v − m).
 HB_HD void lse_add(double& m, double& s, double v) {
   const bool ok = swap_finite(v);  // a diverged state says nothing about the normaliser
   const bool empty = s == 0.0;
   const double diff = rn::sub(v, m);
-  const bool up = diff > 0.0;
+  const bool up = diff > kLseSlack;
   const double e = rn::exp(up ? -diff : diff);
   const double s_new = empty ? 1.0 : (up ? rn::add(rn::mul(s, e), 1.0) : rn::add(s, e));
   s = ok ? s_new : s;
@@ -117,17 +124,15 @@ HB_HD void swap_lanes(const SwapArgs<T>& a, int64_t c0, int64_t round) {
   const StreamKey key = make_stream_key(a.seed, static_cast<uint32_t>(Purpose::kSwap), static_cast<uint64_t>(round));
   const uint32_t chain0 = static_cast<uint32_t>(c0);
 
-  // ℓ and E at each temperature before any swap; the statistics of every pair use these. The row of a
+  // ℓ at each temperature before any swap; the statistics of every pair use these. The row of a
   // lane is recomputed in every loop rather than kept in an array, which GCC would not vectorise.
   for (int64_t k = 0; k <= K; ++k) {
     const int64_t* const slot = a.slot_of + k * C + c0;
     double* const ell_out = a.ell + k * C + c0;
-    T* const energy_out = a.energy_at + k * C + c0;
     if (a.ell_row != nullptr) {
       for (int l = 0; l < L; ++l) {  // gathers: scalar code, and short
         const int64_t row = (c0 + l) * R + slot[l];
         ell_out[l] = a.ell_row[row];
-        energy_out[l] = a.energy[row];
       }
     } else {
       double e_ref[L];
@@ -144,9 +149,8 @@ HB_HD void swap_lanes(const SwapArgs<T>& a, int64_t c0, int64_t round) {
         }
       }
       for (int l = 0; l < L; ++l) {  // a gather: scalar code, and short
-        const T e = a.energy[(c0 + l) * R + slot[l]];
-        ell_out[l] = ell_of(e_ref[l], static_cast<double>(e), a.ref_log_norm);
-        energy_out[l] = e;
+        const double e = static_cast<double>(a.energy[(c0 + l) * R + slot[l]]);
+        ell_out[l] = ell_of(e_ref[l], e, a.ref_log_norm);
       }
     }
     if (a.local_accepted != nullptr && a.accepted_at != nullptr) {
@@ -167,11 +171,11 @@ HB_HD void swap_lanes(const SwapArgs<T>& a, int64_t c0, int64_t round) {
     parity[l] = a.scheme == static_cast<int>(SwapScheme::kSEO) ? (random_words(key, chain0 + l, 0).w0 & 1u)
                                                                : (round & 1);
   }
-  // DEO never proposes the pairs of the other parity this round: their uniform (unused) is not drawn.
-  const bool deo = a.scheme == static_cast<int>(SwapScheme::kDEO);
-  // Block 1 + k/2 serves the pairs k (even; words 0, 1) and k + 1 (words 2, 3): drawn once, at even k.
-  // Lanes of the lane-parallel Philox (philox_lanes.h): the column's chain, and block 1 + k/2.
-  uint32_t spare0[L], spare1[L], chain_of_lane[L], block_of_pair[L];
+  // Block 1 + 2⌊k/4⌋ + (k mod 2) serves the pairs k and k + 2, which share a parity: it is drawn at
+  // k mod 4 < 2 and its words 2, 3 are kept for k + 2 in spare[k mod 2]. DEO proposes one parity a
+  // round and draws only its blocks, a quarter of a Philox call per pair; SEO's lanes may take either.
+  // Lanes of the lane-parallel Philox (philox_lanes.h): the column's chain, and the pair's block.
+  uint32_t spare0[2][L], spare1[2][L], chain_of_lane[L], block_of_pair[L];
   HB_SIMD
   for (int l = 0; l < L; ++l) chain_of_lane[l] = chain0 + static_cast<uint32_t>(l);
   for (int64_t k = 0; k < K; ++k) {
@@ -187,10 +191,11 @@ HB_HD void swap_lanes(const SwapArgs<T>& a, int64_t c0, int64_t round) {
     int64_t* const hi_slot = a.slot_of + (k + 1) * C + c0;
     const double* const lo_ell = a.ell + k * C + c0;
     const double* const hi_ell = a.ell + (k + 1) * C + c0;
-    const bool even = (k & 1) == 0;
-    const bool may_propose = !deo || (k & 1) == (round & 1);
+    const int q = static_cast<int>(k & 1);
+    const bool may_propose = a.scheme != static_cast<int>(SwapScheme::kDEO) || q == (round & 1);
     double alpha[L];
-    HB_SIMD
+    int64_t raised = 0;  // lanes whose value moves a shift (or starts a sum): rare after the first rounds
+    HB_SIMD_SUM(raised)
     for (int l = 0; l < L; ++l) {
       const double lo = lo_ell[l], hi = hi_ell[l];
       const double log_alpha = rn::mul(dbeta, rn::sub(lo, hi));
@@ -198,19 +203,35 @@ HB_HD void swap_lanes(const SwapArgs<T>& a, int64_t c0, int64_t round) {
       const double e = rn::exp(log_alpha < 0.0 ? log_alpha : 0.0);
       alpha[l] = log_alpha >= 0.0 ? 1.0 : (log_alpha < 0.0 ? e : 0.0);
       rej[l] = rn::add(rej[l], rn::sub(1.0, alpha[l]));
-      lse_add(fm[l], fs[l], rn::mul(dbeta, lo));
-      lse_add(rm[l], rs[l], -rn::mul(dbeta, hi));
+      const double vf = rn::mul(dbeta, lo), vr = -rn::mul(dbeta, hi);
+      raised += lse_moves(fm[l], fs[l], vf) || lse_moves(rm[l], rs[l], vr) ? 1 : 0;
     }
-    uint32_t u0[L], u1[L];
-    if (even && (may_propose || k + 1 < K)) {
-      HB_SIMD
-      for (int l = 0; l < L; ++l) block_of_pair[l] = static_cast<uint32_t>(1 + k / 2);
-      random_words_lanes<L>(key, block_of_pair, chain_of_lane, u0, u1, spare0, spare1);
-    } else if (!even) {
+    if (raised != 0) {
       HB_SIMD
       for (int l = 0; l < L; ++l) {
-        u0[l] = spare0[l];
-        u1[l] = spare1[l];
+        lse_add(fm[l], fs[l], rn::mul(dbeta, lo_ell[l]));
+        lse_add(rm[l], rs[l], -rn::mul(dbeta, hi_ell[l]));
+      }
+    } else {
+      // lse_add when no shift moves, to the bit: s + exp(v − m), without its selects and stores of m.
+      HB_SIMD
+      for (int l = 0; l < L; ++l) {
+        const double vf = rn::mul(dbeta, lo_ell[l]), vr = -rn::mul(dbeta, hi_ell[l]);
+        const double ef = rn::exp(rn::sub(vf, fm[l])), er = rn::exp(rn::sub(vr, rm[l]));
+        fs[l] = swap_finite(vf) ? rn::add(fs[l], ef) : fs[l];
+        rs[l] = swap_finite(vr) ? rn::add(rs[l], er) : rs[l];
+      }
+    }
+    uint32_t u0[L], u1[L];
+    if (may_propose && (k & 2) == 0) {
+      HB_SIMD
+      for (int l = 0; l < L; ++l) block_of_pair[l] = static_cast<uint32_t>(1 + 2 * (k / 4) + q);
+      random_words_lanes<L>(key, block_of_pair, chain_of_lane, u0, u1, spare0[q], spare1[q]);
+    } else if (may_propose) {
+      HB_SIMD
+      for (int l = 0; l < L; ++l) {
+        u0[l] = spare0[q][l];
+        u1[l] = spare1[q][l];
       }
     }
     if (may_propose) {

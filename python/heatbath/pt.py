@@ -373,7 +373,6 @@ class _LangevinRun:
             slot_of=slot_of, phase=self.phase, round_trips=_arrays.full((replicas * chains,), 0, "int64", like),
             local_accepted=None, accepted_at=_arrays.full((replicas, chains), 0, "int64", like),
             ell=_arrays.full((replicas, chains), 0.0, "float64", like),
-            energy_at=_arrays.full((replicas, chains), 0.0, self.dtype, like),
             rejection=_arrays.full((pairs, chains), 0.0, "float64", like),
             tried=_arrays.full((pairs, chains), 0, "int64", like),
             accepted=_arrays.full((pairs, chains), 0, "int64", like),

@@ -91,7 +91,7 @@ class ModelRun:
         swap = dict(betas=_arrays.from_host(self.betas, "float64", like), energy=f64((rows,)),
                     beta_row=_arrays.from_host(beta_of_rows(self.betas, self.slot_of), "float64", like),
                     slot_of=slot_of, phase=self.phase, round_trips=i64((rows,)), local_accepted=None,
-                    accepted_at=None, ell=f64((replicas, chains)), energy_at=f64((replicas, chains)),
+                    accepted_at=None, ell=f64((replicas, chains)),
                     rejection=f64((pairs, chains)), tried=i64((pairs, chains)), accepted=i64((pairs, chains)),
                     fwd_max=f64((pairs, chains)), fwd_sum=f64((pairs, chains)), rev_max=f64((pairs, chains)),
                     rev_sum=f64((pairs, chains)), trace=None, energy_trace=None)
