@@ -1,24 +1,27 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: Apache-2.0
 # One command for a machine with an NVIDIA GPU and no network: build heatbath with its CUDA backend
-# forced on, prove the GPU is usable, then run the tests, the asv suite (quick) and the peer comparison.
+# forced on, prove the GPU is usable, run the GPU tests, then the whole suite, the GPU figures of every
+# issue (heatbath.bench.gpu_figures) and the peer comparisons that take a device.
 #
-#   bash benchmarks/gpu_check.sh                 # from any directory; logs in ${OUT:-/tmp}/gpu_check/
-#   CUDAARCHS=90 bash benchmarks/gpu_check.sh    # build for one architecture only (default: 80-real;90)
-#   PYTHON=python3.12 bash benchmarks/gpu_check.sh
+#   bash benchmarks/gpu_wheels.sh      # first, on a machine with network: wheels the GPU machine lacks → .whl/
+#   bash benchmarks/gpu_check.sh       # on the GPU machine, from any directory; logs in ${OUT:-/tmp}/gpu_check/
+#   CUDAARCHS=90 PYTHON=python3.12 bash benchmarks/gpu_check.sh   # defaults: the GPU's own architecture, python3
 #
-# Needs, already installed: pybind11, scikit-build-core, scipy-openblas32, nvidia-cublas (headers; cuBLAS is
-# loaded at run time), cmake, ninja, pytest, torch (CUDA build);
-# cupy and asv are optional. Nothing is downloaded (--no-build-isolation --no-deps).
+# Needs, already installed: pybind11, scikit-build-core, nvidia-cublas (or a toolkit with cuBLAS headers; cuBLAS
+# is loaded at run time), cmake, ninja, pytest, torch (CUDA build); scipy-openblas32 installed or carried in
+# <repo>/.whl/; cupy, numba and asv are optional. Nothing is downloaded (--no-index --no-build-isolation).
+# Seven log files at most (a device tool returns eight): env, build, pytest_gpu, pytest, figures, pcd, rng.
 set -euo pipefail
 
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 logs="${OUT:-/tmp}/gpu_check"
-python="${PYTHON:-python}"
+python="${PYTHON:-python3}"
 mkdir -p "$logs"
 cd "$root"
+export PYTHONUNBUFFERED=1
 
-step() { printf '\n==== %s\n' "$*"; }
+step() { printf '\n==== %s  (%ss)\n' "$*" "$SECONDS"; }
 fail() { printf '\nFAIL: %s\n' "$*" >&2; exit 1; }
 
 # CUDA images often ship nvcc outside PATH; CMake's check_language(CUDA) needs to find it.
@@ -26,14 +29,32 @@ if ! command -v nvcc >/dev/null 2>&1 && [ -x /usr/local/cuda/bin/nvcc ]; then
     export PATH="/usr/local/cuda/bin:$PATH"
 fi
 
-step "GPU and toolkit"
-nvidia-smi 2>&1 | tee "$logs/nvidia-smi.log" || fail "nvidia-smi failed: no NVIDIA driver or GPU visible"
-nvcc --version 2>&1 | tee "$logs/nvcc.log" || fail "nvcc not found: put the CUDA toolkit's bin/ on PATH"
+if compgen -G "$root/.whl/*.whl" >/dev/null; then
+    step "carried wheels from .whl/"
+    "$python" -m pip install -q --no-index --no-deps --no-compile --no-cache-dir --upgrade --target /tmp/hb_site \
+        "$root"/.whl/*.whl || fail "installing the carried wheels"
+    export PYTHONPATH="/tmp/hb_site${PYTHONPATH:+:$PYTHONPATH}"
+fi
 
-step "build and install heatbath with HEATBATH_CUDA=ON (CUDAARCHS=${CUDAARCHS:-default}); log: $logs/build.log"
+step "GPU, toolkit, Python; log: $logs/env.log"
+{
+    nvidia-smi || fail "nvidia-smi failed: no NVIDIA driver or GPU visible"
+    nvcc --version || fail "nvcc not found: put the CUDA toolkit's bin/ on PATH"
+    "$python" -c "import sys, torch; print(sys.version); print('torch', torch.__version__, 'cuda', torch.version.cuda,
+          'device', torch.cuda.get_device_name() if torch.cuda.is_available() else None)"
+    "$python" -c "import scipy_openblas32" || fail "scipy-openblas32 is missing: run benchmarks/gpu_wheels.sh here
+        first, where there is network, and carry .whl/ to this machine"
+} 2>&1 | tee "$logs/env.log"
+if [ -z "${CUDAARCHS:-}" ]; then
+    # This GPU's architecture only (nvcc builds one instead of two): 9.0 → 90.
+    CUDAARCHS="$(nvidia-smi --query-gpu=compute_cap --format=csv,noheader | head -n 1 | tr -d ' .')"
+    export CUDAARCHS
+fi
+
+step "build and install heatbath with HEATBATH_CUDA=ON, CUDAARCHS=$CUDAARCHS; log: $logs/build.log"
 # Its own build dir: a CMake cache left by a CPU-only build would remember "no CUDA compiler".
-if ! HEATBATH_CUDA=ON "$python" -m pip install --no-build-isolation --no-deps -v \
-        --config-settings=build-dir=build/gpu_check . >"$logs/build.log" 2>&1; then
+if ! HEATBATH_CUDA=ON CMAKE_BUILD_PARALLEL_LEVEL="$(nproc)" "$python" -m pip install --no-index --no-build-isolation \
+        --no-deps --disable-pip-version-check -v --config-settings=build-dir=build/gpu_check . >"$logs/build.log" 2>&1; then
     tail -n 80 "$logs/build.log"
     fail "build (full log: $logs/build.log)"
 fi
@@ -41,32 +62,52 @@ grep -E "heatbath: |Successfully installed" "$logs/build.log" || true
 
 step "CUDA available?"
 # From / so that nothing in the checkout can shadow the installed package.
-available="$(cd / && "$python" -c "import heatbath; print(heatbath.cuda_available())" 2>&1 | tee "$logs/cuda_available.log")" || true
-echo "heatbath.cuda_available() -> $available"
-if [ "$(tail -n 1 <<<"$available")" != "True" ]; then
-    (cd / && "$python" -c "import heatbath, heatbath._backend as b; print('cuda_compiled:', heatbath.cuda_compiled(), b._import_cuda()[1])") 2>&1 || true
+probe='import heatbath, heatbath._backend as b
+print("cuda_compiled", heatbath.cuda_compiled(), "cuda_available", heatbath.cuda_available())
+m = b._import_cuda()[0]
+print("devices:", m.device_status() if m else None, "- CUDA runtime", m.runtime_version() if m else None)
+raise SystemExit(0 if heatbath.cuda_available() else 1)'
+(cd / && "$python" -c "$probe") 2>&1 | tee -a "$logs/env.log" ||
     fail "heatbath was installed but CUDA is not available; see above and $logs/build.log"
-fi
 
 # Later steps run to the end even when one fails, so that one run gives every figure; the exit
 # status still reports the failure.
 status=0
+# A GPU test that skips for want of CUDA here means the backend did not load: a failure, not a pass.
+no_cuda='SKIPPED.*(no CUDA device|needs the CUDA backend|needs a CUDA device|built without its CUDA backend|torch sees no CUDA)'
 
-step "tests; log: $logs/pytest.log"
-"$python" -m pytest tests -q -rs 2>&1 | tee "$logs/pytest.log" || { status=1; echo "FAIL: tests" >&2; }
+step "GPU tests first (-m gpu and every test named cuda or gpu); log: $logs/pytest_gpu.log"
+timeout 420 "$python" -m pytest tests -q -rs -p no:cacheprovider -m gpu 2>&1 | tee "$logs/pytest_gpu.log" ||
+    { status=1; echo "FAIL: GPU tests" >&2; }
+timeout 420 "$python" -m pytest tests -q -rs -p no:cacheprovider -m "not gpu" -k "cuda or gpu or device" 2>&1 |
+    tee -a "$logs/pytest_gpu.log" || { status=1; echo "FAIL: GPU tests (unmarked)" >&2; }
 
-step "asv suite, quick; log: $logs/asv.log"
-if "$python" -c "import asv" 2>/dev/null; then
-    (cd benchmarks && "$python" -m asv machine --yes >/dev/null &&
-        "$python" -m asv run --python=same --quick --show-stderr) 2>&1 | tee "$logs/asv.log" ||
-        { status=1; echo "FAIL: asv" >&2; }
-else
-    echo "SKIP: asv is not installed for $python" | tee "$logs/asv.log"
+step "the whole suite; log: $logs/pytest.log"
+timeout 600 "$python" -m pytest tests -q -rs -p no:cacheprovider -m "not gpu" -k "not cuda and not gpu and not device" \
+    2>&1 | tee "$logs/pytest.log" ||
+    { status=1; echo "FAIL: tests" >&2; }
+if grep -hE "$no_cuda" "$logs/pytest_gpu.log" "$logs/pytest.log"; then
+    status=1; echo "FAIL: the tests above skipped for want of CUDA on a machine that has it" >&2
 fi
 
-step "peer comparison on cuda and cpu; logs: $logs/compare_{cuda,cpu}.log"
-"$python" benchmarks/compare_rng.py --device cuda 2>&1 | tee "$logs/compare_cuda.log" || { status=1; echo "FAIL: compare cuda" >&2; }
-"$python" benchmarks/compare_rng.py --device cpu 2>&1 | tee "$logs/compare_cpu.log" || { status=1; echo "FAIL: compare cpu" >&2; }
+step "GPU figures; log: $logs/figures.log"
+timeout 900 "$python" -m heatbath.bench.gpu_figures 2>&1 | tee "$logs/figures.log" ||
+    { status=1; echo "FAIL: gpu figures" >&2; }
+
+step "PCD on cuda; log: $logs/pcd.log"
+timeout 300 "$python" -m heatbath.bench.compare_pcd --device cuda --quick 2>&1 | tee "$logs/pcd.log" ||
+    { status=1; echo "FAIL: compare_pcd cuda" >&2; }
+
+step "random numbers, cuda then cpu; log: $logs/rng.log"
+{ "$python" benchmarks/compare_rng.py --device cuda && "$python" benchmarks/compare_rng.py --device cpu; } 2>&1 |
+    tee "$logs/rng.log" || { status=1; echo "FAIL: compare_rng" >&2; }
+
+if "$python" -c "import asv" 2>/dev/null; then
+    step "asv suite, quick (appended to $logs/rng.log)"
+    (cd benchmarks && "$python" -m asv machine --yes >/dev/null &&
+        "$python" -m asv run --python=same --quick --show-stderr) >>"$logs/rng.log" 2>&1 ||
+        { status=1; echo "FAIL: asv" >&2; }
+fi
 
 step "done: exit status $status; logs in $logs"
 exit "$status"

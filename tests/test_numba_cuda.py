@@ -8,7 +8,7 @@ Three layers, so that `python -m pytest` checks what this machine can:
   runs this file in such a subprocess; tiny sizes, since the simulator runs every thread in Python.
 - without a GPU: the kernels compile to PTX (libNVVM), and bad input is refused with a clear error.
 - on a GPU (the core's CUDA backend compiled and a device present): torch and cupy states, the
-  caller's stream, agreement with the CPU to rounding (NVVM contracts into FMAs; see cuda_kernels.py).
+  caller's stream, agreement with the CPU to rounding (NVVM contracts into FMAs; see gpu_kernels.py).
 """
 import os
 import subprocess
@@ -207,6 +207,17 @@ def test_simulator_suite():
 
 # --- without a GPU: compiles for one, refuses bad input -------------------------------------------------
 
+def test_no_module_name_contains_numba_dot_cuda():
+    # numba-cuda (the package that provides numba.cuda on GPU machines) installs an import hook that
+    # claims every module whose dotted name contains "numba.cuda", and recurses forever on names that
+    # are not its own: heatbath._numba.cuda_launch was one, and failed to import there.
+    import pkgutil
+
+    names = [m.name for m in pkgutil.walk_packages(hb.__path__, "heatbath.")]
+    assert "heatbath._numba.gpu_launch" in names
+    assert [n for n in names if "numba.cuda" in n] == []
+
+
 @pytest.fixture
 def compute_capability_80(monkeypatch):
     """Device functions compile for the current device's compute capability; without a GPU, say 8.0."""
@@ -227,7 +238,7 @@ def test_kernels_compile_for_a_gpu(compute_capability_80):
 
     from numba import types
 
-    from heatbath._numba.cuda_launch import CudaFunctions
+    from heatbath._numba.gpu_launch import CudaFunctions
 
     fns = CudaFunctions.for_functions(double_well_energy, double_well_grad)
     f32, i64, u64 = types.float32, types.int64, types.uint64
@@ -257,7 +268,7 @@ def test_kernels_are_cached_on_disk_under_the_users_code():
     # numba.cuda's own cache=True would key every potential's kernels by the body's source location
     # alone; ours carry a fingerprint of the user's code (kernel_cache.py), as the CPU kernels do. The
     # save and load themselves need a GPU (test_torch_cuda_kernels_load_from_disk_in_a_new_process).
-    from heatbath._numba.cuda_launch import CudaFunctions
+    from heatbath._numba.gpu_launch import CudaFunctions
 
     plain = CudaFunctions(double_well_energy, double_well_grad)
     again = CudaFunctions(double_well_energy, double_well_grad)
@@ -278,7 +289,7 @@ def test_kernels_are_cached_on_disk_under_the_users_code():
 def test_tempered_kernels_compile_for_a_gpu(compute_capability_80):
     from numba import types
 
-    from heatbath._numba.cuda_launch import CudaFunctions
+    from heatbath._numba.gpu_launch import CudaFunctions
 
     fns = CudaFunctions.for_functions(double_well_energy, double_well_grad, 0, tempered=True)
     f32, i64, u64 = types.float32, types.int64, types.uint64
@@ -293,7 +304,7 @@ def test_tempered_kernels_compile_for_a_gpu(compute_capability_80):
 
 @not_simulated
 def test_uncompilable_cuda_function_is_named(compute_capability_80):
-    from heatbath._numba.cuda_launch import CudaFunctions
+    from heatbath._numba.gpu_launch import CudaFunctions
 
     fns = CudaFunctions.for_functions(allocating_energy, double_well_grad)
     with pytest.raises(TypeError, match=r"numba.cuda cannot compile the energy function 'allocating_energy'.*"
@@ -328,7 +339,7 @@ def test_cuda_parameters_must_live_with_the_states():
 
 @not_simulated
 def test_host_arrays_are_refused_by_the_cuda_launcher():
-    from heatbath._numba.cuda_launch import device_array
+    from heatbath._numba.gpu_launch import device_array
 
     with pytest.raises(TypeError, match=r"argument 'x': expected a CUDA array .* got ndarray"):
         device_array(np.zeros((2, 3)), "x")
@@ -339,6 +350,26 @@ def test_host_arrays_are_refused_by_the_cuda_launcher():
 def _close(got, want, dtype):
     tol = 1e-4 if dtype == "float32" else 1e-10
     np.testing.assert_allclose(to_numpy(got), to_numpy(want), rtol=tol, atol=tol)
+
+
+def _same_chains(got, want, dtype, method):
+    """The chains whose runs agree to rounding: all of them, except under MALA, where a decision whose
+    uniform falls within rounding of the acceptance probability may flip (NVVM contracts FMAs); at most
+    two of these chains, with their accept counts apart, are set aside."""
+    chains = want.x.shape[0]
+    if method != "mala":
+        return np.ones(chains, bool)
+    flipped = to_numpy(got.accepted) != want.accepted
+    assert flipped.sum() <= 2, f"{flipped.sum()} chains made other accept decisions on the GPU"
+    return ~flipped
+
+
+def _close_runs(got, want, dtype, method, fields):
+    same = _same_chains(got, want, dtype, method)
+    for field in fields:  # chains are the first axis of states and energies, the second of traces
+        g, w = to_numpy(getattr(got, field)), to_numpy(getattr(want, field))
+        axis = 1 if field in ("trace", "energy_trace") else 0
+        _close(np.compress(same, g, axis), np.compress(same, w, axis), dtype)
 
 
 @pytest.mark.gpu
@@ -355,11 +386,8 @@ def test_torch_cuda_follows_the_cpu(method, dtype):
     want = hb.langevin(pot, x0, 20, 0.02, **kw)
     got = hb.langevin(pot, torch.from_numpy(x0).cuda(), 20, 0.02, **kw)
     assert isinstance(got.x, torch.Tensor) and got.x.is_cuda and got.x.dtype == getattr(torch, dtype)
-    for field in ["x", "energy", "trace", "energy_trace"] + (["p"] if method == "baoab" else []):
-        _close(getattr(got, field), getattr(want, field), dtype)
+    _close_runs(got, want, dtype, method, ["x", "energy", "trace", "energy_trace"] + (["p"] if method == "baoab" else []))
     np.testing.assert_array_equal(to_numpy(got.state.diverged_at), want.state.diverged_at)
-    if method == "mala":
-        assert np.abs(to_numpy(got.accepted) - want.accepted).sum() <= 2  # a decision may flip at rounding level
 
 
 CUDA_CACHE_RUN = """
@@ -376,7 +404,7 @@ def grad(x, out):
 
 pot = hb.potential(energy, grad)
 res = hb.langevin(pot, torch.ones((64, 1), dtype=torch.float64, device="cuda"), 20, 0.01, "mala", seed=3)
-from heatbath._numba.cuda_launch import CudaFunctions
+from heatbath._numba.gpu_launch import CudaFunctions
 kernel = CudaFunctions.for_functions(pot.energy, pot.grad, 0).kernels["mala"]
 print(sum(kernel.stats.cache_hits.values()), sum(kernel.stats.cache_misses.values()), repr(res.x[:4, 0].tolist()))
 """
@@ -452,5 +480,4 @@ def test_cupy_in_cupy_out():
     got = hb.langevin(pot, cupy.asarray(x0), 10, 0.02, "mala", seed=1, thin=2)
     want = hb.langevin(pot, x0, 10, 0.02, "mala", seed=1, thin=2)
     assert isinstance(got.x, cupy.ndarray) and isinstance(got.trace, cupy.ndarray)
-    _close(got.x, want.x, "float32")
-    _close(got.energy_trace, want.energy_trace, "float32")
+    _close_runs(got, want, "float32", "mala", ["x", "energy_trace"])

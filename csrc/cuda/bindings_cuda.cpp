@@ -48,9 +48,11 @@ struct CudaLangevinBackend {
 struct CudaIsingBackend {
   static constexpr hb::DeviceKind kDevice = hb::DeviceKind::kCUDA;
 
-  // The whole run is queued on the caller's stream: a few launches per sweep, no synchronisation.
+  // The whole run is queued on the caller's stream: a few launches per sweep, no synchronisation. The
+  // GIL is released while queuing: a full launch queue blocks the host loop until the GPU catches up.
   static void ising(const hb::IsingArgs& a, int64_t n_sweeps, uint32_t* workspace, hb::IsingRowTerms* terms,
                     int device, std::uintptr_t stream) {
+    py::gil_scoped_release nogil;
     hb::cuda::ising_run(a, n_sweeps, workspace, terms, device, stream);
   }
 
@@ -60,15 +62,18 @@ struct CudaIsingBackend {
   }
 };
 
-// A whole run is queued on the caller's stream (a host loop of cuBLAS calls and fused kernels).
+// A whole run is queued on the caller's stream (a host loop of cuBLAS calls and fused kernels), with
+// the GIL released as for the lattices.
 struct CudaRbmBackend {
   static constexpr hb::DeviceKind kDevice = hb::DeviceKind::kCUDA;
   template <class T>
   static void gibbs(const hb::GibbsArgs<T>& a, T* ws, int device, std::uintptr_t stream) {
+    py::gil_scoped_release nogil;
     hb::cuda::rbm_gibbs<T>(a, ws, device, stream);
   }
   template <class T>
   static void ais(const hb::AisArgs<T>& a, T* ws, int device, std::uintptr_t stream) {
+    py::gil_scoped_release nogil;
     hb::cuda::rbm_ais<T>(a, ws, device, stream);
   }
   template <class T>
@@ -139,6 +144,8 @@ PYBIND11_MODULE(_cuda, m) {
   hb::bind::bind_pt_rbm<CudaPtBackend>(m);
   hb::bind::bind_langevin_update<CudaUpdateBackend>(m);
   m.def("device_count", &hb::cuda::device_count);
+  m.def("device_status", &hb::cuda::device_status,
+        "What cudaGetDeviceCount says: 'N device(s)' or the error behind device_count() == 0.");
   m.def("device_name", &hb::cuda::device_name, py::arg("device"));
   m.def("runtime_version", &hb::cuda::runtime_version);
 }

@@ -6,6 +6,8 @@
 #include <cublas_v2.h>
 #include <dlfcn.h>
 
+#include <algorithm>
+#include <limits>
 #include <map>
 #include <mutex>
 #include <stdexcept>
@@ -85,6 +87,13 @@ template <class T>
 void gemm(int device, std::uintptr_t stream, int64_t m, int64_t n, int64_t k, const T* a, const T* b, bool trans_b,
           T* c) {
   if (m == 0 || n == 0) return;
+  // cublas<t>gemm takes int sizes: refuse what would wrap rather than multiply the wrong matrices.
+  constexpr int64_t kMaxInt = std::numeric_limits<int>::max();
+  if (m > kMaxInt || n > kMaxInt || k > kMaxInt) {
+    throw std::invalid_argument("heatbath CUDA RBM: a matrix dimension (chains " + std::to_string(m) + ", units " +
+                                std::to_string(std::max(n, k)) + ") exceeds cuBLAS's limit of 2^31 - 1; split "
+                                "the chains into batches");
+  }
   std::lock_guard<std::mutex> lock(g_mutex);
   const CublasApi& api = api_locked();
   DeviceGuard guard(device);

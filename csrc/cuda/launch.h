@@ -16,6 +16,7 @@
 namespace hb::cuda {
 
 int device_count();  // 0 when there is no driver or no device
+std::string device_status();  // "N device(s)", or the CUDA error that hid them (a driver too old, say)
 std::string device_name(int device);
 int runtime_version();
 

@@ -41,7 +41,8 @@ def cuda_module():
             f"({why}). Rebuild with nvcc on PATH, e.g. HEATBATH_CUDA=ON pip install heatbath"
         )
     if mod.device_count() == 0:
-        raise RuntimeError("heatbath's CUDA backend is compiled but no CUDA device is visible")
+        raise RuntimeError("heatbath's CUDA backend is compiled but no CUDA device is visible "
+                           f"(cudaGetDeviceCount: {mod.device_status()})")
     return mod
 
 

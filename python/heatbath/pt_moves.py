@@ -41,6 +41,7 @@ import numbers
 
 import numpy as np
 
+from heatbath import _arrays
 from heatbath._validate import as_int
 from heatbath.langevin import METHODS, _positive
 
@@ -119,15 +120,21 @@ class GibbsMove:
         return f"GibbsMove(n_sweeps={self.n_sweeps})"
 
 
+def _host(value):
+    """A DLPack array (a torch CUDA tensor, say) as a host array; numbers and lists as they are."""
+    return _arrays.to_host(value) if hasattr(value, "__dlpack__") else value
+
+
 class GaussianReference:
     """The β = 0 end of the tempered path: π_ref = N(mean, diag scale²), normalised.
 
-    mean and scale: numbers (the same for every coordinate) or 1-D arrays [dim]; scale > 0.
+    mean and scale: numbers (the same for every coordinate) or 1-D arrays [dim] of any framework or
+    device (they are read once, to the host); scale > 0.
     """
 
     def __init__(self, mean=0.0, scale=1.0):
-        self.mean = np.asarray(mean, dtype=np.float64)
-        self.scale = np.asarray(scale, dtype=np.float64)
+        self.mean = np.asarray(_host(mean), dtype=np.float64)
+        self.scale = np.asarray(_host(scale), dtype=np.float64)
         for name, v in (("mean", self.mean), ("scale", self.scale)):
             if v.ndim > 1:
                 raise ValueError(f"argument '{name}': expected a number or a 1-D array [dim], got shape {v.shape}")

@@ -114,6 +114,9 @@ def user_rounds(run, swap: dict, n_rounds: int, thin: int) -> None:
     view = _arrays.host_view
     swap_arrays = {name: view(a) for name, a in swap.items()}
     x, ref_mean, ref_inv_var = view(run.x), view(run.ref_mean), view(run.ref_inv_var)
+    # The torch loop reads the two coefficients on the host: host copies spare it a device sync a round.
+    noise, unit_beta = ((_arrays.to_host(run.noise), _arrays.to_host(run.unit_beta)) if _is_torch(run.pt.target)
+                        else (run.noise, run.unit_beta))
 
     with sigint_at_chunk_boundaries() as guard:
         for done in range(n_rounds):
@@ -121,7 +124,7 @@ def user_rounds(run, swap: dict, n_rounds: int, thin: int) -> None:
             with silenced_progress():  # the bar counts rounds, not the steps inside them
                 local.run_langevin(device=run.device, stream=run.stream, method=sampler.method, x=run.x, p=run.p,
                                    trace=None, energy_trace=None, energy=run.energy_beta, accepted=run.accepted,
-                                   diverged_at=run.diverged_at, noise_scale=run.noise, beta=run.unit_beta,
+                                   diverged_at=run.diverged_at, noise_scale=noise, beta=unit_beta,
                                    h=sampler.step_size, c1=run.c1, thin=0, seed=run.seed, chain_start=0,
                                    step0=rnd * sampler.n_local, n_steps=sampler.n_local)
             energy_of_rows(swap["energy"])

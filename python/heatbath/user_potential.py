@@ -11,7 +11,7 @@
     pot = hb.potential(energy, grad, params=(2.0,))
     res = hb.langevin(pot, x0, 1000, 0.01, "mala")
 
-The kernels (heatbath/_numba/langevin_kernels.py on the CPU, cuda_kernels.py for torch or cupy CUDA
+The kernels (heatbath/_numba/langevin_kernels.py on the CPU, gpu_kernels.py for torch or cupy CUDA
 states) run the update rules of the C++ core with its random stream, so a user potential gives the
 trajectory its built-in twin gives, and a run resumes exactly from ``res.state``. Importing this module
 does not need numba; building a potential does.
@@ -41,6 +41,9 @@ def _check_params(params) -> tuple:
     if not isinstance(params, tuple):
         raise TypeError(f"argument 'params': expected a tuple of numbers and numpy arrays, got "
                         f"{type(params).__name__} (for a single parameter write params=(value,))")
+    # A torch parameter that requires grad refuses __cuda_array_interface__ (a RuntimeError, which
+    # hasattr lets through); the kernels only read it, so a detached view of the same memory serves.
+    params = tuple(v.detach() if getattr(v, "requires_grad", False) and hasattr(v, "detach") else v for v in params)
     for i, value in enumerate(params):
         if hasattr(value, "__cuda_array_interface__"):  # torch CUDA tensor, cupy array: for runs on that device
             typestr = value.__cuda_array_interface__["typestr"]
@@ -100,7 +103,7 @@ class NumbaPotential(Target):
         py = getattr(energy, "py_func", energy)
         self.name = name if name is not None else getattr(py, "__name__", type(py).__name__)
         self._functions: dict = {}  # (dtype, parameter types) -> compiled functions, see _functions_for
-        self._device_params: dict = {}  # (CUDA device, stream) -> params on that device, see _numba/cuda_user.py
+        self._device_params: dict = {}  # (CUDA device, stream) -> params on that device, see _numba/gpu_user.py
 
     def with_params(self, *params) -> "NumbaPotential":
         """The same potential with other parameter values: nothing is recompiled when their types match."""
@@ -133,9 +136,9 @@ class NumbaPotential(Target):
         """heatbath.langevin's backend for this potential (the core's argument conventions)."""
         self.core_params(x, _arrays.dtype_of(x), device, "x0")
         if device.kind == "cuda":
-            from heatbath._numba import cuda_user
+            from heatbath._numba import gpu_user
 
-            return cuda_user.run_langevin(self, device=device, stream=stream, method=method, x=x, p=p, trace=trace,
+            return gpu_user.run_langevin(self, device=device, stream=stream, method=method, x=x, p=p, trace=trace,
                                           energy_trace=energy_trace, energy=energy, accepted=accepted,
                                           diverged_at=diverged_at, noise_scale=noise_scale, beta=beta, h=h, c1=c1,
                                           thin=thin, seed=seed, chain_start=chain_start, step0=step0, n_steps=n_steps)
@@ -161,9 +164,9 @@ class NumbaPotential(Target):
         """heatbath.energy and heatbath.grad for this potential: E into energy [chains], ∇E into grad."""
         self.core_params(x, _arrays.dtype_of(x), device, "x")
         if device.kind == "cuda":
-            from heatbath._numba import cuda_user
+            from heatbath._numba import gpu_user
 
-            return cuda_user.evaluate(self, x, grad, energy, device=device, stream=stream)
+            return gpu_user.evaluate(self, x, grad, energy, device=device, stream=stream)
         from heatbath._numba import langevin_launch
         from heatbath._numba.langevin_user import check_functions
 
@@ -213,8 +216,8 @@ def potential(energy, grad=None, *, params=(), dim=None, name=None) -> NumbaPote
     and the global constants they read included), so a new process loads them in well under a second.
 
     On CUDA (torch or cupy states) each thread runs one chain and calls the functions on device
-    memory: they must not allocate (no ``np.empty``, ``np.zeros`` or array expressions; write loops),
-    and the kernels are compiled at the first run in each process (kept in memory, not on disk).
+    memory: they must not allocate (no ``np.empty``, ``np.zeros`` or array expressions; write loops).
+    Their kernels are cached on disk in the same way, per GPU architecture.
     """
     return NumbaPotential(energy, grad, params, dim, name)
 
@@ -230,9 +233,9 @@ class _TemperedNumba:
     def run_langevin(self, *, device, stream, method, x, **run) -> None:
         self.base.core_params(x, _arrays.dtype_of(x), device, "x0")
         if device.kind == "cuda":
-            from heatbath._numba import cuda_user
+            from heatbath._numba import gpu_user
 
-            return cuda_user.run_langevin(self.base, device=device, stream=stream, method=method, x=x,
+            return gpu_user.run_langevin(self.base, device=device, stream=stream, method=method, x=x,
                                           tempered=self.arrays, **run)
         from heatbath._numba import langevin_launch
         from heatbath._numba.langevin_user import tempered_functions

@@ -62,7 +62,7 @@ def _wrapper(kind: str, fn, n_params: int, tempered: bool):
     return wrapper
 
 
-# numba.cuda: the kernel bodies (cuda_kernels.py) call energy_fn(x, chain, *params) with the tuple
+# numba.cuda: the kernel bodies (gpu_kernels.py) call energy_fn(x, chain, *params) with the tuple
 # spread at the call, which numba.cuda accepts only into a fixed-arity device function (it cannot
 # compile a device function with *args); these are those, with the parameters named p0, p1, ...
 _CUDA_SOURCES = {
@@ -81,8 +81,8 @@ def _cuda_wrapper(kind: str, fn, n_params: int, tempered: bool):
     if wrapper is None:
         args = "".join(f", p{i}" for i in range(n_params))
         source = _CUDA_SOURCES[kind, tempered].format(args=args)
-        if config.ENABLE_CUDASIM:  # the simulator runs Python: the twin of typed (cuda_sim.py)
-            from heatbath._numba.cuda_sim import SIMULATOR_TWINS  # noqa: PLC0415
+        if config.ENABLE_CUDASIM:  # the simulator runs Python: the twin of typed (gpu_sim.py)
+            from heatbath._numba.gpu_sim import SIMULATOR_TWINS  # noqa: PLC0415
 
             namespace = {"fn": fn, "typed": SIMULATOR_TWINS["typed"]}
         else:
@@ -94,7 +94,7 @@ def _cuda_wrapper(kind: str, fn, n_params: int, tempered: bool):
 
 
 def cuda_energy_call(fn, n_params: int, tempered: bool = False):
-    """The device function call(x, chain, *params) -> fn(x, *params) (or E_β), for cuda_kernels.py."""
+    """The device function call(x, chain, *params) -> fn(x, *params) (or E_β), for gpu_kernels.py."""
     return _cuda_wrapper("energy", fn, n_params, tempered)
 
 

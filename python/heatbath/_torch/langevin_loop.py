@@ -70,13 +70,18 @@ class _NoiseBlocks:
         return self.buffer[local - self.first]
 
 
+def _host_list(a) -> list:
+    # Host arrays (what the tempering rounds pass) need no device sync; a CUDA tensor costs one a call.
+    return a.tolist() if isinstance(a, np.ndarray) else as_torch(a).tolist()
+
+
 def run_langevin(pot, *, device, stream, method, x, p, trace, energy_trace, energy, accepted, diverged_at,
                  noise_scale, beta, h, c1, thin, seed, chain_start, step0, n_steps) -> None:
     """heatbath.langevin's backend for a TorchPotential, with the core's argument conventions."""
     pot.core_params(x, str(x.dtype).replace("torch.", ""), device, "x0")
     x, p, trace, energy_trace, energy, accepted, diverged_at = (
         as_torch(a) for a in (x, p, trace, energy_trace, energy, accepted, diverged_at))
-    scales, betas = as_torch(noise_scale).tolist(), as_torch(beta).tolist()
+    scales, betas = _host_list(noise_scale), _host_list(beta)
     coef_stride = 0 if len(scales) == 1 else 1
     new_session = _backend.module_for(device.kind).LangevinUpdateSession
     cpu = device.kind == "cpu"

@@ -228,7 +228,7 @@ def specialise(body, energy_device, grad_device, fingerprint: str | None = None)
 
     A copy of the body's function object with its own globals, not a closure: the body stays one
     module-level source, and under the simulator the building blocks are swapped for their Python
-    twins (cuda_sim.py) in that copy only. With a fingerprint of the user's code (kernel_cache.py) the
+    twins (gpu_sim.py) in that copy only. With a fingerprint of the user's code (kernel_cache.py) the
     compiled kernels are cached on disk under it: Numba's own cache=True keys entries by the source
     location and the argument types, not by the globals a copy binds, so two user potentials would
     share (and overwrite) one entry.
@@ -236,7 +236,7 @@ def specialise(body, energy_device, grad_device, fingerprint: str | None = None)
     scope = dict(body.__globals__)
     scope["energy_fn"], scope["grad_fn"] = energy_device, grad_device
     if config.ENABLE_CUDASIM:
-        from heatbath._numba.cuda_sim import SIMULATOR_TWINS
+        from heatbath._numba.gpu_sim import SIMULATOR_TWINS
 
         scope.update(SIMULATOR_TWINS)
     fn = pytypes.FunctionType(body.__code__, scope, body.__name__, body.__defaults__, body.__closure__)

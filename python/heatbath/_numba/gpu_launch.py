@@ -1,5 +1,5 @@
 # SPDX-License-Identifier: Apache-2.0
-"""Launches the numba.cuda kernels of cuda_kernels.py on the caller's arrays and stream.
+"""Launches the numba.cuda kernels of gpu_kernels.py on the caller's arrays and stream.
 
 The arrays arrive from heatbath.langevin's allocations in the caller's framework (torch or cupy) and
 are borrowed through ``__cuda_array_interface__`` without a copy; the kernels are queued on the
@@ -10,8 +10,9 @@ from __future__ import annotations
 
 import numpy as np
 from numba import config, cuda, typeof, types
+from numba.core.errors import NumbaError
 
-from heatbath._numba.cuda_kernels import BODIES, specialise
+from heatbath._numba.gpu_kernels import BODIES, specialise
 from heatbath._numba.kernel_cache import code_fingerprint, heatbath_code_digest
 from heatbath._numba.langevin_user import _numba_message, describe
 from heatbath._numba.user_calls import cuda_energy_call, cuda_grad_call
@@ -60,8 +61,8 @@ class CudaFunctions:
         return fns
 
     def check_compiles(self, dtype, params: tuple) -> None:
-        """Compiles the user's functions for one state of `dtype` (as the kernels call them) before any
-        kernel, so that an error names the function at fault rather than a heatbath kernel."""
+        """Compiles the user's functions for one state of `dtype` as the kernels call them, raising a
+        TypeError that names the function at fault (run after a kernel failed to compile)."""
         if config.ENABLE_CUDASIM:  # the simulator runs the Python functions; nothing is compiled
             return
         params = params[self._front:]
@@ -126,6 +127,17 @@ def _launch(kernel, chains: int, stream, args: tuple) -> None:
     kernel[blocks, threads, stream](*args)
 
 
+def _launch_checked(fns: CudaFunctions, dtype, params: tuple, kernel, chains: int, stream, args: tuple) -> None:
+    # A kernel that fails to compile is reported through check_compiles, which names the user's function
+    # at fault. Checking only then, not before the first launch, lets a new process load the kernel
+    # from the disk cache without compiling the user's functions again.
+    try:
+        _launch(kernel, chains, stream, args)
+    except NumbaError:
+        fns.check_compiles(dtype, params)
+        raise
+
+
 def run_langevin(fns: CudaFunctions, params: tuple, *, stream, method, x, p, trace, energy_trace, energy, accepted,
                  diverged_at, noise_scale, beta, workspace, h, c1, thin, seed, chain_start, step0, n_steps) -> None:
     """hb::langevin's CUDA backend for a user potential: device views (see device_array), the conventions of
@@ -142,7 +154,6 @@ def run_langevin(fns: CudaFunctions, params: tuple, *, stream, method, x, p, tra
             raise ValueError(f"argument '{name}': expected 1 or n_steps values, got shape {coef.shape}")
     if workspace.shape != (3, dim, chains):
         raise ValueError(f"argument 'workspace': expected shape {(3, dim, chains)}, got {workspace.shape}")
-    fns.check_compiles(x.dtype, params)
     coef_stride = np.int64(0 if noise_scale.shape[0] == 1 else 1)
     h, c1 = dtype(h), dtype(c1)
     common = (np.int64(thin), np.uint64(seed), np.int64(chain_start), np.int64(step0), np.int64(n_steps),
@@ -155,7 +166,7 @@ def run_langevin(fns: CudaFunctions, params: tuple, *, stream, method, x, p, tra
         args = (x, p, trace, energy_trace, energy, diverged_at, noise_scale, coef_stride, h, c1)
     else:
         raise ValueError(f"argument 'method': expected 'ula', 'mala' or 'baoab', got {method!r}")
-    _launch(fns.kernels[method], chains, stream, (params,) + args + common)
+    _launch_checked(fns, x.dtype, params, fns.kernels[method], chains, stream, (params,) + args + common)
 
 
 def evaluate(fns: CudaFunctions, params: tuple, x, grad, energy, *, stream) -> None:
@@ -163,5 +174,4 @@ def evaluate(fns: CudaFunctions, params: tuple, x, grad, energy, *, stream) -> N
     chains = x.shape[0]
     if chains == 0:
         return
-    fns.check_compiles(x.dtype, params)
-    _launch(fns.kernels["evaluate"], chains, stream, (params, x, grad, energy))
+    _launch_checked(fns, x.dtype, params, fns.kernels["evaluate"], chains, stream, (params, x, grad, energy))

@@ -1,6 +1,6 @@
 # SPDX-License-Identifier: Apache-2.0
 """A NumbaPotential's CUDA backend: borrows langevin's arrays, puts the parameters on the device, and
-launches cuda_launch.py's kernels on the caller's device and stream.
+launches gpu_launch.py's kernels on the caller's device and stream.
 
 Parameters that are numpy arrays are copied to the device once per potential, device and stream and
 kept with the potential (they are small, and a copy per call would allocate and free device memory,
@@ -15,7 +15,7 @@ import numpy as np
 from numba import config, cuda
 
 from heatbath import _arrays
-from heatbath._numba import cuda_launch
+from heatbath._numba import gpu_launch
 
 __all__ = ["evaluate", "is_cuda_array", "run_langevin"]
 
@@ -29,7 +29,7 @@ def _device_params(pot, device, stream_handle: int, stream) -> tuple:
     key = (device.index, stream_handle)
     cached = pot._device_params.get(key)
     if cached is None:
-        cached = tuple(cuda_launch.device_array(v, "params") if is_cuda_array(v)
+        cached = tuple(gpu_launch.device_array(v, "params") if is_cuda_array(v)
                        else cuda.to_device(v, stream=stream) if isinstance(v, np.ndarray) and not config.ENABLE_CUDASIM
                        else v
                        for v in pot.params)
@@ -48,25 +48,25 @@ def run_langevin(pot, *, device, stream, method, x, p, trace, energy_trace, ener
     (beta_row, ref_mean, ref_inv_var) CUDA arrays for the tempered path of parallel tempering (read live)."""
     chains, dim = (int(s) for s in x.shape)
     workspace = _arrays.empty((3, dim, chains), _arrays.dtype_of(x), x)  # [3, dim, chains], as the core's
-    fns = cuda_launch.CudaFunctions.for_functions(pot.energy, pot.grad, len(pot.params), tempered is not None)
+    fns = gpu_launch.CudaFunctions.for_functions(pot.energy, pot.grad, len(pot.params), tempered is not None)
     with _gpu(device):
-        s = cuda_launch.stream_for(stream)
+        s = gpu_launch.stream_for(stream)
         arrays = dict(x=x, p=p, trace=trace, energy_trace=energy_trace, energy=energy, accepted=accepted,
                       diverged_at=diverged_at, noise_scale=noise_scale, beta=beta, workspace=workspace)
-        views = {k: None if a is None else cuda_launch.device_array(a, k) for k, a in arrays.items()}
+        views = {k: None if a is None else gpu_launch.device_array(a, k) for k, a in arrays.items()}
         params = _device_params(pot, device, stream, s)
         if tempered is not None:
-            params = tuple(cuda_launch.device_array(a, name) for a, name in
+            params = tuple(gpu_launch.device_array(a, name) for a, name in
                            zip(tempered, ("beta_row", "ref_mean", "ref_inv_var"))) + params
-        cuda_launch.run_langevin(fns, params, stream=s, method=method, h=h, c1=c1, thin=thin, seed=seed,
+        gpu_launch.run_langevin(fns, params, stream=s, method=method, h=h, c1=c1, thin=thin, seed=seed,
                                  chain_start=chain_start, step0=step0, n_steps=n_steps, **views)
 
 
 def evaluate(pot, x, grad, energy, *, device, stream) -> None:
     """heatbath.energy and heatbath.grad for a NumbaPotential on CUDA states x [chains, dim]."""
-    fns = cuda_launch.CudaFunctions.for_functions(pot.energy, pot.grad, len(pot.params))
+    fns = gpu_launch.CudaFunctions.for_functions(pot.energy, pot.grad, len(pot.params))
     with _gpu(device):
-        s = cuda_launch.stream_for(stream)
-        cuda_launch.evaluate(fns, _device_params(pot, device, stream, s), cuda_launch.device_array(x, "x"),
-                             cuda_launch.device_array(grad, "grad"), cuda_launch.device_array(energy, "energy"),
+        s = gpu_launch.stream_for(stream)
+        gpu_launch.evaluate(fns, _device_params(pot, device, stream, s), gpu_launch.device_array(x, "x"),
+                             gpu_launch.device_array(grad, "grad"), gpu_launch.device_array(energy, "energy"),
                              stream=s)
