@@ -12,6 +12,7 @@
 #include <mutex>
 #include <stdexcept>
 #include <string>
+#include <utility>
 
 #include "cuda/check.h"
 
@@ -25,10 +26,10 @@ struct CublasApi {
   decltype(&cublasDgemm_v2) dgemm;
 };
 
-std::mutex g_mutex;  // guards everything below, and the handles while a call sets their stream
+std::mutex g_mutex;  // guards everything below; a handle serves one call at a time
 std::string g_path;
 const CublasApi* g_api = nullptr;
-std::map<int, cublasHandle_t> g_handles;
+std::map<std::pair<int, std::uintptr_t>, cublasHandle_t> g_handles;
 
 template <class F>
 F symbol(void* lib, const char* name) {
@@ -61,13 +62,16 @@ void check_cublas(cublasStatus_t status, const char* what) {
   }
 }
 
-// One handle per device, created once (creation costs milliseconds) and kept for the process.
-cublasHandle_t handle_locked(const CublasApi& api, int device) {
-  auto it = g_handles.find(device);
+// One handle per (device, stream), created once (creation costs milliseconds) and kept for the process:
+// a handle's default workspace would be shared by GEMMs running at once on two streams.
+cublasHandle_t handle_locked(const CublasApi& api, int device, std::uintptr_t stream) {
+  const auto key = std::make_pair(device, stream);
+  auto it = g_handles.find(key);
   if (it != g_handles.end()) return it->second;
   cublasHandle_t h = nullptr;
   check_cublas(api.create(&h), "cublasCreate");
-  g_handles[device] = h;
+  check_cublas(api.set_stream(h, reinterpret_cast<cudaStream_t>(stream)), "cublasSetStream");
+  g_handles[key] = h;
   return h;
 }
 
@@ -97,8 +101,7 @@ void gemm(int device, std::uintptr_t stream, int64_t m, int64_t n, int64_t k, co
   std::lock_guard<std::mutex> lock(g_mutex);
   const CublasApi& api = api_locked();
   DeviceGuard guard(device);
-  cublasHandle_t h = handle_locked(api, device);
-  check_cublas(api.set_stream(h, reinterpret_cast<cudaStream_t>(stream)), "cublasSetStream");
+  cublasHandle_t h = handle_locked(api, device, stream);
   // Row-major C = A·op(B) is column-major Cᵀ = op(B)ᵀ·Aᵀ: swap the operands, keep the buffers.
   const T one = T(1), zero = T(0);
   const cublasOperation_t op_b = trans_b ? CUBLAS_OP_T : CUBLAS_OP_N;

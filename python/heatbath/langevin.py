@@ -212,7 +212,9 @@ def langevin(target: Target, x0, n_steps: int, step_size: float, method: str | N
     energy = _arrays.empty((chains,), dtype, x)
     accepted = _arrays.full((chains,), 0, "int64", x)
     diverged_at = _arrays.full((chains,), -1, "int64", x) if diverged_in is None else _arrays.copy_of(diverged_in)
-    workspace = _arrays.empty((3, dim, chains), dtype, x) if device.kind == "cuda" else None
+    # The core's CUDA kernels keep per-chain scratch here; user potentials bring their own.
+    core_scratch = device.kind == "cuda" and target.compiled_by_core
+    workspace = _arrays.empty((3, dim, chains), dtype, x) if core_scratch else None
     stream = _arrays.current_stream(x, device)
 
     run = dict(method=method, x=x, p=p, trace=trace, energy_trace=energy_trace, energy=energy, accepted=accepted,
