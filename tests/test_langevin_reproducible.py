@@ -111,8 +111,8 @@ def test_noise_is_the_documented_stream():
 @pytest.mark.parametrize("method", METHODS)
 @pytest.mark.parametrize("dtype", ["float32", "float64"])
 def test_backends_agree(device, method, dtype):
-    # CPU and CUDA share the tile body; potentials and updates may contract into FMAs on the GPU, so
-    # a short run agrees to rounding, and the random stream bit for bit.
+    # CPU and CUDA share the tile body and neither contracts a*b+c (-ffp-contract=off, --fmad=false), so
+    # the runs should agree bit for bit; asserted to rounding, and the random stream bit for bit.
     target = targets(dtype)["mixture"]
     x0 = start(500, 3, dtype)
     ref = run(target, x0, 20, method)
