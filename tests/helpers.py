@@ -130,10 +130,11 @@ def bowl_potential():
 
 # Slack for "Ctrl-C lands promptly": a chunk takes milliseconds, so one second covers a loaded CI box. The
 # sanitizer build (.ci/sanitize: -O1, ASan, the baseline instruction set alone, whose float32 FMAs are
-# emulated one at a time) runs chunks a hundred times slower or more: an RBM chunk of 2^31
-# multiply-adds took 17 s there.
+# emulated one at a time) runs a hundred times slower or more: an RBM chunk of 2^31 multiply-adds took
+# 17 s there, before the compiled loops sized their pieces by time (bindings/interrupt.h: a sixteenth of
+# a chunk first, then about 0.2 s each), so a Ctrl-C now waits about a second there at most.
 SANITIZED = "libasan" in os.environ.get("LD_PRELOAD", "")
-INTERRUPT_SLACK = 40.0 if SANITIZED else 1.0
+INTERRUPT_SLACK = 8.0 if SANITIZED else 1.0
 
 
 class SigintAfter:
