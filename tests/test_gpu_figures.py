@@ -27,3 +27,4 @@ def test_the_numba_row_runs_on_the_cpu(capsys):
     assert main(["--device", "cpu", "--quick", "--repeat", "1", "--only", "numba"]) == 0
     out = capsys.readouterr().out
     assert "heatbath numba / torch" in out and "failed" not in out
+    assert "with an empty kernel cache" in out and "with its cache" in out

@@ -190,11 +190,13 @@ def main(argv=None) -> int:
         if "numba" in only:
             from heatbath.bench.peers.heatbath_user_peer import double_well_energy, double_well_grad  # noqa: PLC0415
 
+            from heatbath.bench.peers.heatbath_user_peer import compile_times  # noqa: PLC0415
+
+            times = compile_times(device)
+            print(f"(numba user potential on {device}, a new process's first call: "
+                  f"{times['cold cache']:.2f} s with an empty kernel cache, {times['warm cache']:.2f} s with its cache)")
             user = hb.potential(double_well_energy, double_well_grad, dim=1, name="user double well")
-            start = time.perf_counter()
             hb.langevin(user, x0[:2], 1, h, "ula")
-            sync(torch, device)
-            print(f"(numba user potential: first call, compile or disk-cache load, {time.perf_counter() - start:.2f} s)")
             ours["heatbath numba"] = lambda: hb.langevin(user, x0, steps, h, "ula", seed=0)
         table.pair(f"ULA double well {chains}x{steps}", "chain-steps/s", chains * steps, ours,
                    torch_ula_double_well(torch, x0, steps, h))

@@ -118,26 +118,34 @@ def prepare_mala(x0, n_steps, h, beta, mix, seed):
 
 
 _PROBE = textwrap.dedent("""
-    import time
+    import sys, time
     start = time.perf_counter()
     import numpy as np
     import heatbath as hb
     from heatbath.bench.peers.heatbath_user_peer import double_well_energy, double_well_grad
+    device = sys.argv[1]
+    if device == "cuda":
+        import torch
+        x0 = torch.zeros((4, 1), dtype=torch.float32, device="cuda")
+    else:
+        x0 = np.zeros((4, 1), np.float32)
     imported = time.perf_counter()
     target = hb.potential(double_well_energy, double_well_grad, dim=1)
-    hb.langevin(target, np.zeros((4, 1), np.float32), 1, 0.01, "ula")
+    res = hb.langevin(target, x0, 1, 0.01, "ula")
+    float(res.x[0, 0])  # waits for a CUDA kernel to finish
     print(time.perf_counter() - imported)
 """)
 
 
-def compile_times() -> dict:
+def compile_times(device: str = "cpu") -> dict:
     """Seconds from a fresh process's first hb.potential to the end of its first ULA call (the import
-    of heatbath and Numba not counted), with an empty kernel cache and then with the cache it filled."""
+    of heatbath and Numba not counted), with an empty kernel cache and then with the cache it filled.
+    device "cuda" times the numba.cuda kernels on a torch CUDA state."""
     out = {}
     with tempfile.TemporaryDirectory() as cache:
         env = dict(os.environ, NUMBA_CACHE_DIR=cache)
         for label in ("cold cache", "warm cache"):
-            done = subprocess.run([sys.executable, "-c", _PROBE], env=env, capture_output=True, text=True,
+            done = subprocess.run([sys.executable, "-c", _PROBE, device], env=env, capture_output=True, text=True,
                                   timeout=600)
             if done.returncode != 0:
                 raise RuntimeError(done.stderr.strip().splitlines()[-1] if done.stderr else "probe failed")
