@@ -167,6 +167,16 @@ def test_simulated_parameters_energy_and_grad(simulated_gpu):
     assert_same_run(simulated_gpu(hb.langevin, pot, x0, 6, 0.1, **kw), hb.langevin(pot, x0, 6, 0.1, **kw), "mala")
 
 
+@simulator
+def test_simulated_energies_kernel_gives_the_energies_of_evaluate():
+    # Parallel tempering's swap energies on CUDA: E alone, as hb.energy computes it on the CPU.
+    pot = potential(gaussian_energy, gaussian_grad, params=GAUSS_PARAMS)
+    x = start(5, 3, "float64", seed=6)
+    out = np.full(5, np.nan)
+    pot.energies(x, out, device=_arrays.Device("cuda", 0), stream=0)
+    same_bits(out, hb.energy(pot, x))
+
+
 def tempered_run(kind, method, pot=None, tempered=True):
     """A few steps of the tempered path of parallel tempering (each chain at its own β, a Gaussian
     reference) through a NumbaPotential's backend on `kind` ('cpu', or 'cuda' with numpy arrays standing
@@ -255,7 +265,9 @@ def test_kernels_compile_for_a_gpu(compute_capability_80):
         "baoab": (params, arr(f32, 2), arr(f32, 2), arr(f32, 3), arr(f32, 2), arr(f32, 1), arr(i64, 1), arr(f32, 1),
                   i64, f32, f32) + tail,
         "evaluate": (params, arr(f32, 2), arr(f32, 2), arr(f32, 1)),
+        "energies": (params, arr(f32, 2), arr(f32, 1)),
     }
+    assert set(signatures) == set(fns.kernels)
     for name, signature in signatures.items():
         ptx, _ = numba.cuda.compile_ptx(fns.kernels[name].py_func, signature, cc=(8, 0))
         assert ".entry" in ptx

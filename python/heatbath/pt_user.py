@@ -73,10 +73,9 @@ def _tempered(run, swap):
 
 
 def _energy_of_rows(run):
-    """out -> E(x) of every row of run.x into out [rows] (x's dtype), without a gradient where the
-    potential allows: a torch forward pass; a Numba potential's energy kernel on the CPU, after one
-    evaluate (∇E into scratch) that checks the user's functions on the first round's states. On CUDA
-    each round's evaluate writes ∇E into the scratch too."""
+    """out -> E(x) of every row of run.x into out [rows] (x's dtype), without a gradient: a torch forward
+    pass; a Numba potential's energy kernel (CPU or numba.cuda), after one evaluate (∇E into scratch)
+    that checks the user's functions on the first round's states."""
     target, x = run.pt.target, run.x
     if _is_torch(target):
         import torch  # noqa: PLC0415
@@ -88,12 +87,12 @@ def _energy_of_rows(run):
                 as_torch(out).copy_(target.fn(as_torch(x)))
         return torch_energy
     grad = _arrays.empty(tuple(x.shape), _arrays.dtype_of(x), x)
-    cpu, checked = run.device.kind == "cpu", False
+    checked = False
 
     def evaluated_energy(out):
         nonlocal checked
-        if cpu and checked:
-            target.energies(x, out)
+        if checked:
+            target.energies(x, out, device=run.device, stream=run.stream)
         else:
             target.evaluate(x, grad, out, device=run.device, stream=run.stream)
             checked = True

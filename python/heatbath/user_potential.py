@@ -175,10 +175,14 @@ class NumbaPotential(Target):
         check_functions(fns, self.energy, self.grad, x, "x", require_finite=False)
         langevin_launch.evaluate(fns, x, grad, energy)
 
-    def energies(self, x, energy) -> None:
-        """E alone of every row of the CPU states x into energy [chains]: no gradient, and none of evaluate's
+    def energies(self, x, energy, *, device=None, stream=0) -> None:
+        """E alone of every row of the states x into energy [chains]: no gradient, and none of evaluate's
         checks of the functions (for callers that had evaluate check them on these states, as parallel
-        tempering's rounds do)."""
+        tempering's rounds do). device: a CUDA device for CUDA states (numba.cuda), else the CPU."""
+        if device is not None and device.kind == "cuda":
+            from heatbath._numba import gpu_user
+
+            return gpu_user.energies(self, x, energy, device=device, stream=stream)
         from heatbath._numba import langevin_launch
 
         x, energy = _numpy(x), _numpy(energy)

@@ -219,7 +219,13 @@ def evaluate(params, x, grad, energy):
         grad_fn(x[c], grad[c], c, *params)
 
 
-BODIES = {"ula": ula, "mala": mala, "baoab": baoab, "evaluate": evaluate}
+def energies(params, x, energy):
+    # E alone of every row of x [chains, dim] into energy [chains]: parallel tempering's swap energies.
+    for c in range(cuda.grid(1), x.shape[0], cuda.gridsize(1)):
+        energy[c] = energy_fn(x[c], c, *params)
+
+
+BODIES = {"ula": ula, "mala": mala, "baoab": baoab, "evaluate": evaluate, "energies": energies}
 
 
 def specialise(body, energy_device, grad_device, fingerprint: str | None = None):

@@ -17,7 +17,7 @@ from heatbath._numba.kernel_cache import code_fingerprint, heatbath_code_digest
 from heatbath._numba.langevin_user import _numba_message, describe
 from heatbath._numba.user_calls import cuda_energy_call, cuda_grad_call
 
-__all__ = ["CudaFunctions", "device_array", "evaluate", "run_langevin", "stream_for"]
+__all__ = ["CudaFunctions", "device_array", "energies", "evaluate", "run_langevin", "stream_for"]
 
 _THREADS = 128  # the core's kThreads
 
@@ -167,6 +167,13 @@ def run_langevin(fns: CudaFunctions, params: tuple, *, stream, method, x, p, tra
     else:
         raise ValueError(f"argument 'method': expected 'ula', 'mala' or 'baoab', got {method!r}")
     _launch_checked(fns, x.dtype, params, fns.kernels[method], chains, stream, (params,) + args + common)
+
+
+def energies(fns: CudaFunctions, params: tuple, x, energy, *, stream) -> None:
+    """E alone of every row of x [chains, dim] into energy [chains], on `stream`."""
+    if x.shape[0] == 0:
+        return
+    _launch_checked(fns, x.dtype, params, fns.kernels["energies"], x.shape[0], stream, (params, x, energy))
 
 
 def evaluate(fns: CudaFunctions, params: tuple, x, grad, energy, *, stream) -> None:

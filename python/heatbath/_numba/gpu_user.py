@@ -17,7 +17,7 @@ from numba import config, cuda
 from heatbath import _arrays
 from heatbath._numba import gpu_launch
 
-__all__ = ["evaluate", "is_cuda_array", "run_langevin"]
+__all__ = ["energies", "evaluate", "is_cuda_array", "run_langevin"]
 
 
 def is_cuda_array(value) -> bool:
@@ -70,3 +70,12 @@ def evaluate(pot, x, grad, energy, *, device, stream) -> None:
         gpu_launch.evaluate(fns, _device_params(pot, device, stream, s), gpu_launch.device_array(x, "x"),
                              gpu_launch.device_array(grad, "grad"), gpu_launch.device_array(energy, "energy"),
                              stream=s)
+
+
+def energies(pot, x, energy, *, device, stream) -> None:
+    """E alone of every row of the CUDA states x [chains, dim] into energy [chains] (no gradient)."""
+    fns = gpu_launch.CudaFunctions.for_functions(pot.energy, pot.grad, len(pot.params))
+    with _gpu(device):
+        s = gpu_launch.stream_for(stream)
+        gpu_launch.energies(fns, _device_params(pot, device, stream, s), gpu_launch.device_array(x, "x"),
+                            gpu_launch.device_array(energy, "energy"), stream=s)
