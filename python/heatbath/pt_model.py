@@ -134,9 +134,14 @@ class ModelRun:
         return samples
 
     def _top_states(self, slot_of):
-        """A copy of the β = 1 states [chains, ...] under the current labels."""
-        top = rows_by_temperature(np.asarray(_arrays.to_host(slot_of)))[-1]
-        return self.states[_arrays.from_host(top, "int64", self.states)]
+        """A copy of the β = 1 states [chains, ...] under the current labels, gathered where the states
+        live (the row of column c is c · replicas + slot_of[-1, c]): no wait for the device per sample."""
+        replicas, chains = (int(n) for n in slot_of.shape)
+        column_rows = getattr(self, "_column_rows", None)
+        if column_rows is None or int(column_rows.shape[0]) != chains:
+            column_rows = self._column_rows = _arrays.from_host(np.arange(chains, dtype=np.int64) * replicas,
+                                                                 "int64", self.states)
+        return self.states[column_rows + slot_of[-1]]
 
     def _loop_rounds(self, swap: dict, n_rounds: int, thin: int, index) -> list:
         """The rounds one by one from Python: local moves, energies, one compiled swap pass each."""
