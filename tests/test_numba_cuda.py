@@ -398,7 +398,8 @@ def test_torch_cuda_follows_the_cpu(method, dtype):
     want = hb.langevin(pot, x0, 20, 0.02, **kw)
     got = hb.langevin(pot, torch.from_numpy(x0).cuda(), 20, 0.02, **kw)
     assert isinstance(got.x, torch.Tensor) and got.x.is_cuda and got.x.dtype == getattr(torch, dtype)
-    _close_runs(got, want, dtype, method, ["x", "energy", "trace", "energy_trace"] + (["p"] if method == "baoab" else []))
+    fields = ["x", "energy", "trace", "energy_trace"] + (["p"] if method == "baoab" else [])
+    _close_runs(got, want, dtype, method, fields)
     np.testing.assert_array_equal(to_numpy(got.state.diverged_at), want.state.diverged_at)
 
 

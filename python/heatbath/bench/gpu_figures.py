@@ -85,7 +85,8 @@ def torch_mala_mixture(torch, x0, steps, h, mix):
             fwd, bwd = y - x + h * g_x, x - y + h * g_y
             log_alpha = e_x - e_y - ((bwd * bwd).sum(1) - (fwd * fwd).sum(1)) / (4 * h)
             acc = torch.log(torch.rand_like(e_x)) < log_alpha
-            x, g_x, e_x = torch.where(acc[:, None], y, x), torch.where(acc[:, None], g_y, g_x), torch.where(acc, e_y, e_x)
+            keep = acc[:, None]
+            x, g_x, e_x = torch.where(keep, y, x), torch.where(keep, g_y, g_x), torch.where(acc, e_y, e_x)
         return x
     return run
 
@@ -193,8 +194,8 @@ def main(argv=None) -> int:
             from heatbath.bench.peers.heatbath_user_peer import compile_times  # noqa: PLC0415
 
             times = compile_times(device)
-            print(f"(numba user potential on {device}, a new process's first call: "
-                  f"{times['cold cache']:.2f} s with an empty kernel cache, {times['warm cache']:.2f} s with its cache)")
+            print(f"(numba user potential on {device}, a new process's first call: {times['cold cache']:.2f} s "
+                  f"with an empty kernel cache, {times['warm cache']:.2f} s with its cache)")
             user = hb.potential(double_well_energy, double_well_grad, dim=1, name="user double well")
             hb.langevin(user, x0[:2], 1, h, "ula")
             ours["heatbath numba"] = lambda: hb.langevin(user, x0, steps, h, "ula", seed=0)
@@ -261,8 +262,8 @@ def main(argv=None) -> int:
         pt = hb.ParallelTempering(hb.DoubleWell(), replicas, sampler=hb.LangevinMove(0.01, "mala", n_local=n_local),
                                   reference=hb.GaussianReference(0.0, 2.0))
         x0 = on(np.zeros((chains, 1), np.float32))
-        table.row(f"PT double well {replicas}T x{chains} n{n_local} x{rounds}", "heatbath", lambda: pt.run(x0, rounds, seed=0),
-                  replicas * chains * n_local * rounds, "replica-steps/s")
+        table.row(f"PT double well {replicas}T x{chains} n{n_local} x{rounds}", "heatbath",
+                  lambda: pt.run(x0, rounds, seed=0), replicas * chains * n_local * rounds, "replica-steps/s")
     return 1 if table.failed else 0
 
 
