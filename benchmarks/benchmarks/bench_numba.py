@@ -43,13 +43,13 @@ class NumbaPotential(bench_langevin.Langevin):
     param_names = ["workload", "method", "device"]
 
     def setup(self, workload, method, device):
+        self.saved_threads = hb.get_num_threads()  # first: asv calls teardown after a skipping setup too
         try:
             import numba  # noqa: F401, PLC0415
         except ImportError:
             raise NotImplementedError("numba is not installed") from None
         if workload == "mixture4" and method != "mala":
             raise NotImplementedError("the mixture is the MALA workload")
-        self.saved_threads = hb.get_num_threads()
         self.target, chains, dim, self.h = WORKLOADS[workload]()
         self.method, self.device = method, device
         x0 = np.zeros((chains, dim), np.float32)
