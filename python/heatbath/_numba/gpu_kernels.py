@@ -20,8 +20,8 @@ addresses). The arithmetic of every update is the CPU kernels', step by step (th
 device function, `record`); keep the two in step.
 
 Not bit for bit on a real GPU: NVVM contracts a*b+c into FMAs by default, and numba.cuda has no
-switch for it (the core uses __fmul_rn in rn_math.h instead), so the noise and the updates agree
-with the CPU to rounding, as the core's CUDA path does for the potentials. Under Numba's CUDA
+switch for it (the core uses __fmul_rn in rn_math.h, and --fmad=false for the rest), so the noise and
+the updates agree with the CPU to rounding only. Under Numba's CUDA
 simulator the bodies run as Python on numpy scalars and agree bit for bit.
 """
 from __future__ import annotations
