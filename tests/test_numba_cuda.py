@@ -338,6 +338,30 @@ class FakeCudaArray:
         raise AssertionError("heatbath must not import the parameters of a refused call")
 
 
+class FakeCudaParameter(FakeCudaArray):
+    """A CUDA tensor that requires grad: torch refuses its __cuda_array_interface__ (a RuntimeError)."""
+
+    requires_grad = True
+
+    @property
+    def __cuda_array_interface__(self):
+        raise RuntimeError("Can't get __cuda_array_interface__ on Variable that requires grad")
+
+    @__cuda_array_interface__.setter
+    def __cuda_array_interface__(self, value):
+        self._interface = value
+
+    def detach(self):
+        plain = FakeCudaArray()
+        plain.__cuda_array_interface__ = self._interface
+        return plain
+
+
+def test_cuda_parameters_that_require_grad_are_read_detached():
+    pot = potential(gaussian_energy, gaussian_grad, params=(FakeCudaParameter(), 1.0))
+    assert type(pot.params[0]) is FakeCudaArray and pot.params[0].__cuda_array_interface__["typestr"] == "<f8"
+
+
 def test_cuda_parameters_must_live_with_the_states():
     pot = potential(gaussian_energy, gaussian_grad, params=(FakeCudaArray(), np.eye(3), 1.0))
     with pytest.raises(ValueError, match=r"argument 'params': params\[0\] is on cuda:0 but argument 'x0' is on cpu"):

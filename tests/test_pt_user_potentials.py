@@ -212,3 +212,14 @@ def test_torch_runs_under_no_grad_and_inference_mode(mode):
     same(res.replicas, plain.replicas)
     same(res.trace, plain.trace)
     assert res.log_z == plain.log_z
+
+
+def test_a_reference_from_framework_arrays_reads_them_to_the_host():
+    # Torch tensors (a parameter that requires grad included, which np.asarray refuses) give the same
+    # reference as the numbers they hold; on a GPU the same path copies CUDA tensors to the host.
+    torch = pytest.importorskip("torch", reason="the arrays are torch tensors")
+    mean = torch.tensor([0.5, -1.0], dtype=torch.float64, requires_grad=True)
+    from_torch = hb.GaussianReference(mean, torch.tensor(2.0)).for_dim(2)
+    from_numbers = hb.GaussianReference([0.5, -1.0], 2.0).for_dim(2)
+    for got, want in zip(from_torch, from_numbers):
+        np.testing.assert_array_equal(got, want)
