@@ -153,6 +153,37 @@ def test_double_well_in_the_core_order_is_bitwise_the_builtin(double_well, metho
             same(getattr(got, field), getattr(want, field))
 
 
+def _spring_energy(x, k):
+    return 0.5 * k * (x * x).sum()
+
+
+def _spring_grad_by_slice(x, out, k):
+    out[:] = k * x  # an array expression, as in the README
+
+
+def _spring_grad_by_loop(x, out, k):
+    for i in range(x.shape[0]):
+        out[i] = k * x[i]
+
+
+@pytest.mark.parametrize("method", METHODS)
+def test_a_gradient_written_as_an_array_expression_is_kept(method):
+    # Numba's parallel kernels used to drop `out[:] = ...` where the kernel read the gradient back only
+    # later (the first gradient of each chunk: a garbage force for BAOAB, frozen MALA chains, and hb.grad
+    # returned uninitialised memory). Same arithmetic, so the same bits as the loop.
+    by_slice = hb.potential(_spring_energy, _spring_grad_by_slice, params=(2.0,))
+    by_loop = hb.potential(_spring_energy, _spring_grad_by_loop, params=(2.0,))
+    x0 = start(20, 3, "float64", seed=7)
+    same(hb.grad(by_slice, x0), 2.0 * x0)
+    got = hb.langevin(by_slice, x0, 30, 0.05, method, seed=3)
+    want = hb.langevin(by_loop, x0, 30, 0.05, method, seed=3)
+    for field in ("x", "p", "energy", "accepted"):
+        if getattr(want, field) is not None:
+            same(getattr(got, field), getattr(want, field))
+    if method == "mala":
+        assert got.accept_rate.min() > 0.5  # chains move
+
+
 def test_evaluate_matches_builtin(double_well):
     x = start(9, 4, "float64", seed=1)
     same(hb.energy(double_well, x), hb.energy(hb.DoubleWell(), x))

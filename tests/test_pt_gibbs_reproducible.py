@@ -120,6 +120,13 @@ def test_ctrl_c_hands_back_a_state_that_resumes_bitwise():
     check_pt_ctrl_c_resumes_bitwise(pt, np.ones((50, 8, 8), np.int8))
 
 
+@pytest.mark.skipif(os.name != "posix", reason="sends SIGINT to its own process")
+def test_ctrl_c_hands_back_the_rbm_states_of_the_last_round():
+    # The compiled RBM rounds work on copies of v and h: they must reach the state after Ctrl-C too.
+    rbm, v0 = rbm_case()
+    check_pt_ctrl_c_resumes_bitwise(hb.ParallelTempering(rbm, 6), v0)
+
+
 def test_bad_input_raises_clear_errors():
     ising, spins = ising_case()
     rbm, v0 = rbm_case()

@@ -64,6 +64,8 @@ def test_set_num_threads_validates():
         hb.set_num_threads(0)
     with pytest.raises(TypeError, match="'n'"):
         hb.set_num_threads(2.0)
+    with pytest.raises(ValueError, match=r"'n': expected a number of threads in \[1, "):
+        hb.set_num_threads(100_000)  # tens of thousands of threads crashed the interpreter
 
 
 @pytest.mark.parametrize("counter,key", [((0, 0, 0), (0, 0)), ((0, 0, 0, 2**32), (0, 0)), ((0, 0, 0, 0), (-1, 0))])

@@ -9,6 +9,7 @@
 #include <cstring>
 #include <sstream>
 #include <stdexcept>
+#include <utility>
 
 namespace hb::bind {
 namespace {
@@ -219,6 +220,11 @@ void ImportedTensor::read_tensor(const DLTensor* t, uint64_t flags, DeviceKind k
   }
   const int64_t size = dtype_size(dtype);
   view_.data = static_cast<char*>(t->data) + t->byte_offset;
+  // torch exports an empty tensor with a null data pointer. The entries tell a missing optional array
+  // (None) from a present one by its pointer, so an empty one points at a placeholder instead: no
+  // element is ever read or written through it.
+  alignas(16) static char empty_placeholder[16];
+  if (view_.numel() == 0 && view_.data == nullptr) view_.data = empty_placeholder;
   if (view_.numel() > 0) {
     if (view_.data == nullptr) fail_value(arg_, "has a null data pointer");
     if (reinterpret_cast<std::uintptr_t>(view_.data) % static_cast<std::uintptr_t>(size) != 0) {
@@ -269,6 +275,30 @@ void ImportedTensor::require_contiguous() const {
   for (int i = view_.ndim - 1; i >= 0; --i) {
     if (view_.shape[i] != 1 && view_.strides[i] != expected) fail_value(arg_, "must be C-contiguous");
     expected *= view_.shape[i];
+  }
+}
+
+void ImportedTensor::require_distinct_elements() const {
+  if (view_.numel() == 0) return;
+  // Dimensions by increasing |stride|: each must step past everything the smaller ones span (a sufficient
+  // test, exact for the layouts frameworks produce: broadcast/expanded views have a zero stride).
+  int order[kMaxDims];
+  int n = 0;
+  for (int i = 0; i < view_.ndim; ++i) {
+    if (view_.shape[i] > 1) order[n++] = i;
+  }
+  const auto magnitude = [&](int i) { return view_.strides[i] < 0 ? -view_.strides[i] : view_.strides[i]; };
+  for (int a = 1; a < n; ++a) {
+    for (int b = a; b > 0 && magnitude(order[b]) < magnitude(order[b - 1]); --b) std::swap(order[b], order[b - 1]);
+  }
+  int64_t span = 1;
+  for (int a = 0; a < n; ++a) {
+    const int64_t stride = magnitude(order[a]);
+    if (stride < span) {
+      fail_value(arg_, "has elements that share memory (a broadcast or expanded view?); writing into it would "
+                       "race: pass an array with distinct elements, e.g. .contiguous() or .copy()");
+    }
+    span = stride * view_.shape[order[a]];
   }
 }
 

@@ -35,6 +35,7 @@ class ImportedTensor {
   void require_writable() const;                                          // ValueError
   void require_same_device(const ImportedTensor& other) const;            // ValueError
   void require_contiguous() const;                                        // ValueError
+  void require_distinct_elements() const;  // ValueError: no two elements at one address (outputs with strides)
   void require_shape(std::initializer_list<int64_t> shape, const char* layout) const;  // ValueError
 
  private:

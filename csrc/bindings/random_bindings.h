@@ -19,6 +19,7 @@ void fill_random_dispatch(py::handle out, const std::string& kind, uint64_t seed
   ImportedTensor t(out, "out", Backend::kDevice, stream);
   t.require_ndim(2, "[chains, n]");
   t.require_writable();
+  t.require_distinct_elements();
   const TensorView& v = t.view();
   // The Python layer checks these with friendlier names; repeated here so no caller can make the
   // counter wrap silently.

@@ -3,7 +3,6 @@
 // copies a tile of L chains into structure-of-arrays scratch, runs the steps there with the lane loops
 // vectorised, and copies the tile back.
 #include <algorithm>
-#include <vector>
 
 #include "cpu/langevin_cpu.h"
 #include "heatbath/langevin_instances.h"
@@ -22,12 +21,12 @@ void langevin_run(const LangevinArgs<T>& a, const Pot& pot, int64_t t_begin, int
   const int64_t tiles = (a.chains + L - 1) / L;
   if (tiles == 0 || d == 0) return;
 
-#pragma omp parallel num_threads(num_threads())
+  const int threads = num_threads();
+  ThreadScratch<T> scratch(threads, static_cast<size_t>(5 * d * L));  // x, p, g, y, gy: five [d, L] tiles
+#pragma omp parallel num_threads(threads)
   {
-    // x, p, g, y, gy: five [d, L] tiles per thread.
-    std::vector<T> buf(static_cast<size_t>(5 * d * L), T(0));
-    LangevinScratch<T> s{{buf.data(), L}, {buf.data() + d * L, L}, {buf.data() + 2 * d * L, L},
-                         {buf.data() + 3 * d * L, L}, {buf.data() + 4 * d * L, L}};
+    T* const buf = scratch.mine();
+    LangevinScratch<T> s{{buf, L}, {buf + d * L, L}, {buf + 2 * d * L, L}, {buf + 3 * d * L, L}, {buf + 4 * d * L, L}};
 #pragma omp for schedule(static)
     for (int64_t tile = 0; tile < tiles; ++tile) {
       const int64_t row0 = tile * L;
@@ -55,10 +54,11 @@ void evaluate_run(const EvaluateArgs<T>& a, const Pot& pot) {
   const int64_t d = a.dim;
   const int64_t tiles = (a.chains + L - 1) / L;
   if (tiles == 0) return;
-#pragma omp parallel num_threads(num_threads())
+  const int threads = num_threads();
+  ThreadScratch<T> scratch(threads, static_cast<size_t>(2 * d * L + L));
+#pragma omp parallel num_threads(threads)
   {
-    std::vector<T> buf(static_cast<size_t>(2 * d * L + L), T(0));
-    T* x = buf.data();
+    T* x = scratch.mine();
     T* g = x + d * L;
     T* e = g + d * L;
 #pragma omp for schedule(static)

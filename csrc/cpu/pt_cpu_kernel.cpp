@@ -53,14 +53,14 @@ void pt_run(const LangevinArgs<T>& a, const Tempered<Pot>& pot, const SwapArgs<T
   SwapArgs<T> swap = s;
   swap.ell_row = ell_row.data();
 
-#pragma omp parallel num_threads(num_threads())
+  ThreadScratch<T> scratch(static_cast<int>(threads), static_cast<size_t>(5 * d * L + L));  // five tiles, energies
+#pragma omp parallel num_threads(threads)
   {
     double t_swap = 0.0, t_energy = 0.0, t_rounds = 0.0;
-    // x, p, g, y, gy: five [d, L] tiles, and the tile's energies.
-    std::vector<T> buf(static_cast<size_t>(5 * d * L + L), T(0));
-    LangevinScratch<T> sc{{buf.data(), L}, {buf.data() + d * L, L}, {buf.data() + 2 * d * L, L},
-                          {buf.data() + 3 * d * L, L}, {buf.data() + 4 * d * L, L}};
-    T* e = buf.data() + 5 * d * L;
+    T* const buf = scratch.mine();
+    LangevinScratch<T> sc{{buf, L}, {buf + d * L, L}, {buf + 2 * d * L, L}, {buf + 3 * d * L, L},
+                          {buf + 4 * d * L, L}};
+    T* e = buf + 5 * d * L;
     std::vector<double> e_ref(L);
 #pragma omp for schedule(static)
     for (int64_t b = 0; b < blocks; ++b) {

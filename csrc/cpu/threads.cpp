@@ -24,6 +24,14 @@ int num_threads() {
 #endif
 }
 
+int thread_index() {
+#if defined(_OPENMP)
+  return omp_get_thread_num();
+#else
+  return 0;
+#endif
+}
+
 bool openmp_enabled() {
 #if defined(_OPENMP)
   return true;

@@ -105,7 +105,12 @@ HB_HD uint32_t ising_threshold(float q) {
 }
 
 HB_HD int ising_table_index(int s, int neighbour_sum, int ndim) {
-  return ((s + 1) >> 1) * (2 * ndim + 1) + ((neighbour_sum + 2 * ndim) >> 1);
+  // Clamped to the table: spins other than ±1 (which the Python layer refuses on the CPU, but cannot
+  // check on a GPU without waiting for it) give meaningless flips, never a read outside the table.
+  const int width = 2 * ndim + 1;
+  const int half = (neighbour_sum + 2 * ndim) >> 1;
+  const int column = half < 0 ? 0 : (half >= width ? width - 1 : half);
+  return (s > 0 ? width : 0) + column;
 }
 
 // Entry `index` of the threshold table of a uniform model at inverse temperature beta.

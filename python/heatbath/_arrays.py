@@ -61,6 +61,27 @@ def host_view(x):
     return x
 
 
+def read_only(x):
+    """x for a call that only reads it: a torch tensor that requires grad is detached (the same memory),
+    since torch refuses to export it through DLPack; anything else is x itself."""
+    torch = sys.modules.get("torch")
+    if torch is not None and isinstance(x, torch.Tensor) and x.requires_grad:
+        return x.detach()
+    return x
+
+
+def mark_written(*arrays) -> None:
+    """Moves the version counters of the torch tensors among ``arrays`` after the core wrote into them.
+    torch does not see writes through DLPack; without this, autograd would silently use the new values
+    in a graph that saved the old ones, where torch's own in-place ops make backward() refuse."""
+    torch = sys.modules.get("torch")
+    if torch is None:
+        return
+    for a in arrays:
+        if isinstance(a, torch.Tensor):
+            torch.autograd.graph.increment_version(a)
+
+
 def supports_dlpack(x) -> bool:
     return hasattr(x, "__dlpack__") and hasattr(x, "__dlpack_device__")
 

@@ -74,13 +74,19 @@ def module_for(device_kind: str):
 
 
 def set_num_threads(n: int) -> None:
-    """Sets the number of OpenMP threads of every CPU kernel. Results do not depend on it.
+    """Sets the number of OpenMP threads of the core's CPU kernels, at most max(256, 4 × the CPUs).
+    Results do not depend on it.
 
     The RBM sampler's GEMMs run inside those threads, one single-threaded OpenBLAS call per tile of
-    chains, so this is also its BLAS thread count.
+    chains, so this is also its BLAS thread count. The Numba kernels of ``hb.potential`` run on Numba's
+    own pool (``numba.set_num_threads``).
     """
     if isinstance(n, bool) or not isinstance(n, int):
         raise TypeError(f"argument 'n': expected an int number of threads, got {type(n).__name__}")
+    # Far more threads than CPUs only cost time, and tens of thousands exhaust the process's stacks.
+    limit = max(256, 4 * (os.cpu_count() or 1))
+    if not 1 <= n <= limit:
+        raise ValueError(f"argument 'n': expected a number of threads in [1, {limit}], got {n}")
     _core.set_num_threads(n)
 
 

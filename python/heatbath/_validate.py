@@ -53,3 +53,24 @@ def per_chain_betas(beta, n: int, dtype: str, unit: str = "chain") -> np.ndarray
         raise ValueError(f"argument 'beta': every inverse temperature must be positive and finite in {dtype}, "
                          f"got {beta!r}")
     return cast
+
+
+def positive_in(values, dtype: str, arg: str) -> None:
+    """Refuses (ValueError naming arg) values that are not positive and finite once rounded to dtype: a
+    float32 run would otherwise take a step size of 1e-46 as 0 or a β of 1e39 as infinity, silently."""
+    values = np.asarray(values, dtype=np.float64)
+    with np.errstate(over="ignore", under="ignore", invalid="ignore"):
+        cast = values.astype(dtype)
+    if not (np.isfinite(cast).all() and (cast > 0).all()):
+        raise ValueError(f"argument '{arg}': must be positive and finite in {dtype}, got "
+                         f"{values.item() if values.size == 1 else 'a value outside that range'}")
+
+
+def state_counters(state, arg: str, counter: str, limit: int) -> tuple:
+    """(seed, step or sweep, chain_start) of a sampler's state passed as argument `arg`, each checked: a
+    state may be built or edited by hand, and the compiled entries would report a bad field as a
+    pybind11 signature mismatch."""
+    seed = as_seed(state.seed, f"{arg}.seed")
+    count = as_int(getattr(state, counter), f"{arg}.{counter}", 0, limit + 1)
+    chain_start = as_int(state.chain_start, f"{arg}.chain_start", 0, 2**32)
+    return seed, count, chain_start

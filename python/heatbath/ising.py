@@ -16,7 +16,7 @@ from typing import Any
 import numpy as np
 
 from heatbath import _arrays, _backend, diagnostics
-from heatbath._validate import as_int, as_seed, per_chain_betas
+from heatbath._validate import as_int, as_seed, per_chain_betas, state_counters
 from heatbath.gibbs import GibbsModel
 from heatbath.interrupted import run_resumable
 from heatbath.langevin import _is_c_contiguous
@@ -167,7 +167,7 @@ class Ising(GibbsModel):
 
     # ------------------------------------------------------------------ arrays for the core
 
-    def _check_spins(self, spins, arg: str, check_values: bool = True):
+    def _check_spins(self, spins, arg: str):
         """(device, lattices) of a batch of spins, or an error naming arg."""
         device = _arrays.device_of(spins, arg)
         dtype = _arrays.dtype_of(spins)
@@ -180,7 +180,7 @@ class Ising(GibbsModel):
                              f"got {shape}")
         if self._device is not None and device != self._device:
             raise ValueError(f"argument '{arg}' is on {device} but the model's arrays are on {self._device}")
-        if check_values and device.kind == "cpu" and not _all_pm_one(spins):
+        if device.kind == "cpu" and not _all_pm_one(spins):  # on a GPU a check would wait for it
             raise ValueError(f"argument '{arg}': spins must be +1 or -1")
         return device, shape[0]
 
@@ -250,7 +250,8 @@ class Ising(GibbsModel):
                 raise ValueError("argument 'seed': a continued run keeps the seed of its state; leave seed unset")
             if chain_start is not None and as_int(chain_start, "chain_start", 0, 2**32) != state.chain_start:
                 raise ValueError("argument 'chain_start': a continued run keeps the chain_start of its state")
-            seed, method, chain_start, sweep0, x_in = state.seed, state.method, state.chain_start, state.sweep, state.spins
+            seed, sweep0, chain_start = state_counters(state, "spins0", "sweep", _MAX_SWEEP)
+            method, x_in = state.method, state.spins
             arg = "spins0"
         else:
             method = "heatbath" if method is None else method
@@ -268,7 +269,7 @@ class Ising(GibbsModel):
             raise TypeError(f"argument 'progress': expected True, False or None, got {progress!r}")
         if any(n % 2 for n in self.shape):
             raise ValueError(f"argument 'model': checkerboard sweeps need even side lengths, got shape {self.shape}")
-        device, lattices = self._check_spins(x_in, arg, check_values=not isinstance(spins0, IsingState))
+        device, lattices = self._check_spins(x_in, arg)  # a state's spins too: it may be edited or loaded
         if chain_start + lattices > 2**32:
             raise ValueError("argument 'chain_start': lattice indices must stay below 2**32")
         betas = per_chain_betas(beta, lattices, "float32", "lattice")
@@ -284,16 +285,19 @@ class Ising(GibbsModel):
         mag = _arrays.empty((n_sweeps, lattices), "float64", spins) if record else None
         # the CUDA launcher's threshold tables (int32: not every framework exports uint32 through DLPack)
         workspace = _arrays.empty((lattices, 14), "int32", spins) if device.kind == "cuda" else None
-        run_resumable(
-            lambda: _backend.module_for(device.kind).ising(
-                spins=spins, beta=_arrays.from_host(betas, "float32", spins), coupling=coupling, field=field,
-                j=self.j, h=self.h, energy_trace=energy, mag_trace=mag, method=method, seed=seed,
-                chain_start=chain_start, sweep0=sweep0, n_sweeps=n_sweeps, workspace=workspace,
-                terms=self._terms(device, lattices, spins) if record else None,
-                stream=_arrays.current_stream(spins, device)),
-            total=n_sweeps, progress=progress, desc=f"ising {method}", unit="sweep",
-            state_after=lambda done: IsingState(spins=spins, sweep=sweep0 + done, seed=seed, method=method,
-                                                chain_start=chain_start))
+        try:
+            run_resumable(
+                lambda: _backend.module_for(device.kind).ising(
+                    spins=spins, beta=_arrays.from_host(betas, "float32", spins), coupling=coupling, field=field,
+                    j=self.j, h=self.h, energy_trace=energy, mag_trace=mag, method=method, seed=seed,
+                    chain_start=chain_start, sweep0=sweep0, n_sweeps=n_sweeps, workspace=workspace,
+                    terms=self._terms(device, lattices, spins) if record else None,
+                    stream=_arrays.current_stream(spins, device)),
+                total=n_sweeps, progress=progress, desc=f"ising {method}", unit="sweep",
+                state_after=lambda done: IsingState(spins=spins, sweep=sweep0 + done, seed=seed, method=method,
+                                                    chain_start=chain_start))
+        finally:
+            _arrays.mark_written(spins)  # with inplace=True, the caller's tensor
         state = IsingState(spins=spins, sweep=sweep0 + n_sweeps, seed=seed, method=method, chain_start=chain_start)
         return IsingResult(spins=spins, energy=energy, magnetization=mag, state=state)
 

@@ -16,7 +16,7 @@ from typing import Any
 import numpy as np
 
 from heatbath import _arrays, _backend, diagnostics
-from heatbath._validate import as_int, as_seed
+from heatbath._validate import as_int, as_seed, positive_in, state_counters
 from heatbath.interrupted import run_resumable
 from heatbath.state_io import SavableState
 from heatbath.targets import Target
@@ -102,6 +102,8 @@ def _describe_states(x, arg: str):
     if len(x.shape) != 2:
         raise ValueError(f"argument '{arg}': expected 2 dimensions [chains, dim], got shape {tuple(x.shape)}")
     chains, dim = (int(s) for s in x.shape)
+    if dim == 0:
+        raise ValueError(f"argument '{arg}': states need at least one coordinate, got shape {tuple(x.shape)}")
     return device, dtype, chains, dim
 
 
@@ -170,7 +172,9 @@ def langevin(target: Target, x0, n_steps: int, step_size: float, method: str | N
             raise ValueError("argument 'seed': a continued run keeps the seed of its state; leave seed unset")
         if chain_start is not None and as_int(chain_start, "chain_start", 0, 2**32) != state.chain_start:
             raise ValueError("argument 'chain_start': a continued run keeps the chain_start of its state")
-        seed, step0, chain_start = state.seed, state.step, state.chain_start
+        seed, step0, chain_start = state_counters(state, "x0", "step", 2**56)
+        if step0 + n_steps > 2**56:
+            raise ValueError("argument 'n_steps': the run would pass the step counter's limit (2**56 steps)")
         x_in, p_in, diverged_in = state.x, state.p, state.diverged_at
     else:
         method = "ula" if method is None else method
@@ -181,6 +185,7 @@ def langevin(target: Target, x0, n_steps: int, step_size: float, method: str | N
         step0, x_in, p_in, diverged_in = 0, x0, None, None
 
     device, dtype, chains, dim = _describe_states(x_in, "x0")
+    positive_in(h, dtype, "step_size")
     if chain_start + chains > 2**32:
         raise ValueError("argument 'chain_start': chain indices must stay below 2**32")
     target.check_dim(dim, "x0")
@@ -188,6 +193,7 @@ def langevin(target: Target, x0, n_steps: int, step_size: float, method: str | N
         raise ValueError("argument 'x0': contains NaN or infinity")
     params = target.core_params(x_in, dtype, device, "x0")
     betas = _beta_schedule(beta, n_steps)
+    positive_in(betas, dtype, "beta")
 
     x = _arrays.copy_of(x_in)
     if method == "baoab":
@@ -246,6 +252,7 @@ def langevin(target: Target, x0, n_steps: int, step_size: float, method: str | N
 def _evaluate(target: Target, x, want: str):
     if not isinstance(target, Target):
         raise TypeError(f"argument 'target': expected a heatbath target, got {type(target).__name__}")
+    x = _arrays.read_only(x)
     device, dtype, chains, dim = _describe_states(x, "x")
     target.check_dim(dim, "x")
     params = target.core_params(x, dtype, device, "x")

@@ -62,7 +62,9 @@ class PTResult(diagnostics.ArvizMixin):
     """The outcome of :meth:`ParallelTempering.run` (statistics over this call's rounds).
 
     x [chains, dim]: the final β = 1 states. trace [n_rounds // thin, chains, dim] and energy_trace
-    [n_rounds // thin, chains]: β = 1 states and energies every ``thin`` rounds (None unless thin > 0).
+    [n_rounds // thin, chains]: β = 1 states and energies every ``thin`` rounds (None unless thin > 0;
+    the Gibbs models' energies, like ``energy``, are float64). With no rounds, the rates and estimates
+    below are NaN.
     replicas [K+1, chains, dim]: final states by temperature; energy [K+1, chains]: E (the target's
     energy) of those states. Arrays above are in x0's framework and device; the rest are numpy.
     betas [K+1]: the ladder used (after adaptation). swap_rate [K]: accepted / proposed swaps per pair;
@@ -119,10 +121,12 @@ class ParallelTempering:
         :class:`heatbath.GibbsMove` for hb.Ising and hb.RBM (optional: one sweep / step per round).
     swap : 'deo' (deterministic even–odd, non-reversible; the default) or 'seo' (even or odd pairs
         chosen by a coin each round, reversible).
-    adapt : False, True (1023 tuning rounds) or a number of tuning rounds. A new run first tunes the
-        ladder in stages of 1, 2, 4, … rounds, after each placing the β so every pair has the same
-        estimated rejection rate (Syed et al. 2022, Algorithm 4); the tuned ladder is kept in ``betas``
-        and used by later runs.
+    adapt : False, True (1023 tuning rounds) or a budget of tuning rounds. A new run first tunes the
+        ladder in stages of 1, 2, 4, … rounds, as many as fit in the budget (2**m − 1 rounds: adapt=100
+        runs 63), after each placing the β so every pair has the same estimated rejection rate (Syed et
+        al. 2022, Algorithm 4). The tuned ladder is kept in ``betas`` and used by later runs; a later new
+        run tunes again starting from it, so two new runs of one object differ (continue a ``state``, or
+        build a new object, for the same numbers).
     reference : :class:`heatbath.GaussianReference` (default N(0, I)), continuous targets only.
     """
 
@@ -192,6 +196,8 @@ class ParallelTempering:
             raise TypeError(f"argument 'record_index': expected a bool, got {type(record_index).__name__}")
         if progress is not None and not isinstance(progress, bool):
             raise TypeError(f"argument 'progress': expected True, False or None, got {progress!r}")
+        if not isinstance(x0, PTState):
+            x0 = _arrays.read_only(x0)  # copied into the run's own arrays
         if isinstance(self.target, TemperedModel):
             from heatbath.pt_model import ModelRun  # noqa: PLC0415 (the plug-in path)
 
@@ -229,6 +235,17 @@ def initial_labels(replicas: int, chains: int):
     return slot_of, phase
 
 
+def checked_labels(slot_of, replicas: int, chains: int) -> np.ndarray:
+    """A continued state's slot_of on the host, [replicas, chains], each column a permutation of the
+    slots (what the swap passes keep it): anything else would run on with states at no temperature."""
+    labels = np.array(_arrays.to_host(slot_of), dtype=np.int64)
+    if labels.shape != (replicas, chains):
+        raise ValueError(f"argument 'x0': slot_of has shape {labels.shape}, expected {(replicas, chains)}")
+    if not (np.sort(labels, axis=0) == np.arange(replicas, dtype=np.int64)[:, None]).all():
+        raise ValueError("argument 'x0': the state's slot_of is not a permutation of the slots in every column")
+    return labels
+
+
 def rows_by_temperature(slot_of: np.ndarray) -> np.ndarray:
     """[replicas, chains] the row of the state at each temperature: the layout of the core,
     row = column · (K + 1) + slot, keeps a column's replicas contiguous (csrc/heatbath/pt_swap.h)."""
@@ -264,9 +281,10 @@ def summarize(betas, stats: dict, n_rounds: int, chains: int, scheme_rounds: int
     """Host-side summaries of one call's accumulators (numpy arrays of shape [pairs, chains]; round_trips
     [chains · replicas])."""
     n = max(n_rounds * chains, 1)
-    rejection = stats["rejection"].sum(axis=1) / n
+    none = np.nan if n_rounds == 0 else 0.0  # no rounds: NaN rates and estimates, not zeros
+    rejection = stats["rejection"].sum(axis=1) / n + none
     tried = stats["tried"].sum(axis=1)
-    swap_rate = stats["accepted"].sum(axis=1) / np.maximum(tried, 1)
+    swap_rate = stats["accepted"].sum(axis=1) / np.maximum(tried, 1) + none
     gaps = np.diff(betas)
     with np.errstate(invalid="ignore"):  # no rounds: NaN estimates, not warnings
         fwd, rev = stepping_stone(stats["fwd_max"], stats["fwd_sum"], stats["rev_max"], stats["rev_sum"], n)
@@ -274,10 +292,10 @@ def summarize(betas, stats: dict, n_rounds: int, chains: int, scheme_rounds: int
     trips = stats["round_trips"].reshape(chains, replicas).sum(axis=1)
     return dict(betas=betas.copy(), swap_rate=swap_rate, rejection=rejection, barrier=float(rejection.sum()),
                 local_barrier=rejection / gaps, midpoints=0.5 * (betas[1:] + betas[:-1]), round_trips=trips,
-                round_trip_rate=float(trips.mean() / max(scheme_rounds, 1)),
-                log_z_forward=float(fwd.sum()), log_z_reverse=float(rev.sum()),
+                round_trip_rate=float(trips.mean() / max(scheme_rounds, 1) + none),
+                log_z_forward=float(fwd.sum() + none), log_z_reverse=float(rev.sum() + none),
                 log_z=float(0.5 * (fwd.sum() + rev.sum())) if n_rounds else float("nan"),
-                log_z_pairs=np.stack([fwd, rev], axis=1))
+                log_z_pairs=np.stack([fwd, rev], axis=1) + none)
 
 
 class _LangevinRun:
@@ -306,12 +324,9 @@ class _LangevinRun:
                                  f"temperatures")
             self.x = _arrays.copy_of(st.x)
             self.p = None if st.p is None else _arrays.copy_of(st.p)
-            self.slot_of = np.array(_arrays.to_host(st.slot_of), dtype=np.int64)
+            self.slot_of = checked_labels(st.slot_of, self.betas.size, self.chains)
             self.phase = _arrays.copy_of(st.phase)
             self.diverged_at = _arrays.copy_of(st.diverged_at)
-            if self.slot_of.shape != (self.betas.size, self.chains):
-                raise ValueError(f"argument 'x0': slot_of has shape {self.slot_of.shape}, expected "
-                                 f"{(self.betas.size, self.chains)}")
         else:
             self.fresh = True
             self.seed, self.round = as_seed(0 if seed is None else seed), 0

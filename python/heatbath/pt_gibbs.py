@@ -112,6 +112,12 @@ class TemperedIsing(TemperedModel):
         self.model._check_spins(flat, "x0")
         return _stack(flat, replicas, chains, per_temperature)
 
+    def pt_check_states(self, states) -> None:
+        shape = tuple(int(n) for n in states.shape)
+        if shape[1:] != self.model.shape:
+            raise ValueError(f"argument 'x0': the state holds lattices of shape {shape[1:]}; this model's are "
+                             f"{self.model.shape}")
+
     def _prepared(self, states) -> dict:
         """What every round over these states needs, made once (PT calls the adapter with the same states
         array round after round): the core module, the couplings, the stream, the float32 β buffer, the
@@ -172,7 +178,8 @@ class TemperedRBM(TemperedModel):
             raise ValueError("argument 'target': parallel tempering of an RBM needs Bernoulli visible units; "
                              "Gaussian visible units have no uniform β = 0 reference to temper from")
         self.model, self.move = rbm, move
-        self.pt_name = f"RBM(n_sweeps={move.n_sweeps})"
+        # What a state records of its run: a state continues only an RBM with the same layers.
+        self.pt_name = f"RBM(n_visible={rbm.n_visible}, n_hidden={rbm.n_hidden}, n_sweeps={move.n_sweeps})"
         self._params: dict = {}
 
     def __repr__(self) -> str:
@@ -196,6 +203,15 @@ class TemperedRBM(TemperedModel):
         if shape[-1] == V + H:
             start[:, V:] = self.model._states(flat[:, V:], "x0", H, binary=True)
         return _stack(start, replicas, chains, per_temperature)
+
+    def pt_check_states(self, states) -> None:
+        V, H = self.model.n_visible, self.model.n_hidden
+        shape = tuple(int(n) for n in states.shape)
+        if len(shape) != 2 or shape[1] != V + H:
+            raise ValueError(f"argument 'x0': the state holds rows of shape {shape[1:]}; this RBM's are (v, h) "
+                             f"side by side, ({V + H},) = {V} visible + {H} hidden")
+        if _arrays.dtype_of(states) != self.model.dtype:
+            raise TypeError(f"argument 'x0': the state is {_arrays.dtype_of(states)}; this RBM is {self.model.dtype}")
 
     def pt_local_move(self, states, beta_row, *, seed: int, round: int) -> None:
         n, V, rbm = self.move.n_sweeps, self.model.n_visible, self.model
@@ -224,13 +240,15 @@ class TemperedRBM(TemperedModel):
         v, h = _arrays.copy_of(states[:, :V]), _arrays.copy_of(states[:, V:])  # the core takes them contiguous
         rows = int(states.shape[0])
         cuda = rbm.device.kind == "cuda"
-        module.pt_rbm(sigma=rbm.sigma, weights=rbm.weights, visible_bias=rbm.visible_bias,
-                      hidden_bias=rbm.hidden_bias, v=v, h=h, swap=swap, ref_log_norm=ref_log_norm, scheme=scheme,
-                      seed=seed, n_sweeps=n, round0=round0, n_rounds=n_rounds,
-                      beta=_arrays.empty((rows,), rbm.dtype, v) if cuda else None,
-                      workspace=rbm._workspace(rows, v), stream=stream)
-        states[:, :V] = v
-        states[:, V:] = h
+        try:
+            module.pt_rbm(sigma=rbm.sigma, weights=rbm.weights, visible_bias=rbm.visible_bias,
+                          hidden_bias=rbm.hidden_bias, v=v, h=h, swap=swap, ref_log_norm=ref_log_norm, scheme=scheme,
+                          seed=seed, n_sweeps=n, round0=round0, n_rounds=n_rounds,
+                          beta=_arrays.empty((rows,), rbm.dtype, v) if cuda else None,
+                          workspace=rbm._workspace(rows, v), stream=stream)
+        finally:  # after Ctrl-C too: v and h then hold the states after the last finished round
+            states[:, :V] = v
+            states[:, V:] = h
         return True
 
     def pt_energy(self, states, out) -> None:

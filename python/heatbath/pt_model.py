@@ -13,8 +13,8 @@ import numpy as np
 from heatbath import _arrays, _backend
 from heatbath._validate import as_seed
 from heatbath.interrupted import completed_steps, sigint_at_chunk_boundaries
-from heatbath.pt import (SWAPS, PTResult, PTState, advance, beta_of_rows, initial_labels, rows_by_temperature,
-                         stop_at_interrupt, summarize)
+from heatbath.pt import (SWAPS, PTResult, PTState, advance, beta_of_rows, checked_labels, initial_labels,
+                         rows_by_temperature, stop_at_interrupt, summarize)
 from heatbath.progress import offset as offset_progress
 from heatbath.progress import report as report_progress
 from heatbath.pt_ladder import validate_betas
@@ -34,13 +34,19 @@ class ModelRun:
         replicas = pt.betas.size
         if isinstance(x0, PTState):
             if x0.method != _method(self.model) or x0.swap != pt.swap:
-                raise ValueError(f"argument 'x0': the state comes from a {x0.method}/{x0.swap} run")
+                raise ValueError(f"argument 'x0': the state comes from a {x0.method}/{x0.swap} run, not a "
+                                 f"{_method(self.model)}/{pt.swap} one")
             if seed is not None and as_seed(seed) != x0.seed:
                 raise ValueError("argument 'seed': a continued run keeps the seed of its state; leave seed unset")
             self.fresh = False
             self.betas = validate_betas(np.asarray(_arrays.to_host(x0.betas)))
+            self.model.pt_check_states(x0.x)
             self.states = _arrays.copy_of(x0.x)
-            self.slot_of = np.array(_arrays.to_host(x0.slot_of), dtype=np.int64)
+            rows = int(self.states.shape[0])
+            if rows % self.betas.size != 0 or rows == 0:
+                raise ValueError(f"argument 'x0': the state has {rows} rows, not a multiple of {self.betas.size} "
+                                 f"temperatures")
+            self.slot_of = checked_labels(x0.slot_of, self.betas.size, rows // self.betas.size)
             self.phase = _arrays.copy_of(x0.phase)
             self.round, self.seed = x0.round, x0.seed
         else:
@@ -186,6 +192,8 @@ class ModelRun:
 
     def main(self, n_rounds: int, thin: int, record_index: bool, tuning: list) -> PTResult:
         swap = self._rounds(n_rounds, thin, record_index)
+        if n_rounds == 0:  # no round computed the energies of the states returned
+            self.model.pt_energy(self.states, swap["energy"])
         host = {k: np.asarray(_arrays.to_host(swap[k])) for k in
                 ("rejection", "tried", "accepted", "fwd_max", "fwd_sum", "rev_max", "rev_sum", "round_trips")}
         summary = summarize(self.betas, host, n_rounds, self.chains, n_rounds)
@@ -195,11 +203,16 @@ class ModelRun:
         by_temperature = self.states[order].reshape((replicas, chains) + rest)
         # E of those states (rows keep their energies through the swap pass, which moves labels only)
         energy = swap["energy"][order].reshape((replicas, chains))
-        trace = None
+        trace = energy_trace = None
         if thin:
-            trace = _arrays.empty((len(swap["samples"]), chains) + rest, _arrays.dtype_of(like), like)
+            samples = len(swap["samples"])
+            trace = _arrays.empty((samples, chains) + rest, _arrays.dtype_of(like), like)
             for i, s in enumerate(swap["samples"]):
                 trace[i] = s
-        return PTResult(x=by_temperature[-1], trace=trace, energy_trace=None, replicas=by_temperature,
+            energy_trace = _arrays.empty((samples * chains,), "float64", like)
+            if samples:
+                self.model.pt_energy(trace.reshape((samples * chains,) + rest), energy_trace)
+            energy_trace = energy_trace.reshape((samples, chains))
+        return PTResult(x=by_temperature[-1], trace=trace, energy_trace=energy_trace, replicas=by_temperature,
                         energy=energy, index=swap["index"], accept_rate=None, n_diverged=0,
                         tuning=tuning, state=self.state(), **summary)

@@ -21,6 +21,8 @@ and device); the model implements
 - ``pt_energy(states, out) -> None``: E(x) of every row into ``out`` [rows] (float64, same device).
 - optionally ``pt_initial_states(x0, replicas)``: the user's start as states [replicas, chains, ...]
   (e.g. broadcast from [chains, ...], validated, converted); the default takes x0 as it is.
+- optionally ``pt_check_states(states)``: refuse (ValueError naming 'x0') a continued state whose rows
+  do not suit the model; the default accepts any.
 - optionally ``pt_compiled_rounds(states, swap, *, seed, round0, n_rounds, scheme, ref_log_norm, stream)
   -> bool``: whole rounds (local moves, energies into ``swap["energy"]``, swap passes on the arrays of
   the dict ``swap``) in one compiled call, with the same numbers as the loop below; False when there is
@@ -61,6 +63,10 @@ class TemperedModel:
     def pt_initial_states(self, x0, replicas: int):
         """The start of a new run as states [replicas, chains, ...]; the default is x0 itself."""
         return x0
+
+    def pt_check_states(self, states) -> None:
+        """Raises ValueError naming 'x0' when a continued state's rows [rows, ...] do not suit the model
+        (another lattice, another RBM's layers); the default accepts any."""
 
     def pt_compiled_rounds(self, states, swap: dict, *, seed: int, round0: int, n_rounds: int, scheme: int,
                            ref_log_norm: float, stream: int) -> bool:

@@ -40,13 +40,18 @@ def _torch_tempered(target, beta_row, ref_mean, ref_inv_var):
     with torch.inference_mode(False):
         mean, inv_var = (t.clone() if t.is_inference() else t for t in (mean, inv_var))
     live_copy = beta.is_inference()
-    fn = target.fn
+    checked = False
 
     def tempered(x):
+        nonlocal checked
         b = beta.clone() if live_copy else beta
         r = x - mean
         reference = 0.5 * ((inv_var * r) * r).sum(-1)
-        return b * fn(x) + (1 - b) * reference
+        e = target.call(x)
+        if not checked:  # before broadcasting could hide a wrong shape; as the plain loop, at the first call
+            target.check_energy(e, x)
+            checked = True
+        return b * e + (1 - b) * reference
 
     return TorchPotential(tempered, name=f"tempered {target.name}")
 
@@ -78,13 +83,14 @@ def _energy_of_rows(run):
     that checks the user's functions on the first round's states."""
     target, x = run.pt.target, run.x
     if _is_torch(target):
-        import torch  # noqa: PLC0415
-
         from heatbath.torch_potential import as_torch  # noqa: PLC0415
 
+        checked = False
+
         def torch_energy(out):
-            with torch.no_grad():
-                as_torch(out).copy_(target.fn(as_torch(x)))
+            nonlocal checked
+            as_torch(out).copy_(target.energy_only(as_torch(x), check=not checked))
+            checked = True
         return torch_energy
     grad = _arrays.empty(tuple(x.shape), _arrays.dtype_of(x), x)
     checked = False

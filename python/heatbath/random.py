@@ -61,12 +61,16 @@ def _fill(kind, out, seed, step, chain_start, purpose, dtype, like, allowed):
     elif dtype is not None or like is not None:
         raise TypeError("argument 'dtype'/'like': only used when 'out' is a shape; an array 'out' fixes both")
     device = _arrays.device_of(out, "out")
+    if getattr(out, "requires_grad", False) is True:
+        raise ValueError("argument 'out': cannot fill a tensor that requires grad in place (torch forbids it for "
+                         "leaves); fill a tensor without grad, or out.detach() to write into the same memory")
     if len(out.shape) != 2:
         raise ValueError(f"argument 'out': expected 2 dimensions [chains, n], got shape {tuple(out.shape)}")
     if chain_start + int(out.shape[0]) > _MAX_CHAIN:
         raise ValueError("argument 'chain_start': chain indices must stay below 2**32")
     stream = _arrays.current_stream(out, device)
     _backend.module_for(device.kind).fill_random(out, kind, seed, code, step, chain_start, stream)
+    _arrays.mark_written(out)
     return out
 
 

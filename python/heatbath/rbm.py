@@ -21,7 +21,7 @@ from typing import Any
 import numpy as np
 
 from heatbath import _arrays, _backend, _unchanged, diagnostics
-from heatbath._validate import as_int, as_seed, per_chain_betas
+from heatbath._validate import as_int, as_seed, per_chain_betas, state_counters
 from heatbath.gibbs import GibbsModel
 from heatbath.interrupted import run_resumable
 from heatbath.langevin import _all_finite, _is_c_contiguous
@@ -253,7 +253,7 @@ class RBM(GibbsModel):
                 raise ValueError("argument 'seed': a continued run keeps the seed of its state")
             if chain_start is not None and as_int(chain_start, "chain_start", 0, _MAX_CHAIN) != state0.chain_start:
                 raise ValueError("argument 'chain_start': a continued run keeps the chain_start of its state")
-            seed, step0, chain_start = state0.seed, state0.step, state0.chain_start
+            seed, step0, chain_start = state_counters(state0, "v0", "step", _MAX_STEP)
             scan = not _unchanged.unchanged(state0, state0.v, state0.h)
             v = self._states(state0.v, "v0", self.n_visible, binary=False, copy=copy, scan=scan)
             h = self._states(state0.h, "v0", self.n_hidden, binary=False, copy=copy, scan=scan)
@@ -278,13 +278,17 @@ class RBM(GibbsModel):
         trace = _arrays.empty((samples, chains, self.n_visible), self.dtype, v) if thin else None
         trace_h = _arrays.empty((samples, chains, self.n_hidden), self.dtype, v) if thin and trace_hidden else None
         view = _arrays.host_view if self.device.kind == "cpu" else (lambda x: x)
-        run_resumable(
-            lambda: self._module().rbm_gibbs(
-                **self._core_params(), v=view(v), h=view(h), beta=view(betas), trace=view(trace),
-                trace_hidden=view(trace_h), thin=thin, seed=seed, chain_start=chain_start, step0=step0,
-                n_steps=n_steps, workspace=self._workspace(chains, v), stream=_arrays.current_stream(v, self.device)),
-            total=n_steps, progress=progress, desc="rbm gibbs",
-            state_after=lambda done: RBMState(v=v, h=h, step=step0 + done, seed=seed, chain_start=chain_start))
+        try:
+            run_resumable(
+                lambda: self._module().rbm_gibbs(
+                    **self._core_params(), v=view(v), h=view(h), beta=view(betas), trace=view(trace),
+                    trace_hidden=view(trace_h), thin=thin, seed=seed, chain_start=chain_start, step0=step0,
+                    n_steps=n_steps, workspace=self._workspace(chains, v),
+                    stream=_arrays.current_stream(v, self.device)),
+                total=n_steps, progress=progress, desc="rbm gibbs",
+                state_after=lambda done: RBMState(v=v, h=h, step=step0 + done, seed=seed, chain_start=chain_start))
+        finally:
+            _arrays.mark_written(v, h)  # with inplace=True, the caller's tensors
         state = RBMState(v=v, h=h, step=step0 + n_steps, seed=seed, chain_start=chain_start)
         _unchanged.remember(state, v, h)
         return RBMGibbsResult(v=v, h=h, trace=trace, trace_hidden=trace_h, state=state)

@@ -93,7 +93,7 @@ class TorchPotential(Target):
                                     f"(e.g. .to(torch.{dtype})) or the states")
         return {}
 
-    def _check_energy(self, e, x):
+    def check_energy(self, e, x):
         torch = _torch()
         who = f"heatbath.TorchPotential: the energy function '{self.name}'"
         if not isinstance(e, torch.Tensor):
@@ -115,7 +115,7 @@ class TorchPotential(Target):
 
     # --- evaluation ---------------------------------------------------------------------------------
 
-    def _call(self, x):
+    def call(self, x):
         """fn(x), with a note naming this potential on whatever fn raises (the exception itself passes)."""
         try:
             return self.fn(x)
@@ -138,24 +138,33 @@ class TorchPotential(Target):
         still be refused, by the core's checks of the arrays it is handed or by autograd."""
         torch = _torch()
         xg = x.detach().requires_grad_(True)
-        e = self._call(xg)
+        e = self.call(xg)
         if not check:
             (g,) = torch.autograd.grad(e.sum(), (xg,))
             return e.detach().contiguous(), g.contiguous()
-        self._check_energy(e, x)
+        self.check_energy(e, x)
         (g,) = torch.autograd.grad(e.sum(), (xg,), allow_unused=True)
         if g is None:
             raise ValueError(f"heatbath.TorchPotential: the energy function '{self.name}' returned energies that do "
                              f"not depend on x (autograd found no gradient)")
         return e.detach().contiguous(), g.contiguous()
 
-    def energy_only(self, x):
-        """E [chains] of the states x, detached and C-contiguous, from a forward pass alone: for a run's last
-        energy, where no step needs the gradient (the first step of the run has checked what fn returns)."""
+    def energy_only(self, x, check: bool = False):
+        """E [chains] of the states x, detached and C-contiguous, from a forward pass alone (no backward):
+        for a run's last energy and the swap energies of tempering. fn runs as it does for the gradient
+        (grad mode on, x a leaf that requires grad), so that an fn which takes derivatives itself works, and
+        E has the bits of the same state's E in a step. check: check what fn returns (the steps check it at
+        their first call)."""
         torch = _torch()
-        with torch.no_grad():
-            e = self._call(x.detach())
-        return e.contiguous()
+        with torch.inference_mode(False), torch.enable_grad():
+            xg = x.detach()
+            if xg.is_inference():
+                xg = xg.clone()
+            xg.requires_grad_(True)
+            e = self.call(xg)
+            if check:
+                self.check_energy(e, x)
+        return e.detach().contiguous()
 
     def run_langevin(self, *, device, stream, **run) -> None:
         """heatbath.langevin's backend for this potential (the core's argument conventions)."""

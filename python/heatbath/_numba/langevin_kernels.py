@@ -37,6 +37,10 @@ from heatbath._numba.update_rules import drift_noise_drift, euler_move, mala_log
 
 __all__ = ["make_kernels"]
 
+# Where a gradient goes: one that is not read back in the same loop is written into a view of its
+# array (g[k]), never into a carray over a pointer. Under parallel=True Numba turns the user's array
+# expressions (``out[:] = k * x``) into loops of their own and drops those whose output it sees no later
+# read of; it knows that a view aliases its array, not that a carray does.
 # A tile's noise buffer holds at most this many values (64 KiB of float32, in L2), spread over up to
 # TILE chains and STEPS steps; tiles shrink for long states.
 _NOISE_VALUES = 16384
@@ -189,7 +193,7 @@ def make_kernels(energy_fn, grad_fn, dim: int, fingerprint: str) -> dict:
             for k in range(n):
                 xc = carray(elem_ptr(x, (c0 + k) * d), d)
                 e[k] = typed(energy_fn(xc, params, chain_start + c0 + k), h)
-                grad_fn(xc, carray(elem_ptr(g, k * d), d), params, chain_start + c0 + k)
+                grad_fn(xc, g[k], params, chain_start + c0 + k)  # a view: see 'Where a gradient goes' above
             for tb in range(t_begin, t_end, block):
                 nt = min(block, t_end - tb)
                 langevin_noise(seed, chain_start + c0, tb, nt, noise)
@@ -256,7 +260,8 @@ def make_kernels(energy_fn, grad_fn, dim: int, fingerprint: str) -> dict:
             g = np.empty((n, d), x.dtype)             # [chains, dim] ∇E(x), carried between steps
             dead = _dead_flags(diverged_at, c0, n)
             for k in range(n):  # ∇E recomputed at every chunk start, as the core does
-                grad_fn(carray(row_ptr(x, c0 + k), d), carray(row_ptr(g, k), d), params, chain_start + c0 + k)
+                # g[k], a view: see 'Where a gradient goes' above
+                grad_fn(carray(row_ptr(x, c0 + k), d), g[k], params, chain_start + c0 + k)
             for tb in range(t_begin, t_end, block):
                 nt = min(block, t_end - tb)
                 langevin_noise(seed, chain_start + c0, tb, nt, noise)
@@ -295,7 +300,7 @@ def make_kernels(energy_fn, grad_fn, dim: int, fingerprint: str) -> dict:
         for c in prange(x.shape[0]):
             xc = carray(row_ptr(x, c), d)
             energy[c] = energy_fn(xc, params, c)
-            grad_fn(xc, carray(row_ptr(grad, c), d), params, c)
+            grad_fn(xc, grad[c], params, c)  # a view: see 'Where a gradient goes' above
 
     @njit(parallel=True, nogil=True, error_model="numpy")
     def energy(params, x, out):

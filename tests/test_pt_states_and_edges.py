@@ -1,0 +1,100 @@
+# SPDX-License-Identifier: Apache-2.0
+"""Parallel tempering at its edges: a run of no rounds reports the energies of its states and NaN
+statistics; a continued state must suit the model (its lattice, its RBM's layers) and carry labels that
+are a permutation in every column; the Gibbs models return an energy trace with their trace; a torch
+start that requires grad is read like any other."""
+import dataclasses
+
+import numpy as np
+import pytest
+
+import heatbath as hb
+from rbm_reference import random_rbm
+
+
+def _ising_start(lattices=4, side=4):
+    return np.where(np.random.default_rng(0).random((lattices, side, side)) < 0.5, 1, -1).astype(np.int8)
+
+
+def test_no_rounds_report_the_energies_of_the_states():
+    ising = hb.Ising((4, 4), coupling=0.3)
+    spins = _ising_start()
+    res = hb.ParallelTempering(ising, 3).run(spins, 0)
+    np.testing.assert_array_equal(res.energy, np.stack([ising.energy(spins)] * 3))
+    rbm, _ = random_rbm(5, 3, seed=1)
+    v = (np.random.default_rng(2).random((6, 5)) < 0.5).astype(np.float32)
+    out = hb.ParallelTempering(rbm, 3).run(v, 0)
+    h = np.zeros((6, 3), np.float32)
+    joint = -(v @ np.asarray(rbm.visible_bias, np.float64)) - (v @ np.asarray(rbm.weights, np.float64) * h).sum(1)
+    np.testing.assert_allclose(out.energy, np.stack([joint] * 3), rtol=1e-6)
+
+
+def test_no_rounds_give_nan_statistics():
+    res = hb.ParallelTempering(hb.Ising((4, 4)), 3).run(_ising_start(), 0)
+    for name in ("swap_rate", "rejection", "log_z_pairs"):
+        assert np.isnan(getattr(res, name)).all(), name
+    for name in ("barrier", "round_trip_rate", "log_z", "log_z_forward", "log_z_reverse"):
+        assert np.isnan(getattr(res, name)), name
+
+
+def test_a_state_of_another_lattice_is_refused():
+    big = hb.ParallelTempering(hb.Ising((4, 4), coupling=0.3), 4).run(_ising_start(), 5, seed=1)
+    with pytest.raises(ValueError, match=r"argument 'x0': the state holds lattices of shape \(4, 4\); this "
+                                         r"model's are \(2, 2\)"):
+        hb.ParallelTempering(hb.Ising((2, 2), coupling=0.3), 4).run(big.state, 5)
+
+
+def test_a_state_of_another_rbm_is_refused():
+    rbm, _ = random_rbm(6, 4, seed=1)
+    other, _ = random_rbm(5, 5, seed=1)  # V + H is the same: only the split differs
+    st = hb.ParallelTempering(rbm, 3).run(np.zeros((4, 6), np.float32), 3, seed=0).state
+    with pytest.raises(ValueError, match=r"argument 'x0': the state comes from a RBM\(n_visible=6, n_hidden=4"):
+        hb.ParallelTempering(other, 3).run(st, 3)
+    wider, _ = random_rbm(6, 5, seed=1)
+    edited = dataclasses.replace(st, method="RBM(n_visible=6, n_hidden=5, n_sweeps=1)")  # by hand
+    with pytest.raises(ValueError, match=r"argument 'x0': the state holds rows of shape \(10,\)"):
+        hb.ParallelTempering(wider, 3).run(edited, 3)
+
+
+@pytest.mark.parametrize("kind", ["ising", "langevin"])
+def test_labels_that_are_not_a_permutation_are_refused(kind):
+    if kind == "ising":
+        pt, x0 = hb.ParallelTempering(hb.Ising((4, 4)), 3), _ising_start()
+    else:
+        pt, x0 = hb.ParallelTempering(hb.DoubleWell(), 3, sampler=hb.LangevinMove(0.1)), np.zeros((4, 1))
+    st = pt.run(x0, 3, seed=0).state
+    labels = np.array(st.slot_of)
+    labels[1, 2] = labels[0, 2]  # two temperatures on one slot, one slot at none
+    with pytest.raises(ValueError, match="argument 'x0': the state's slot_of is not a permutation"):
+        pt.run(dataclasses.replace(st, slot_of=labels), 3)
+
+
+@pytest.mark.parametrize("model", ["ising", "rbm"])
+def test_gibbs_models_trace_their_energies(model):
+    if model == "ising":
+        target, x0 = hb.Ising((4, 4), coupling=0.4), _ising_start()
+        energy_of = target.energy
+    else:
+        target, _ = random_rbm(5, 3, seed=4)
+        x0 = np.zeros((4, 5), np.float32)
+        w, b, c = (np.asarray(a, np.float64) for a in (target.weights, target.visible_bias, target.hidden_bias))
+
+        def energy_of(states):
+            v, h = states[:, :5].astype(np.float64), states[:, 5:].astype(np.float64)
+            return -(v @ b) - (h @ c) - ((v @ w) * h).sum(1)
+    res = hb.ParallelTempering(target, 3).run(x0, 12, seed=2, thin=4)
+    assert res.energy_trace.shape == (3, 4)
+    for sample, states in zip(res.energy_trace, res.trace):
+        np.testing.assert_allclose(sample, energy_of(np.asarray(states)), rtol=1e-6, atol=1e-9)
+    # The last sample is the final state (the compiled RBM rounds sum E their own way: to rounding).
+    np.testing.assert_allclose(res.energy_trace[-1], res.energy[-1], rtol=1e-6)
+
+
+def test_a_torch_start_that_requires_grad_is_read():
+    torch = pytest.importorskip("torch", reason="requires_grad is torch's")
+    pt = hb.ParallelTempering(hb.DoubleWell(), 3, sampler=hb.LangevinMove(0.1))
+    x = torch.randn(5, 1, dtype=torch.float64, requires_grad=True)
+    got = pt.run(x, 4, seed=0)
+    want = pt.run(x.detach().clone(), 4, seed=0)
+    np.testing.assert_array_equal(got.x.numpy(), want.x.numpy())
+    assert x.grad is None

@@ -1,0 +1,87 @@
+# SPDX-License-Identifier: Apache-2.0
+"""Checks that no input slips past: a continued state (which may be edited, built by hand or loaded)
+is checked like a fresh start; numbers that are fine in float64 but not in a float32 run are refused;
+states without coordinates are refused; and scratch too large for memory is a MemoryError, not an abort
+of the interpreter."""
+import dataclasses
+import os
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+
+import heatbath as hb
+from helpers import SANITIZED
+from rbm_reference import random_rbm
+
+
+@pytest.mark.parametrize("value", [100, 0, -128])
+@pytest.mark.parametrize("method", ["heatbath", "metropolis"])
+def test_a_state_with_spins_other_than_plus_minus_one_is_refused(value, method):
+    # Unchecked, such spins indexed the threshold table out of its bounds.
+    state = hb.gibbs(hb.Ising((4, 4)), np.ones((2, 4, 4), np.int8), 2, beta=0.5, seed=1, method=method).state
+    bad = dataclasses.replace(state, spins=np.full((2, 4, 4), value, np.int8))
+    with pytest.raises(ValueError, match="argument 'spins0': spins must be \\+1 or -1"):
+        hb.gibbs(hb.Ising((4, 4)), bad, 3, beta=0.5)
+
+
+def _states():
+    rbm, _ = random_rbm(4, 3, seed=0)
+    yield "v0", "step", rbm, hb.gibbs(rbm, np.zeros((2, 4), np.float32), 2, seed=1).state
+    ising = hb.Ising((4, 4))
+    yield "spins0", "sweep", ising, hb.gibbs(ising, np.ones((2, 4, 4), np.int8), 2, beta=0.5, seed=1).state
+    yield "x0", "step", hb.DoubleWell(), hb.langevin(hb.DoubleWell(), np.zeros((2, 1)), 2, 0.1, seed=1).state
+
+
+@pytest.mark.parametrize("field, value, exc", [("seed", -5, ValueError), ("seed", 2**64, ValueError),
+                                               ("seed", 1.5, TypeError), ("chain_start", -1, ValueError),
+                                               ("counter", 2.5, TypeError), ("counter", -2, ValueError)])
+def test_state_fields_are_checked_by_name(field, value, exc):
+    for arg, counter, model, state in _states():
+        name = counter if field == "counter" else field
+        bad = dataclasses.replace(state, **{name: value})
+        with pytest.raises(exc, match=rf"argument '{arg}\.{name}'"):
+            if isinstance(model, hb.DoubleWell):
+                hb.langevin(model, bad, 1, 0.1)
+            else:
+                hb.gibbs(model, bad, 1, beta=0.5)
+
+
+def test_a_continued_langevin_run_stays_below_the_step_limit():
+    state = hb.langevin(hb.DoubleWell(), np.zeros((2, 1)), 2, 0.1, seed=1).state
+    with pytest.raises(ValueError, match="argument 'n_steps': the run would pass the step counter's limit"):
+        hb.langevin(hb.DoubleWell(), dataclasses.replace(state, step=2**56 - 1), 2, 0.1)
+
+
+@pytest.mark.parametrize("kw", [dict(step_size=1e-46), dict(beta=1e39), dict(beta=np.full(5, 1e-46))])
+def test_float32_runs_refuse_numbers_float32_cannot_hold(kw):
+    args = dict(step_size=0.01, beta=1.0) | kw
+    x0 = np.ones((3, 1), np.float32)
+    name = next(iter(kw))
+    with pytest.raises(ValueError, match=f"argument '{name}': must be positive and finite in float32"):
+        hb.langevin(hb.DoubleWell(), x0, 5, args["step_size"], "mala", beta=args["beta"])
+    hb.langevin(hb.DoubleWell(), x0.astype(np.float64), 5, args["step_size"], "mala", beta=args["beta"])
+
+
+def test_states_without_coordinates_are_refused():
+    for call in (lambda: hb.langevin(hb.DoubleWell(), np.zeros((5, 0)), 3, 0.1),
+                 lambda: hb.energy(hb.DoubleWell(), np.zeros((5, 0)))):
+        with pytest.raises(ValueError, match="states need at least one coordinate"):
+            call()
+
+
+@pytest.mark.skipif(os.name != "posix" or SANITIZED, reason="limits the address space of a child process "
+                    "(AddressSanitizer reserves more than the limit for its shadow memory)")
+def test_scratch_too_large_for_memory_is_a_memory_error():
+    # Each thread's tiles hold 1,280 × one float32 chain: 2**22 coordinates need 5 GiB of them, more than
+    # the child may map. It aborted the interpreter when the allocation failed inside the parallel region.
+    code = ("import resource, numpy as np, heatbath as hb\n"
+            "resource.setrlimit(resource.RLIMIT_AS, (3 << 30, 3 << 30))\n"
+            "try:\n"
+            "    hb.langevin(hb.DoubleWell(), np.zeros((1, 1 << 22), np.float32), 1, 0.01)\n"
+            "except MemoryError:\n"
+            "    print('MemoryError')\n")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert done.stdout.strip() == "MemoryError"
