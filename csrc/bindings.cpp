@@ -142,8 +142,13 @@ double rbm_exact_log_z(const std::string& visible, double sigma, py::handle w, p
   if (std::min(p.H, p.V) > 40 || (p.visible == hb::Unit::kGaussian && p.H > 40)) {
     throw py::value_error("argument 'rbm': too many units to enumerate");
   }
-  py::gil_scoped_release nogil;
-  return hb::cpu::exact_log_z(p, beta);
+  // Pieces of the enumeration between which Ctrl-C is honoured (2**25 states take seconds); the parts are
+  // merged in chunk order, so the pieces change no bit.
+  std::vector<hb::cpu::LogSumExpPart> parts(static_cast<size_t>(hb::cpu::exact_log_z_chunks(p)));
+  hb::bind::run_interruptible(static_cast<int64_t>(parts.size()), 256, [&](int64_t begin, int64_t end) {
+    hb::cpu::exact_log_z_range(p, beta, begin, end, parts.data());
+  });
+  return hb::cpu::exact_log_z_merge(parts.data(), static_cast<int64_t>(parts.size()));
 }
 
 struct CpuPtBackend {

@@ -138,3 +138,17 @@ def test_energy_accepts_odd_lattices_and_views():
     model = hb.Ising((3, 5), 1.0, 0.5)
     spins = np.ones((2, 5, 3), np.int8).transpose(0, 2, 1)  # not C-contiguous
     np.testing.assert_array_equal(model.energy(spins), [-30 - 7.5, -30 - 7.5])  # 2 bonds per site
+
+
+def test_seed_none_means_zero_and_a_zero_dimensional_beta_is_a_number():
+    ising, spins = hb.Ising((4, 4)), np.ones((2, 4, 4), np.int8)
+    want = hb.gibbs(ising, spins, 3, beta=0.5, seed=0)
+    for got in (hb.gibbs(ising, spins, 3, beta=0.5, seed=None), hb.gibbs(ising, spins, 3, beta=np.array(0.5), seed=0)):
+        np.testing.assert_array_equal(got.spins, want.spins)
+
+
+def test_inplace_into_a_read_only_array_names_spins0():
+    spins = np.ones((2, 4, 4), np.int8)
+    spins.flags.writeable = False
+    with pytest.raises(ValueError, match="argument 'spins0': inplace=True needs a writable array"):
+        hb.gibbs(hb.Ising((4, 4)), spins, 1, beta=0.5, seed=0, inplace=True)

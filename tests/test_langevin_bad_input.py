@@ -391,3 +391,18 @@ def test_continued_run_refuses_a_different_method_or_chain_start():
     with pytest.raises(ValueError, match="'chain_start'"):
         hb.langevin(hb.DoubleWell(), state, 3, 0.01, chain_start=5)
     assert hb.langevin(hb.DoubleWell(), state, 3, 0.01, "mala", chain_start=0).state.step == 6
+
+
+def test_numpy_scalars_are_numbers():
+    # np.float32(1) is a real number like 1.0: targets and schedules take it.
+    assert hb.Rosenbrock(a=np.float32(1), b=np.float64(100)).a == 1.0
+    np.testing.assert_array_equal(hb.schedules.linear(np.float32(0.5), np.int64(2), 3), [0.5, 1.25, 2.0])
+
+
+def test_mixture_weights_near_the_float64_limit_are_normalised():
+    means, sds = np.array([[-1.0], [1.0]]), np.array([0.5, 0.5])
+    big = hb.GaussianMixture(means, sds, weights=np.array([5e307, 1.5e308]))  # their sum overflows
+    plain = hb.GaussianMixture(means, sds, weights=np.array([1.0, 3.0]))
+    np.testing.assert_allclose(big.weights, [0.25, 0.75], rtol=1e-15)
+    x = np.linspace(-2, 2, 9)[:, None]
+    np.testing.assert_allclose(hb.energy(big, x), hb.energy(plain, x), rtol=1e-14)

@@ -184,6 +184,27 @@ def test_a_gradient_written_as_an_array_expression_is_kept(method):
         assert got.accept_rate.min() > 0.5  # chains move
 
 
+def _springs_energy(x, k):
+    return 0.5 * (k * x * x).sum()
+
+
+def _springs_grad(x, out, k):
+    for i in range(x.shape[0]):
+        out[i] = k[i] * x[i]
+
+
+def test_array_parameters_are_borrowed_and_strided_ones_copied_once():
+    k = np.ones(3)
+    strided = np.ones(6)[::2]
+    pot = hb.potential(_springs_energy, _springs_grad, params=(k,))
+    pot_strided = hb.potential(_springs_energy, _springs_grad, params=(strided,))
+    x = np.ones((2, 3))
+    k[:] = 5.0
+    strided[:] = 5.0
+    same(hb.grad(pot, x), 5.0 * x)  # the change made in place shows
+    same(hb.grad(pot_strided, x), x)  # the copy made by hb.potential does not change
+
+
 def test_evaluate_matches_builtin(double_well):
     x = start(9, 4, "float64", seed=1)
     same(hb.energy(double_well, x), hb.energy(hb.DoubleWell(), x))

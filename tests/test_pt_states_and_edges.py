@@ -98,3 +98,11 @@ def test_a_torch_start_that_requires_grad_is_read():
     want = pt.run(x.detach().clone(), 4, seed=0)
     np.testing.assert_array_equal(got.x.numpy(), want.x.numpy())
     assert x.grad is None
+
+
+def test_a_continued_langevin_run_stays_below_the_step_limit():
+    pt = hb.ParallelTempering(hb.DoubleWell(), 3, sampler=hb.LangevinMove(0.1, n_local=4))
+    st = pt.run(np.zeros((4, 1)), 2, seed=0).state
+    with pytest.raises(ValueError, match="argument 'n_rounds': the run would pass the step counter's limit"):
+        pt.run(dataclasses.replace(st, round=2**54 - 1), 2)
+

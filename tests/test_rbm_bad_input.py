@@ -41,6 +41,9 @@ def raises(exc, name, fn, *args, **kw):
     ((W, B, C), {"visible": "gaussian", "sigma": 0.0}, ValueError, "sigma"),
     ((W, B, C), {"visible": "gaussian", "sigma": -1.0}, ValueError, "sigma"),
     ((W, B, C), {"visible": "gaussian", "sigma": math.nan}, ValueError, "sigma"),
+    ((W, B, C), {"visible": "gaussian", "sigma": 1e39}, ValueError, "sigma"),   # infinite in float32
+    ((W, B, C), {"visible": "gaussian", "sigma": 1e-46}, ValueError, "sigma"),  # zero in float32
+    ((W.astype(">f4"), B, C), {}, TypeError, "weights"),  # not this machine's byte order: DLPack cannot carry it
 ])
 def test_rbm_constructor(args, kw, exc, name):
     raises(exc, name, hb.RBM, *args, **kw)
@@ -143,6 +146,8 @@ def test_exact_log_z_refuses_a_layer_too_large():
     ({"base": "base_rate", "data": [[0.0] * V]}, TypeError, "data"),
     ({"base": np.zeros(V + 1)}, ValueError, "base"),
     ({"base": np.full(V, np.nan)}, ValueError, "base"),
+    ({"base": np.full(V, 1e39)}, ValueError, "base"),  # infinite in the model's float32
+    ({"base": "base_rate", "data": np.full((3, V), 5.0)}, ValueError, "data"),  # Bernoulli data beyond [0, 1]
     ({"base": 3}, TypeError, "base"),
     ({"chain_start": -1}, ValueError, "chain_start"),
 ])

@@ -2,11 +2,13 @@
 """Free energies against numpy, exact log Z against brute force over both layers (and quadrature for
 Gaussian units), and AIS against the exact value within its own standard error."""
 import math
+import os
 
 import numpy as np
 import pytest
 
 import heatbath as hb
+from helpers import INTERRUPT_SLACK, seconds_until_interrupted
 from rbm_reference import binary_states, brute_log_z, log_p_visible_unnormalised, random_rbm
 
 RNG = np.random.default_rng(99)
@@ -90,3 +92,12 @@ def test_ais_with_given_base_and_schedule():
     res = hb.ais_log_z(rbm, 1000, np.linspace(0, 1, 100) ** 2, seed=1, base=b_a)
     assert res.log_z_base == pytest.approx(5 * math.log(2) + 8 * math.log1p(math.exp(-0.3)))
     assert abs(res.log_z - brute_log_z(params)) < 3 * res.log_z_se
+
+
+@pytest.mark.skipif(os.name != "posix", reason="sends SIGINT to its own process")
+def test_ctrl_c_stops_a_long_enumeration():
+    # 2**24 hidden states × 200 visible units: about half a minute of work on two cores, in pieces.
+    rbm = hb.RBM(0.01 * RNG.standard_normal((200, 24)), np.zeros(200), np.zeros(24))
+    elapsed = seconds_until_interrupted(lambda: hb.exact_log_z(rbm), 0.3)
+    assert elapsed < 0.3 + INTERRUPT_SLACK
+

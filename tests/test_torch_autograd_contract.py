@@ -94,3 +94,19 @@ def test_tempering_refuses_energies_of_the_wrong_shape(fn, shape):
     pt = hb.ParallelTempering(hb.TorchPotential(fn, name="bad"), 4, sampler=hb.LangevinMove(0.05, "mala", n_local=2))
     with pytest.raises(ValueError, match=re.escape(f"'bad' returned shape {shape}; expected [chains]")):
         pt.run(torch.zeros(20, 1), 3, seed=0)
+
+
+def test_accept_rates_are_float64_in_every_framework():
+    x0 = np.zeros((4, 2), np.float32)
+    for x in (x0, torch.from_numpy(x0)):
+        rate = hb.langevin(hb.DoubleWell(), x, 3, 0.05, "mala", seed=0).accept_rate
+        assert str(rate.dtype).endswith("float64")
+
+
+def test_a_read_only_numpy_input_to_a_torch_energy_is_read_without_a_warning(recwarn):
+    x = np.ones((3, 2))
+    x.flags.writeable = False
+    e = hb.energy(hb.TorchPotential(lambda t: (t * t).sum(-1)), x)
+    np.testing.assert_array_equal(np.asarray(e), [2.0, 2.0, 2.0])
+    assert not [w for w in recwarn if issubclass(w.category, UserWarning)]
+

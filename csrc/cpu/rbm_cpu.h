@@ -80,7 +80,17 @@ void conditional_run(const ConditionalArgs<T>& a);
 template <class T>
 void free_energy_run(const FreeEnergyArgs<T>& a);
 
-// log Z_β by enumerating the smaller layer (the hidden one for Gaussian visible units), in float64.
-double exact_log_z(const RbmParams<double>& p, double beta);
+// Exact log Z_β by enumerating the smaller layer (the hidden one for Gaussian visible units), in float64
+// (rbm_log_z_cpu.cpp), in fixed chunks of the enumeration so that a long
+// one can be run piece by piece (and interrupted between pieces) with the bits of one call:
+// parts = exact_log_z_chunks(p) slots; exact_log_z_range fills parts [k_begin, k_end); the merge combines
+// them in chunk order.
+struct LogSumExpPart {
+  double max;
+  double sum;  // Σ exp(x − max); 0 for an empty part
+};
+int64_t exact_log_z_chunks(const RbmParams<double>& p);
+void exact_log_z_range(const RbmParams<double>& p, double beta, int64_t k_begin, int64_t k_end, LogSumExpPart* parts);
+double exact_log_z_merge(const LogSumExpPart* parts, int64_t n_parts);
 
 }  // namespace hb::cpu

@@ -32,7 +32,8 @@ struct LogSumExp {
       sum += std::exp(x - max);
     }
   }
-  void merge(const LogSumExp& o) {
+  LogSumExpPart part() const { return {max, sum}; }
+  void merge(const LogSumExpPart& o) {
     if (o.sum == 0.0) return;
     if (o.max > max) {
       sum = sum * std::exp(max - o.max) + o.sum;
@@ -48,7 +49,14 @@ double softplus_libm(double x) { return std::max(x, 0.0) + std::log1p(std::exp(-
 
 }  // namespace
 
-double exact_log_z(const RbmParams<double>& p, double beta) {
+int64_t exact_log_z_chunks(const RbmParams<double>& p) {
+  const bool enum_hidden = p.visible == Unit::kGaussian || p.H <= p.V;
+  const int n = static_cast<int>(enum_hidden ? p.H : p.V);
+  return (int64_t{1} << n) >> std::min(n, kChunkBits);
+}
+
+void exact_log_z_range(const RbmParams<double>& p, double beta, int64_t k_begin, int64_t k_end,
+                       LogSumExpPart* parts) {
   const bool gaussian = p.visible == Unit::kGaussian;
   const bool enum_hidden = gaussian || p.H <= p.V;
   const int n = static_cast<int>(enum_hidden ? p.H : p.V);  // enumerated units
@@ -64,20 +72,18 @@ double exact_log_z(const RbmParams<double>& p, double beta) {
     return softplus_libm(beta * (sum_bias[i] + a));
   };
 
-  const int chunk_bits = std::min(n, kChunkBits);
-  const int64_t chunk = int64_t{1} << chunk_bits;
-  const int64_t n_chunks = (int64_t{1} << n) >> chunk_bits;
-  std::vector<LogSumExp> parts(static_cast<size_t>(n_chunks));
-
-#pragma omp parallel num_threads(static_cast<int>(std::min<int64_t>(num_threads(), n_chunks)))
+  const int64_t chunk = int64_t{1} << std::min(n, kChunkBits);
+  const int threads = static_cast<int>(std::max<int64_t>(1, std::min<int64_t>(num_threads(), k_end - k_begin)));
+  ThreadScratch<double> scratch(threads, static_cast<size_t>(m));
+#pragma omp parallel num_threads(threads)
   {
-    std::vector<double> act(static_cast<size_t>(m));
+    double* const act = scratch.mine();
 #pragma omp for schedule(static)
-    for (int64_t k = 0; k < n_chunks; ++k) {
+    for (int64_t k = k_begin; k < k_end; ++k) {
       const int64_t first = k * chunk;
       uint64_t state = static_cast<uint64_t>(first ^ (first >> 1));
       double lin = 0.0;
-      std::fill(act.begin(), act.end(), 0.0);
+      std::fill(act, act + m, 0.0);
       for (int s = 0; s < n; ++s) {
         if ((state >> s) & 1u) {
           lin += enum_bias[s];
@@ -97,11 +103,14 @@ double exact_log_z(const RbmParams<double>& p, double beta) {
         for (int64_t i = 0; i < m; ++i) term += g(i, act[i]);
         acc.add(term);
       }
-      parts[static_cast<size_t>(k)] = acc;
+      parts[k] = acc.part();
     }
   }
+}
+
+double exact_log_z_merge(const LogSumExpPart* parts, int64_t n_parts) {
   LogSumExp total;
-  for (const LogSumExp& part : parts) total.merge(part);
+  for (int64_t k = 0; k < n_parts; ++k) total.merge(parts[k]);
   return total.value();
 }
 

@@ -93,6 +93,9 @@ def device_of(x, arg: str) -> Device:
             f"argument '{arg}': expected an array that supports DLPack (numpy, torch, cupy, jax, ...), "
             f"got {type(x).__name__}"
         )
+    if isinstance(x, np.ndarray) and not x.dtype.isnative:
+        raise TypeError(f"argument '{arg}': dtype {x.dtype.str} is not in this machine's byte order, which DLPack "
+                        f"cannot carry; convert it, e.g. x.astype(x.dtype.newbyteorder('='))")
     dev_type, dev_id = x.__dlpack_device__()
     dev_type = int(dev_type)
     if dev_type in (_DL_CPU, _DL_CUDA_HOST):

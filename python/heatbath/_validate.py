@@ -44,6 +44,8 @@ def per_chain_betas(beta, n: int, dtype: str, unit: str = "chain") -> np.ndarray
         except (TypeError, ValueError):
             raise TypeError(f"argument 'beta': expected a positive number or one per {unit}, "
                             f"got {type(beta).__name__}") from None
+        if values.ndim == 0:  # a 0-d array (np.array(0.5), torch.tensor(0.5)) is one number
+            values = np.full(n, float(values))
         if values.shape != (n,):
             raise ValueError(f"argument 'beta': expected a number or an array of {n} values (one per {unit}), "
                              f"got shape {values.shape}")

@@ -234,7 +234,8 @@ class Ising(GibbsModel):
             parallel tempering).
         seed : int in [0, 2**64).
         method : 'heatbath' (default; the new spin is +1 with probability 1/(1+exp(−2β h_loc))) or
-            'metropolis' (flip with probability min(1, exp(−β ΔE))).
+            'metropolis' (flip with probability min(1, exp(−β ΔE)); a free flip always happens, so on
+            lattices of a few sites a side its checkerboard sweeps can cycle: use heat-bath there).
         chain_start : global index of lattice 0 (default 0): a batch split over calls or devices draws
             the same numbers as one call.
         record : record E and Σ s after every sweep (cheap for uniform models: tracked through the flips).
@@ -257,7 +258,7 @@ class Ising(GibbsModel):
             method = "heatbath" if method is None else method
             if method not in METHODS:
                 raise ValueError(f"argument 'method': expected one of {METHODS}, got {method!r}")
-            seed = as_seed(seed)
+            seed = as_seed(0 if seed is None else seed)
             chain_start = as_int(0 if chain_start is None else chain_start, "chain_start", 0, 2**32)
             sweep0, x_in, arg = 0, spins0, "spins0"
         n_sweeps = as_int(n_sweeps, "n_sweeps", 0, _MAX_SWEEP - sweep0)
@@ -277,6 +278,8 @@ class Ising(GibbsModel):
         if inplace:
             if not _is_c_contiguous(x_in):
                 raise ValueError(f"argument '{arg}': inplace=True needs a C-contiguous array")
+            if isinstance(x_in, np.ndarray) and not x_in.flags.writeable:
+                raise ValueError(f"argument '{arg}': inplace=True needs a writable array")
             spins = x_in
         else:
             spins = _arrays.copy_of(x_in)

@@ -241,7 +241,8 @@ def langevin(target: Target, x0, n_steps: int, step_size: float, method: str | N
     diverged = diverged_at >= 0
     accept_rate = None
     if method == "mala":
-        accept_rate = accepted / max(n_steps, 1)
+        # float64 in every framework (torch divides int64 into its default dtype, float32)
+        accept_rate = (accepted.double() if _arrays.framework_of(accepted) == "torch" else accepted) / max(n_steps, 1)
     state = LangevinState(x=x, p=p, step=step0 + n_steps, seed=seed, method=method, chain_start=chain_start,
                           diverged_at=diverged_at)
     return LangevinResult(x=x, p=p, trace=trace, energy_trace=energy_trace, energy=energy,

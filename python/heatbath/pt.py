@@ -404,6 +404,8 @@ class _LangevinRun:
         if self.timing is not None:
             swap["timing"] = self.timing
         sampler: LangevinMove = self.pt.sampler
+        if (self.round + n_rounds) * sampler.n_local > 2**56:
+            raise ValueError("argument 'n_rounds': the run would pass the step counter's limit (2**56 local steps)")
         try:
             if not self.pt.target.compiled_by_core:  # a user potential: rounds from Python (pt_user.py)
                 from heatbath.pt_user import user_rounds  # noqa: PLC0415

@@ -21,7 +21,7 @@ from typing import Any
 import numpy as np
 
 from heatbath import _arrays, _backend, _unchanged, diagnostics
-from heatbath._validate import as_int, as_seed, per_chain_betas, state_counters
+from heatbath._validate import as_int, as_seed, per_chain_betas, positive_in, state_counters
 from heatbath.gibbs import GibbsModel
 from heatbath.interrupted import run_resumable
 from heatbath.langevin import _all_finite, _is_c_contiguous
@@ -132,6 +132,7 @@ class RBM(GibbsModel):
                 raise ValueError(f"argument '{name}': contains NaN or infinity")
         if visible == "gaussian":
             sigma = _positive_finite(sigma, "sigma")
+            positive_in(sigma, dtype, "sigma")  # the sampler uses it in the model's dtype
         self.weights, self.visible_bias, self.hidden_bias = (
             x if _is_c_contiguous(x) else _arrays.copy_of(x) for x in params.values())
         self.visible = visible

@@ -125,6 +125,9 @@ def _base_biases(rbm: RBM, base, data) -> np.ndarray:
             mean = x.mean(axis=0)
             if rbm.visible == "gaussian":
                 return mean
+            if not ((x >= 0.0) & (x <= 1.0)).all():
+                raise ValueError("argument 'data': Bernoulli visible units take values in [0, 1] (0/1 data or "
+                                 "probabilities); scale the data first, e.g. pixels / 255")
             # The base rates, smoothed as a Beta(1, 1) posterior mean so that no unit is certain.
             p = (x.sum(axis=0) + 1.0) / (x.shape[0] + 2.0)
             return np.log(p) - np.log1p(-p)
@@ -136,6 +139,10 @@ def _base_biases(rbm: RBM, base, data) -> np.ndarray:
         raise ValueError(f"argument 'base': expected shape ({V},), got {b.shape}")
     if not np.isfinite(b).all():
         raise ValueError("argument 'base': contains NaN or infinity")
+    with np.errstate(over="ignore"):
+        representable = np.isfinite(b.astype(rbm.dtype)).all()
+    if not representable:
+        raise ValueError(f"argument 'base': values must be finite in the model's dtype {rbm.dtype}")
     return b
 
 

@@ -6,13 +6,14 @@ Each returns a float64 numpy array of length n that starts at ``start`` and ends
 from __future__ import annotations
 
 import math
+import numbers
 
 import numpy as np
 
 
 def _check(start, stop, n, positive_ends: bool):
     for name, v in (("start", start), ("stop", stop)):
-        if isinstance(v, bool) or not isinstance(v, (int, float)) or not math.isfinite(v) or v <= 0:
+        if isinstance(v, (bool, np.bool_)) or not isinstance(v, numbers.Real) or not math.isfinite(v) or v <= 0:
             raise ValueError(f"argument '{name}': expected a positive finite inverse temperature, got {v!r}")
     if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or n < 1:
         raise ValueError(f"argument 'n': expected a positive number of steps, got {n!r}")

@@ -9,6 +9,7 @@ parameters given as Python numbers or lists adopt those of x.
 from __future__ import annotations
 
 import math
+import numbers
 
 import numpy as np
 
@@ -165,6 +166,10 @@ class GaussianMixture(Target):
             raise ValueError(f"argument 'weights': expected shape ({k},), got {weights.shape}")
         if (weights <= 0).any():
             raise ValueError("argument 'weights': weights must be positive (drop a component instead of zeroing it)")
+        with np.errstate(over="ignore"):
+            total = weights.sum()
+        if not np.isfinite(total):  # relative weights near the float64 limit: scale them first
+            weights = weights / weights.max()
         weights = weights / weights.sum()
         self.dim = d
         self.means, self.sds, self.weights = means, sds, weights
@@ -180,7 +185,7 @@ class Rosenbrock(Target):
     def __init__(self, a: float = 1.0, b: float = 100.0):
         super().__init__()
         for name, v in (("a", a), ("b", b)):
-            if isinstance(v, bool) or not isinstance(v, (int, float)) or not math.isfinite(v):
+            if isinstance(v, (bool, np.bool_)) or not isinstance(v, numbers.Real) or not math.isfinite(v):
                 raise TypeError(f"argument '{name}': expected a finite number, got {v!r}")
         if b <= 0:
             raise ValueError(f"argument 'b': expected a positive number, got {b}")

@@ -36,9 +36,12 @@ def _describe(fn) -> str:
 
 
 def as_torch(a):
-    """A torch view of an array from heatbath.langevin's allocations (torch, or numpy on the CPU): no copy."""
+    """A torch view of an array from heatbath.langevin's allocations (torch, or numpy on the CPU): no copy,
+    except of a read-only numpy array (an input: it is only read)."""
     if a is None or _arrays.framework_of(a) == "torch":
         return a
+    if not a.flags.writeable:  # an input that is only read; torch would warn that it cannot protect it
+        a = a.copy()
     return _torch().from_numpy(a)
 
 

@@ -57,7 +57,10 @@ def _check_params(params) -> tuple:
         elif not isinstance(value, (numbers.Real, np.bool_)):
             raise TypeError(f"argument 'params': params[{i}] is a {type(value).__name__}; expected a number, a "
                             f"numpy array or a CUDA array (convert CPU tensors and lists with np.asarray)")
-    return params
+    # The kernels read arrays through raw pointers (pointers.borrowed): a non-contiguous one is copied,
+    # once, here (a 0-d array stays as it is: np.ascontiguousarray would make it 1-d).
+    return tuple(np.ascontiguousarray(v) if isinstance(v, np.ndarray) and v.ndim and not v.flags.c_contiguous
+                 else v for v in params)
 
 
 def _numpy(a):
@@ -205,10 +208,12 @@ def potential(energy, grad=None, *, params=(), dim=None, name=None) -> NumbaPote
         which marks the chain as diverged or rejects the MALA proposal, as with the built-in targets).
     grad : grad(x, out, *params) writes dE/dx into out (1-D, same length as x) and returns nothing.
         Required: heatbath does not take finite differences.
-    params : a tuple of numbers and numpy arrays passed unchanged to every call. Kernels are compiled per
-        parameter *types*, so :meth:`NumbaPotential.with_params` with new values of the same types
-        compiles nothing. For CUDA runs numpy arrays are copied to the device (once per potential and
-        stream); CUDA arrays (torch, cupy) are used in place and must be on the states' device.
+    params : a tuple of numbers and numpy arrays passed to every call. Arrays are borrowed: on the CPU a
+        change made in place shows in the next run, except in a non-contiguous array, which is copied
+        once, here. For CUDA runs numpy arrays are copied to the device once per potential and stream
+        (later changes are not seen: use :meth:`NumbaPotential.with_params`); CUDA arrays (torch, cupy)
+        are used in place and must be on the states' device. Kernels are compiled per parameter
+        *types*, so ``with_params`` with new values of the same types compiles nothing.
     dim : the dimension the functions expect (None: any; x0's is then used).
     name : a label for messages (default: energy's name).
 

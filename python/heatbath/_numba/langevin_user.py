@@ -89,10 +89,6 @@ def _compile(dispatcher, argtypes: tuple, role: str, user_fn):
 def compile_functions(energy, grad, dtype, params: tuple) -> UserFunctions:
     """Compiles energy(x, *params) and grad(x, out, *params) for 1-D C-contiguous x of `dtype`."""
     energy_jit, grad_jit = jit_function(energy), jit_function(grad)
-    # C-contiguous copies where needed: the kernels then read the arrays without reference counts
-    # (pointers.borrowed). A 0-d array stays as it is (np.ascontiguousarray would make it 1-d).
-    params = tuple(np.ascontiguousarray(p) if isinstance(p, np.ndarray) and p.ndim and not p.flags.c_contiguous
-                   else p for p in params)
     x_type = types.Array(typeof(np.dtype(dtype).type(0)), 1, "C")
     param_types = tuple(typeof(p) for p in params)
     energy_sig = _compile(energy_jit, (x_type,) + param_types, "energy", energy)
