@@ -53,6 +53,21 @@ def test_sample_writes_an_npz_with_the_run(tmp_path, capsys):
         assert np.all(np.abs(data["x"].mean(axis=0)) < 5 / np.sqrt(200))
 
 
+@pytest.mark.parametrize("model", ["gaussian", "mixture"])
+def test_sample_builds_models_in_the_default_dtype(model, tmp_path, capsys):
+    out = tmp_path / "run"  # numpy adds .npz; the path printed is the one written
+    assert main(["sample", model, "--chains", "20", "--steps", "20", "--out", str(out)]) == 0
+    assert f"wrote {out}.npz" in capsys.readouterr().out
+    with np.load(f"{out}.npz") as data:
+        assert data["x"].dtype == np.float32
+
+
+def test_sample_reports_diverged_chains(capsys):
+    assert main(["sample", "rosenbrock", "--chains", "10", "--steps", "100", "--step-size", "0.01"]) == 0
+    out = capsys.readouterr().out
+    assert "10 of 10 chains diverged; a smaller --step-size" in out and "mean E n/a" in out
+
+
 def test_sample_runs_the_ising_model(tmp_path, capsys):
     out = tmp_path / "ising.npz"
     assert main(["sample", "ising", "--size", "8", "--beta", "0.2", "--chains", "16", "--steps", "400",
@@ -99,6 +114,11 @@ def test_sample_runs_a_user_module(tmp_path, capsys):
     (["sample", "ising", "--size", "5"], "--size"),
     (["sample", "ising", "--method", "mala"], "--method"),
     (["sample", "double_well", "--method", "heatbath"], "--method"),
+    (["sample", "ising", "--thin", "2"], "--thin"),
+    (["sample", "ising", "--dtype", "float64"], "--dtype"),
+    (["sample", "double_well", "--out", "."], "it is a folder"),
+    (["sample", "nosuchmodule_hb:make"], "importing 'nosuchmodule_hb' failed"),
+    (["sample", "heatbath:Gaussian"], "calling Gaussian() failed"),
 ])
 def test_user_errors_are_one_line_and_exit_2(argv, message, capsys):
     assert main(argv) == 2
@@ -119,8 +139,11 @@ def test_unwritable_demo_folder(tmp_path, capsys):
     assert "cannot create the output folder" in capsys.readouterr().err
 
 
-@pytest.mark.parametrize("argv", [["demo", "--chains", "0"], ["demo", "--sweeps", "x"], ["sample", "double_well", "--step-size", "-1"],
-                                  ["sample", "ising", "--lattice-dims", "4"], ["frobnicate"]])
+@pytest.mark.parametrize("argv", [["demo", "--chains", "0"], ["demo", "--sweeps", "x"],
+                                  ["sample", "double_well", "--step-size", "-1"],
+                                  ["sample", "ising", "--lattice-dims", "4"], ["frobnicate"],
+                                  ["sample", "double_well", "--seed", "-1"], ["sample", "ising", "--seed", str(2**64)],
+                                  ["demo", "--seed", "-1"], ["sample", "double_well", "--friction", "-1"]])
 def test_bad_options_exit_2_with_usage(argv, capsys):
     with pytest.raises(SystemExit) as exc:
         main(argv)

@@ -62,3 +62,31 @@ def test_an_interrupt_outside_a_chunk_boundary_stays_a_plain_keyboard_interrupt(
     from heatbath.interrupted import completed_steps
 
     assert completed_steps(KeyboardInterrupt()) is None
+
+
+def test_ctrl_c_during_a_torch_runs_final_energy_is_not_lost():
+    # ULA's last evaluation (the final energy) comes after the last chunk boundary: a Ctrl-C there was
+    # swallowed by the deferred handler and the call returned as if nothing had happened.
+    torch = pytest.importorskip("torch", reason="a TorchPotential run")
+    calls = []
+
+    def energy(x):
+        calls.append(1)
+        if len(calls) == 4:  # steps 1-3 evaluate E and ∇E; the 4th call is the final energy
+            os.kill(os.getpid(), signal.SIGINT)
+        return (x**4 - 4 * x**2 + x).sum(-1)
+
+    with pytest.raises(KeyboardInterrupt):
+        hb.langevin(hb.TorchPotential(energy), torch.zeros(10, 1), 3, 0.01, "ula")
+    assert len(calls) == 4
+
+
+def test_ctrl_c_while_tuning_the_ladder_stops_without_a_state():
+    # The tuning's stages are not part of a state, so none is offered; the ladder is left as it was.
+    pt = hb.ParallelTempering(hb.DoubleWell(), 8, sampler=hb.LangevinMove(0.01, "mala", n_local=50), adapt=1023)
+    before = pt.betas.copy()
+    with SigintAfter(0.3), pytest.raises(KeyboardInterrupt) as info:
+        pt.run(np.zeros((2000, 1)), 10, seed=1)
+    assert not isinstance(info.value, hb.Interrupted)
+    assert "tuning the ladder" in str(info.value)
+    np.testing.assert_array_equal(pt.betas, before)

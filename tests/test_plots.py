@@ -62,3 +62,20 @@ def test_bad_arguments_are_named(run_1d):
         plots.trace(no_trace)
     with pytest.raises(ValueError, match="argument 'target'"):
         plots.landscape(hb.Gaussian(np.zeros(3), np.eye(3)))
+
+
+def test_two_dimensional_targets_get_no_one_dimensional_curve(run_2d, tmp_path):
+    # Rosenbrock takes any dimension from two: no 1-D exact density, and its landscape is drawn in 2-D.
+    fig = plots.histogram(run_2d, hb.Rosenbrock(1.0, 5.0))
+    assert [line.get_label() for line in fig.axes[0].get_lines()] == []
+    plots.save(plots.landscape(hb.Rosenbrock(1.0, 5.0)), tmp_path / "rosenbrock.png")
+    assert_png(tmp_path / "rosenbrock.png")
+
+
+def test_bad_plot_arguments_are_named(run_1d):
+    with pytest.raises(ValueError, match="argument 'chains'"):
+        plots.landscape(hb.DoubleWell(), run_1d, chains=0)
+    with pytest.raises(ValueError, match="argument 'chains'"):
+        plots.trace(run_1d, chains=0)
+    with pytest.raises(ValueError, match=r"argument 'dim': expected a coordinate in \[0, 1\)"):
+        plots.histogram(run_1d, dim=9)

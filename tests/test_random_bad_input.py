@@ -81,3 +81,8 @@ def test_cuda_backend_error_is_clear_without_a_gpu():
 
     with pytest.raises(RuntimeError, match="CUDA"):
         _backend.module_for("cuda")
+
+
+def test_a_shape_of_numpy_integers_is_a_shape():
+    got = hb.random.normal((np.int64(3), np.int32(2)), seed=1)
+    np.testing.assert_array_equal(got, hb.random.normal((3, 2), seed=1))

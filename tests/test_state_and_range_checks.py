@@ -85,3 +85,12 @@ def test_scratch_too_large_for_memory_is_a_memory_error():
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
     assert done.returncode == 0, done.stderr[-2000:]
     assert done.stdout.strip() == "MemoryError"
+
+
+def test_a_langevin_state_has_momenta_exactly_when_its_method_does():
+    baoab = hb.langevin(hb.DoubleWell(), np.zeros((2, 1)), 2, 0.1, "baoab", seed=1).state
+    ula = hb.langevin(hb.DoubleWell(), np.zeros((2, 1)), 2, 0.1, "ula", seed=1).state
+    with pytest.raises(ValueError, match="argument 'x0': a 'baoab' state needs momenta p"):
+        hb.langevin(hb.DoubleWell(), dataclasses.replace(baoab, p=None), 2, 0.1)
+    with pytest.raises(ValueError, match="argument 'x0': a 'ula' state has no momenta p"):
+        hb.langevin(hb.DoubleWell(), dataclasses.replace(ula, p=np.zeros((2, 1))), 2, 0.1)

@@ -70,3 +70,45 @@ def test_bad_files_and_arguments_raise_clear_errors(tmp_path):
     state = hb.langevin(hb.DoubleWell(), start(), 1, 0.01).state
     with pytest.raises(OSError, match="argument 'path'"):
         state.save(tmp_path / "no" / "such" / "dir" / "s.npz")
+
+
+def _write_foreign_files(folder):
+    import json
+    import pickle
+    import zipfile
+
+    key = "__heatbath_state__"
+    files = {"lone.npy": lambda p: np.save(p, np.zeros(3)),
+             "text.npz": lambda p: p.write_text("hello"),
+             "pickle.npz": lambda p: p.write_bytes(pickle.dumps({"a": 1})),
+             "list_meta.npz": lambda p: np.savez(p, **{key: np.frombuffer(json.dumps([1]).encode(), np.uint8)}),
+             "no_scalars.npz": lambda p: np.savez(p, **{key: np.frombuffer(json.dumps({"version": 1}).encode(),
+                                                                             np.uint8)})}
+    for name, write in files.items():
+        write(folder / name)
+    with zipfile.ZipFile(folder / "junk_member.npz", "w") as z:
+        z.writestr(key + ".npy", b"junk")
+    return [folder / name for name in files] + [folder / "junk_member.npz"]
+
+
+def test_foreign_files_are_not_saved_states(tmp_path):
+    for path in _write_foreign_files(tmp_path):
+        with pytest.raises(ValueError, match="is not a saved heatbath state") as info:
+            hb.load_state(path)
+        assert "allow_pickle" not in str(info.value)  # never advice to load unsafely
+
+
+def test_a_failed_save_keeps_the_previous_checkpoint(tmp_path, monkeypatch):
+    path = tmp_path / "checkpoint.npz"
+    first = hb.langevin(hb.DoubleWell(), np.zeros((4, 1)), 3, 0.1, seed=1).state
+    first.save(path)
+    second = hb.langevin(hb.DoubleWell(), np.zeros((4, 1)), 5, 0.1, seed=1).state
+
+    def failing_savez(*args, **kwargs):
+        raise OSError(28, "No space left on device")
+    monkeypatch.setattr(np, "savez", failing_savez)
+    with pytest.raises(OSError, match="cannot write the state"):
+        second.save(path)
+    monkeypatch.undo()
+    assert hb.load_state(path).step == 3  # the first checkpoint, whole
+    assert [p.name for p in tmp_path.iterdir()] == ["checkpoint.npz"]  # no partial file left

@@ -69,6 +69,10 @@ def sigint_at_chunk_boundaries() -> Iterator[ChunkGuard]:
         yield guard
     finally:
         signal.signal(signal.SIGINT, previous)
+    # A Ctrl-C after the last check (during the work that ends a run, its final energy say) is not lost:
+    # it raises here, as a plain KeyboardInterrupt (no state: the run is past its last chunk boundary).
+    if guard.pending:
+        raise KeyboardInterrupt
 
 
 def run_resumable(run: Callable[[], None], *, total: int, state_after: Callable[[int], Any], progress,

@@ -176,6 +176,9 @@ def langevin(target: Target, x0, n_steps: int, step_size: float, method: str | N
         if step0 + n_steps > 2**56:
             raise ValueError("argument 'n_steps': the run would pass the step counter's limit (2**56 steps)")
         x_in, p_in, diverged_in = state.x, state.p, state.diverged_at
+        if (p_in is None) == (method == "baoab"):  # a state built or loaded by hand
+            raise ValueError(f"argument 'x0': a '{method}' state {'needs' if method == 'baoab' else 'has no'} "
+                             f"momenta p")
     else:
         method = "ula" if method is None else method
         if method not in METHODS:

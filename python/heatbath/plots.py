@@ -45,6 +45,21 @@ def marginal_density(target, grid: np.ndarray, beta: float = 1.0) -> np.ndarray:
     return w / float(np.sum((w[1:] + w[:-1]) * np.diff(grid)) / 2)  # trapezoid rule
 
 
+def _takes_one_coordinate(target) -> bool:
+    """Whether the target is defined on 1-D states (Rosenbrock, say, needs two coordinates)."""
+    try:
+        target.check_dim(1, "x")
+    except ValueError:
+        return False
+    return True
+
+
+def _positive_count(value, name: str) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+        raise ValueError(f"argument '{name}': expected a positive number of chains, got {value!r}")
+    return value
+
+
 def _require_trace(result, what: str):
     if getattr(result, "trace", None) is None:
         raise ValueError(f"argument 'result': {what} needs a trace; run with thin > 0")
@@ -54,10 +69,12 @@ def _require_trace(result, what: str):
 def landscape(target, result=None, *, xlim=(-2.5, 2.5), chains: int = 3, title: str | None = None):
     """The energy landscape E(x) with the trajectories of a few chains on it (the seed post's
     figure): a curve for 1-D states, contours with paths for 2-D states."""
+    _positive_count(chains, "chains")
+    trace = _require_trace(result, "landscape") if result is not None else None
+    dim = trace.shape[2] if trace is not None else getattr(target, "dim", None) or \
+        (1 if _takes_one_coordinate(target) else 2)
     fig, (ax,) = _figure()
     grid = np.linspace(*xlim, 400)
-    trace = _require_trace(result, "landscape") if result is not None else None
-    dim = trace.shape[2] if trace is not None else getattr(target, "dim", None) or 1
     if dim == 1:
         ax.plot(grid, _energy_1d(target, grid), color="black", lw=1.5, label="E(x)")
         if trace is not None:
@@ -89,6 +106,7 @@ def landscape(target, result=None, *, xlim=(-2.5, 2.5), chains: int = 3, title: 
 
 def trace(result, *, chains: int = 4, dim: int = 0, title: str | None = None):
     """Coordinate ``dim`` of a few chains against the sample index, and their energies."""
+    _positive_count(chains, "chains")
     x = _require_trace(result, "trace")
     if not 0 <= dim < x.shape[2]:
         raise ValueError(f"argument 'dim': expected a coordinate in [0, {x.shape[2]}), got {dim}")
@@ -109,14 +127,15 @@ def histogram(result, target=None, *, beta: float = 1.0, dim: int = 0, bins: int
               title: str | None = None):
     """Histogram of coordinate ``dim`` (the trace after ``burn_in``, or the final states) against the
     exact density exp(−βE)/Z where it is known: 1-D targets and separable ones like the double well."""
-    if getattr(result, "trace", None) is not None:
-        t = _host(result.trace)
-        values = t[int(burn_in * t.shape[0]):, :, dim].ravel()
-    else:
-        values = _host(result.x)[:, dim]
+    states = _host(result.trace) if getattr(result, "trace", None) is not None else _host(result.x)[None]
+    if not 0 <= dim < states.shape[2]:
+        raise ValueError(f"argument 'dim': expected a coordinate in [0, {states.shape[2]}), got {dim}")
+    values = states[int(burn_in * states.shape[0]):, :, dim].ravel()
     fig, (ax,) = _figure()
     ax.hist(values, bins=bins, density=True, alpha=0.6, label="samples")
-    if target is not None and (getattr(target, "dim", None) in (None, 1) or type(target).__name__ == "DoubleWell"):
+    separable = type(target).__name__ == "DoubleWell"  # each coordinate's marginal is the 1-D density
+    one_d = getattr(target, "dim", None) == 1 or (getattr(target, "dim", None) is None and states.shape[2] == 1)
+    if target is not None and _takes_one_coordinate(target) and (one_d or separable):
         lo, hi = np.quantile(values, [0.0005, 0.9995])
         pad = 0.2 * (hi - lo)
         grid = np.linspace(lo - pad, hi + pad, 600)

@@ -188,7 +188,8 @@ class ParallelTempering:
         progress : a progress bar over the rounds (after any ladder tuning): None (only when standard
             error is a terminal), True or False.
 
-        Raises heatbath.Interrupted on Ctrl-C (CPU), carrying a state that continues the run.
+        Raises heatbath.Interrupted on Ctrl-C (CPU), carrying a state that continues the run; a plain
+        KeyboardInterrupt while ``adapt`` is still tuning the ladder (there is nothing to continue yet).
         """
         n_rounds = as_int(n_rounds, "n_rounds", 0, 2**40)
         thin = as_int(thin, "thin", 0, 2**40)
@@ -206,7 +207,13 @@ class ParallelTempering:
             run = _LangevinRun(self, x0, seed)
         tuning = []
         if run.fresh and self.n_tune > 0:
-            tuning = tune_ladder(run, self.n_tune)
+            try:
+                tuning = tune_ladder(run, self.n_tune)
+            except Interrupted as exc:
+                # A state from the middle of the tuning would not continue it (its ladder is half-made and
+                # the stages are not in the state): Ctrl-C there stops the call, with the ladder untouched.
+                raise KeyboardInterrupt("interrupted while tuning the ladder: nothing to resume; run again") \
+                    from exc
             self.betas = run.betas.copy()
         with progress_bar(progress, n_rounds, "tempering", unit="round"):
             return run.main(n_rounds, thin, record_index, tuning)

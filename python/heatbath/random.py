@@ -14,6 +14,8 @@ True
 """
 from __future__ import annotations
 
+import numbers
+
 from heatbath import _arrays, _backend, _core
 from heatbath._validate import as_int, as_seed
 
@@ -52,8 +54,10 @@ def _fill(kind, out, seed, step, chain_start, purpose, dtype, like, allowed):
     chain_start = as_int(chain_start, "chain_start", 0, _MAX_CHAIN)
     code = _purpose_code(purpose)
     if isinstance(out, tuple):
-        if len(out) != 2 or not all(isinstance(s, int) and not isinstance(s, bool) and s >= 0 for s in out):
+        if len(out) != 2 or not all(isinstance(s, numbers.Integral) and not isinstance(s, bool) and s >= 0
+                                    for s in out):
             raise ValueError(f"argument 'out': a shape must be (chains, n) with non-negative ints, got {out!r}")
+        out = tuple(int(s) for s in out)
         name = _arrays.dtype_name(dtype if dtype is not None else allowed[0])
         if name not in allowed:
             raise TypeError(f"argument 'dtype': expected {' or '.join(allowed)}, got {name}")

@@ -7,6 +7,7 @@ them, with the class name and a format version. Loading never unpickles anything
 """
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import json
 import os
@@ -47,11 +48,21 @@ def save_state(state: SavableState, path) -> None:
         else:
             arrays[field.name] = np.ascontiguousarray(_arrays.to_host(value))
     meta = {"class": type(state).__name__, "version": FORMAT_VERSION, "scalars": scalars}
+    # Written beside the target and renamed over it: a checkpoint being replaced survives a crash or
+    # Ctrl-C during the write.
+    where = os.fspath(path)
+    partial = f"{where}.partial-{os.getpid()}"
     try:
-        with open(os.fspath(path), "wb") as f:
-            np.savez(f, **arrays, **{_META_KEY: np.frombuffer(json.dumps(meta).encode(), np.uint8)})
+        try:
+            with open(partial, "wb") as f:
+                np.savez(f, **arrays, **{_META_KEY: np.frombuffer(json.dumps(meta).encode(), np.uint8)})
+            os.replace(partial, where)
+        except BaseException:
+            with contextlib.suppress(OSError):
+                os.remove(partial)
+            raise
     except OSError as exc:
-        raise OSError(f"argument 'path': cannot write the state to {os.fspath(path)!r}: {exc.strerror}") from exc
+        raise OSError(f"argument 'path': cannot write the state to {where!r}: {exc.strerror}") from exc
 
 
 def load_state(path, like=None) -> SavableState:
@@ -60,18 +71,33 @@ def load_state(path, like=None) -> SavableState:
     Its arrays come back as numpy arrays, or, when ``like`` is an array, in like's framework and on
     like's device (e.g. ``like=torch.empty(0, device="cuda")``), ready to pass to the sampler.
     """
+    where = os.fspath(path)
+
+    def foreign(why: str):
+        return ValueError(f"argument 'path': {where!r} is not a saved heatbath state ({why})")
+
     try:
-        with np.load(os.fspath(path), allow_pickle=False) as data:
+        data = np.load(where, allow_pickle=False)
+        if not isinstance(data, np.lib.npyio.NpzFile):  # a lone .npy array
+            raise foreign("a single array, not an .npz archive")
+        with data:
             if _META_KEY not in data.files:
-                raise ValueError(f"argument 'path': {os.fspath(path)!r} is not a saved heatbath state")
+                raise foreign(f"no {_META_KEY!r} entry")
             meta = json.loads(data[_META_KEY].tobytes().decode())
             stored = {name: data[name] for name in data.files if name != _META_KEY}
     except (FileNotFoundError, IsADirectoryError, PermissionError) as exc:
-        raise OSError(f"argument 'path': cannot read a state from {os.fspath(path)!r}: {exc}") from exc
-    except (OSError, EOFError, zipfile.BadZipFile, KeyError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise OSError(f"argument 'path': cannot read a state from {where!r}: {exc}") from exc
+    except ValueError as exc:
+        if str(exc).startswith("argument 'path'"):
+            raise
+        # numpy's refusal of a pickle (which it would load only unsafely) or of a malformed member
+        raise foreign(f"{type(exc).__name__}: {exc}".split(" If you trust")[0]) from exc
+    except (OSError, EOFError, zipfile.BadZipFile, KeyError, AttributeError, UnicodeDecodeError,
+            json.JSONDecodeError) as exc:
         # numpy's errors for empty, truncated or foreign files
-        raise ValueError(f"argument 'path': {os.fspath(path)!r} is not a saved heatbath state "
-                         f"({type(exc).__name__}: {exc})") from exc
+        raise foreign(f"{type(exc).__name__}: {exc}") from exc
+    if not isinstance(meta, dict) or not isinstance(meta.get("scalars"), dict):
+        raise foreign("its metadata is not a heatbath state's")
     if meta.get("version") != FORMAT_VERSION:
         raise ValueError(f"argument 'path': state format version {meta.get('version')!r}; this heatbath "
                          f"reads version {FORMAT_VERSION}")
@@ -80,6 +106,8 @@ def load_state(path, like=None) -> SavableState:
         raise ValueError(f"argument 'path': unknown state class {meta.get('class')!r}")
     values = dict(meta["scalars"])
     for name, a in stored.items():
+        if not isinstance(a, np.ndarray):
+            raise foreign(f"its entry {name!r} is not an array")
         values[name] = a if like is None else _arrays.from_host(a, a.dtype.name, like)
     names = {f.name for f in dataclasses.fields(cls)}
     if set(values) != names:

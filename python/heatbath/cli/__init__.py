@@ -30,6 +30,9 @@ def main(argv=None) -> int:
     except UserError as exc:
         print(f"heatbath {args.command}: error: {exc}", file=sys.stderr)
         return 2
+    except MemoryError:
+        print(f"heatbath {args.command}: error: not enough memory: fewer --chains or a smaller --size", file=sys.stderr)
+        return 2
     except KeyboardInterrupt:
         print(f"heatbath {args.command}: interrupted", file=sys.stderr)
         return 130

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 import numpy as np
 
 import heatbath as hb
-from heatbath.cli.errors import UserError, positive_int, require_extra, writable_folder
+from heatbath.cli.errors import UserError, positive_int, require_extra, seed, writable_folder
 
 
 def add_parser(sub) -> None:
@@ -29,7 +29,7 @@ def add_parser(sub) -> None:
     p.add_argument("--pt-chains", type=positive_int, default=32, help="chains per temperature (default 32)")
     p.add_argument("--pt-rounds", type=positive_int, default=400, help="burn-in and measured rounds per tempering run (default 400)")
     p.add_argument("--rbm-chains", type=positive_int, default=20000, help="RBM chains (default 20000)")
-    p.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
+    p.add_argument("--seed", type=seed, default=0, help="random seed (default 0)")
     p.add_argument("--no-plots", action="store_true", help="print the tables only, write no figures")
     p.set_defaults(run=run)
 
@@ -173,7 +173,7 @@ def tempering(args, figures) -> list[Line]:
     for r in range(runs):
         # All chains start ordered (m = +1). The statistics are those of a second call, after a burn-in
         # of as many rounds, long enough for the chains to have made round trips through the ladder.
-        warm = pt.run(np.ones((chains, L, L), np.int8), args.pt_rounds, seed=args.seed + r)
+        warm = pt.run(np.ones((chains, L, L), np.int8), args.pt_rounds, seed=(args.seed + r) % 2**64)
         results.append(pt.run(warm.state, args.pt_rounds, thin=1))
     elapsed = time.perf_counter() - start
     log_z = np.array([r.log_z for r in results])
@@ -187,7 +187,7 @@ def tempering(args, figures) -> list[Line]:
                            for r in results])
     frac_se = frac.std(ddof=1) / np.sqrt(frac.size)
     last = results[-1]
-    print(f"\n4. Parallel tempering across the Ising transition: {L}x{L}, 16 temperatures from T = ∞ to "
+    print(f"\n3. Parallel tempering across the Ising transition: {L}x{L}, 16 temperatures from T = ∞ to "
           f"T = {t_min}")
     print(f"   {runs} runs x {chains} chains x 2 x {args.pt_rounds} rounds (burn-in, then measured) in {elapsed:.1f} s; "
           "the ladder was tuned "
@@ -213,7 +213,7 @@ def rbm(args, figures) -> list[Line]:
     model = hb.RBM((0.6 * rng.standard_normal((V, H))).astype(np.float32),
                    (0.3 * rng.standard_normal(V)).astype(np.float32),
                    (0.3 * rng.standard_normal(H)).astype(np.float32))
-    print(f"\n5. A restricted Boltzmann machine, V = {V} visible and H = {H} hidden units")
+    print(f"\n4. A restricted Boltzmann machine, V = {V} visible and H = {H} hidden units")
     start = time.perf_counter()
     res = hb.gibbs(model, np.zeros((chains, V), np.float32), 200, seed=args.seed)
     elapsed = time.perf_counter() - start

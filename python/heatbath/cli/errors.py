@@ -31,9 +31,14 @@ def writable_folder(path: str) -> Path:
     return folder
 
 
-def writable_file(path: str) -> Path:
-    """Check that the output file's folder exists and is writable, before a long run."""
+def writable_file(path: str, suffix: str = "") -> Path:
+    """Check that the output file's folder exists and is writable, before a long run; the path gets
+    `suffix` when it lacks it (numpy's savez adds .npz: the path printed is the one written)."""
     target = Path(path)
+    if target.is_dir():
+        raise UserError(f"cannot write {str(target)!r}: it is a folder")
+    if suffix and target.suffix != suffix:
+        target = target.with_name(target.name + suffix)
     parent = target.parent if str(target.parent) else Path(".")
     if not parent.is_dir():
         raise UserError(f"cannot write {str(target)!r}: the folder {str(parent)!r} does not exist")
@@ -55,15 +60,39 @@ def positive_int(text: str) -> int:
     return value
 
 
-def positive_float(text: str) -> float:
-    """argparse type: a finite number > 0."""
+def _finite_number(text: str, ok, expected: str) -> float:
+    """argparse type helper: a finite number for which ok(value) holds."""
     import argparse
     import math
 
     try:
         value = float(text)
     except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a positive number, got {text!r}") from None
-    if not (math.isfinite(value) and value > 0):
-        raise argparse.ArgumentTypeError(f"expected a positive number, got {text!r}")
+        value = math.nan
+    if not (math.isfinite(value) and ok(value)):
+        raise argparse.ArgumentTypeError(f"expected {expected}, got {text!r}")
     return value
+
+
+def positive_float(text: str) -> float:
+    """argparse type: a finite number > 0."""
+    return _finite_number(text, lambda v: v > 0, "a positive number")
+
+
+def non_negative_float(text: str) -> float:
+    """argparse type: a finite number >= 0."""
+    return _finite_number(text, lambda v: v >= 0, "a number >= 0")
+
+
+def seed(text: str) -> int:
+    """argparse type: a seed, an integer in [0, 2**64)."""
+    import argparse
+
+    try:
+        value = int(text)
+    except ValueError:
+        value = -1
+    if not 0 <= value < 2**64:
+        raise argparse.ArgumentTypeError(f"expected an integer in [0, 2**64), got {text!r}")
+    return value
+

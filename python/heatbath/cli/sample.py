@@ -15,22 +15,23 @@ from pathlib import Path
 import numpy as np
 
 import heatbath as hb
-from heatbath.cli.errors import UserError, positive_float, positive_int, writable_file
+from heatbath.cli.errors import UserError, non_negative_float, positive_float, positive_int, seed, writable_file
 
 
-def _mixture(dim: int):
+def _mixture(dim: int, dtype: str):
     corners = np.array([[2.0, 2.0], [2.0, -2.0], [-2.0, 2.0], [-2.0, -2.0]])
-    means = np.zeros((4, dim))
+    means = np.zeros((4, dim), dtype)
     means[:, :min(dim, 2)] = corners[:, :min(dim, 2)]
     return hb.GaussianMixture(means, 0.5)
 
 
-# name -> (target from dim, the dimension it needs or None for any, what it is)
+# name -> (target from (dim, dtype), the dimension it needs or None for any, what it is)
 MODELS = {
-    "double_well": (lambda d: hb.DoubleWell(), None, "E = Σ x⁴ − 4x² + x, the seed post's landscape"),
-    "gaussian": (lambda d: hb.Gaussian(np.zeros(d), np.eye(d)), None, "standard normal in --dim dimensions"),
+    "double_well": (lambda d, t: hb.DoubleWell(), None, "E = Σ x⁴ − 4x² + x, the seed post's landscape"),
+    "gaussian": (lambda d, t: hb.Gaussian(np.zeros(d, t), np.eye(d, dtype=t)), None,
+                 "standard normal in --dim dimensions"),
     "mixture": (_mixture, None, "four Gaussians at (±2, ±2), sd 0.5"),
-    "rosenbrock": (lambda d: hb.Rosenbrock(1.0, 100.0), None, "Rosenbrock's banana, a = 1, b = 100 (dim ≥ 2)"),
+    "rosenbrock": (lambda d, t: hb.Rosenbrock(1.0, 100.0), None, "Rosenbrock's banana, a = 1, b = 100 (dim ≥ 2)"),
 }
 
 
@@ -48,13 +49,14 @@ def add_parser(sub) -> None:
     p.add_argument("--steps", type=positive_int, default=1000)
     p.add_argument("--step-size", type=positive_float, default=0.01)
     p.add_argument("--beta", type=positive_float, default=1.0, help="inverse temperature (default 1)")
-    p.add_argument("--friction", type=positive_float, default=1.0, help="BAOAB friction (default 1)")
+    p.add_argument("--friction", type=non_negative_float, default=1.0, help="BAOAB friction (default 1)")
     p.add_argument("--dim", type=positive_int, default=None, help="state dimension (default: the model's, else 2)")
     p.add_argument("--size", type=positive_int, default=32, help="ising: lattice side, even (default 32)")
     p.add_argument("--lattice-dims", type=int, choices=(2, 3), default=2, help="ising: 2-D or 3-D (default 2)")
-    p.add_argument("--dtype", choices=("float32", "float64"), default="float32")
+    p.add_argument("--dtype", choices=("float32", "float64"), default=None,
+                   help="of the states (default float32; not for ising, whose spins are int8)")
     p.add_argument("--device", choices=("cpu", "cuda"), default="cpu")
-    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--seed", type=seed, default=0)
     p.add_argument("--thin", type=int, default=0, help="keep every THIN-th state in a trace (default 0: none)")
     p.add_argument("--out", default=None, help="write the results to this .npz file")
     p.add_argument("--no-progress", action="store_true", help="no progress bar")
@@ -81,19 +83,22 @@ def _load_user_target(spec: str):
         raise UserError(f"model {spec!r}: {where!r} has no attribute {name!r}")
     target = getattr(module, name)
     if callable(target) and not isinstance(target, hb.Target):
-        target = target()
+        try:
+            target = target()
+        except Exception as exc:  # the user's factory failed: say so in one line
+            raise UserError(f"model {spec!r}: calling {name}() failed: {type(exc).__name__}: {exc}") from None
     if not isinstance(target, hb.Target):
         raise UserError(f"model {spec!r}: expected a heatbath target (e.g. made by heatbath.potential), "
                         f"got {type(target).__name__}")
     return target
 
 
-def resolve_model(spec: str, dim: int | None):
-    """(target, dim) for a model name or a user module's potential."""
+def resolve_model(spec: str, dim: int | None, dtype: str = "float32"):
+    """(target, dim) for a model name (its parameters in dtype) or a user module's potential."""
     if spec in MODELS:
         make, _, _ = MODELS[spec]
         d = dim or (2 if spec in ("gaussian", "mixture", "rosenbrock") else 1)
-        target = make(d)
+        target = make(d, dtype)
     elif ":" in spec:
         target = _load_user_target(spec)
         d = dim or getattr(target, "dim", None) or 1
@@ -106,11 +111,8 @@ def resolve_model(spec: str, dim: int | None):
     return target, d
 
 
-def _start(args, target, dim):
-    x0 = np.random.default_rng(args.seed).standard_normal((args.chains, dim)).astype(args.dtype)
-    dtype = getattr(target, "_dtype", None)
-    if dtype is not None and dtype != args.dtype:
-        raise UserError(f"--dtype {args.dtype}: the model's parameters are {dtype}")
+def _on_device(args, x0):
+    """x0 on the device of --device (a torch CUDA tensor for cuda)."""
     if args.device == "cpu":
         return x0
     if not hb.cuda_available():
@@ -120,6 +122,14 @@ def _start(args, target, dim):
     except ImportError:
         raise UserError("--device cuda needs torch to hold the states: pip install 'heatbath[torch]'") from None
     return torch.as_tensor(x0, device="cuda")
+
+
+def _start(args, target, dim):
+    x0 = np.random.default_rng(args.seed).standard_normal((args.chains, dim)).astype(args.dtype)
+    dtype = getattr(target, "_dtype", None)
+    if dtype is not None and dtype != args.dtype:
+        raise UserError(f"--dtype {args.dtype}: the model's parameters are {dtype}")
+    return _on_device(args, x0)
 
 
 def _save(out, args, arrays: dict) -> None:
@@ -135,16 +145,21 @@ def run_ising(args, out) -> int:
         raise UserError(f"--method: the ising model runs heatbath or metropolis, got {method!r}")
     if args.size % 2:
         raise UserError(f"--size: checkerboard sweeps need an even side, got {args.size}")
+    if args.thin:
+        raise UserError("--thin: the ising model records E and M after every sweep and keeps no trace of spins")
+    if args.dtype is not None:
+        raise UserError("--dtype: the ising model's spins are int8")
     shape = (args.size,) * args.lattice_dims
     model = hb.Ising(shape)
-    spins0 = np.ones((args.chains, *shape), np.int8)
+    spins0 = _on_device(args, np.ones((args.chains, *shape), np.int8))
     res = hb.gibbs(model, spins0, args.steps, beta=args.beta, seed=args.seed, method=method,
                    progress=False if args.no_progress else None)
     n = model.n_sites
     burn = args.steps // 2
     print(f"ising {'x'.join(map(str, shape))}: {args.chains} lattices x {args.steps} {method} sweeps, "
           f"β = {args.beta:g}, seed {args.seed}")
-    print(f"  E/N {res.energy[burn:].mean() / n:+.5f}   |m| {np.abs(res.magnetization[burn:]).mean() / n:.5f} "
+    energy, mag = (np.asarray(hb._arrays.to_host(a)) for a in (res.energy, res.magnetization))
+    print(f"  E/N {energy[burn:].mean() / n:+.5f}   |m| {np.abs(mag[burn:]).mean() / n:.5f} "
           f"(means over the second half of the sweeps)")
     if out is not None:
         _save(out, args, {"spins": res.spins, "energy": res.energy, "magnetization": res.magnetization})
@@ -154,14 +169,15 @@ def run_ising(args, out) -> int:
 def run(args) -> int:
     if args.thin < 0:
         raise UserError(f"--thin: expected an integer >= 0, got {args.thin}")
-    out = writable_file(args.out) if args.out else None
+    out = writable_file(args.out, ".npz") if args.out else None
     if args.model == "ising":
         return run_ising(args, out)
+    args.dtype = args.dtype or "float32"
     method = args.method or "ula"
     if method not in ("ula", "mala", "baoab"):
         raise UserError(f"--method: expected ula, mala or baoab, got {method!r}")
     args.method = method
-    target, dim = resolve_model(args.model, args.dim)
+    target, dim = resolve_model(args.model, args.dim, args.dtype)
     x0 = _start(args, target, dim)
     try:
         res = hb.langevin(target, x0, args.steps, args.step_size, args.method, beta=args.beta,
@@ -173,8 +189,12 @@ def run(args) -> int:
     x = np.asarray(hb._arrays.to_host(res.x), np.float64)
     print(f"{args.model}: {args.chains} chains x {args.steps} {args.method.upper()} steps, h = {args.step_size:g}, "
           f"β = {args.beta:g}, seed {args.seed}")
-    print(f"  mean E {energy[~np.asarray(hb._arrays.to_host(res.diverged))].mean():+.5f}   "
-          f"mean x {np.array2string(x.mean(axis=0)[:4], precision=4)}   diverged {res.n_diverged}")
+    finite = ~np.asarray(hb._arrays.to_host(res.diverged))
+    mean_e = f"{energy[finite].mean():+.5f}" if finite.any() else "n/a"
+    mean_x = np.array2string(x[finite].mean(axis=0)[:4], precision=4) if finite.any() else "n/a"
+    print(f"  mean E {mean_e}   mean x {mean_x}   diverged {res.n_diverged}   (means over chains that did not)")
+    if res.n_diverged:
+        print(f"  note: {res.n_diverged} of {args.chains} chains diverged; a smaller --step-size keeps them finite")
     if res.accept_rate is not None:
         print(f"  acceptance {float(np.mean(hb._arrays.to_host(res.accept_rate))):.4f}")
     if out is not None:
