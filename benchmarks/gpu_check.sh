@@ -24,6 +24,20 @@ export PYTHONUNBUFFERED=1
 step() { printf '\n==== %s  (%ss)\n' "$*" "$SECONDS"; }
 fail() { printf '\nFAIL: %s\n' "$*" >&2; exit 1; }
 
+# The whole script keeps within BUDGET seconds (a device call allows 600, and the device time of a task is
+# short): each step gets at most its own limit and never more than what is left; a step that would start
+# with under 20 s left is skipped, named in the last line. Steps run most important first.
+budget="${BUDGET:-560}"
+skipped_list="$(mktemp)"  # steps run in pipelines (subshells): they note their skips in a file, not $OUT
+within() {
+    local want="$1"; shift
+    local left=$(( budget - SECONDS - 5 ))
+    if [ "$left" -lt 20 ]; then
+        echo "SKIPPED (time budget spent): $*"; echo "[$*]" >>"$skipped_list"; return 0
+    fi
+    timeout "$(( want < left ? want : left ))" "$@"
+}
+
 # CUDA images often ship nvcc outside PATH; CMake's check_language(CUDA) needs to find it.
 if ! command -v nvcc >/dev/null 2>&1 && [ -x /usr/local/cuda/bin/nvcc ]; then
     export PATH="/usr/local/cuda/bin:$PATH"
@@ -53,8 +67,10 @@ fi
 
 step "build and install heatbath with HEATBATH_CUDA=ON, CUDAARCHS=$CUDAARCHS; log: $logs/build.log"
 # Its own build dir: a CMake cache left by a CPU-only build would remember "no CUDA compiler".
-if ! HEATBATH_CUDA=ON CMAKE_BUILD_PARALLEL_LEVEL="$(nproc)" "$python" -m pip install --no-index --no-build-isolation \
-        --no-deps --disable-pip-version-check -v --config-settings=build-dir=build/gpu_check . >"$logs/build.log" 2>&1; then
+export HEATBATH_CUDA=ON CMAKE_BUILD_PARALLEL_LEVEL="$(nproc)"
+if ! within 300 "$python" -m pip install --no-index \
+        --no-build-isolation --no-deps --disable-pip-version-check -v --config-settings=build-dir=build/gpu_check . \
+        >"$logs/build.log" 2>&1; then
     tail -n 80 "$logs/build.log"
     fail "build (full log: $logs/build.log)"
 fi
@@ -76,43 +92,45 @@ status=0
 # A GPU test that skips for want of CUDA here means the backend did not load: a failure, not a pass.
 no_cuda='SKIPPED.*(no CUDA device|needs the CUDA backend|needs a CUDA device|built without its CUDA backend|torch sees no CUDA)'
 
-step "GPU tests first (-m gpu and every test named cuda or gpu); log: $logs/pytest_gpu.log"
-timeout 420 "$python" -m pytest tests -q -rs -p no:cacheprovider -m gpu 2>&1 | tee "$logs/pytest_gpu.log" ||
+step "GPU tests (-m gpu); log: $logs/pytest_gpu.log"
+within 180 "$python" -m pytest tests -q -rs -p no:cacheprovider -m gpu 2>&1 | tee "$logs/pytest_gpu.log" ||
     { status=1; echo "FAIL: GPU tests" >&2; }
-timeout 420 "$python" -m pytest tests -q -rs -p no:cacheprovider -m "not gpu" -k "cuda or gpu or device" 2>&1 |
-    tee -a "$logs/pytest_gpu.log" || { status=1; echo "FAIL: GPU tests (unmarked)" >&2; }
 skipped_for_want_of_cuda() {
     if grep -hE "$no_cuda" "$1"; then
         status=1; echo "FAIL: the tests above skipped for want of CUDA on a machine that has it" >&2
     fi
 }
-skipped_for_want_of_cuda "$logs/pytest_gpu.log"
 
 step "GPU figures; log: $logs/figures.log"
-timeout 900 "$python" -m heatbath.bench.gpu_figures 2>&1 | tee "$logs/figures.log" ||
+within 180 "$python" -m heatbath.bench.gpu_figures 2>&1 | tee "$logs/figures.log" ||
     { status=1; echo "FAIL: gpu figures" >&2; }
 
+step "the other tests named cuda, gpu or device (appended to $logs/pytest_gpu.log)"
+within 120 "$python" -m pytest tests -q -rs -p no:cacheprovider -m "not gpu" -k "cuda or gpu or device" 2>&1 |
+    tee -a "$logs/pytest_gpu.log" || { status=1; echo "FAIL: GPU tests (unmarked)" >&2; }
+skipped_for_want_of_cuda "$logs/pytest_gpu.log"
+
 step "PCD on cuda; log: $logs/pcd.log"
-timeout 300 "$python" -m heatbath.bench.compare_pcd --device cuda --quick 2>&1 | tee "$logs/pcd.log" ||
+within 60 "$python" -m heatbath.bench.compare_pcd --device cuda --quick 2>&1 | tee "$logs/pcd.log" ||
     { status=1; echo "FAIL: compare_pcd cuda" >&2; }
 
 step "random numbers, cuda then cpu; log: $logs/rng.log"
-{ "$python" benchmarks/compare_rng.py --device cuda && "$python" benchmarks/compare_rng.py --device cpu; } 2>&1 |
-    tee "$logs/rng.log" || { status=1; echo "FAIL: compare_rng" >&2; }
+{ within 30 "$python" benchmarks/compare_rng.py --device cuda && within 30 "$python" benchmarks/compare_rng.py \
+    --device cpu; } 2>&1 | tee "$logs/rng.log" || { status=1; echo "FAIL: compare_rng" >&2; }
 
 # Last: CI runs these on the CPU; here they check this machine's Python, torch and numba, if time remains.
 step "the rest of the suite; log: $logs/pytest.log"
-timeout 600 "$python" -m pytest tests -q -rs -p no:cacheprovider -m "not gpu" -k "not cuda and not gpu and not device" \
-    2>&1 | tee "$logs/pytest.log" ||
-    { status=1; echo "FAIL: tests" >&2; }
+within 600 "$python" -m pytest tests -q -rs -p no:cacheprovider -m "not gpu" -k "not cuda and not gpu and not device" \
+    2>&1 | tee "$logs/pytest.log" || { status=1; echo "FAIL: tests (or out of time)" >&2; }
 skipped_for_want_of_cuda "$logs/pytest.log"
 
 if "$python" -c "import asv" 2>/dev/null; then
     step "asv suite, quick (appended to $logs/rng.log)"
     (cd benchmarks && "$python" -m asv machine --yes >/dev/null &&
-        "$python" -m asv run --python=same --quick --show-stderr) >>"$logs/rng.log" 2>&1 ||
+        within 600 "$python" -m asv run --python=same --quick --show-stderr) >>"$logs/rng.log" 2>&1 ||
         { status=1; echo "FAIL: asv" >&2; }
 fi
 
-step "done: exit status $status; logs in $logs"
+skipped="$(tr '\n' ' ' <"$skipped_list")"
+step "done: exit status $status; logs in $logs${skipped:+; skipped for time: $skipped}"
 exit "$status"

@@ -106,3 +106,11 @@ def test_a_continued_langevin_run_stays_below_the_step_limit():
     with pytest.raises(ValueError, match="argument 'n_rounds': the run would pass the step counter's limit"):
         pt.run(dataclasses.replace(st, round=2**54 - 1), 2)
 
+
+
+def test_the_energies_of_a_trace_do_not_keep_the_trace():
+    # The trace's energies are made with buffers of their own: the model keeps only the run's states.
+    pt = hb.ParallelTempering(hb.Ising((4, 4), coupling=0.4), 3)
+    res = pt.run(_ising_start(), 12, seed=2, thin=1)
+    kept = pt.target._per_states[0]
+    assert kept.shape[0] == 3 * 4 and not np.shares_memory(np.asarray(kept), np.asarray(res.trace))

@@ -94,3 +94,14 @@ def test_a_langevin_state_has_momenta_exactly_when_its_method_does():
         hb.langevin(hb.DoubleWell(), dataclasses.replace(baoab, p=None), 2, 0.1)
     with pytest.raises(ValueError, match="argument 'x0': a 'ula' state has no momenta p"):
         hb.langevin(hb.DoubleWell(), dataclasses.replace(ula, p=np.zeros((2, 1))), 2, 0.1)
+
+
+def test_a_torch_state_changed_in_place_is_checked_again():
+    # A state's torch spins are rescanned only when their version counter moved since heatbath wrote them.
+    torch = pytest.importorskip("torch", reason="torch's version counters")
+    ising = hb.Ising((4, 4))
+    state = hb.gibbs(ising, torch.ones((2, 4, 4), dtype=torch.int8), 2, beta=0.5, seed=1).state
+    hb.gibbs(ising, state, 1, beta=0.5)  # unchanged: runs without a scan
+    state.spins[0, 0, 0] = 5
+    with pytest.raises(ValueError, match="argument 'spins0': spins must be \\+1 or -1"):
+        hb.gibbs(ising, state, 1, beta=0.5)

@@ -21,7 +21,7 @@ void langevin_run(const LangevinArgs<T>& a, const Pot& pot, int64_t t_begin, int
   const int64_t tiles = (a.chains + L - 1) / L;
   if (tiles == 0 || d == 0) return;
 
-  const int threads = num_threads();
+  const int threads = static_cast<int>(std::min<int64_t>(num_threads(), tiles));  // no idle thread's scratch
   ThreadScratch<T> scratch(threads, static_cast<size_t>(5 * d * L));  // x, p, g, y, gy: five [d, L] tiles
 #pragma omp parallel num_threads(threads)
   {
@@ -54,7 +54,7 @@ void evaluate_run(const EvaluateArgs<T>& a, const Pot& pot) {
   const int64_t d = a.dim;
   const int64_t tiles = (a.chains + L - 1) / L;
   if (tiles == 0) return;
-  const int threads = num_threads();
+  const int threads = static_cast<int>(std::min<int64_t>(num_threads(), tiles));
   ThreadScratch<T> scratch(threads, static_cast<size_t>(2 * d * L + L));
 #pragma omp parallel num_threads(threads)
   {

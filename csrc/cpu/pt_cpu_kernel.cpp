@@ -53,8 +53,9 @@ void pt_run(const LangevinArgs<T>& a, const Tempered<Pot>& pot, const SwapArgs<T
   SwapArgs<T> swap = s;
   swap.ell_row = ell_row.data();
 
-  ThreadScratch<T> scratch(static_cast<int>(threads), static_cast<size_t>(5 * d * L + L));  // five tiles, energies
-#pragma omp parallel num_threads(threads)
+  const int team = static_cast<int>(std::min<int64_t>(threads, blocks));
+  ThreadScratch<T> scratch(team, static_cast<size_t>(5 * d * L + L));  // five tiles and the energies
+#pragma omp parallel num_threads(team)
   {
     double t_swap = 0.0, t_energy = 0.0, t_rounds = 0.0;
     T* const buf = scratch.mine();

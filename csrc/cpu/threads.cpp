@@ -2,6 +2,8 @@
 #include "cpu/threads.h"
 
 #include <atomic>
+#include <cstring>
+#include <new>
 
 #if defined(_OPENMP)
 #include <omp.h>
@@ -30,6 +32,27 @@ int thread_index() {
 #else
   return 0;
 #endif
+}
+
+ThreadBlocks::ThreadBlocks(int threads, size_t bytes) : bytes_(bytes) {
+  constexpr size_t kLine = 64;  // a cache line after each block: two threads never write one line
+  blocks_.reserve(static_cast<size_t>(threads));
+  try {
+    for (int t = 0; t < threads; ++t) blocks_.push_back(new unsigned char[bytes + kLine]);
+  } catch (...) {
+    for (unsigned char* b : blocks_) delete[] b;
+    throw;
+  }
+}
+
+ThreadBlocks::~ThreadBlocks() {
+  for (unsigned char* b : blocks_) delete[] b;
+}
+
+void* ThreadBlocks::mine() {
+  unsigned char* block = blocks_[static_cast<size_t>(thread_index())];
+  std::memset(block, 0, bytes_);
+  return block;
 }
 
 bool openmp_enabled() {

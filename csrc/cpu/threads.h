@@ -14,16 +14,31 @@ int thread_index();           // omp_get_thread_num() inside a parallel region, 
 
 // Per-thread scratch of a parallel region with `threads` threads, allocated before the region: an
 // exception must not leave an OpenMP region (that calls std::terminate), so a request too large for
-// memory throws std::bad_alloc here, which Python sees as MemoryError.
+// memory throws std::bad_alloc here, which Python sees as MemoryError. One block per thread, as when each
+// thread allocated its own (malloc recycles blocks of that size between calls; one block for all threads
+// would pass its mmap threshold and be faulted in afresh every call), a cache line apart, and zeroed by
+// the thread that uses it (in parallel, and first touched there). Defined in threads.cpp: the per-ISA
+// kernels that use it must not instantiate library templates of their own (cmake/check_isa_objects.cmake).
+class ThreadBlocks {
+ public:
+  ThreadBlocks(int threads, size_t bytes);
+  ~ThreadBlocks();
+  ThreadBlocks(const ThreadBlocks&) = delete;
+  ThreadBlocks& operator=(const ThreadBlocks&) = delete;
+  void* mine();  // this thread's block, zeroed: call once per thread inside the region
+
+ private:
+  size_t bytes_;
+  std::vector<unsigned char*> blocks_;
+};
+
 template <class T>
 class ThreadScratch {
  public:
-  ThreadScratch(int threads, size_t per_thread) : per_thread_(per_thread), buf_(threads * per_thread, T(0)) {}
-  T* mine() { return buf_.data() + static_cast<size_t>(thread_index()) * per_thread_; }
+  ThreadScratch(int threads, size_t per_thread) : blocks_(threads, per_thread * sizeof(T)) {}
+  T* mine() { return static_cast<T*>(blocks_.mine()); }
 
  private:
-  size_t per_thread_;
-  std::vector<T> buf_;
+  ThreadBlocks blocks_;
 };
-
 }  // namespace hb::cpu

@@ -447,7 +447,8 @@ class _LangevinRun:
         energy = per_row[order].reshape(replicas, chains)
         accept_rate = None
         if self.pt.sampler.method == "mala":
-            accept_rate = host["accepted_at"].sum(axis=1) / max(n_rounds * self.pt.sampler.n_local * chains, 1)
+            steps = n_rounds * self.pt.sampler.n_local * chains
+            accept_rate = host["accepted_at"].sum(axis=1) / steps if steps else np.full(replicas, np.nan)
         n_diverged = int((np.asarray(_arrays.to_host(self.diverged_at)) >= 0).sum())
         return PTResult(x=by_temperature[-1], trace=swap["trace"], energy_trace=swap["energy_trace"],
                         replicas=by_temperature, energy=energy, index=swap["index_trace"],

@@ -118,10 +118,11 @@ class TemperedIsing(TemperedModel):
             raise ValueError(f"argument 'x0': the state holds lattices of shape {shape[1:]}; this model's are "
                              f"{self.model.shape}")
 
-    def _prepared(self, states) -> dict:
+    def _prepared(self, states, keep: bool = True) -> dict:
         """What every round over these states needs, made once (PT calls the adapter with the same states
         array round after round): the core module, the couplings, the stream, the float32 β buffer, the
-        magnetisation and CUDA scratch buffers."""
+        magnetisation and CUDA scratch buffers. keep=False: made for this call only, and the kept ones
+        stay (the energies of a trace, which must not hold the trace or its buffers after the run)."""
         cached = self._per_states
         if cached is not None and cached[0] is states:
             return cached[1]
@@ -132,7 +133,8 @@ class TemperedIsing(TemperedModel):
                         stream=_arrays.current_stream(states, device), beta=_arrays.empty((rows,), "float32", states),
                         workspace=_arrays.empty((rows, 14), "int32", states) if device.kind == "cuda" else None,
                         mag=_arrays.empty((rows,), "float64", states), terms=self.model._terms(device, rows, states))
-        self._per_states = (states, prepared)
+        if keep:
+            self._per_states = (states, prepared)
         return prepared
 
     def pt_local_move(self, states, beta_row, *, seed: int, round: int) -> None:
@@ -165,7 +167,8 @@ class TemperedIsing(TemperedModel):
         return True
 
     def pt_energy(self, states, out) -> None:
-        p = self._prepared(states)
+        # The rounds' states are kept prepared by the local moves; anything else (a trace) is not kept.
+        p = self._prepared(states, keep=False)
         p["core"].ising_measure(states, p["coupling"], p["field"], self.model.j, self.model.h, out, p["mag"],
                                 p["terms"], p["stream"])
 

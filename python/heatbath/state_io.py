@@ -11,6 +11,7 @@ import contextlib
 import dataclasses
 import json
 import os
+import threading
 import zipfile
 from typing import Any
 
@@ -50,8 +51,9 @@ def save_state(state: SavableState, path) -> None:
     meta = {"class": type(state).__name__, "version": FORMAT_VERSION, "scalars": scalars}
     # Written beside the target and renamed over it: a checkpoint being replaced survives a crash or
     # Ctrl-C during the write.
-    where = os.fspath(path)
-    partial = f"{where}.partial-{os.getpid()}"
+    given = os.fspath(path)
+    where = os.path.realpath(given)  # through a symbolic link, not over it
+    partial = f"{where}.partial-{os.getpid()}-{threading.get_ident()}"  # one per saving thread
     try:
         try:
             with open(partial, "wb") as f:
@@ -62,7 +64,7 @@ def save_state(state: SavableState, path) -> None:
                 os.remove(partial)
             raise
     except OSError as exc:
-        raise OSError(f"argument 'path': cannot write the state to {where!r}: {exc.strerror}") from exc
+        raise OSError(f"argument 'path': cannot write the state to {given!r}: {exc.strerror}") from exc
 
 
 def load_state(path, like=None) -> SavableState:

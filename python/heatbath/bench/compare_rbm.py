@@ -67,6 +67,9 @@ def main(argv=None) -> int:
                         help="threads for every tool (heatbath, torch, numpy's BLAS via threadpoolctl); 0: all cores")
     parser.add_argument("--peers", default=",".join(PEERS), help="comma-separated subset (heatbath is always run)")
     args = parser.parse_args(argv)
+    unknown = [p for p in args.peers.split(",") if p and p not in PEERS]
+    if unknown:
+        parser.error(f"--peers: unknown peer {unknown[0]!r}; choose from {', '.join(PEERS)}")
     import heatbath as hb
 
     if args.threads:
@@ -106,8 +109,10 @@ def main(argv=None) -> int:
             note = f"busy machine: others took {others:.0%}" if others is not None and others > BUSY_WARN else ""
             ratio = rates["heatbath"] / rates[peer]
             print(f"{peer:10} {rates[peer]:14.4g} {ratio:8.2f} {float(np.mean(v)):8.4f}  {note}")
-        fastest = max((r, p) for p, r in rates.items() if p != "heatbath")
-        print(f"heatbath / fastest peer ({fastest[1]}): {rates['heatbath'] / fastest[0]:.2f}x")
+        others = [(r, p) for p, r in rates.items() if p != "heatbath"]
+        if others:
+            fastest = max(others)
+            print(f"heatbath / fastest peer ({fastest[1]}): {rates['heatbath'] / fastest[0]:.2f}x")
         sgemm_rate = 4.0 * V * H * chains / step_s
         hb_rate = 4.0 * V * H * rates["heatbath"]
         print(f"sgemm (numpy, same two products): {sgemm_rate / 1e9:.1f} GFLOP/s; heatbath {hb_rate / 1e9:.1f} "

@@ -30,8 +30,10 @@ def main(argv=None) -> int:
     except UserError as exc:
         print(f"heatbath {args.command}: error: {exc}", file=sys.stderr)
         return 2
-    except MemoryError:
-        print(f"heatbath {args.command}: error: not enough memory: fewer --chains or a smaller --size", file=sys.stderr)
+    except MemoryError as exc:
+        detail = f" ({exc})" if str(exc) else ""
+        print(f"heatbath {args.command}: error: not enough memory{detail}: ask for less (fewer chains, a smaller "
+              f"lattice, a sparser trace)", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         print(f"heatbath {args.command}: interrupted", file=sys.stderr)

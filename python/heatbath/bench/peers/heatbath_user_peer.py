@@ -6,7 +6,6 @@ measures what a user-defined energy costs. Compile time is the first call's, wit
 already warm from earlier runs; `compile_times` measures a cold and a warm cache in fresh processes."""
 from __future__ import annotations
 
-import math
 import os
 import subprocess
 import sys
@@ -54,26 +53,27 @@ def _mixture_term(x, means, log_norm, half_prec, k):
 
 
 def mixture_energy(x, means, log_norm, half_prec):
-    # −logsumexp_k(log_norm_k − |x − μ_k|² / (2σ_k²)), the same energy as every peer's; no allocation
-    best = -np.inf
+    # −logsumexp_k(log_norm_k − |x − μ_k|² / (2σ_k²)), the same energy as every peer's; no allocation.
+    # Constants and np.exp in x's dtype: math.exp and a float -inf would promote a float32 run to float64.
+    best = x.dtype.type(-np.inf)
     for k in range(means.shape[0]):
         best = max(best, _mixture_term(x, means, log_norm, half_prec, k))
     total = x.dtype.type(0)
     for k in range(means.shape[0]):
-        total += math.exp(_mixture_term(x, means, log_norm, half_prec, k) - best)
-    return -(best + math.log(total))
+        total += np.exp(_mixture_term(x, means, log_norm, half_prec, k) - best)
+    return -(best + np.log(total))
 
 
 def mixture_grad(x, out, means, log_norm, half_prec):
     # ∇E = Σ_k r_k (x − μ_k) / σ_k², with responsibilities r_k = softmax of the terms
-    best = -np.inf
+    best = x.dtype.type(-np.inf)
     for k in range(means.shape[0]):
         best = max(best, _mixture_term(x, means, log_norm, half_prec, k))
     total = x.dtype.type(0)
     for i in range(x.shape[0]):
         out[i] = 0
     for k in range(means.shape[0]):
-        w = math.exp(_mixture_term(x, means, log_norm, half_prec, k) - best)
+        w = np.exp(_mixture_term(x, means, log_norm, half_prec, k) - best)
         total += w
         for i in range(x.shape[0]):
             out[i] += w * 2 * half_prec[k] * (x[i] - means[k, i])
