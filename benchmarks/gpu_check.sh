@@ -29,6 +29,7 @@ fail() { printf '\nFAIL: %s\n' "$*" >&2; exit 1; }
 # with under 20 s left is skipped, named in the last line. Steps run most important first.
 budget="${BUDGET:-560}"
 skipped_list="$(mktemp)"  # steps run in pipelines (subshells): they note their skips in a file, not $OUT
+trap 'rm -f "$skipped_list"' EXIT
 within() {
     local want="$1"; shift
     local left=$(( budget - SECONDS - 5 ))
