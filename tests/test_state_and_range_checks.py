@@ -71,20 +71,35 @@ def test_states_without_coordinates_are_refused():
             call()
 
 
-@pytest.mark.skipif(os.name != "posix" or SANITIZED, reason="limits the address space of a child process "
-                    "(AddressSanitizer reserves more than the limit for its shadow memory)")
-def test_scratch_too_large_for_memory_is_a_memory_error():
-    # Each thread's tiles hold 1,280 × one float32 chain: 2**22 coordinates need 5 GiB of them, more than
-    # the child may map. It aborted the interpreter when the allocation failed inside the parallel region.
-    code = ("import resource, numpy as np, heatbath as hb\n"
-            "resource.setrlimit(resource.RLIMIT_AS, (3 << 30, 3 << 30))\n"
-            "try:\n"
-            "    hb.langevin(hb.DoubleWell(), np.zeros((1, 1 << 22), np.float32), 1, 0.01)\n"
-            "except MemoryError:\n"
-            "    print('MemoryError')\n")
+def _memory_error_in_a_child(limit_mib: int, setup: str, call: str) -> None:
+    """Runs `setup` and `call` in a child process whose address space is limited to limit_mib: the call must
+    raise MemoryError (printed by the child), not abort the interpreter."""
+    code = (f"import resource, numpy as np, heatbath as hb\n"
+            f"resource.setrlimit(resource.RLIMIT_AS, ({limit_mib} << 20, {limit_mib} << 20))\n"
+            f"{setup}\n"
+            f"try:\n    {call}\nexcept MemoryError:\n    print('MemoryError')\n")
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
     assert done.returncode == 0, done.stderr[-2000:]
     assert done.stdout.strip() == "MemoryError"
+
+
+LIMITS_ADDRESS_SPACE = pytest.mark.skipif(os.name != "posix" or SANITIZED, reason="limits the address space of a "
+                                          "child process (AddressSanitizer reserves more for its shadow memory)")
+
+
+@LIMITS_ADDRESS_SPACE
+def test_scratch_too_large_for_memory_is_a_memory_error():
+    # Each thread's tiles hold 1,280 × one float32 chain: 2**22 coordinates need 5 GiB of them, more than
+    # the child may map. It aborted the interpreter when the allocation failed inside the parallel region.
+    _memory_error_in_a_child(3 << 10, "", "hb.langevin(hb.DoubleWell(), np.zeros((1, 1 << 22), np.float32), 1, 0.01)")
+
+
+@LIMITS_ADDRESS_SPACE
+def test_an_rbm_tile_too_large_for_memory_is_a_memory_error():
+    # 64 chains of 2**22 visible units: 1 GiB of states, its copy, then a 2 GiB tile of the sampler's
+    # (v and its pre-activations) made inside the parallel region, which aborted the interpreter.
+    _memory_error_in_a_child(3600, "V = 1 << 22\nrbm = hb.RBM(np.zeros((V, 1), np.float32), np.zeros(V, np.float32), "
+                             "np.zeros(1, np.float32))", "hb.gibbs(rbm, np.zeros((64, V), np.float32), 1)")
 
 
 def test_a_langevin_state_has_momenta_exactly_when_its_method_does():

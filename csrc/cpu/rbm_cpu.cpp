@@ -7,7 +7,9 @@
 #include "cpu/rbm_cpu.h"
 
 #include <algorithm>
+#include <atomic>
 #include <memory>
+#include <new>
 #include <vector>
 
 #include "cpu/blas.h"
@@ -180,15 +182,26 @@ void for_each_tile(const RbmParams<T>& p, int64_t chains, Fn&& fn) {
   blas_single_threaded();
   std::unique_ptr<PaddedWeights<T>> padded;
   if (small_model(p.V, p.H)) padded = std::make_unique<PaddedWeights<T>>(p.w, p.V, p.H);
+  // Each thread makes its tile in the region (its buffers first touched there), but an exception must not
+  // leave an OpenMP region (std::terminate): a tile that cannot be allocated is noted, its thread still
+  // takes part in the loop without work, and std::bad_alloc (Python's MemoryError) is thrown after it.
+  std::atomic<bool> failed{false};
 #pragma omp parallel num_threads(static_cast<int>(std::min<int64_t>(threads, tiles)))
   {
-    Tile<T> tile(p, padded.get(), rows);
+    std::unique_ptr<Tile<T>> tile;
+    try {
+      tile = std::make_unique<Tile<T>>(p, padded.get(), rows);
+    } catch (const std::bad_alloc&) {
+      failed = true;
+    }
 #pragma omp for schedule(static)
     for (int64_t t = 0; t < tiles; ++t) {
-      tile.select(t, chains);
-      fn(tile);
+      if (!tile) continue;
+      tile->select(t, chains);
+      fn(*tile);
     }
   }
+  if (failed) throw std::bad_alloc();
 }
 
 }  // namespace
