@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: Apache-2.0
-# One command for a machine with an NVIDIA GPU and no network: build heatbath with its CUDA backend
-# forced on, prove the GPU is usable, run the GPU tests, the GPU figures of every issue
+# One command for a machine with an NVIDIA GPU and no network: install the heatbath wheel that gpu_wheels.sh
+# built from this tree (or else build heatbath there with its CUDA backend forced on), prove the GPU is usable, run the GPU tests, the GPU figures of every issue
 # (heatbath.bench.gpu_figures) and the peer comparisons that take a device, then the rest of the suite.
 #
-#   bash benchmarks/gpu_wheels.sh      # first, on a machine with network: wheels the GPU machine lacks → .whl/
+#   bash benchmarks/gpu_wheels.sh      # first, on a machine with network: wheels the GPU machine lacks and
+#                                      # heatbath's own, built for it → .whl/
 #   bash benchmarks/gpu_check.sh       # on the GPU machine, from any directory; logs in ${OUT:-/tmp}/gpu_check/
 #   CUDAARCHS=90 PYTHON=python3.12 bash benchmarks/gpu_check.sh   # defaults: the GPU's own architecture, python3
 #
@@ -66,16 +67,30 @@ if [ -z "${CUDAARCHS:-}" ]; then
     export CUDAARCHS
 fi
 
-step "build and install heatbath with HEATBATH_CUDA=ON, CUDAARCHS=$CUDAARCHS; log: $logs/build.log"
-# Its own build dir: a CMake cache left by a CPU-only build would remember "no CUDA compiler".
-export HEATBATH_CUDA=ON CMAKE_BUILD_PARALLEL_LEVEL="$(nproc)"
-if ! within 300 "$python" -m pip install --no-index \
-        --no-build-isolation --no-deps --disable-pip-version-check -v --config-settings=build-dir=build/gpu_check . \
-        >"$logs/build.log" 2>&1; then
-    tail -n 80 "$logs/build.log"
-    fail "build (full log: $logs/build.log)"
+# A wheel that gpu_wheels.sh built elsewhere from this very tree, for this Python and this GPU, saves the build;
+# anything else (no wheel, another tree, Python or architecture) builds here, and says why.
+# shellcheck source=benchmarks/prebuilt_wheel.sh
+. "$root/benchmarks/prebuilt_wheel.sh"
+prebuilt="$(prebuilt_wheel "$root" "$python" "$CUDAARCHS")"
+if [ "${prebuilt#use }" != "$prebuilt" ]; then
+    step "install the prebuilt ${prebuilt#use }; log: $logs/build.log"
+    if ! within 120 "$python" -m pip install --no-index --no-deps --force-reinstall --disable-pip-version-check \
+            "${prebuilt#use }" >"$logs/build.log" 2>&1; then
+        tail -n 40 "$logs/build.log"
+        fail "installing the prebuilt wheel (full log: $logs/build.log)"
+    fi
+else
+    step "build and install heatbath with HEATBATH_CUDA=ON, CUDAARCHS=$CUDAARCHS ($prebuilt); log: $logs/build.log"
+    # Its own build dir: a CMake cache left by a CPU-only build would remember "no CUDA compiler".
+    export HEATBATH_CUDA=ON CMAKE_BUILD_PARALLEL_LEVEL="$(nproc)"
+    if ! within 300 "$python" -m pip install --no-index \
+            --no-build-isolation --no-deps --disable-pip-version-check -v --config-settings=build-dir=build/gpu_check . \
+            >"$logs/build.log" 2>&1; then
+        tail -n 80 "$logs/build.log"
+        fail "build (full log: $logs/build.log)"
+    fi
+    grep -E "heatbath: |Successfully installed" "$logs/build.log" || true
 fi
-grep -E "heatbath: |Successfully installed" "$logs/build.log" || true
 
 step "CUDA available?"
 # From / so that nothing in the checkout can shadow the installed package.
