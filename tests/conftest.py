@@ -15,6 +15,15 @@ def _cuda_skip_reason() -> str:
     return "no CUDA device is present"
 
 
+def pytest_collection_modifyitems(items):
+    """Every CUDA case of the `device` fixture is a GPU test: `-m gpu` (benchmarks/gpu_check.sh, first of its
+    steps) selects each test that needs a device, not only those marked by hand."""
+    for item in items:
+        callspec = getattr(item, "callspec", None)
+        if callspec is not None and callspec.params.get("device") == "cuda":
+            item.add_marker(pytest.mark.gpu)
+
+
 @pytest.fixture(params=["cpu", "cuda"])
 def device(request):
     """'cpu', and 'cuda' when the CUDA backend is compiled and a GPU is present."""

@@ -68,6 +68,16 @@ def test_sample_reports_diverged_chains(capsys):
     assert "10 of 10 chains diverged; a smaller --step-size" in out and "mean E n/a" in out
 
 
+@pytest.mark.parametrize("model", ["double_well", "gaussian", "mixture", "rosenbrock"])
+@pytest.mark.parametrize("method", ["ula", "mala", "baoab"])
+def test_every_model_runs_with_its_default_step_size(model, method, capsys):
+    """Rosenbrock's curvature near standard-normal starts (~10^4) diverges at the others' h = 0.01."""
+    assert main(["sample", model, "--method", method, "--chains", "2000", "--steps", "100", "--seed", "1"]) == 0
+    out = capsys.readouterr().out
+    assert "diverged 0" in out and "note:" not in out
+    assert ("h = 0.0001" if model == "rosenbrock" else "h = 0.01") in out
+
+
 def test_sample_runs_the_ising_model(tmp_path, capsys):
     out = tmp_path / "ising.npz"
     assert main(["sample", "ising", "--size", "8", "--beta", "0.2", "--chains", "16", "--steps", "400",
@@ -102,6 +112,25 @@ def test_sample_runs_a_user_module(tmp_path, capsys):
     assert "bowl" in capsys.readouterr().out
 
 
+def test_sample_finds_a_module_in_the_current_folder(tmp_path, monkeypatch, capsys):
+    pytest.importorskip("numba", reason="user potentials need numba")
+    (tmp_path / "hb_cli_cwd_module.py").write_text(textwrap.dedent("""
+        import heatbath as hb
+
+        def energy(x):
+            return 0.5 * (x[0] * x[0])
+
+        def grad(x, out):
+            out[0] = x[0]
+
+        bowl = hb.potential(energy, grad, dim=1, name="bowl")
+    """))
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setattr(sys, "path", [p for p in sys.path if p not in ("", str(tmp_path))])
+    assert main(["sample", "hb_cli_cwd_module:bowl", "--chains", "10", "--steps", "5", "--dtype", "float64"]) == 0
+    assert "bowl" in capsys.readouterr().out
+
+
 @pytest.mark.parametrize("argv, message", [
     (["sample", "nosuchmodel"], "unknown model 'nosuchmodel'"),
     (["sample", "missing.py:x"], "no file 'missing.py'"),
@@ -116,6 +145,7 @@ def test_sample_runs_a_user_module(tmp_path, capsys):
     (["sample", "double_well", "--method", "heatbath"], "--method"),
     (["sample", "ising", "--thin", "2"], "--thin"),
     (["sample", "ising", "--dtype", "float64"], "--dtype"),
+    (["sample", "ising", "--step-size", "0.1"], "--step-size"),
     (["sample", "double_well", "--out", "."], "it is a folder"),
     (["sample", "nosuchmodule_hb:make"], "importing 'nosuchmodule_hb' failed"),
     (["sample", "heatbath:Gaussian"], "calling Gaussian() failed"),

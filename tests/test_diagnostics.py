@@ -34,6 +34,8 @@ def test_summary_reports_ess_and_rhat_for_each_coordinate():
 
 
 def test_to_arviz_without_a_trace_says_what_to_do():
+    with pytest.raises(ValueError, match=r"diagnostics \(to_arviz, summary\) need a trace.*thin > 0"):
+        run(thin=0).summary()
     with pytest.raises(ValueError, match="thin > 0"):
         run(thin=0).to_arviz()
 

@@ -20,7 +20,7 @@ from property_calls import ERRORS, call_with_one_bad_argument  # noqa: E402
 SETTINGS = settings(max_examples=120, deadline=None, derandomize=True, suppress_health_check=[HealthCheck.too_slow])
 
 GOOD = {
-    "n_sweeps": st.integers(0, 6),
+    "n_steps": st.integers(0, 6),
     "beta": st.one_of(st.floats(0.05, 2.0), st.just("per lattice")),
     "seed": st.integers(0, 2**64 - 1),
     "method": st.sampled_from(["heatbath", "metropolis"]),
@@ -28,7 +28,7 @@ GOOD = {
     "record": st.booleans(),
 }
 BAD = {
-    "n_sweeps": st.sampled_from([-1, 2.5, "3", None, True, 2**60]),
+    "n_steps": st.sampled_from([-1, 2.5, "3", None, True, 2**60]),
     "beta": st.sampled_from([0.0, -1.0, math.nan, math.inf, 1e40, "1", "wrong length", "negative entry"]),
     "seed": st.sampled_from([-1, 2**64, 1.5, "1"]),
     "method": st.sampled_from(["wolff", "HEATBATH", 3]),
@@ -79,7 +79,7 @@ def test_ising_gibbs_works_or_names_the_bad_argument(data, shape, corrupt):
     else:
         spins0 = np.ones((2, *shape), np.int8)
     args = {name: data.draw(BAD[name] if name == corrupt else strategy, label=name) for name, strategy in GOOD.items()}
-    n_sweeps = args.pop("n_sweeps")
+    n_sweeps = args.pop("n_steps")
     args["beta"] = betas(args["beta"], spins0.shape[0] if spins0.ndim else 1)
     res = call_with_one_bad_argument(lambda: hb.gibbs(model, spins0, n_sweeps, **args), corrupt, "spins0", spins0)
     if res is None:

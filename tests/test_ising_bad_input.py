@@ -11,8 +11,8 @@ MODEL = hb.Ising(SHAPE)
 S0 = np.ones((3, *SHAPE), np.int8)
 
 
-def _run(model=MODEL, spins0=S0, n_sweeps=2, **kw):
-    return hb.gibbs(model, spins0, n_sweeps, **kw)
+def _run(model=MODEL, spins0=S0, n_steps=2, **kw):
+    return hb.gibbs(model, spins0, n_steps, **kw)
 
 
 def test_good_arguments_run():
@@ -40,9 +40,9 @@ def flipped(value):
     ({"spins0": np.ones((3, 4, 6, 2), np.int8)}, ValueError, "spins0"),
     ({"model": hb.Ising((4, 5))}, ValueError, "model"),                      # odd side length
     ({"model": hb.Ising((3, 4, 4)), "spins0": np.ones((1, 3, 4, 4), np.int8)}, ValueError, "model"),
-    ({"n_sweeps": -1}, ValueError, "n_sweeps"),
-    ({"n_sweeps": 2.0}, TypeError, "n_sweeps"),
-    ({"n_sweeps": True}, TypeError, "n_sweeps"),
+    ({"n_steps": -1}, ValueError, "n_steps"),
+    ({"n_steps": 2.0}, TypeError, "n_steps"),
+    ({"n_steps": True}, TypeError, "n_steps"),
     ({"beta": 0.0}, ValueError, "beta"),
     ({"beta": -1.0}, ValueError, "beta"),
     ({"beta": float("nan")}, ValueError, "beta"),
@@ -94,7 +94,7 @@ def test_state_keeps_its_method_and_chain_start():
     ({"coupling": "ferro"}, TypeError, "coupling"),
     ({"coupling": np.ones((2, 4, 4))}, ValueError, "coupling"),               # shape of another lattice
     ({"coupling": np.ones((4, 6))}, ValueError, "coupling"),                  # missing direction axis
-    ({"coupling": np.ones((2, 4, 6), np.int32)}, TypeError, "coupling"),
+    ({"coupling": np.ones((2, 4, 6), bool)}, TypeError, "coupling"),
     ({"coupling": np.full((2, 4, 6), np.inf)}, ValueError, "coupling"),
     ({"field": np.ones((6, 4))}, ValueError, "field"),
     ({"field": np.ones((4, 6), np.complex64)}, TypeError, "field"),
@@ -104,6 +104,17 @@ def test_ising_rejects(kwargs, exc, name):
     kw = {"shape": SHAPE, **kwargs}
     with pytest.raises(exc, match=f"'{name}'"):
         hb.Ising(**kw)
+
+
+def test_integer_couplings_and_fields_are_numbers():
+    """±J couplings drawn as integers (rng.choice([-1, 1], ...)) are the same model as their floats."""
+    j = np.random.default_rng(0).choice([-1, 1], size=(2, *SHAPE))
+    h = np.arange(SHAPE[0] * SHAPE[1]).reshape(SHAPE) % 3 - 1
+    spins = np.where(np.random.default_rng(1).random((3, *SHAPE)) < 0.5, 1, -1).astype(np.int8)
+    ints, floats = hb.Ising(SHAPE, j, h), hb.Ising(SHAPE, j.astype(np.float32), h.astype(np.float32))
+    np.testing.assert_array_equal(ints.energy(spins), floats.energy(spins))
+    np.testing.assert_array_equal(hb.gibbs(ints, spins, 3, beta=0.7, seed=2).spins,
+                                  hb.gibbs(floats, spins, 3, beta=0.7, seed=2).spins)
 
 
 def test_spin_glass_rejects():

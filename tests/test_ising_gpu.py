@@ -8,7 +8,8 @@ import pytest
 import heatbath as hb
 from helpers import needs_torch
 
-pytestmark = [pytest.mark.skipif(not hb.cuda_available(), reason="needs the CUDA backend and a CUDA device"),
+pytestmark = [pytest.mark.gpu,
+              pytest.mark.skipif(not hb.cuda_available(), reason="needs the CUDA backend and a CUDA device"),
               needs_torch]
 
 

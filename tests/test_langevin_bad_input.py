@@ -47,7 +47,7 @@ def test_good_arguments_run():
     ({"step_size": -0.1}, ValueError, "step_size"),
     ({"step_size": math.nan}, ValueError, "step_size"),
     ({"step_size": math.inf}, ValueError, "step_size"),
-    ({"step_size": "0.1"}, ValueError, "step_size"),
+    ({"step_size": "0.1"}, TypeError, "step_size"),
     ({"beta": 0.0}, ValueError, "beta"),
     ({"beta": -1.0}, ValueError, "beta"),
     ({"beta": math.nan}, ValueError, "beta"),
@@ -89,6 +89,28 @@ def test_limits_are_accepted():
     _run(n_steps=0)
     _run(friction=0.0, method="baoab")
     _run(beta=hb.schedules.geometric(0.1, 10.0, 3))
+
+
+@pytest.mark.parametrize("make", ["numpy 0-d", "numpy scalar", "torch 0-d"])
+def test_numbers_left_in_0d_arrays_are_numbers(make):
+    """A step size or β computed with numpy or torch arrives as a 0-d array: it is one number."""
+    if make == "torch 0-d":
+        torch = pytest.importorskip("torch")
+        wrap = lambda v: torch.tensor(v, dtype=torch.float64)  # noqa: E731
+    else:
+        wrap = np.array if make == "numpy 0-d" else np.float32
+    expected = _run(step_size=0.1, beta=2.0, friction=0.5, method="baoab", seed=3)
+    got = _run(step_size=wrap(0.1), beta=wrap(2.0), friction=wrap(0.5), method="baoab", seed=3)
+    if make == "numpy scalar":  # np.float32(0.1) is not 0.1: compare with the same float
+        expected = _run(step_size=float(np.float32(0.1)), beta=2.0, friction=0.5, method="baoab", seed=3)
+    np.testing.assert_array_equal(got.x, expected.x)
+
+
+@pytest.mark.parametrize("name", ["step_size", "friction"])
+@pytest.mark.parametrize("value", [True, np.array([0.1]), np.array(True), "0.1"])
+def test_a_scalar_argument_refuses_what_is_not_one_number(name, value):
+    with pytest.raises(TypeError, match=f"argument '{name}': expected .*(a number or a 0-d array|got a bool)"):
+        _run(**{name: value}, method="baoab")
 
 
 def test_dimension_mismatch_with_gaussian_mean():
@@ -283,18 +305,30 @@ def test_bad_evaluate_argument(fn, args, exc, name):
     ({"mean": [0.0, 0.0], "precision": [[1.0, np.nan], [np.nan, 1.0]]}, ValueError, "precision"),
     ({"mean": [0.0, 0.0], "covariance": [np.inf, 1.0]}, ValueError, "covariance"),
     ({"mean": [0.0, 0.0], "precision": "eye"}, TypeError, "precision"),
-    ({"mean": [0.0, 0.0], "precision": np.eye(2, dtype=np.int32)}, TypeError, "precision"),
+    ({"mean": [0.0, 0.0], "precision": np.eye(2, dtype=bool)}, TypeError, "precision"),
+    ({"mean": [0.0, 0.0], "precision": np.eye(2, dtype=np.float16)}, TypeError, "precision"),
     ({"mean": [np.nan, 0.0], "precision": np.eye(2)}, ValueError, "mean"),
     ({"mean": [np.inf, 0.0], "precision": np.eye(2)}, ValueError, "mean"),
     ({"mean": [[0.0, 0.0]], "precision": np.eye(2)}, ValueError, "mean"),
     ({"mean": 0.0, "precision": np.eye(1)}, ValueError, "mean"),
     ({"mean": [], "precision": np.eye(0)}, ValueError, "mean"),
     ({"mean": "origin", "precision": np.eye(2)}, TypeError, "mean"),
-    ({"mean": np.zeros(2, np.int64), "precision": np.eye(2)}, TypeError, "mean"),
+    ({"mean": np.zeros(2, np.complex128), "precision": np.eye(2)}, TypeError, "mean"),
 ])
 def test_bad_gaussian(kwargs, exc, name):
     with pytest.raises(exc, match=f"'{name}'"):
         hb.Gaussian(**kwargs)
+
+
+def test_integer_parameters_are_numbers_like_a_list_of_them():
+    """Integer arrays declare no precision, as lists do: the states' dtype is used."""
+    x = np.array([[0.5, -1.0], [2.0, 0.25]], np.float32)
+    for target, same in ((hb.Gaussian(np.array([1, -1]), precision=np.eye(2, dtype=np.int32)),
+                          hb.Gaussian([1.0, -1.0], precision=np.eye(2).tolist())),
+                         (hb.GaussianMixture(np.array([[2, 2], [-2, -2]]), np.array([1, 2]), np.array([1, 3])),
+                          hb.GaussianMixture([[2.0, 2.0], [-2.0, -2.0]], [1.0, 2.0], [1.0, 3.0]))):
+        np.testing.assert_array_equal(hb.energy(target, x), hb.energy(same, x))
+        np.testing.assert_array_equal(hb.energy(target, x.astype(np.float64)), hb.energy(same, x.astype(np.float64)))
 
 
 MEANS = [[0.0, 0.0], [1.0, 1.0], [2.0, -1.0]]  # 3 components in 2 dimensions

@@ -91,6 +91,7 @@ def test_missing_and_malformed_arrays_are_named():
         _core.LangevinUpdateSession(read_only, None, None, None, None, None, None, H, C1, SEED, 0, 0)
 
 
+@pytest.mark.gpu
 def test_arrays_on_another_device_are_refused():
     torch = pytest.importorskip("torch", reason="the CUDA arrays are torch tensors")
     if not torch.cuda.is_available():

@@ -150,6 +150,7 @@ def _cuda_skip_reason():
     return None if torch.cuda.is_available() else "torch sees no CUDA device"
 
 
+@pytest.mark.gpu
 @pytest.mark.skipif(_cuda_skip_reason() is not None, reason=str(_cuda_skip_reason()))
 @pytest.mark.parametrize("kind", ["torch", "numba"])
 def test_cuda_states_run_like_the_cpu(kind):

@@ -1,5 +1,7 @@
 # SPDX-License-Identifier: Apache-2.0
 """heatbath.random rejects bad input with exceptions that name the argument."""
+import re
+
 import numpy as np
 import pytest
 
@@ -32,6 +34,13 @@ def test_seed_limits_are_accepted():
 def test_bad_arguments(kw, exc, name):
     with pytest.raises(exc, match=f"'{name}'"):
         hb.random.normal((2, 2), seed=0, **kw)
+
+
+@pytest.mark.parametrize("out,hint", [([5, 2], "got list [5, 2]; write (5, 2) for a shape"), (5, "got int 5")])
+def test_a_shape_written_as_a_list_or_a_number_says_what_a_shape_is(out, hint):
+    with pytest.raises(TypeError, match=re.escape(f"argument 'out': expected an array to fill or a shape tuple "
+                                                  f"(chains, n), {hint}")):
+        hb.random.normal(out, seed=0)
 
 
 @pytest.mark.parametrize("shape", [(2,), (2, 2, 2), (-1, 2), (2.0, 2)])

@@ -99,6 +99,42 @@ def test_continued_run_keeps_seed_and_chain_start():
     raises(ValueError, "chain_start", hb.gibbs, RBM, state, 2, chain_start=5)
 
 
+@pytest.mark.parametrize("layer,value", [("v", 0.5), ("v", np.nan), ("h", 0.5), ("h", 2.0)])
+@pytest.mark.parametrize("framework", ["numpy", "torch"])
+def test_a_continued_state_edited_in_place_is_checked_like_a_fresh_one(framework, layer, value):
+    """The result's v and h are its state's: a state edited through them is checked before it continues."""
+    v0 = V0 if framework == "numpy" else pytest.importorskip("torch").from_numpy(V0.copy())
+    res = hb.gibbs(RBM, v0, 2, seed=3)
+    assert hb.gibbs(RBM, res.state, 1).v.shape == (4, V)  # unedited: continues
+    getattr(res, layer)[1, 0] = value
+    with pytest.raises(ValueError, match="'v0': (Bernoulli units take the values 0 and 1|contains NaN)"):
+        hb.gibbs(RBM, res.state, 1)
+
+
+def test_gaussian_visible_states_continue_with_any_finite_value():
+    rbm = hb.RBM(W, B, C, visible="gaussian")
+    res = hb.gibbs(rbm, np.zeros((4, V), np.float32), 1)
+    res.v[0, 0] = 0.5
+    assert hb.gibbs(rbm, res.state, 1).v.shape == (4, V)
+    res.v[0, 0] = np.inf
+    raises(ValueError, "v0", hb.gibbs, rbm, res.state, 1)
+
+
+@pytest.mark.parametrize("name", ["weights", "visible_bias", "hidden_bias"])
+@pytest.mark.parametrize("framework", ["numpy", "torch"])
+def test_strided_parameters_are_refused_not_copied(framework, name):
+    """A copy of a strided view (linear.weight.T) would not follow a training step's in-place updates."""
+    params = {"weights": np.zeros((H, V), np.float32).T, "visible_bias": np.zeros(2 * V, np.float32)[::2],
+              "hidden_bias": np.zeros((H, 2), np.float32)[:, 0]}
+    args = {"weights": W, "visible_bias": B, "hidden_bias": C, name: params[name]}
+    if framework == "torch":
+        torch = pytest.importorskip("torch")
+        args = {k: torch.from_numpy(a) for k, a in args.items()}  # strides kept
+        assert not args[name].is_contiguous()
+    with pytest.raises(ValueError, match=f"argument '{name}': expected a C-contiguous array"):
+        hb.RBM(args["weights"], args["visible_bias"], args["hidden_bias"])
+
+
 @pytest.mark.parametrize("fn", ["hidden_probs", "free_energy"])
 def test_visible_state_arguments(fn):
     call = (lambda v, **kw: RBM.hidden_probs(v, **kw)) if fn == "hidden_probs" else \
@@ -156,6 +192,7 @@ def test_ais_arguments(changes, exc, name):
     raises(exc, name, hb.ais_log_z, RBM, kw.pop("n_chains"), kw.pop("betas"), **kw)
 
 
+@pytest.mark.gpu
 def test_devices_must_agree():
     torch = pytest.importorskip("torch", reason="the device checks use torch tensors")
     if not torch.cuda.is_available():

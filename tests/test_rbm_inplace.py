@@ -82,7 +82,11 @@ def test_a_state_changed_through_torch_is_checked_again():
 def test_a_state_of_numpy_arrays_is_always_checked():
     rbm, _ = random_rbm(20, 12, seed=4, visible="gaussian")
     res = hb.gibbs(rbm, start(10, 20), 2, seed=1)
-    res.h[0, 0] = np.inf
+    res.h[0, 0] = np.inf  # hidden units are Bernoulli whatever the visible ones
+    with pytest.raises(ValueError, match="argument 'v0': Bernoulli units take the values 0 and 1"):
+        hb.gibbs(rbm, res.state, 1, inplace=True)
+    res.h[0, 0] = 1.0
+    res.v[0, 0] = np.nan
     with pytest.raises(ValueError, match="argument 'v0': contains NaN"):
         hb.gibbs(rbm, res.state, 1, inplace=True)
 

@@ -96,6 +96,14 @@ def test_foreign_files_are_not_saved_states(tmp_path):
         with pytest.raises(ValueError, match="is not a saved heatbath state") as info:
             hb.load_state(path)
         assert "allow_pickle" not in str(info.value)  # never advice to load unsafely
+        assert "pickled" not in str(info.value)  # nor take text for a pickle
+
+
+@pytest.mark.parametrize("like", [[1], 1.0, "torch"])
+def test_like_must_be_an_array(tmp_path, like):
+    hb.langevin(hb.DoubleWell(), np.zeros((4, 1)), 3, 0.1, seed=1).state.save(tmp_path / "s.npz")
+    with pytest.raises(TypeError, match="argument 'like': expected an array"):
+        hb.load_state(tmp_path / "s.npz", like=like)
 
 
 def test_a_failed_save_keeps_the_previous_checkpoint(tmp_path, monkeypatch):

@@ -372,6 +372,15 @@ def test_user_exceptions_pass_through_with_a_note():
     assert any("'broken'" in n for n in notes)
 
 
+def test_a_closure_over_a_module_of_another_dtype_is_explained_by_the_note():
+    """A module inside a lambda is out of sight of the up-front check: the note names the states' dtype."""
+    net = mlp()
+    with pytest.raises(RuntimeError) as info:
+        hb.langevin(hb.TorchPotential(lambda x: net(x).squeeze(-1)), torch.zeros(4, 2, dtype=torch.float64), 1, 0.1)
+    notes = " ".join(getattr(info.value, "__notes__", []))
+    assert "called on float64 states of shape [4, 2] on cpu" in notes
+
+
 def test_bad_constructor_arguments():
     with pytest.raises(TypeError, match="argument 'fn': expected a torch callable"):
         hb.TorchPotential(3)

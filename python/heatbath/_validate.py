@@ -31,6 +31,22 @@ def as_int(value, arg: str, lo: int, hi: int) -> int:
     return value
 
 
+def as_real(value, arg: str, what: str) -> float:
+    """A real number given as a Python or numpy scalar or as a 0-d array (numpy, torch, cupy: a value a
+    computation left in an array), as a float; TypeError naming arg and `what` for anything else."""
+    if type(value) is float or type(value) is int:  # the common case skips the checks below
+        return float(value)
+    if isinstance(value, (bool, np.bool_)):
+        raise TypeError(f"argument '{arg}': expected {what}, got a bool")
+    if isinstance(value, numbers.Real):
+        return float(value)
+    if tuple(getattr(value, "shape", (None,))) == () and hasattr(value, "item") and not isinstance(value, (str, bytes)):
+        item = value.item()
+        if isinstance(item, (int, float)) and not isinstance(item, bool):
+            return float(item)
+    raise TypeError(f"argument '{arg}': expected {what} (a number or a 0-d array), got {type(value).__name__}")
+
+
 def per_chain_betas(beta, n: int, dtype: str, unit: str = "chain") -> np.ndarray:
     """β as a number or one value per chain (lattice): a host array [n] of ``dtype``, every value
     positive and finite in that dtype (a β that overflows or underflows float32 is refused)."""

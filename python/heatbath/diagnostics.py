@@ -41,7 +41,7 @@ def trace_inference_data(result, draws: dict, what: str, stats: dict | None = No
     """to_arviz() of a sampler result whose traces may be absent: names what to pass to get them."""
     missing = [name for name, value in draws.items() if value is None]
     if missing:
-        raise ValueError(f"to_arviz needs {what}")
+        raise ValueError(f"the result's diagnostics (to_arviz, summary) need {what}")
     return inference_data(draws, {k: v for k, v in (stats or {}).items() if v is not None}, dims)
 
 

@@ -6,6 +6,7 @@ that ``hb.gibbs(model, state0, n_steps, ...)`` reads the same for every Boltzman
 """
 from __future__ import annotations
 
+import inspect
 from typing import Any
 
 
@@ -16,14 +17,37 @@ class GibbsModel:
         raise NotImplementedError(f"{type(self).__name__} does not implement Gibbs sampling")
 
 
-def gibbs(model: GibbsModel, state0: Any, n_steps: int, beta: Any = 1.0, seed: int = 0, **options: Any) -> Any:
+def gibbs(model: GibbsModel, state0: Any, n_steps: int, beta: Any = 1.0, seed: int | None = None,
+          **options: Any) -> Any:
     """Run ``n_steps`` Gibbs steps (RBM) or sweeps (lattice) of ``model`` from ``state0``.
 
-    The options and the result type belong to the model: see :class:`heatbath.RBM` and
-    :class:`heatbath.Ising`. Whole runs happen in compiled code; the same seed gives the same numbers
-    whatever the thread count or the device.
+    The options and the result type belong to the model (below, for each). Whole runs happen in compiled
+    code; the same seed gives the same numbers whatever the thread count or the device. seed: that of a
+    fresh run (None: 0); a continued run (state0 an earlier result's ``state``) keeps its state's, and
+    another value is an error.
     """
     if not isinstance(model, GibbsModel):
         raise TypeError(f"argument 'model': expected a heatbath Gibbs model (heatbath.RBM or heatbath.Ising), "
                         f"got {type(model).__name__}")
+    known = _options_of(type(model))
+    for name in options:
+        if name not in known:
+            raise TypeError(f"gibbs() got an unexpected keyword argument {name!r} for heatbath."
+                            f"{type(model).__name__}; its options are {', '.join(known)}")
     return model._gibbs(state0, n_steps, beta=beta, seed=seed, **options)
+
+
+def _options_of(cls) -> tuple[str, ...]:
+    """The keyword options of cls._gibbs beyond beta and seed, for gibbs()'s message about a misspelt one."""
+    params = inspect.signature(cls._gibbs).parameters.values()
+    return tuple(p.name for p in params if p.kind is p.KEYWORD_ONLY and p.name not in ("beta", "seed"))
+
+
+def document_models(*classes) -> None:
+    """Append each model's own options to gibbs's docstring (its _gibbs docstring), so that
+    ``help(heatbath.gibbs)`` shows them all."""
+    parts = [gibbs.__doc__.rstrip()]
+    for cls in classes:
+        parts.append(f"\n    {cls.__name__}\n    {'-' * len(cls.__name__)}\n    " + inspect.cleandoc(cls._gibbs.__doc__)
+                     .replace("\n", "\n    "))
+    gibbs.__doc__ = "\n".join(parts).replace("\n    \n", "\n\n") + "\n"

@@ -17,7 +17,7 @@ import numpy as np
 
 from heatbath import _arrays, _backend, _unchanged, diagnostics
 from heatbath._validate import as_int, as_seed, per_chain_betas, state_counters
-from heatbath.gibbs import GibbsModel
+from heatbath.gibbs import GibbsModel, document_models
 from heatbath.interrupted import run_resumable
 from heatbath.langevin import _is_c_contiguous
 from heatbath.state_io import SavableState
@@ -84,7 +84,7 @@ class Ising(GibbsModel):
         Side lengths. Sampling (checkerboard sweeps) needs them even; energies work for any.
     coupling : number, or array [ndim, *shape]
         J: one value for every bond (ferromagnet for J > 0), or one per bond: ``coupling[d][i]``
-        couples site i to its +1 neighbour along axis d. Float arrays (numpy, torch, cupy) or lists.
+        couples site i to its +1 neighbour along axis d. Float or integer arrays (numpy, torch, cupy) or lists.
     field : number, or array [*shape]
         h: uniform or per site.
 
@@ -92,8 +92,9 @@ class Ising(GibbsModel):
     per-site values compute each flip probability in float32. Arrays given on a device fix the device
     that spins must be on.
 
-    Sampling: ``hb.gibbs(ising, spins0, n_sweeps, beta=1.0, seed=0, method='heatbath', chain_start=0,
-    record=True, inplace=False)`` returns an :class:`IsingResult`; see ``Ising._gibbs`` for every option.
+    Sampling: ``hb.gibbs(ising, spins0, n_steps, beta=1.0, seed=None, method='heatbath', chain_start=0,
+    record=True, inplace=False)`` (n_steps sweeps) returns an :class:`IsingResult`; ``help(heatbath.gibbs)``
+    describes every option.
     Measuring: ``ising.energy(spins)``, ``ising.magnetization(spins)``.
     """
 
@@ -218,21 +219,24 @@ class Ising(GibbsModel):
 
     # ------------------------------------------------------------------ sampling
 
-    def _gibbs(self, spins0, n_sweeps, *, beta, seed, method=None, chain_start=None, record=True, inplace=False,
+    def _gibbs(self, spins0, n_steps, *, beta, seed, method=None, chain_start=None, record=True, inplace=False,
                progress=None):
-        """``hb.gibbs(ising, spins0, n_sweeps, beta=1.0, seed=0, method='heatbath', chain_start=0,
-        record=True, inplace=False)``: n_sweeps checkerboard sweeps of every lattice.
+        """``hb.gibbs(ising, spins0, n_steps, beta=1.0, seed=None, method='heatbath', chain_start=0,
+        record=True, inplace=False, progress=None)``: n_steps checkerboard sweeps of every lattice.
 
         spins0 : int8 array [lattices, *shape] of ±1 (numpy, torch, cupy; CPU or CUDA), or the ``state``
             of an earlier result to continue that run bit for bit (its seed, method and chain_start
-            are kept; passing a different non-zero seed, method or chain_start is an error). Unless ``inplace=True`` spins0 is not modified: the result's spins are a new array
-            in the same framework and on the same device. With ``inplace=True`` spins0 itself (which must
-            be C-contiguous and writable) is updated and returned as ``result.spins``; a KeyboardInterrupt
-            then leaves it at the end of the last completed chunk of sweeps.
-        n_sweeps : sweeps in this call; a sweep updates every site once (both checkerboard colours).
+            are kept; passing a different seed, method or chain_start is an error). Unless
+            ``inplace=True`` spins0 is not modified: the result's spins are a new array in the same
+            framework and on the same device, and the same array as the result's ``state.spins`` (edit
+            them in place and the continued run starts from the edit; it is checked again). With
+            ``inplace=True`` spins0 itself (which must be C-contiguous and writable) is updated and
+            returned as ``result.spins``; a KeyboardInterrupt then leaves it at the end of the last
+            completed chunk of sweeps.
+        n_steps : sweeps in this call; a sweep updates every site once (both checkerboard colours).
         beta : inverse temperature > 0, or one per lattice (an array [lattices], e.g. replicas of
             parallel tempering).
-        seed : int in [0, 2**64).
+        seed : int in [0, 2**64) (None: 0, or the state's).
         method : 'heatbath' (default; the new spin is +1 with probability 1/(1+exp(−2β h_loc))) or
             'metropolis' (flip with probability min(1, exp(−β ΔE)); a free flip always happens, so on
             lattices of a few sites a side its checkerboard sweeps can cycle: use heat-bath there).
@@ -247,7 +251,7 @@ class Ising(GibbsModel):
             state = spins0
             if method is not None and method != state.method:
                 raise ValueError(f"argument 'method': the state comes from a '{state.method}' run, got '{method}'")
-            if seed is not None and seed != 0 and as_seed(seed) != state.seed:
+            if seed is not None and as_seed(seed) != state.seed:
                 raise ValueError("argument 'seed': a continued run keeps the seed of its state; leave seed unset")
             if chain_start is not None and as_int(chain_start, "chain_start", 0, 2**32) != state.chain_start:
                 raise ValueError("argument 'chain_start': a continued run keeps the chain_start of its state")
@@ -261,7 +265,7 @@ class Ising(GibbsModel):
             seed = as_seed(0 if seed is None else seed)
             chain_start = as_int(0 if chain_start is None else chain_start, "chain_start", 0, 2**32)
             sweep0, x_in, arg = 0, spins0, "spins0"
-        n_sweeps = as_int(n_sweeps, "n_sweeps", 0, _MAX_SWEEP - sweep0)
+        n_sweeps = as_int(n_steps, "n_steps", 0, _MAX_SWEEP - sweep0)
         if not isinstance(record, (bool, np.bool_)):
             raise TypeError(f"argument 'record': expected a bool, got {type(record).__name__}")
         if not isinstance(inplace, (bool, np.bool_)):
@@ -307,6 +311,9 @@ class Ising(GibbsModel):
         state = IsingState(spins=spins, sweep=sweep0 + n_sweeps, seed=seed, method=method, chain_start=chain_start)
         _unchanged.remember(state, spins)
         return IsingResult(spins=spins, energy=energy, magnetization=mag, state=state)
+
+
+document_models(Ising)  # help(heatbath.gibbs) shows the options above
 
 
 def _all_pm_one(spins) -> bool:

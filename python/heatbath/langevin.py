@@ -16,7 +16,7 @@ from typing import Any
 import numpy as np
 
 from heatbath import _arrays, _backend, diagnostics
-from heatbath._validate import as_int, as_seed, positive_in, state_counters
+from heatbath._validate import as_int, as_real, as_seed, positive_in, state_counters
 from heatbath.interrupted import run_resumable
 from heatbath.state_io import SavableState
 from heatbath.targets import Target
@@ -46,7 +46,8 @@ class LangevinState(SavableState):
 class LangevinResult(diagnostics.ArvizMixin):
     """The outcome of :func:`langevin`; arrays live in the framework and on the device of x0.
 
-    x [chains, dim]: final states. p: final momenta (BAOAB) or None. trace [n_steps // thin, chains,
+    x [chains, dim]: final states. p: final momenta (BAOAB) or None. x and p are the arrays of ``state``:
+    an edit to them in place is where a continued run starts (a NaN written there is a diverged chain). trace [n_steps // thin, chains,
     dim] and energy_trace [n_steps // thin, chains] when thin > 0, else None. energy [chains]: E at the
     final states. accepted [chains] (int64) and accept_rate [chains]: MALA acceptances in this call
     (None for ULA and BAOAB). diverged [chains] (bool) and n_diverged: chains whose state became
@@ -72,13 +73,14 @@ class LangevinResult(diagnostics.ArvizMixin):
 
 
 def _positive(value, name: str) -> float:
-    if isinstance(value, bool) or not isinstance(value, numbers.Real) or not math.isfinite(value) or value <= 0:
+    value = as_real(value, name, "a positive finite number")
+    if not math.isfinite(value) or value <= 0:
         raise ValueError(f"argument '{name}': expected a positive finite number, got {value!r}")
-    return float(value)
+    return value
 
 
 def _beta_schedule(beta, n_steps: int) -> np.ndarray:
-    if isinstance(beta, numbers.Real) and not isinstance(beta, bool):
+    if (isinstance(beta, numbers.Real) and not isinstance(beta, bool)) or tuple(getattr(beta, "shape", (0,))) == ():
         return np.array([_positive(beta, "beta")])
     try:
         sched = np.asarray(_arrays.to_host(beta) if _arrays.supports_dlpack(beta) else beta, dtype=np.float64)
@@ -127,17 +129,22 @@ def langevin(target: Target, x0, n_steps: int, step_size: float, method: str | N
 
     Parameters
     ----------
-    target : a built-in target (DoubleWell, Gaussian, GaussianMixture, Rosenbrock).
-    x0 : array [chains, dim] of float32 or float64 (numpy, torch, cupy; CPU or CUDA), finite; or the
-        ``state`` of an earlier result to continue that run (then ``seed`` and ``method`` come from it).
-        x0 itself is never modified.
+    target : a heatbath target: built in (DoubleWell, Gaussian, GaussianMixture, Rosenbrock), your own
+        compiled by Numba (heatbath.potential) or a torch energy (heatbath.TorchPotential).
+    x0 : array [chains, dim] of float32 or float64 (numpy, torch, cupy; CPU or CUDA), finite, of the
+        target's dtype; or the ``state`` of an earlier result to continue that run (then ``seed`` and
+        ``method`` come from it, and passing others is an error). x0 itself is never modified.
+        The continued run is bit for bit the rest of one uninterrupted run with the same target, step
+        size, β schedule and friction: nothing checks that these are the same (a new target or step
+        size continues the chains under it).
     n_steps : number of steps in this call.
     step_size : h > 0.
     method : 'ula' (the default: x ← x − h∇E + sqrt(2h/β) ξ), 'mala' (the same proposal,
         Metropolis-adjusted) or 'baoab' (underdamped, unit mass, friction γ; momenta start from
         N(0, 1/β_0)). A continued run keeps its state's method.
-    beta : inverse temperature > 0, or an array of n_steps values (an annealing schedule; see
-        heatbath.schedules).
+    beta : inverse temperature > 0 (a number, or a 0-d array), or a 1-d array of n_steps values (an
+        annealing schedule over this call's steps; see heatbath.schedules). The same β for all chains:
+        chains at different temperatures are parallel tempering's (heatbath.ParallelTempering).
     friction : γ ≥ 0 for BAOAB.
     seed : int in [0, 2**64); default 0 for a new run.
     thin : record x and E every ``thin`` steps (0: no trace).
@@ -159,8 +166,8 @@ def langevin(target: Target, x0, n_steps: int, step_size: float, method: str | N
     if progress is not None and not isinstance(progress, bool):
         raise TypeError(f"argument 'progress': expected True, False or None, got {progress!r}")
     thin = as_int(thin, "thin", 0, 2**62)
-    if isinstance(friction, bool) or not isinstance(friction, numbers.Real) or not math.isfinite(friction) \
-            or friction < 0:
+    friction = as_real(friction, "friction", "a finite number >= 0")
+    if not math.isfinite(friction) or friction < 0:
         raise ValueError(f"argument 'friction': expected a finite number >= 0, got {friction!r}")
 
     if isinstance(x0, LangevinState):

@@ -111,8 +111,9 @@ class ParallelTempering:
 
     Parameters
     ----------
-    target : a built-in continuous target (hb.DoubleWell, hb.Gaussian, hb.GaussianMixture,
-        hb.Rosenbrock), tempered from ``reference`` towards exp(−E); hb.Ising or hb.RBM (Bernoulli
+    target : a continuous target (built in: hb.DoubleWell, hb.Gaussian, hb.GaussianMixture,
+        hb.Rosenbrock; or your own: hb.potential, hb.TorchPotential), tempered from ``reference``
+        towards exp(−E); hb.Ising or hb.RBM (Bernoulli
         visible units), tempered from the uniform distribution (heatbath.pt_gibbs: states are spins
         [rows, *shape], or RBM pairs (v, h) [rows, V + H]); or a model implementing
         :class:`heatbath.pt_moves.TemperedModel` (the plug-in path; then sampler is None).
@@ -179,9 +180,13 @@ class ParallelTempering:
             record_index: bool = False, progress: bool | None = None) -> PTResult:
         """Run ``n_rounds`` rounds (n_local local steps at every replica, then one swap pass).
 
-        x0 : states [K+1, chains, dim] (one per temperature) or [chains, dim] (every temperature starts
-            there), float32 or float64, numpy / torch / cupy, CPU or CUDA; or the ``state`` of an earlier
-            result to continue it bitwise (seed, ladder and round counter come from it).
+        x0 : states [K+1, chains, *event] (one per temperature) or [chains, *event] (every temperature
+            starts there), numpy / torch / cupy, CPU or CUDA, where a state is: [dim] float32 or float64
+            for continuous targets; int8 ±1 spins [*shape] for hb.Ising; for hb.RBM, v [V] (h starts at 0; the
+            first block-Gibbs step draws it from v) or v and h side by side [V + H], 0/1 values converted
+            to the RBM's dtype. Or the
+            ``state`` of an earlier result, to continue it bitwise (seed, ladder and round counter come
+            from it).
         seed : int in [0, 2**64); default 0 for a new run.
         thin : record the β = 1 states every ``thin`` rounds (0: no trace).
         record_index : also return the index process [n_rounds, K+1, chains].

@@ -64,6 +64,11 @@ def _fill(kind, out, seed, step, chain_start, purpose, dtype, like, allowed):
         out = _arrays.allocate(out, name, like, "out", "the output")
     elif dtype is not None or like is not None:
         raise TypeError("argument 'dtype'/'like': only used when 'out' is a shape; an array 'out' fixes both")
+    looks_like_a_shape = isinstance(out, list) and all(isinstance(s, numbers.Integral) for s in out)
+    if looks_like_a_shape or (isinstance(out, numbers.Integral) and not isinstance(out, bool)):
+        hint = f"; write {tuple(out)!r} for a shape" if looks_like_a_shape else ""
+        raise TypeError(f"argument 'out': expected an array to fill or a shape tuple (chains, n), got "
+                        f"{type(out).__name__} {out!r}{hint}")
     device = _arrays.device_of(out, "out")
     if getattr(out, "requires_grad", False) is True:
         raise ValueError("argument 'out': cannot fill a tensor that requires grad in place (torch forbids it for "

@@ -22,7 +22,7 @@ import numpy as np
 
 from heatbath import _arrays, _backend, _unchanged, diagnostics
 from heatbath._validate import as_int, as_seed, per_chain_betas, positive_in, state_counters
-from heatbath.gibbs import GibbsModel
+from heatbath.gibbs import GibbsModel, document_models
 from heatbath.interrupted import run_resumable
 from heatbath.langevin import _all_finite, _is_c_contiguous
 from heatbath.state_io import SavableState
@@ -100,8 +100,15 @@ class RBM(GibbsModel):
     sigma : σ > 0 of Gaussian visible units (ignored for Bernoulli units).
 
     The arrays are borrowed, not copied: updating them in place (a training step) changes the model that
-    the next call samples. Non-contiguous arrays are copied once here instead. Finiteness is checked
-    here; keep the parameters finite when updating them in place.
+    the next call samples. So they must be C-contiguous: a copy of a strided view (``linear.weight.T``)
+    would not see the updates, and a model that silently stopped following its parameters would train
+    on stale samples. Keep the parameter as [V, H] (or rebuild the RBM from ``w.T.contiguous()`` after
+    each update). Finiteness is checked here; keep the parameters finite when updating them in place.
+
+    Sampling: ``hb.gibbs(rbm, v0, n_steps, beta=1.0, seed=None, thin=0, trace_hidden=False,
+    chain_start=0, inplace=False)`` returns an :class:`RBMGibbsResult`; ``help(heatbath.gibbs)`` describes
+    every option. Also ``hidden_probs``, ``visible_probs``, ``heatbath.free_energy``,
+    ``heatbath.exact_log_z`` and ``heatbath.ais_log_z``.
     """
 
     def __init__(self, weights, visible_bias, hidden_bias, visible: str = "bernoulli", sigma: float = 1.0):
@@ -128,11 +135,19 @@ class RBM(GibbsModel):
                 raise ValueError(f"argument '{name}': expected shape {what} = ({n},) to match weights {w_shape}, "
                                  f"got {shape}")
         for name, x in params.items():
+            if _arrays.framework_of(x) in ("numpy", "torch", "cupy") and not _is_c_contiguous(x):
+                raise ValueError(
+                    f"argument '{name}': expected a C-contiguous array, got a strided view (a transpose or slice) "
+                    "of another: the RBM reads its parameters in place so that updates to them reach the sampler, "
+                    "and a copy would not see them; keep the parameter in this layout ([V, H] for the weights), or "
+                    "pass a contiguous copy (x.contiguous(), np.ascontiguousarray(x)) and rebuild the RBM whenever "
+                    "the original changes")
             if not _all_finite(x):
                 raise ValueError(f"argument '{name}': contains NaN or infinity")
         if visible == "gaussian":
             sigma = _positive_finite(sigma, "sigma")
             positive_in(sigma, dtype, "sigma")  # the sampler uses it in the model's dtype
+        # Other DLPack producers (JAX, ...) cannot be updated in place: a copy of a strided one loses nothing.
         self.weights, self.visible_bias, self.hidden_bias = (
             x if _is_c_contiguous(x) else _arrays.copy_of(x) for x in params.values())
         self.visible = visible
@@ -221,20 +236,24 @@ class RBM(GibbsModel):
     # ---------------------------------------------------------------- Gibbs
     def _gibbs(self, state0, n_steps, *, beta, seed, thin: int = 0, trace_hidden: bool = False,
                chain_start: int | None = None, inplace: bool = False, progress: bool | None = None) -> RBMGibbsResult:
-        """``hb.gibbs(rbm, v0, n_steps, beta=1.0, seed=0, thin=0, trace_hidden=False, chain_start=0,
-        inplace=False, progress=None)``.
+        """``hb.gibbs(rbm, v0, n_steps, beta=1.0, seed=None, thin=0, trace_hidden=False, chain_start=0,
+        inplace=False, progress=None)``: n_steps block-Gibbs steps of every chain.
 
         v0: [chains, V] visible states (0/1 for Bernoulli units; any dtype, converted to the RBM's), on
         the RBM's device, not modified unless inplace=True; or the ``state`` of an earlier result, which
-        continues that run bit for bit (keep beta the same). inplace=True: the run writes into v0 itself
+        continues that run bit for bit with the same beta (another beta continues its chains at that
+        temperature; seed and chain_start are the state's, and other values are an error). The result's
+        v and h are its state's arrays. inplace=True: the run writes into v0 itself
         (or into ``state.v`` and ``state.h``), which must be C-contiguous, writable, of the RBM's dtype
         and not share memory with each other or the parameters, and returns those arrays as ``v`` and
         ``h``: no copies, for training loops (PCD) that continue their chains with
         ``hb.gibbs(rbm, res.state, k, inplace=True)``; the numbers are the same as without it. Earlier
-        states of those arrays then no longer describe them. A continued torch state is scanned for NaN
-        again only when torch's version counters show that its arrays changed since heatbath wrote them
-        (writes through another view of the same memory are not counted). beta: a positive number or one per chain,
-        [chains] (replicas at different temperatures in one batch). thin: record v (and h with
+        states of those arrays then no longer describe them. A continued state's values are checked as a
+        fresh v0's are (0/1 for Bernoulli units, finite otherwise; h 0/1); a torch state only when torch's
+        version counters show that its arrays changed since heatbath wrote them (writes through another
+        view of the same memory are not counted). beta: a positive number or one per chain,
+        [chains] (replicas at different temperatures in one batch). seed: of a fresh run (None: 0).
+        thin: record v (and h with
         trace_hidden) after every thin-th step of this call. chain_start: global index of chain 0, so
         that a batch split over calls or devices draws the same numbers as one call. Each step draws
         h ~ p(h | v), then v ~ p(v | h). progress: a progress bar (None: only at a terminal). Ctrl-C
@@ -250,14 +269,17 @@ class RBM(GibbsModel):
             raise TypeError(f"argument 'inplace': expected a bool, got {type(inplace).__name__}")
         copy = not inplace
         if isinstance(state0, RBMState):
-            if seed not in (0, None) and as_seed(seed) != state0.seed:
-                raise ValueError("argument 'seed': a continued run keeps the seed of its state")
+            if seed is not None and as_seed(seed) != state0.seed:
+                raise ValueError("argument 'seed': a continued run keeps the seed of its state; leave seed unset")
             if chain_start is not None and as_int(chain_start, "chain_start", 0, _MAX_CHAIN) != state0.chain_start:
                 raise ValueError("argument 'chain_start': a continued run keeps the chain_start of its state")
             seed, step0, chain_start = state_counters(state0, "v0", "step", _MAX_STEP)
             scan = not _unchanged.unchanged(state0, state0.v, state0.h)
-            v = self._states(state0.v, "v0", self.n_visible, binary=False, copy=copy, scan=scan)
-            h = self._states(state0.h, "v0", self.n_hidden, binary=False, copy=copy, scan=scan)
+            # The same checks as a fresh start's: a state edited in place (it is the result's v and h)
+            # must still be a state of the model (hidden units are Bernoulli whatever the visible ones).
+            v = self._states(state0.v, "v0", self.n_visible, binary=self.visible == "bernoulli", copy=copy,
+                             scan=scan)
+            h = self._states(state0.h, "v0", self.n_hidden, binary=True, copy=copy, scan=scan)
             if step0 + n_steps > _MAX_STEP:
                 raise ValueError("argument 'n_steps': the run would pass the step counter's limit")
         else:
@@ -293,6 +315,9 @@ class RBM(GibbsModel):
         state = RBMState(v=v, h=h, step=step0 + n_steps, seed=seed, chain_start=chain_start)
         _unchanged.remember(state, v, h)
         return RBMGibbsResult(v=v, h=h, trace=trace, trace_hidden=trace_h, state=state)
+
+
+document_models(RBM)  # help(heatbath.gibbs) shows the options above
 
 
 def _writable_in_place(x, name: str, dtype: str):

@@ -74,11 +74,19 @@ def load_state(path, like=None) -> SavableState:
     like's device (e.g. ``like=torch.empty(0, device="cuda")``), ready to pass to the sampler.
     """
     where = os.fspath(path)
+    if like is not None and not _arrays.supports_dlpack(like):
+        raise TypeError(f"argument 'like': expected an array (numpy, torch, cupy, ...) whose framework and device "
+                        f"the state's arrays take, or None, got {type(like).__name__}")
 
     def foreign(why: str):
         return ValueError(f"argument 'path': {where!r} is not a saved heatbath state ({why})")
 
     try:
+        with open(where, "rb") as f:
+            magic = f.read(4)
+        # Anything but a zip archive (an .npz) is foreign: numpy would take it for a pickle and say so.
+        if magic != b"PK\x03\x04":
+            raise foreign("a single array, not an .npz archive" if magic == b"\x93NUM" else "not an .npz archive")
         data = np.load(where, allow_pickle=False)
         if not isinstance(data, np.lib.npyio.NpzFile):  # a lone .npy array
             raise foreign("a single array, not an .npz archive")

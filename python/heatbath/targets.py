@@ -21,8 +21,10 @@ def _host(value, name: str):
     if _arrays.supports_dlpack(value) and not isinstance(value, (float, int)):
         device = _arrays.device_of(value, name)
         dtype = _arrays.dtype_of(value)
+        if dtype.startswith(("int", "uint")):  # integers declare no precision, as a list of them does not
+            return np.asarray(_arrays.to_host(value), dtype=np.float64), None, device
         if dtype not in ("float32", "float64"):
-            raise TypeError(f"argument '{name}': expected a float32 or float64 array, got {dtype}")
+            raise TypeError(f"argument '{name}': expected a float32, float64 or integer array, got {dtype}")
         return np.asarray(_arrays.to_host(value), dtype=np.float64), dtype, device
     try:
         arr = np.asarray(value, dtype=np.float64)

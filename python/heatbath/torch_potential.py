@@ -124,7 +124,9 @@ class TorchPotential(Target):
             return self.fn(x)
         except Exception as exc:
             if hasattr(exc, "add_note"):
-                exc.add_note(f"(raised by the energy function '{self.name}' of a heatbath.TorchPotential)")
+                dtype = str(x.dtype).replace("torch.", "")
+                exc.add_note(f"(raised by the energy function '{self.name}' of a heatbath.TorchPotential, called "
+                             f"on {dtype} states of shape {list(x.shape)} on {x.device})")
             raise
 
     def energy_grad(self, x):

@@ -193,11 +193,14 @@ def main(argv=None) -> int:
 
             from heatbath.bench.peers.heatbath_user_peer import compile_times  # noqa: PLC0415
 
-            times = compile_times(device)
-            print(f"(numba user potential on {device}, a new process's first call: {times['cold cache']:.2f} s "
-                  f"with an empty kernel cache, {times['warm cache']:.2f} s with its cache)")
+            try:  # a failed compile probe (a subprocess) loses this row, not the table
+                times = compile_times(device)
+                print(f"(numba user potential on {device}, a new process's first call: {times['cold cache']:.2f} s "
+                      f"with an empty kernel cache, {times['warm cache']:.2f} s with its cache)")
+            except Exception as exc:  # noqa: BLE001
+                print(f"(numba user potential on {device}: the compile-time probe failed: {type(exc).__name__}: {exc})")
+                table.failed = True
             user = hb.potential(double_well_energy, double_well_grad, dim=1, name="user double well")
-            hb.langevin(user, x0[:2], 1, h, "ula")
             ours["heatbath numba"] = lambda: hb.langevin(user, x0, steps, h, "ula", seed=0)
         table.pair(f"ULA double well {chains}x{steps}", "chain-steps/s", chains * steps, ours,
                    torch_ula_double_well(torch, x0, steps, h))

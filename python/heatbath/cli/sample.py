@@ -10,6 +10,8 @@ from __future__ import annotations
 import importlib
 import importlib.util
 import json
+import os
+import sys
 from pathlib import Path
 
 import numpy as np
@@ -25,20 +27,23 @@ def _mixture(dim: int, dtype: str):
     return hb.GaussianMixture(means, 0.5)
 
 
-# name -> (target from (dim, dtype), the dimension it needs or None for any, what it is)
+# name -> (target from (dim, dtype), its default dimension, its default step size, what it is). The step
+# sizes keep chains started from standard normals finite: Rosenbrock's curvature there reaches ~10^4.
 MODELS = {
-    "double_well": (lambda d, t: hb.DoubleWell(), None, "E = Σ x⁴ − 4x² + x, the seed post's landscape"),
-    "gaussian": (lambda d, t: hb.Gaussian(np.zeros(d, t), np.eye(d, dtype=t)), None,
+    "double_well": (lambda d, t: hb.DoubleWell(), 1, 0.01, "E = Σ x⁴ − 4x² + x, the seed post's landscape"),
+    "gaussian": (lambda d, t: hb.Gaussian(np.zeros(d, t), np.eye(d, dtype=t)), 2, 0.01,
                  "standard normal in --dim dimensions"),
-    "mixture": (_mixture, None, "four Gaussians at (±2, ±2), sd 0.5"),
-    "rosenbrock": (lambda d, t: hb.Rosenbrock(1.0, 100.0), None, "Rosenbrock's banana, a = 1, b = 100 (dim ≥ 2)"),
+    "mixture": (_mixture, 2, 0.01, "four Gaussians at (±2, ±2), sd 0.5"),
+    "rosenbrock": (lambda d, t: hb.Rosenbrock(1.0, 100.0), 2, 1e-4,
+                   "Rosenbrock's banana, a = 1, b = 100 (dim ≥ 2)"),
 }
+USER_STEP_SIZE = 0.01
 
 
 def add_parser(sub) -> None:
     p = sub.add_parser("sample", help="run a model from the shell and save the samples",
                        description=__doc__.splitlines()[0],
-                       epilog="models: " + "; ".join(f"{k}: {v[2]}" for k, v in MODELS.items())
+                       epilog="models: " + "; ".join(f"{k}: {v[3]}" for k, v in MODELS.items())
                        + "; ising: the ferromagnet J = 1 on a periodic lattice (--size, --lattice-dims), "
                        "--chains lattices, --steps sweeps"
                        + "; or FILE.py:NAME / module:NAME, a heatbath target (or a function returning one)")
@@ -47,10 +52,13 @@ def add_parser(sub) -> None:
                    help="ula (default), mala or baoab; for ising: heatbath (default) or metropolis")
     p.add_argument("--chains", type=positive_int, default=1000)
     p.add_argument("--steps", type=positive_int, default=1000)
-    p.add_argument("--step-size", type=positive_float, default=0.01)
+    p.add_argument("--step-size", type=positive_float, default=None,
+                   help="h (default: the model's, " + ", ".join(f"{k} {v[2]:g}" for k, v in MODELS.items())
+                   + f"; {USER_STEP_SIZE:g} for your own)")
     p.add_argument("--beta", type=positive_float, default=1.0, help="inverse temperature (default 1)")
     p.add_argument("--friction", type=non_negative_float, default=1.0, help="BAOAB friction (default 1)")
-    p.add_argument("--dim", type=positive_int, default=None, help="state dimension (default: the model's, else 2)")
+    p.add_argument("--dim", type=positive_int, default=None, help="state dimension (default: the model's, "
+                   + ", ".join(f"{k} {v[1]}" for k, v in MODELS.items()) + "; your potential's dim, else 1)")
     p.add_argument("--size", type=positive_int, default=32, help="ising: lattice side, even (default 32)")
     p.add_argument("--lattice-dims", type=int, choices=(2, 3), default=2, help="ising: 2-D or 3-D (default 2)")
     p.add_argument("--dtype", choices=("float32", "float64"), default=None,
@@ -74,6 +82,9 @@ def _load_user_target(spec: str):
             module = importlib.util.module_from_spec(module_spec)
             module_spec.loader.exec_module(module)
         else:
+            # As `python -m` does: a module in the current folder is found.
+            if "" not in sys.path and os.getcwd() not in sys.path:
+                sys.path.insert(0, os.getcwd())
             module = importlib.import_module(where)
     except UserError:
         raise
@@ -96,8 +107,8 @@ def _load_user_target(spec: str):
 def resolve_model(spec: str, dim: int | None, dtype: str = "float32"):
     """(target, dim) for a model name (its parameters in dtype) or a user module's potential."""
     if spec in MODELS:
-        make, _, _ = MODELS[spec]
-        d = dim or (2 if spec in ("gaussian", "mixture", "rosenbrock") else 1)
+        make, default_dim, _, _ = MODELS[spec]
+        d = dim or default_dim
         target = make(d, dtype)
     elif ":" in spec:
         target = _load_user_target(spec)
@@ -149,6 +160,8 @@ def run_ising(args, out) -> int:
         raise UserError("--thin: the ising model records E and M after every sweep and keeps no trace of spins")
     if args.dtype is not None:
         raise UserError("--dtype: the ising model's spins are int8")
+    if args.step_size is not None:
+        raise UserError("--step-size: the ising model's sweeps take no step size")
     shape = (args.size,) * args.lattice_dims
     model = hb.Ising(shape)
     spins0 = _on_device(args, np.ones((args.chains, *shape), np.int8))
@@ -178,6 +191,8 @@ def run(args) -> int:
         raise UserError(f"--method: expected ula, mala or baoab, got {method!r}")
     args.method = method
     target, dim = resolve_model(args.model, args.dim, args.dtype)
+    if args.step_size is None:
+        args.step_size = MODELS[args.model][2] if args.model in MODELS else USER_STEP_SIZE
     x0 = _start(args, target, dim)
     try:
         res = hb.langevin(target, x0, args.steps, args.step_size, args.method, beta=args.beta,
