@@ -88,3 +88,24 @@ def test_cuda_module_loads_cublas_lazily():
         pytest.skip("readelf is not installed")
     dynamic = subprocess.run(["readelf", "-d", _cuda.__file__], capture_output=True, text=True, check=True).stdout
     assert "NEEDED" in dynamic and "libcublas" not in dynamic
+
+
+@pytest.mark.gpu
+@needs_torch
+@pytest.mark.skipif(not hb.cuda_available(), reason="needs the CUDA backend and a CUDA device")
+def test_many_streams_reuse_a_bounded_set_of_cublas_handles():
+    # One cuBLAS handle per stream, at most 32 kept: 40 streams evict the least recently used ones
+    # (cublasDestroy synchronises), and every stream still gets the default stream's numbers.
+    import torch
+
+    _, dev = pair("cuda")
+    v0 = on("cuda", start(64, 40))
+    expected = to_numpy(hb.gibbs(dev, v0, 3, seed=9).v)
+    streams = [torch.cuda.Stream() for _ in range(40)]
+    for _ in range(2):  # the second pass recreates handles the first evicted
+        for stream in streams:
+            stream.wait_stream(torch.cuda.current_stream())  # v0 and the parameters were made there
+            with torch.cuda.stream(stream):
+                got = hb.gibbs(dev, v0, 3, seed=9).v
+            stream.synchronize()
+            np.testing.assert_array_equal(to_numpy(got), expected)

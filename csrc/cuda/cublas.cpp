@@ -7,6 +7,7 @@
 #include <dlfcn.h>
 
 #include <algorithm>
+#include <cstdint>
 #include <limits>
 #include <map>
 #include <mutex>
@@ -21,15 +22,26 @@ namespace {
 
 struct CublasApi {
   decltype(&cublasCreate_v2) create;
+  decltype(&cublasDestroy_v2) destroy;
   decltype(&cublasSetStream_v2) set_stream;
   decltype(&cublasSgemm_v2) sgemm;
   decltype(&cublasDgemm_v2) dgemm;
 };
 
+struct CachedHandle {
+  cublasHandle_t handle;
+  uint64_t last_use;
+};
+
+// Handles kept at most: a program that makes a new stream for every call (cupy.cuda.Stream() in a loop)
+// would otherwise gather one handle, and its workspace of a few MiB, per stream for good.
+constexpr size_t kMaxHandles = 32;
+
 std::mutex g_mutex;  // guards everything below; a handle serves one call at a time
 std::string g_path;
 const CublasApi* g_api = nullptr;
-std::map<std::pair<int, std::uintptr_t>, cublasHandle_t> g_handles;
+std::map<std::pair<int, std::uintptr_t>, CachedHandle> g_handles;
+uint64_t g_uses = 0;
 
 template <class F>
 F symbol(void* lib, const char* name) {
@@ -48,6 +60,7 @@ const CublasApi& api_locked() {
                              (why != nullptr ? why : "libcublas.so.13 not found"));
   }
   static const CublasApi api{symbol<decltype(&cublasCreate_v2)>(lib, "cublasCreate_v2"),
+                             symbol<decltype(&cublasDestroy_v2)>(lib, "cublasDestroy_v2"),
                              symbol<decltype(&cublasSetStream_v2)>(lib, "cublasSetStream_v2"),
                              symbol<decltype(&cublasSgemm_v2)>(lib, "cublasSgemm_v2"),
                              symbol<decltype(&cublasDgemm_v2)>(lib, "cublasDgemm_v2")};
@@ -62,16 +75,39 @@ void check_cublas(cublasStatus_t status, const char* what) {
   }
 }
 
-// One handle per (device, stream), created once (creation costs milliseconds) and kept for the process:
-// a handle's default workspace would be shared by GEMMs running at once on two streams.
+// The least recently used handle goes when the cache is full. cublasDestroy synchronises the device, so
+// no GEMM of the handle is still running; its own device is made current for it.
+void evict_one_locked(const CublasApi& api) {
+  auto oldest = g_handles.begin();
+  for (auto it = g_handles.begin(); it != g_handles.end(); ++it) {
+    if (it->second.last_use < oldest->second.last_use) oldest = it;
+  }
+  const int device = oldest->first.first;
+  const cublasHandle_t h = oldest->second.handle;
+  g_handles.erase(oldest);
+  DeviceGuard guard(device);
+  check_cublas(api.destroy(h), "cublasDestroy");
+}
+
+// One handle per (device, stream), created once (creation costs milliseconds) and kept while it is in
+// use: a handle's default workspace would be shared by GEMMs running at once on two streams. The caller
+// has made `device` current.
 cublasHandle_t handle_locked(const CublasApi& api, int device, std::uintptr_t stream) {
   const auto key = std::make_pair(device, stream);
   auto it = g_handles.find(key);
-  if (it != g_handles.end()) return it->second;
+  if (it != g_handles.end()) {
+    it->second.last_use = ++g_uses;
+    return it->second.handle;
+  }
+  if (g_handles.size() >= kMaxHandles) evict_one_locked(api);  // its guard gives `device` back
   cublasHandle_t h = nullptr;
   check_cublas(api.create(&h), "cublasCreate");
-  check_cublas(api.set_stream(h, reinterpret_cast<cudaStream_t>(stream)), "cublasSetStream");
-  g_handles[key] = h;
+  const cublasStatus_t bound = api.set_stream(h, reinterpret_cast<cudaStream_t>(stream));
+  if (bound != CUBLAS_STATUS_SUCCESS) {
+    api.destroy(h);
+    check_cublas(bound, "cublasSetStream");
+  }
+  g_handles[key] = CachedHandle{h, ++g_uses};
   return h;
 }
 
