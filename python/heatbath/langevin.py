@@ -79,6 +79,13 @@ def _positive(value, name: str) -> float:
     return value
 
 
+def _friction(value) -> float:
+    value = as_real(value, "friction", "a finite number >= 0")
+    if not math.isfinite(value) or value < 0:
+        raise ValueError(f"argument 'friction': expected a finite number >= 0, got {value!r}")
+    return value
+
+
 def _beta_schedule(beta, n_steps: int) -> np.ndarray:
     if (isinstance(beta, numbers.Real) and not isinstance(beta, bool)) or tuple(getattr(beta, "shape", (0,))) == ():
         return np.array([_positive(beta, "beta")])
@@ -166,9 +173,7 @@ def langevin(target: Target, x0, n_steps: int, step_size: float, method: str | N
     if progress is not None and not isinstance(progress, bool):
         raise TypeError(f"argument 'progress': expected True, False or None, got {progress!r}")
     thin = as_int(thin, "thin", 0, 2**62)
-    friction = as_real(friction, "friction", "a finite number >= 0")
-    if not math.isfinite(friction) or friction < 0:
-        raise ValueError(f"argument 'friction': expected a finite number >= 0, got {friction!r}")
+    friction = _friction(friction)
 
     if isinstance(x0, LangevinState):
         state = x0

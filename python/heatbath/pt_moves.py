@@ -39,13 +39,12 @@ rounds one at a time from Python (heatbath.pt_user).
 from __future__ import annotations
 
 import math
-import numbers
 
 import numpy as np
 
 from heatbath import _arrays
 from heatbath._validate import as_int
-from heatbath.langevin import METHODS, _positive
+from heatbath.langevin import METHODS, _friction, _positive
 
 
 class TemperedModel:
@@ -85,11 +84,8 @@ class LangevinMove:
         if method not in METHODS:
             raise ValueError(f"argument 'method': expected one of {METHODS}, got {method!r}")
         self.step_size = _positive(step_size, "step_size")
-        if isinstance(friction, bool) or not isinstance(friction, numbers.Real) or not math.isfinite(friction) \
-                or friction < 0:
-            raise ValueError(f"argument 'friction': expected a finite number >= 0, got {friction!r}")
         self.method = method
-        self.friction = float(friction)
+        self.friction = _friction(friction)
         self.n_local = as_int(n_local, "n_local", 1, 2**31)
 
     def coefficients(self) -> tuple[float, float]:

@@ -21,7 +21,7 @@ from typing import Any
 import numpy as np
 
 from heatbath import _arrays, _backend, _unchanged, diagnostics
-from heatbath._validate import as_int, as_seed, per_chain_betas, positive_in, state_counters
+from heatbath._validate import as_int, as_real, as_seed, per_chain_betas, positive_in, state_counters
 from heatbath.gibbs import GibbsModel, document_models
 from heatbath.interrupted import run_resumable
 from heatbath.langevin import _all_finite, _is_c_contiguous
@@ -84,9 +84,10 @@ def _host_float64(x) -> np.ndarray:
 
 
 def _positive_finite(value, name: str) -> float:
-    if isinstance(value, bool) or not isinstance(value, numbers.Real) or not math.isfinite(value) or value <= 0:
+    value = as_real(value, name, "a positive finite number")
+    if not math.isfinite(value) or value <= 0:
         raise ValueError(f"argument '{name}': expected a positive finite number, got {value!r}")
-    return float(value)
+    return value
 
 
 class RBM(GibbsModel):
