@@ -95,7 +95,7 @@ def test_limits_are_accepted():
 def test_numbers_left_in_0d_arrays_are_numbers(make):
     """A step size or β computed with numpy or torch arrives as a 0-d array: it is one number."""
     if make == "torch 0-d":
-        torch = pytest.importorskip("torch")
+        torch = pytest.importorskip("torch", reason="the torch case needs torch")
         wrap = lambda v: torch.tensor(v, dtype=torch.float64)  # noqa: E731
     else:
         wrap = np.array if make == "numpy 0-d" else np.float32

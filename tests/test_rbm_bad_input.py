@@ -103,7 +103,7 @@ def test_continued_run_keeps_seed_and_chain_start():
 @pytest.mark.parametrize("framework", ["numpy", "torch"])
 def test_a_continued_state_edited_in_place_is_checked_like_a_fresh_one(framework, layer, value):
     """The result's v and h are its state's: a state edited through them is checked before it continues."""
-    v0 = V0 if framework == "numpy" else pytest.importorskip("torch").from_numpy(V0.copy())
+    v0 = V0 if framework == "numpy" else pytest.importorskip("torch", reason="the torch case needs torch").from_numpy(V0.copy())
     res = hb.gibbs(RBM, v0, 2, seed=3)
     assert hb.gibbs(RBM, res.state, 1).v.shape == (4, V)  # unedited: continues
     getattr(res, layer)[1, 0] = value
@@ -128,7 +128,7 @@ def test_strided_parameters_are_refused_not_copied(framework, name):
               "hidden_bias": np.zeros((H, 2), np.float32)[:, 0]}
     args = {"weights": W, "visible_bias": B, "hidden_bias": C, name: params[name]}
     if framework == "torch":
-        torch = pytest.importorskip("torch")
+        torch = pytest.importorskip("torch", reason="the torch case needs torch")
         args = {k: torch.from_numpy(a) for k, a in args.items()}  # strides kept
         assert not args[name].is_contiguous()
     with pytest.raises(ValueError, match=f"argument '{name}': expected a C-contiguous array"):
