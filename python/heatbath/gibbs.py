@@ -6,6 +6,7 @@ that ``hb.gibbs(model, state0, n_steps, ...)`` reads the same for every Boltzman
 """
 from __future__ import annotations
 
+import functools
 import inspect
 from typing import Any
 
@@ -31,21 +32,35 @@ def gibbs(model: GibbsModel, state0: Any, n_steps: int, beta: Any = 1.0, seed: i
                         f"got {type(model).__name__}")
     known = _options_of(type(model))
     for name in options:
-        if name not in known:
-            raise TypeError(f"gibbs() got an unexpected keyword argument {name!r} for heatbath."
-                            f"{type(model).__name__}; its options are {', '.join(known)}")
+        if known is not None and name not in known:
+            cls = type(model)
+            label = f"heatbath.{cls.__name__}" if cls.__module__.startswith("heatbath.") else cls.__qualname__
+            raise TypeError(f"gibbs() got an unexpected keyword argument {name!r} for {label}; "
+                            f"its options are {', '.join(known) or 'none'}")
     return model._gibbs(state0, n_steps, beta=beta, seed=seed, **options)
 
 
-def _options_of(cls) -> tuple[str, ...]:
-    """The keyword options of cls._gibbs beyond beta and seed, for gibbs()'s message about a misspelt one."""
-    params = inspect.signature(cls._gibbs).parameters.values()
-    return tuple(p.name for p in params if p.kind is p.KEYWORD_ONLY and p.name not in ("beta", "seed"))
+@functools.cache
+def _options_of(cls) -> tuple[str, ...] | None:
+    """The options cls._gibbs takes by keyword beyond beta and seed, for gibbs()'s message about a misspelt
+    one; None where it takes ``**options`` (a user's model that checks its own). Cached per class: the
+    signature costs more than a small Gibbs step."""
+    params = list(inspect.signature(cls._gibbs).parameters.values())
+    if any(p.kind is p.VAR_KEYWORD for p in params):
+        return None
+    # The first three positional parameters are self, state0 and n_steps, whatever the model names them.
+    positional = [p for p in params if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)]
+    skipped = {p.name for p in positional[:3]}
+    return tuple(p.name for p in params
+                 if p.kind in (p.POSITIONAL_OR_KEYWORD, p.KEYWORD_ONLY)
+                 and p.name not in skipped and p.name not in ("beta", "seed"))
 
 
 def document_models(*classes) -> None:
     """Append each model's own options to gibbs's docstring (its _gibbs docstring), so that
-    ``help(heatbath.gibbs)`` shows them all."""
+    ``help(heatbath.gibbs)`` shows them all. Under ``python -OO`` there are no docstrings to join."""
+    if gibbs.__doc__ is None or any(cls._gibbs.__doc__ is None for cls in classes):
+        return
     parts = [gibbs.__doc__.rstrip()]
     for cls in classes:
         parts.append(f"\n    {cls.__name__}\n    {'-' * len(cls.__name__)}\n    " + inspect.cleandoc(cls._gibbs.__doc__)
