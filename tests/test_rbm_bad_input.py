@@ -135,6 +135,14 @@ def test_strided_parameters_are_refused_not_copied(framework, name):
         hb.RBM(args["weights"], args["visible_bias"], args["hidden_bias"])
 
 
+def test_fortran_ordered_weights_are_refused_with_their_strides():
+    """An array that owns Fortran-ordered memory can be updated in place too; the message says its layout."""
+    weights = np.asfortranarray(np.zeros((V, H), np.float32))
+    with pytest.raises(ValueError, match=rf"got strides \(1, {V}\) for shape \({V}, {H}\) .*Fortran order"):
+        hb.RBM(weights, B, C)
+    assert hb.RBM(np.ascontiguousarray(weights), B, C).n_hidden == H
+
+
 @pytest.mark.parametrize("fn", ["hidden_probs", "free_energy"])
 def test_visible_state_arguments(fn):
     call = (lambda v, **kw: RBM.hidden_probs(v, **kw)) if fn == "hidden_probs" else \

@@ -101,8 +101,8 @@ class RBM(GibbsModel):
     sigma : σ > 0 of Gaussian visible units (ignored for Bernoulli units).
 
     The arrays are borrowed, not copied: updating them in place (a training step) changes the model that
-    the next call samples. So they must be C-contiguous: a copy of a strided view (``linear.weight.T``)
-    would not see the updates, and a model that silently stopped following its parameters would train
+    the next call samples. So they must be C-contiguous: a copy of a strided view (``linear.weight.T``,
+    sklearn's ``components_.T``) or of a Fortran-ordered array would not see the updates, and a model that silently stopped following its parameters would train
     on stale samples. Keep the parameter as [V, H] (or rebuild the RBM from ``w.T.contiguous()`` after
     each update). Finiteness is checked here; keep the parameters finite when updating them in place.
 
@@ -138,11 +138,11 @@ class RBM(GibbsModel):
         for name, x in params.items():
             if _arrays.framework_of(x) in ("numpy", "torch", "cupy") and not _is_c_contiguous(x):
                 raise ValueError(
-                    f"argument '{name}': expected a C-contiguous array, got a strided view (a transpose or slice) "
-                    "of another: the RBM reads its parameters in place so that updates to them reach the sampler, "
-                    "and a copy would not see them; keep the parameter in this layout ([V, H] for the weights), or "
-                    "pass a contiguous copy (x.contiguous(), np.ascontiguousarray(x)) and rebuild the RBM whenever "
-                    "the original changes")
+                    f"argument '{name}': expected a C-contiguous array, got strides {_strides_of(x)} for shape "
+                    f"{tuple(int(s) for s in x.shape)} (a transpose, a slice or Fortran order): the RBM reads its "
+                    "parameters in place so that updates to them reach the sampler, and a copy would not see them; "
+                    "keep the parameter in C order ([V, H] for the weights), or pass a contiguous copy "
+                    "(x.contiguous(), np.ascontiguousarray(x)) and rebuild the RBM whenever the original changes")
             if not _all_finite(x):
                 raise ValueError(f"argument '{name}': contains NaN or infinity")
         if visible == "gaussian":
@@ -319,6 +319,13 @@ class RBM(GibbsModel):
 
 
 document_models(RBM)  # help(heatbath.gibbs) shows the options above
+
+
+def _strides_of(x) -> tuple[int, ...]:
+    """x's strides in elements (numpy and cupy count bytes, torch elements), for the layout message."""
+    if _arrays.framework_of(x) == "torch":
+        return tuple(int(s) for s in x.stride())
+    return tuple(int(s) // x.itemsize for s in x.strides)
 
 
 def _writable_in_place(x, name: str, dtype: str):
