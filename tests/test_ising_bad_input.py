@@ -117,6 +117,23 @@ def test_integer_couplings_and_fields_are_numbers():
                                   hb.gibbs(floats, spins, 3, beta=0.7, seed=2).spins)
 
 
+@pytest.mark.parametrize("make", ["numpy 0-d", "longdouble 0-d", "torch 0-d"])
+def test_a_coupling_or_field_left_in_a_0d_array_is_a_number(make):
+    if make == "torch 0-d":
+        torch = pytest.importorskip("torch", reason="the torch case needs torch")
+        wrap = lambda v: torch.tensor(v, dtype=torch.float64)  # noqa: E731
+    else:
+        wrap = (lambda v: np.array(v, dtype=np.longdouble)) if make == "longdouble 0-d" else np.array
+    model = hb.Ising(SHAPE, coupling=wrap(0.5), field=wrap(-0.25))
+    assert (model.coupling, model.field) == (0.5, -0.25)
+
+
+@pytest.mark.parametrize("value", [np.array(True), np.array("0.5")])
+def test_a_0d_array_that_is_not_a_number_is_refused(value):
+    with pytest.raises(TypeError, match="argument 'coupling': expected a real number"):
+        hb.Ising(SHAPE, coupling=value)
+
+
 def test_spin_glass_rejects():
     with pytest.raises(ValueError, match="'kind'"):
         hb.Ising.spin_glass(SHAPE, "binary")

@@ -91,14 +91,15 @@ def test_limits_are_accepted():
     _run(beta=hb.schedules.geometric(0.1, 10.0, 3))
 
 
-@pytest.mark.parametrize("make", ["numpy 0-d", "numpy scalar", "torch 0-d"])
+@pytest.mark.parametrize("make", ["numpy 0-d", "numpy scalar", "torch 0-d", "longdouble 0-d"])
 def test_numbers_left_in_0d_arrays_are_numbers(make):
     """A step size or β computed with numpy or torch arrives as a 0-d array: it is one number."""
     if make == "torch 0-d":
         torch = pytest.importorskip("torch", reason="the torch case needs torch")
         wrap = lambda v: torch.tensor(v, dtype=torch.float64)  # noqa: E731
     else:
-        wrap = np.array if make == "numpy 0-d" else np.float32
+        wrap = {"numpy 0-d": np.array, "numpy scalar": np.float32,
+                "longdouble 0-d": lambda v: np.array(v, dtype=np.longdouble)}[make]
     expected = _run(step_size=0.1, beta=2.0, friction=0.5, method="baoab", seed=3)
     got = _run(step_size=wrap(0.1), beta=wrap(2.0), friction=wrap(0.5), method="baoab", seed=3)
     if make == "numpy scalar":  # np.float32(0.1) is not 0.1: compare with the same float

@@ -42,7 +42,8 @@ def as_real(value, arg: str, what: str) -> float:
         return float(value)
     if tuple(getattr(value, "shape", (None,))) == () and hasattr(value, "item") and not isinstance(value, (str, bytes)):
         item = value.item()
-        if isinstance(item, (int, float)) and not isinstance(item, bool):
+        # numbers.Real, not (int, float): a 0-d np.longdouble array's item() stays an np.longdouble.
+        if isinstance(item, numbers.Real) and not isinstance(item, (bool, np.bool_)):
             return float(item)
     raise TypeError(f"argument '{arg}': expected {what} (a number or a 0-d array), got {type(value).__name__}")
 

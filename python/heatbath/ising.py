@@ -16,7 +16,7 @@ from typing import Any
 import numpy as np
 
 from heatbath import _arrays, _backend, _unchanged, diagnostics
-from heatbath._validate import as_int, as_seed, per_chain_betas, state_counters
+from heatbath._validate import as_int, as_real, as_seed, per_chain_betas, state_counters
 from heatbath.gibbs import GibbsModel, document_models
 from heatbath.interrupted import run_resumable
 from heatbath.langevin import _is_c_contiguous
@@ -48,7 +48,7 @@ class IsingResult(diagnostics.ArvizMixin):
     """The outcome of ``hb.gibbs(ising, ...)``; arrays live in the framework and on the device of spins0.
 
     spins [lattices, *shape] int8: the final configurations. energy and magnetization
-    [n_sweeps, lattices] float64: E and Σ_i s_i (totals, not per site) after each sweep, or None
+    [n_steps, lattices] float64: E and Σ_i s_i (totals, not per site) after each sweep, or None
     with ``record=False``. state: resumes the run. ``to_arviz()`` / ``summary()``: the energy and
     magnetisation traces through ArviZ, one chain per lattice.
     """
@@ -109,6 +109,8 @@ class Ising(GibbsModel):
 
     def _parameter(self, value, name: str, shape: tuple):
         """(uniform value, None) or (0.0, host float32 array of the given shape)."""
+        if not _is_number(value) and not isinstance(value, (str, bytes)) and getattr(value, "shape", None) == ():
+            value = as_real(value, name, "a real number")  # a number a computation left in a 0-d array
         if _is_number(value):
             v = float(value)
             with np.errstate(over="ignore"):
