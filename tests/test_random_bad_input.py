@@ -36,11 +36,14 @@ def test_bad_arguments(kw, exc, name):
         hb.random.normal((2, 2), seed=0, **kw)
 
 
-@pytest.mark.parametrize("out,hint", [([5, 2], "got list [5, 2]; write (5, 2) for a shape"), (5, "got int 5")])
-def test_a_shape_written_as_a_list_or_a_number_says_what_a_shape_is(out, hint):
+@pytest.mark.parametrize("out,hint", [([5, 2], "got list [5, 2]; write (5, 2) for a shape"), (5, "got int 5"),
+                                      ([5, 2, 3], "got list [5, 2, 3]"), ([-5, 2], "got list [-5, 2]")])
+@pytest.mark.parametrize("extra", [{}, {"dtype": "float64"}, {"like": np.zeros(1)}])
+def test_a_shape_written_as_a_list_or_a_number_says_what_a_shape_is(out, hint, extra):
+    # The hint comes first, even with dtype or like (which a shape takes): those were not the mistake.
     with pytest.raises(TypeError, match=re.escape(f"argument 'out': expected an array to fill or a shape tuple "
-                                                  f"(chains, n), {hint}")):
-        hb.random.normal(out, seed=0)
+                                                  f"(chains, n), {hint}") + "$"):
+        hb.random.normal(out, seed=0, **extra)
 
 
 @pytest.mark.parametrize("shape", [(2,), (2, 2, 2), (-1, 2), (2.0, 2)])

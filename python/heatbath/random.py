@@ -53,6 +53,13 @@ def _fill(kind, out, seed, step, chain_start, purpose, dtype, like, allowed):
     step = as_int(step, "step", 0, _MAX_STEP)
     chain_start = as_int(chain_start, "chain_start", 0, _MAX_CHAIN)
     code = _purpose_code(purpose)
+    # First, so that a shape written as a list gets this message rather than one about dtype or like.
+    int_list = isinstance(out, list) and all(isinstance(s, numbers.Integral) and not isinstance(s, bool) for s in out)
+    if int_list or (isinstance(out, numbers.Integral) and not isinstance(out, bool)):
+        two_ints = int_list and len(out) == 2 and all(s >= 0 for s in out)
+        hint = f"; write {tuple(out)!r} for a shape" if two_ints else ""
+        raise TypeError(f"argument 'out': expected an array to fill or a shape tuple (chains, n), got "
+                        f"{type(out).__name__} {out!r}{hint}")
     if isinstance(out, tuple):
         if len(out) != 2 or not all(isinstance(s, numbers.Integral) and not isinstance(s, bool) and s >= 0
                                     for s in out):
@@ -64,11 +71,6 @@ def _fill(kind, out, seed, step, chain_start, purpose, dtype, like, allowed):
         out = _arrays.allocate(out, name, like, "out", "the output")
     elif dtype is not None or like is not None:
         raise TypeError("argument 'dtype'/'like': only used when 'out' is a shape; an array 'out' fixes both")
-    looks_like_a_shape = isinstance(out, list) and all(isinstance(s, numbers.Integral) for s in out)
-    if looks_like_a_shape or (isinstance(out, numbers.Integral) and not isinstance(out, bool)):
-        hint = f"; write {tuple(out)!r} for a shape" if looks_like_a_shape else ""
-        raise TypeError(f"argument 'out': expected an array to fill or a shape tuple (chains, n), got "
-                        f"{type(out).__name__} {out!r}{hint}")
     device = _arrays.device_of(out, "out")
     if getattr(out, "requires_grad", False) is True:
         raise ValueError("argument 'out': cannot fill a tensor that requires grad in place (torch forbids it for "
