@@ -94,14 +94,18 @@ def test_cuda_module_loads_cublas_lazily():
 @needs_torch
 @pytest.mark.skipif(not hb.cuda_available(), reason="needs the CUDA backend and a CUDA device")
 def test_many_streams_reuse_a_bounded_set_of_cublas_handles():
-    # One cuBLAS handle per stream, at most 32 kept: 40 streams evict the least recently used ones
+    # One cuBLAS handle per stream, at most 32 kept: 40 distinct streams evict the least recently used ones
     # (cublasDestroy synchronises), and every stream still gets the default stream's numbers.
     import torch
 
+    cuda = hb._backend._import_cuda()[0]
     _, dev = pair("cuda")
     v0 = on("cuda", start(64, 40))
     expected = to_numpy(hb.gibbs(dev, v0, 3, seed=9).v)
-    streams = [torch.cuda.Stream() for _ in range(40)]
+    # torch hands out streams from a pool of 32 per priority, round robin: 20 of each of priorities 0 and -1 are
+    # 40 distinct streams, more than the cache holds.
+    streams = [torch.cuda.Stream(priority=p) for p in (0, -1) for _ in range(20)]
+    assert len({s.cuda_stream for s in streams}) == 40
     for _ in range(2):  # the second pass recreates handles the first evicted
         for stream in streams:
             stream.wait_stream(torch.cuda.current_stream())  # v0 and the parameters were made there
@@ -109,3 +113,4 @@ def test_many_streams_reuse_a_bounded_set_of_cublas_handles():
                 got = hb.gibbs(dev, v0, 3, seed=9).v
             stream.synchronize()
             np.testing.assert_array_equal(to_numpy(got), expected)
+        assert cuda.cublas_handle_count() == cuda.cublas_max_handles() == 32

@@ -139,6 +139,8 @@ PYBIND11_MODULE(_cuda, m) {
   m.def("set_cublas_path", &hb::cuda::set_cublas_path, py::arg("path"),
         "Where to dlopen libcublas first when an RBM call first needs it.");
   m.def("cublas_loaded", &hb::cuda::cublas_loaded);
+  m.def("cublas_handle_count", &hb::cuda::cublas_handle_count);
+  m.def("cublas_max_handles", &hb::cuda::cublas_max_handles);
   hb::bind::bind_pt<CudaPtBackend>(m);
   hb::bind::bind_pt_ising<CudaPtBackend>(m);
   hb::bind::bind_pt_rbm<CudaPtBackend>(m);

@@ -3,6 +3,7 @@
 // heatbath._cuda imports (and the rest of the CUDA backend runs) without it, and it is not DT_NEEDED.
 // No CUDA headers here: the bindings include this with the host compiler alone.
 #pragma once
+#include <cstddef>
 #include <cstdint>
 #include <string>
 
@@ -12,6 +13,9 @@ namespace hb::cuda {
 // loader's default search path is tried after it.
 void set_cublas_path(const std::string& path);
 bool cublas_loaded();
+// Handles cached now (one per device and stream that ran a GEMM), and the most kept: for tests.
+size_t cublas_handle_count();
+size_t cublas_max_handles();
 
 // C[m, n] = A[m, k] · B (B [k, n], or [n, k] transposed when trans_b), row-major, on `stream` of `device`.
 template <class T>
