@@ -80,9 +80,20 @@ if [ "${prebuilt#use }" != "$prebuilt" ]; then
         fail "installing the prebuilt wheel (full log: $logs/build.log)"
     fi
     # Built on another machine: if this one lacks a library it links (libgomp, libstdc++), build here instead.
+    # And if its CUDA runtime (linked statically, from the toolkit there) is newer than this driver allows, it
+    # sees no device where nvidia-smi saw one: a build with this machine's toolkit matches its driver.
     if ! (cd / && "$python" -c "import heatbath._core, heatbath._cuda") >>"$logs/build.log" 2>&1; then
         tail -n 5 "$logs/build.log"
         prebuilt="the prebuilt wheel does not load here"
+    elif ! (cd / && "$python" -c "import heatbath; raise SystemExit(not heatbath.cuda_available())") \
+            >>"$logs/build.log" 2>&1; then
+        prebuilt="the prebuilt wheel sees no CUDA device here (a driver older than its CUDA runtime?)"
+    else
+        # The stamp covers the compiled sources only: the tree's Python files replace the wheel's.
+        site="$(cd / && "$python" -c 'import heatbath, os; print(os.path.dirname(heatbath.__file__))')" &&
+            overlay_python "$root" "$site" >>"$logs/build.log" 2>&1 ||
+            fail "laying the tree's Python files over the prebuilt wheel (log: $logs/build.log)"
+        echo "the tree's python/heatbath laid over the wheel at $site" | tee -a "$logs/build.log"
     fi
 fi
 if [ "${prebuilt#use }" = "$prebuilt" ]; then

@@ -50,7 +50,7 @@ if [ "${PREBUILT:-1}" = 1 ]; then
     mkdir -p "$root/.whl/prebuilt"
     stamp="$(source_stamp "$root")"
     # The same build as gpu_check.sh's (CUDA forced on), in a build dir of its own.
-    (cd "$root" && PIP_NO_BUILD_ISOLATION=0 HEATBATH_CUDA=ON CUDAARCHS="$arch" "$venv/bin/python" -m pip wheel \
+    (cd "$root" && HEATBATH_CUDA=ON CUDAARCHS="$arch" "$venv/bin/python" -m pip wheel --no-build-isolation \
         -q --no-deps --config-settings=build-dir="build/gpu_wheel_cp${pyver/./}" -w "$root/.whl/prebuilt" .)
     # Built from the tree it stamps: a file changed during the build makes the stamp stale, and the check builds.
     [ "$(source_stamp "$root")" = "$stamp" ] || { echo "the sources changed during the build; run again" >&2; exit 1; }

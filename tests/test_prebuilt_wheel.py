@@ -1,7 +1,7 @@
 # SPDX-License-Identifier: Apache-2.0
-"""The GPU check installs a wheel built elsewhere only when it was built from the very sources it runs on, for
-its Python and its GPU's architecture (benchmarks/prebuilt_wheel.sh); a stale wheel must never be tested in
-place of the tree."""
+"""The GPU check installs a wheel built elsewhere only when it was built from the very compiled sources it runs
+on, for its Python and its GPU's architecture, and lays the tree's Python files over it
+(benchmarks/prebuilt_wheel.sh); a stale wheel must never be tested in place of the tree."""
 import shutil
 import subprocess
 import sys
@@ -48,20 +48,51 @@ def test_the_stamp_is_that_of_the_sources_alone(tree):
     assert stamp(tree) == stamp(ROOT)
 
 
-@pytest.mark.parametrize("change", ["edit python", "edit csrc", "add file", "rename file"])
-def test_any_change_to_the_sources_changes_the_stamp(tree, change):
+@pytest.mark.parametrize("change", ["edit csrc", "add file", "rename file", "edit CMakeLists.txt",
+                                    "edit pyproject.toml", "edit cmake"])
+def test_any_change_to_the_compiled_sources_changes_the_stamp(tree, change):
     before = stamp(tree)
-    init = tree / "python" / "heatbath" / "__init__.py"
-    if change == "edit python":
-        init.write_text(init.read_text() + "\n")
-    elif change == "edit csrc":
-        header = next((tree / "csrc" / "heatbath").glob("*.h"))
+    header = next((tree / "csrc" / "heatbath").glob("*.h"))
+    if change == "edit csrc":
         header.write_text(header.read_text().replace(" ", "  ", 1))
     elif change == "add file":
         (tree / "csrc" / "extra.h").write_text("")
+    elif change == "rename file":
+        header.rename(header.with_name("renamed.h"))
+    elif change == "edit cmake":
+        module = next(p for p in (tree / "cmake").rglob("*") if p.is_file())
+        module.write_text(module.read_text() + "\n")
     else:
-        init.rename(init.with_name("__init2__.py"))
+        (tree / change.split()[1]).write_text((tree / change.split()[1]).read_text() + "\n")
     assert stamp(tree) != before
+
+
+def test_python_edits_keep_the_stamp_as_the_check_lays_them_over_the_wheel(tree):
+    before = stamp(tree)
+    init = tree / "python" / "heatbath" / "__init__.py"
+    init.write_text(init.read_text() + "\n")
+    (tree / "python" / "heatbath" / "new_module.py").write_text("")
+    assert stamp(tree) == before
+
+
+def test_overlay_gives_the_installed_package_exactly_the_trees_python_files(tree, tmp_path):
+    site = tmp_path / "site" / "heatbath"
+    (site / "bench").mkdir(parents=True)
+    (site / "_core.cpython-312-x86_64-linux-gnu.so").write_bytes(b"compiled")
+    (site / "__init__.py").write_text("# the wheel's, older than the tree's")
+    (site / "removed_from_tree.py").write_text("")
+    (site / "gone_package").mkdir()
+    (site / "gone_package" / "__init__.py").write_text("")
+    (tree / "python" / "heatbath" / "__pycache__").mkdir(exist_ok=True)
+    (tree / "python" / "heatbath" / "__pycache__" / "x.pyc").write_bytes(b"\0")
+    bash(f"overlay_python {tree} {site}")
+    installed = {p.relative_to(site) for p in site.rglob("*") if p.is_file()}
+    sources = {p.relative_to(tree / "python" / "heatbath") for p in (tree / "python" / "heatbath").rglob("*")
+               if p.is_file() and "__pycache__" not in p.parts and p.suffix != ".so"}
+    assert installed == sources | {Path("_core.cpython-312-x86_64-linux-gnu.so")}
+    assert (site / "_core.cpython-312-x86_64-linux-gnu.so").read_bytes() == b"compiled"
+    assert (site / "__init__.py").read_text() == (tree / "python" / "heatbath" / "__init__.py").read_text()
+    assert not (site / "gone_package").exists()
 
 
 def prebuilt(root, arch="90"):
@@ -92,6 +123,6 @@ def test_any_mismatch_builds_instead_and_says_why(tree):
     shutil.rmtree(tree / ".whl")
     put_wheel(tree)
     assert prebuilt(tree, arch="80") == "the prebuilt wheel is not for CUDA architecture 80"
-    init = tree / "python" / "heatbath" / "__init__.py"
-    init.write_text(init.read_text() + "\n")
+    kernel = next((tree / "csrc").rglob("*.cpp"))
+    kernel.write_text(kernel.read_text() + "\n")
     assert prebuilt(tree) == "the prebuilt wheel is of other sources"
