@@ -145,8 +145,16 @@ def bond_histogram(rows, cols):
         s = np.arange(start, min(start + 2**16, 2**n), dtype=np.uint32)
         down = ((s >> np.uint32(cols)) | (s << np.uint32(n - cols))) & np.uint32(2**n - 1)  # (r + 1, c)
         right = ((s >> np.uint32(1)) & ~(first << np.uint32(cols - 1))) | ((s & first) << np.uint32(cols - 1))
-        g += np.bincount(np.bitwise_count(s ^ down) + np.bitwise_count(s ^ right), minlength=2 * n + 1)
+        g += np.bincount(_popcount(s ^ down) + _popcount(s ^ right), minlength=2 * n + 1)
     return g
+
+
+_BYTE_POPCOUNT = np.array([bin(b).count("1") for b in range(256)], np.int64)
+
+
+def _popcount(words):
+    """Set bits of each uint32 (np.bitwise_count needs NumPy 2; heatbath supports 1.24)."""
+    return _BYTE_POPCOUNT[words.view(np.uint8).reshape(-1, 4)].sum(axis=1)
 
 
 def enumerated(g, beta):

@@ -82,9 +82,10 @@ def _load_user_target(spec: str):
             module = importlib.util.module_from_spec(module_spec)
             module_spec.loader.exec_module(module)
         else:
-            # As `python -m` does: a module in the current folder is found.
+            # A module in the current folder is found, as under `python -m`; but last on the path, so that a
+            # stray file there named like an installed package cannot replace it mid-run.
             if "" not in sys.path and os.getcwd() not in sys.path:
-                sys.path.insert(0, os.getcwd())
+                sys.path.append(os.getcwd())
             module = importlib.import_module(where)
     except UserError:
         raise
