@@ -90,7 +90,7 @@ if [ "${prebuilt#use }" != "$prebuilt" ]; then
         prebuilt="the prebuilt wheel sees no CUDA device here (a driver older than its CUDA runtime?)"
     else
         # The stamp covers the compiled sources only: the tree's Python files replace the wheel's.
-        site="$(cd / && "$python" -c 'import heatbath, os; print(os.path.dirname(heatbath.__file__))')" &&
+        site="$(cd / && "$python" -c 'import importlib.util as u; print(u.find_spec("heatbath").submodule_search_locations[0])')" &&
             overlay_python "$root" "$site" >>"$logs/build.log" 2>&1 ||
             fail "laying the tree's Python files over the prebuilt wheel (log: $logs/build.log)"
         echo "the tree's python/heatbath laid over the wheel at $site" | tee -a "$logs/build.log"
