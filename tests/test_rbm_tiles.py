@@ -3,10 +3,11 @@
 tile_rows), large batches into tiles of 256 or 512, and every batch of a small RBM into tiles of one size
 fixed by the model: each chain's numbers must not depend on which."""
 import numpy as np
+import pytest
 
 import heatbath as hb
 from heatbath import _core
-from rbm_reference import rbm_kinds
+from rbm_reference import hidden_probs, random_rbm, rbm_kinds
 
 V, H = 512, 512  # the smallest square model whose 64-row products stay on OpenBLAS's blocked path
 
@@ -67,3 +68,30 @@ def test_results_do_not_depend_on_tile_size_threads_or_batch_split(model):
             same(part.v, whole.v[lo:hi]), same(part.h, whole.h[lo:hi])
             same(model.hidden_probs(v0[lo:hi]), probs[lo:hi])
             same(hb.free_energy(model, v0[lo:hi]), free[lo:hi])
+
+
+@pytest.mark.parametrize("dtype", ["float64", "float32"])
+@pytest.mark.parametrize("V,H", [(511, 255), (255, 513), (544, 300)])
+def test_a_chains_row_in_the_tile_does_not_change_its_numbers(V, H, dtype):
+    """Unit counts that leave a remainder of OpenBLAS's register blocks (511 × 255 in float64 summed the
+    last rows of each tile in another order): 600 copies of one state, wherever they sit in the tiles,
+    get the same activations, and any split of the batch the same samples."""
+    rbm, params = random_rbm(V, H, seed=13, scale=0.1, dtype=dtype, visible="gaussian", sigma=0.8)
+    rng = np.random.default_rng(7)
+    v = np.tile(rng.standard_normal(V).astype(dtype), (600, 1))
+    h = np.tile((rng.random(H) < 0.5).astype(dtype), (600, 1))
+    hb.set_num_threads(2)
+    try:
+        for probs in (rbm.hidden_probs(v), rbm.visible_probs(h), hb.free_energy(rbm, v)):
+            assert (probs == probs[:1]).all()
+        np.testing.assert_allclose(rbm.hidden_probs(v[:1]), hidden_probs(params, v[:1].astype(np.float64), sigma=0.8),
+                                   rtol=1e-5 if dtype == "float32" else 1e-12)
+        v0 = rng.standard_normal((300, V)).astype(dtype)
+        whole = hb.gibbs(rbm, v0, 2, seed=3)
+        for threads in (1, 2):
+            hb.set_num_threads(threads)
+            for lo, hi in ((0, 1), (1, 150), (150, 300)):
+                part = hb.gibbs(rbm, v0[lo:hi], 2, seed=3, chain_start=lo)
+                same(part.v, whole.v[lo:hi]), same(part.h, whole.h[lo:hi])
+    finally:
+        hb.set_num_threads(2)

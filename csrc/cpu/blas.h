@@ -8,9 +8,11 @@
 
 namespace hb::cpu {
 
-// C[m, n] = A[m, k] · B (B is [k, n], or [n, k] transposed when trans_b), all row-major contiguous.
+// C[m, n] = A[m, k] · B (B is [k, n], or [n, k] transposed when trans_b), all row-major, rows lda, ldb
+// and ldc elements apart (so that B and C may be column ranges of wider matrices).
 template <class T>
-void gemm(int64_t m, int64_t n, int64_t k, const T* a, const T* b, bool trans_b, T* c);
+void gemm(int64_t m, int64_t n, int64_t k, const T* a, int64_t lda, const T* b, int64_t ldb, bool trans_b, T* c,
+          int64_t ldc);
 
 // Pins OpenBLAS to one thread (idempotent; called before the first GEMM).
 void blas_single_threaded();

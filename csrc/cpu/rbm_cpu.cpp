@@ -33,15 +33,15 @@ void layer_rows(const LayerRows<T>& a) {
 }
 
 template <class T>
-void small_gemm(int64_t rows, int64_t n, int64_t k, const T* x, const T* w, T* out) {
+void small_gemm(int64_t rows, int64_t n, int64_t k, const T* x, const T* w, T* out, int64_t out_stride) {
 #if defined(HEATBATH_ISA_VARIANTS)
   switch (active_isa()) {
-    case Isa::kAvx512: return avx512::small_gemm<T>(rows, n, k, x, w, out);
-    case Isa::kAvx2: return avx2::small_gemm<T>(rows, n, k, x, w, out);
+    case Isa::kAvx512: return avx512::small_gemm<T>(rows, n, k, x, w, out, out_stride);
+    case Isa::kAvx2: return avx2::small_gemm<T>(rows, n, k, x, w, out, out_stride);
     default: break;
   }
 #endif
-  baseline::small_gemm<T>(rows, n, k, x, w, out);
+  baseline::small_gemm<T>(rows, n, k, x, w, out, out_stride);
 }
 
 template <class T>
@@ -64,7 +64,13 @@ HB_INSTANTIATE_RBM_PASSES()
 // (its direct-sgemm limit, 28·512²; small-matrix kernels below 10^6) it switches to kernels whose
 // summation order depends on the shape. Above that, its blocked path computes every element of a
 // product as the same sequence of FMAs whatever the row count, as long as rows come in whole
-// micro-tiles: the K blocking depends on K alone. A small model gets one fixed tile shape, whatever the
+// micro-tiles: the K blocking depends on K alone. That holds for its whole micro-tiles of output columns
+// only: for a product whose column count leaves a remainder (a float64 model with H = 255, say) the
+// remainder's kernel sums the last rows of a tile, those past the last whole block of rows it takes at
+// once (12 with AVX-512), in another order, so a chain's bits would follow its row in the tile. OpenBLAS
+// therefore gets only whole blocks of kBlasColumnBlock output columns (W's leading columns, and its
+// leading rows for h·Wᵀ, in place through ldb), and small_gemm the remaining units of each product.
+// A small model gets one fixed tile shape, whatever the
 // batch: the fewest rows (64, 128 or 256) that give a product of kSmallTileWork multiply-adds (a 64 x 64
 // model: 64 rows, so that 100 chains make two tiles for two threads instead of one 256-row tile of
 // mostly padding; a 64 x 32 model: 128). A larger model gets tiles of 64 or 128 rows when the batch is
@@ -80,6 +86,12 @@ constexpr int64_t kMaxBlockedTileRows = 512;  // models on OpenBLAS's blocked pa
 constexpr int64_t kMinTileRows = 64;
 constexpr int64_t kBlockedWork = int64_t{1} << 24;  // multiply-adds of one product: > 2x the direct-path limit
 constexpr int64_t kSmallTileWork = int64_t{1} << 18;
+// Output columns OpenBLAS computes in whole blocks: a multiple of every x86 kernel's register-block
+// height (at most 16 doubles or 32 floats), so that no product of a large model has a remainder.
+constexpr int64_t kBlasColumnBlock = 32;
+
+// The units of a large model's product that OpenBLAS computes (the leading whole blocks); small_gemm the rest.
+int64_t blas_units(int64_t units) { return units / kBlasColumnBlock * kBlasColumnBlock; }
 }  // namespace
 
 bool small_model(int64_t V, int64_t H) { return kMaxTileRows * V * H < kBlockedWork; }
@@ -103,7 +115,8 @@ namespace {
 template <class T>
 struct Tile {
   const RbmParams<T>& p;
-  const PaddedWeights<T>* packed;                // small models: small_gemm's operands; else OpenBLAS
+  const PaddedWeights<T>* packed;                // small_gemm's operands (the units past blas_h, blas_v); or null
+  int64_t blas_h, blas_v;                        // units of each product that OpenBLAS computes (0: small model)
   int64_t R;                                     // rows of every GEMM of this call (tile_rows)
   std::vector<T> v, h, pre_h, pre_v;             // [R, V], [R, H], [R, H], [R, V]
   std::vector<UnitCoef<T>> hid, vis;             // [R]
@@ -111,7 +124,8 @@ struct Tile {
   int64_t row0 = 0, valid = 0;
 
   Tile(const RbmParams<T>& params, const PaddedWeights<T>* padded, int64_t rows)
-      : p(params), packed(padded), R(rows), v(R * p.V, T(0)), h(R * p.H, T(0)), pre_h(R * p.H, T(0)),
+      : p(params), packed(padded), blas_h(padded != nullptr ? padded->h0 : params.H),
+        blas_v(padded != nullptr ? padded->v0 : params.V), R(rows), v(R * p.V, T(0)), h(R * p.H, T(0)), pre_h(R * p.H, T(0)),
         pre_v(R * p.V, T(0)),
         hid(R), vis(R), beta(R), scratch(std::max<int64_t>(p.V, p.H)), sums(R) {}
 
@@ -126,13 +140,19 @@ struct Tile {
     std::copy(src.begin(), src.begin() + valid * n, dst + row0 * n);
   }
   // Padding rows are multiplied too (their states are zeros or stale), so OpenBLAS always sees R rows.
+  // pre_h = v·W: OpenBLAS the first blas_h columns (of W, with its own row stride), small_gemm the rest.
   void to_hidden_pre() {
-    if (packed != nullptr) return small_gemm<T>(R, p.H, p.V, v.data(), packed->forward.data(), pre_h.data());
-    gemm<T>(R, p.H, p.V, v.data(), p.w, false, pre_h.data());
+    if (blas_h > 0) gemm<T>(R, blas_h, p.V, v.data(), p.V, p.w, p.H, false, pre_h.data(), p.H);
+    if (blas_h < p.H) {
+      small_gemm<T>(R, p.H - blas_h, p.V, v.data(), packed->forward.data(), pre_h.data() + blas_h, p.H);
+    }
   }
+  // pre_v = h·Wᵀ: OpenBLAS the first blas_v columns (W's first blas_v rows, transposed), small_gemm the rest.
   void to_visible_pre() {
-    if (packed != nullptr) return small_gemm<T>(R, p.V, p.H, h.data(), packed->backward.data(), pre_v.data());
-    gemm<T>(R, p.V, p.H, h.data(), p.w, true, pre_v.data());
+    if (blas_v > 0) gemm<T>(R, blas_v, p.H, h.data(), p.H, p.w, p.H, true, pre_v.data(), p.V);
+    if (blas_v < p.V) {
+      small_gemm<T>(R, p.V - blas_v, p.H, h.data(), packed->backward.data(), pre_v.data() + blas_v, p.V);
+    }
   }
 
   template <Unit U>
@@ -180,8 +200,13 @@ void for_each_tile(const RbmParams<T>& p, int64_t chains, Fn&& fn) {
   const int64_t tiles = (chains + rows - 1) / rows;
   if (tiles == 0) return;
   blas_single_threaded();
+  // A copy of the units small_gemm multiplies, made per call: the weights are borrowed and may have changed.
   std::unique_ptr<PaddedWeights<T>> padded;
-  if (small_model(p.V, p.H)) padded = std::make_unique<PaddedWeights<T>>(p.w, p.V, p.H);
+  if (small_model(p.V, p.H)) {
+    padded = std::make_unique<PaddedWeights<T>>(p.w, p.V, p.H, 0, 0);
+  } else if (blas_units(p.H) < p.H || blas_units(p.V) < p.V) {
+    padded = std::make_unique<PaddedWeights<T>>(p.w, p.V, p.H, blas_units(p.H), blas_units(p.V));
+  }
   // Each thread makes its tile in the region (its buffers first touched there), but an exception must not
   // leave an OpenMP region (std::terminate): a tile that cannot be allocated is noted, its thread still
   // takes part in the loop without work, and std::bad_alloc (Python's MemoryError) is thrown after it.

@@ -10,9 +10,10 @@
 
 namespace hb::cpu {
 
-// w is [k, n_pad] with n_pad = padded_columns<T>(n) and zeros past column n (PaddedWeights builds it).
+// w is [k, n_pad] with n_pad = padded_columns<T>(n) and zeros past column n (PaddedWeights builds it);
+// out's rows are out_stride elements apart.
 template <class T>
-void small_gemm(int64_t rows, int64_t n, int64_t k, const T* x, const T* w, T* out);
+void small_gemm(int64_t rows, int64_t n, int64_t k, const T* x, const T* w, T* out, int64_t out_stride);
 
 // Columns of one register block: two vectors of the widest instruction set (16 floats, 8 doubles).
 template <class T>
@@ -23,28 +24,30 @@ constexpr int64_t padded_columns(int64_t n) {
   return (n + kSmallGemmBlock<T> - 1) / kSmallGemmBlock<T> * kSmallGemmBlock<T>;
 }
 
-// W [V, H] as the right-hand sides of both products, zero-padded: forward [V, pad(H)] for v·W and
-// backward [H, pad(V)] (= Wᵀ) for h·Wᵀ.
+// W [V, H] as the right-hand sides of both products, zero-padded: forward [V, pad(H − h0)] for v·W's
+// columns h0.. and backward [H, pad(V − v0)] (= Wᵀ's columns v0..) for h·Wᵀ's. A small model takes every
+// column (h0 = v0 = 0); a large one only the units past OpenBLAS's whole blocks (rbm_cpu.cpp).
 template <class T>
 struct PaddedWeights {
-  int64_t V = 0, H = 0;
+  int64_t V = 0, H = 0, h0 = 0, v0 = 0;
   std::vector<T> forward, backward;
-  PaddedWeights(const T* w, int64_t v, int64_t h) : V(v), H(h) {
-    const int64_t hp = padded_columns<T>(H), vp = padded_columns<T>(V);
+  PaddedWeights(const T* w, int64_t v, int64_t h, int64_t first_h, int64_t first_v)
+      : V(v), H(h), h0(first_h), v0(first_v) {
+    const int64_t hp = padded_columns<T>(H - h0), vp = padded_columns<T>(V - v0);
     forward.assign(V * hp, T(0));
     backward.assign(H * vp, T(0));
     for (int64_t i = 0; i < V; ++i) {
-      for (int64_t j = 0; j < H; ++j) {
-        forward[i * hp + j] = w[i * H + j];
-        backward[j * vp + i] = w[i * H + j];
-      }
+      for (int64_t j = h0; j < H; ++j) forward[i * hp + (j - h0)] = w[i * H + j];
+    }
+    for (int64_t i = v0; i < V; ++i) {
+      for (int64_t j = 0; j < H; ++j) backward[j * vp + (i - v0)] = w[i * H + j];
     }
   }
 };
 
 #define HB_DECLARE_SMALL_GEMM_VARIANT(ns)                                                          \
   namespace ns {                                                                                   \
-  template <class T> void small_gemm(int64_t rows, int64_t n, int64_t k, const T* x, const T* w, T* out); \
+  template <class T> void small_gemm(int64_t rows, int64_t n, int64_t k, const T* x, const T* w, T* out, int64_t out_stride); \
   }
 HB_DECLARE_SMALL_GEMM_VARIANT(baseline)
 HB_DECLARE_SMALL_GEMM_VARIANT(avx2)

@@ -44,18 +44,20 @@ inline void block(const T* __restrict x, int64_t k, const T* __restrict w, int64
 }  // namespace
 
 template <class T>
-void small_gemm(int64_t rows, int64_t n, int64_t k, const T* x, const T* w, T* out) {
+void small_gemm(int64_t rows, int64_t n, int64_t k, const T* x, const T* w, T* out, int64_t out_stride) {
   constexpr int64_t B = kSmallGemmBlock<T>;
   const int64_t w_stride = padded_columns<T>(n);
   for (int64_t j0 = 0; j0 < n; j0 += B) {
     const int64_t cols = std::min(B, n - j0);
     int64_t r = 0;
-    for (; r + kRows <= rows; r += kRows) block<T, kRows>(x + r * k, k, w + j0, w_stride, out + r * n + j0, n, cols);
-    for (; r < rows; ++r) block<T, 1>(x + r * k, k, w + j0, w_stride, out + r * n + j0, n, cols);
+    for (; r + kRows <= rows; r += kRows) {
+      block<T, kRows>(x + r * k, k, w + j0, w_stride, out + r * out_stride + j0, out_stride, cols);
+    }
+    for (; r < rows; ++r) block<T, 1>(x + r * k, k, w + j0, w_stride, out + r * out_stride + j0, out_stride, cols);
   }
 }
 
-template void small_gemm<float>(int64_t, int64_t, int64_t, const float*, const float*, float*);
-template void small_gemm<double>(int64_t, int64_t, int64_t, const double*, const double*, double*);
+template void small_gemm<float>(int64_t, int64_t, int64_t, const float*, const float*, float*, int64_t);
+template void small_gemm<double>(int64_t, int64_t, int64_t, const double*, const double*, double*, int64_t);
 
 }  // namespace hb::cpu::HB_ISA_NS

@@ -23,7 +23,8 @@ def gibbs(model: GibbsModel, state0: Any, n_steps: int, beta: Any = 1.0, seed: i
     """Run ``n_steps`` Gibbs steps (RBM) or sweeps (lattice) of ``model`` from ``state0``.
 
     The options and the result type belong to the model (below, for each). Whole runs happen in compiled
-    code; the same seed gives the same numbers whatever the thread count or the device. seed: that of a
+    code; the same seed gives the same numbers whatever the thread count or the batch split (Ising: on
+    the GPU too; RBM: cuBLAS's products may differ from the CPU's in the last bit). seed: that of a
     fresh run (None: 0); a continued run (state0 an earlier result's ``state``) keeps its state's, and
     another value is an error.
     """
