@@ -94,6 +94,15 @@ def cliff_grad(x, out):
     out[0] = x[0] if x[0] < LIMIT else np.nan
 
 
+def ramp_energy(x):
+    # E = −x, with an overflow past x = 5 (a finite state of infinite energy); ∇E = −1 pushes x up.
+    return -x[0] if x[0] < 5.0 else np.inf
+
+
+def ramp_grad(x, out):
+    out[0] = -1.0
+
+
 GAUSS_MEAN = np.array([0.5, -1.0, 0.0])
 GAUSS_PRECISION = np.array([[2, .3, 0], [.3, 1, .1], [0, .1, .5]])
 
@@ -360,6 +369,24 @@ def test_nan_energy_mid_run_flags_the_chain(cliff, method):
     else:
         assert np.isnan(res.p[res.diverged]).all()
     assert np.isfinite(res.x[~res.diverged]).all()
+
+
+@pytest.mark.parametrize("method", ["ula", "baoab"])
+def test_runs_continue_through_an_overflowed_energy_as_one_run_does(method, monkeypatch):
+    """Finite E is asked of starting states only: a state of infinite energy reached mid-run is continued
+    (from the result's state, or by the next kernel chunk) exactly as the one long run continues it."""
+    from heatbath._numba import langevin_launch
+
+    ramp = potential(ramp_energy, ramp_grad, dim=1)
+    x0 = np.full((4, 1), 4.0)
+    first = hb.langevin(ramp, x0, 20, 0.1, method, seed=1, beta=1e4)
+    assert np.isfinite(first.x).all() and np.isinf(first.energy).all() and first.n_diverged == 0
+    whole = hb.langevin(ramp, x0, 30, 0.1, method, seed=1, beta=1e4)
+    same(hb.langevin(ramp, first.state, 10, 0.1, beta=1e4).x, whole.x)
+    monkeypatch.setattr(langevin_launch, "_CHUNK_WORK", 4 * 1 * 7)  # 7 steps per kernel call
+    same(hb.langevin(ramp, x0, 30, 0.1, method, seed=1, beta=1e4).x, whole.x)
+    with pytest.raises(ValueError, match="returned inf at x0\\[0\\]; it must be finite at the starting states"):
+        hb.langevin(ramp, first.x, 10, 0.1, method, seed=1)
 
 
 def test_nan_energy_rejects_mala_proposals(cliff):

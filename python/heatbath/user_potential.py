@@ -151,7 +151,9 @@ class NumbaPotential(Target):
         x, p, trace, energy_trace, energy, accepted, diverged_at, noise_scale, beta = (
             _numpy(a) for a in (x, p, trace, energy_trace, energy, accepted, diverged_at, noise_scale, beta))
         fns = self._functions_for(x.dtype)
-        check_functions(fns, self.energy, self.grad, x, "x0", usable=diverged_at < 0)
+        # Finite E and ∇E are asked of starting states only: a run continued from its state (or its next
+        # chunk) may sit where E has overflowed, as the one long run it continues would.
+        check_functions(fns, self.energy, self.grad, x, "x0", usable=diverged_at < 0, require_finite=step0 == 0)
         langevin_launch.run_langevin(fns, method=method, x=x, p=p, trace=trace, energy_trace=energy_trace,
                                      energy=energy, accepted=accepted, diverged_at=diverged_at,
                                      noise_scale=noise_scale, beta=beta, h=h, c1=c1, thin=thin, seed=seed,
