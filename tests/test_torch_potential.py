@@ -347,6 +347,26 @@ def test_bad_energies_are_named(fn, error, match):
         hb.energy(pot, x0)
 
 
+@pytest.mark.parametrize("method", METHODS)
+@pytest.mark.parametrize("change, error, match", [
+    (lambda e: e[:1], ValueError, r"returned shape \(1,\); expected \[chains\] = \(6,\)"),
+    (lambda e: e.double(), TypeError, "returned float64 energies for float32 states"),
+])
+def test_an_energy_that_changes_its_output_mid_run_is_refused(method, change, error, match):
+    """Steps after a run's first skip the full check of fn's output, not the cheap part: one energy for all
+    chains from the second call on would otherwise be broadcast, and float64 energies cast."""
+    calls = [0]
+
+    def fn(x):
+        calls[0] += 1
+        e = 0.5 * (x * x).sum(-1)
+        return e if calls[0] == 1 else change(e)
+
+    with pytest.raises(error, match=match):
+        hb.langevin(hb.TorchPotential(fn, name="drifting"), torch.ones(6, 2), 5, 0.01, method)
+    assert calls[0] == 2
+
+
 def test_the_function_name_is_the_default_label():
     with pytest.raises(ValueError, match="'named_energy' returned shape"):
         hb.grad(hb.TorchPotential(named_energy), torch.zeros(3, 2))

@@ -116,6 +116,12 @@ class TorchPotential(Target):
             raise ValueError(f"{who} returned energies that are not differentiable with respect to x (no autograd "
                              f"graph: was x detached, or were .item(), numpy or torch.no_grad() used inside?)")
 
+    def recheck_energy(self, e, x):
+        """check_energy's message when e's shape, dtype or device is not x's; a few attribute reads when they
+        are (every step after the first of a run pays this, not the full check)."""
+        if not (getattr(e, "shape", None) == x.shape[:1] and e.dtype == x.dtype and e.device == x.device):
+            self.check_energy(e, x)
+
     # --- evaluation ---------------------------------------------------------------------------------
 
     def call(self, x):
@@ -138,13 +144,14 @@ class TorchPotential(Target):
 
     def energy_grad_in_grad_mode(self, x, check: bool = True):
         """energy_grad for callers already inside ``torch.inference_mode(False)`` and ``torch.enable_grad()``
-        (the sampling loops enter them once per run, not once per step). check=False skips the checks of
-        what fn returned, for the steps after the first of a run: a shape or dtype that changed later would
-        still be refused, by the core's checks of the arrays it is handed or by autograd."""
+        (the sampling loops enter them once per run, not once per step). check=False keeps only the cheap
+        checks (shape, dtype and device of what fn returned: a torch energy that changed them mid-run would
+        otherwise be broadcast or cast silently), for the steps after the first of a run."""
         torch = _torch()
         xg = x.detach().requires_grad_(True)
         e = self.call(xg)
         if not check:
+            self.recheck_energy(e, x)
             (g,) = torch.autograd.grad(e.sum(), (xg,))
             return e.detach().contiguous(), g.contiguous()
         self.check_energy(e, x)
@@ -169,6 +176,8 @@ class TorchPotential(Target):
             e = self.call(xg)
             if check:
                 self.check_energy(e, x)
+            else:
+                self.recheck_energy(e, x)
         return e.detach().contiguous()
 
     def run_langevin(self, *, device, stream, **run) -> None:
