@@ -434,6 +434,17 @@ def grad_too_long(x, out):
         out[i] = x[0]
 
 
+def energy_reads_far(x):
+    # Ten million values past the end: unchecked, a segmentation fault rather than a wrong number.
+    return x[x.shape[0] + 10_000_000]
+
+
+def grad_writes_far(x, out):
+    # Unchecked, this overwrites the heap far past `out` and kills the interpreter.
+    for i in range(x.shape[0] + 100_000):
+        out[i] = x[0]
+
+
 def grad_too_short(x, out):
     for i in range(x.shape[0] - 1):
         out[i] = x[i]
@@ -449,7 +460,11 @@ def energy_nan(x):
 
 
 @pytest.mark.parametrize("energy,grad,match", [
-    (double_well_energy, grad_too_long, r"gradient function 'grad_too_long' wrote past the end of `out`"),
+    (double_well_energy, grad_too_long, r"gradient function 'grad_too_long' indexed an array out of bounds at "
+                                        r"x0\[0\] \(.*\); x and out have the state's length 3"),
+    (energy_reads_far, double_well_grad, r"energy function 'energy_reads_far' indexed an array out of bounds at "
+                                         r"x0\[0\] .*; x has the state's length 3"),
+    (double_well_energy, grad_writes_far, r"gradient function 'grad_writes_far' indexed an array out of bounds"),
     (double_well_energy, grad_too_short, r"gradient function 'grad_too_short' left out\[2\] unset"),
     (double_well_energy, grad_nan, r"gradient function 'grad_nan' left out\[0\] unset or NaN"),
     (energy_nan, double_well_grad, r"energy function 'energy_nan' returned nan at x0\[0\]"),

@@ -5,6 +5,9 @@ step numbering, stream and update rules of the compiled rounds. So a user's doub
 built-in double well's run to floating-point rounding, for every method; runs resume bit for bit from
 their state and after Ctrl-C, whatever the thread count."""
 import os
+import subprocess
+import sys
+import textwrap
 
 import numpy as np
 import pytest
@@ -229,3 +232,24 @@ def test_a_reference_from_framework_arrays_reads_them_to_the_host():
     from_numbers = hb.GaussianReference([0.5, -1.0], 2.0).for_dim(2)
     for got, want in zip(from_torch, from_numbers):
         np.testing.assert_array_equal(got, want)
+
+
+def test_an_out_of_bounds_numba_energy_is_an_error_before_the_first_round():
+    # Unchecked, the local moves' kernels read ten million values past a state and crash the interpreter:
+    # a subprocess, so that a regression fails this test instead of ending the session.
+    code = textwrap.dedent("""
+        import numpy as np, heatbath as hb
+        def energy(x):
+            return x[x.shape[0] + 10_000_000]
+        def grad(x, out):
+            for i in range(x.shape[0]):
+                out[i] = 0.0
+        pt = hb.ParallelTempering(hb.potential(energy, grad), 4, sampler=hb.LangevinMove(0.1, "mala", n_local=2))
+        try:
+            pt.run(np.zeros((4, 2)), 3, seed=0)
+        except ValueError as exc:
+            print(exc)
+    """)
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert "the energy function 'energy' indexed an array out of bounds at x[0]" in done.stdout

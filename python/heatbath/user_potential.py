@@ -226,6 +226,12 @@ def potential(energy, grad=None, *, params=(), dim=None, name=None) -> NumbaPote
     kept in Numba's on-disk cache under a fingerprint of the functions' code (the functions they call
     and the global constants they read included), so a new process loads them in well under a second.
 
+    Each CPU run first calls the functions once from Python on its first finite starting state, compiled
+    with bounds checking: an index past the end of x or out, an unset entry of out, a change to x, or a
+    non-finite E or ∇E there raises ValueError naming the function. The kernels run without bounds checks;
+    ``NUMBA_BOUNDSCHECK=1`` in the environment turns them on everywhere, to debug an index that goes wrong
+    only at other states.
+
     On CUDA (torch or cupy states) each thread runs one chain and calls the functions on device
     memory: they must not allocate (no ``np.empty``, ``np.zeros`` or array expressions; write loops).
     Their kernels are cached on disk in the same way, per GPU architecture.
@@ -249,12 +255,16 @@ class _TemperedNumba:
             return gpu_user.run_langevin(self.base, device=device, stream=stream, method=method, x=x,
                                           tempered=self.arrays, **run)
         from heatbath._numba import langevin_launch
-        from heatbath._numba.langevin_user import tempered_functions
+        from heatbath._numba.langevin_user import check_functions, tempered_functions
 
         x = _numpy(x)
         key = x.dtype
         fns = self._functions.get(key)
         if fns is None:
+            # The probe of hb.langevin's runs, before the first local moves (an index out of bounds would
+            # crash the kernels); not for finiteness: replicas at small β may sit where E overflows.
+            check_functions(self.base._functions_for(x.dtype), self.base.energy, self.base.grad, x, "x",
+                            require_finite=False)
             beta_row, mean, inv_var = (np.ascontiguousarray(_numpy(a)) for a in self.arrays)
             if not np.shares_memory(beta_row, _numpy(self.arrays[0])):
                 raise ValueError("internal error: beta_row must be read in place")

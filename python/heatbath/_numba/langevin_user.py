@@ -24,6 +24,7 @@ from heatbath._numba.user_calls import energy_call, grad_call
 __all__ = ["check_functions", "compile_functions", "describe", "jit_function", "tempered_functions"]
 
 _JITTED: dict = {}  # user function (or dispatcher) -> the dispatcher the kernels call
+_CHECKED: dict = {}  # the kernels' dispatcher -> the same Python function jitted with bounds checking
 _KERNELS: dict = {}  # (energy dispatcher, gradient dispatcher, number of parameters, dim) -> make_kernels(...)
 _OPTIONS = {"error_model": "numpy", "inline": "always"}
 _ANSI = re.compile(r"\x1b\[[0-9;]*m")
@@ -121,11 +122,23 @@ def tempered_functions(fns: UserFunctions, beta_row: np.ndarray, ref_mean: np.nd
                          (beta_row, ref_mean, ref_inv_var) + tuple(fns.params), fns.label)
 
 
+def bounds_checked(jitted: Dispatcher) -> Dispatcher:
+    """jitted's Python function compiled with Numba's bounds checking (once per function): the probe of
+    check_functions calls it, so that an index past the end of x or out raises IndexError there instead of
+    reading or writing past the buffer. The kernels call the unchecked dispatcher at full speed."""
+    checked = _CHECKED.get(jitted)
+    if checked is None:
+        options = {k: v for k, v in jitted.targetoptions.items() if k not in ("nopython", "cache", "inline")}
+        checked = _CHECKED[jitted] = njit(**{**options, "boundscheck": True})(jitted.py_func)
+    return checked
+
+
 def check_functions(fns: UserFunctions, energy, grad, x: np.ndarray, arg: str, usable=None,
                     require_finite: bool = True) -> None:
-    """Calls the compiled energy and gradient once from Python on one row of x [chains, dim] and checks
-    what they did: inside a kernel a wrong length or a missing entry would go unnoticed, or worse, write
-    past the end of a buffer. The row is the first finite one (among the rows flagged in `usable`).
+    """Calls the energy and gradient once from Python on one row of x [chains, dim], compiled with bounds
+    checking, and checks what they did: inside a kernel a wrong length or a missing entry would go
+    unnoticed, or worse, read or write past the end of a buffer and crash the interpreter. The row is the
+    first finite one (among the rows flagged in `usable`).
     require_finite: E and every entry of ∇E must be finite there (for starting states; hb.energy and
     hb.grad may be asked about points outside the support, so they only check the length)."""
     rows = np.isfinite(x).all(axis=1)
@@ -140,10 +153,14 @@ def check_functions(fns: UserFunctions, energy, grad, x: np.ndarray, arg: str, u
     state = np.array(x[row], order="C")  # a copy, compared with x afterwards: the functions must only read x
 
     def call(fn, role, *args):
+        user = energy if role == "energy" else grad
         try:
-            return fn(state, *args, *fns.params)
+            return bounds_checked(fn)(state, *args, *fns.params)
+        except IndexError as exc:
+            arrays = "x and out have" if role == "gradient" else "x has"
+            raise ValueError(f"heatbath.potential: the {role} function {describe(user)} indexed an array out of "
+                             f"bounds {where} ({exc}); {arrays} the state's length {dim}") from exc
         except Exception as exc:
-            user = energy if role == "energy" else grad
             raise ValueError(f"heatbath.potential: the {role} function {describe(user)} raised {where}: "
                              f"{type(exc).__name__}: {exc}") from exc
 
