@@ -148,3 +148,17 @@ def test_numpy_in_numpy_out():
     for name in ("x", "p", "trace", "energy_trace", "energy"):
         assert isinstance(getattr(res, name), np.ndarray) and getattr(res, name).dtype == np.float32
     assert (x0 == 0).all()
+
+
+@pytest.mark.parametrize("call", ["random.normal", "energy", "langevin", "RBM"])
+def test_tensors_with_the_negative_bit_are_refused(call):
+    """z.conj().imag is a real tensor whose memory holds minus its values: through DLPack the core would
+    fill it with the wrong sign, or read states negated."""
+    neg = torch.zeros(4, 3, dtype=torch.complex64).conj().imag
+    assert neg.is_neg()
+    run = {"random.normal": lambda: hb.random.normal(neg, seed=1),
+           "energy": lambda: hb.energy(hb.DoubleWell(), neg),
+           "langevin": lambda: hb.langevin(hb.DoubleWell(), neg, 2, 0.1),
+           "RBM": lambda: hb.RBM(torch.zeros(3, 2), neg[0], torch.zeros(2))}
+    with pytest.raises(ValueError, match="negative bit set .*resolve_neg"):
+        run[call]()

@@ -93,6 +93,13 @@ def device_of(x, arg: str) -> Device:
             f"argument '{arg}': expected an array that supports DLPack (numpy, torch, cupy, jax, ...), "
             f"got {type(x).__name__}"
         )
+    torch = sys.modules.get("torch")
+    if torch is not None and isinstance(x, torch.Tensor) and (x.is_neg() or x.is_conj()):
+        # DLPack carries the memory, not these lazy bits: the core would read or fill the values negated.
+        bit = "negative" if x.is_neg() else "conjugate"
+        raise ValueError(f"argument '{arg}': a torch tensor with its {bit} bit set (a lazy view such as "
+                         f"z.conj().imag), whose memory holds the values {'negated' if x.is_neg() else 'unconjugated'}; "
+                         f"pass a tensor without it (x.resolve_neg() / x.resolve_conj() makes a copy)")
     if isinstance(x, np.ndarray) and not x.dtype.isnative:
         raise TypeError(f"argument '{arg}': dtype {x.dtype.str} is not in this machine's byte order, which DLPack "
                         f"cannot carry; convert it, e.g. x.astype(x.dtype.newbyteorder('='))")

@@ -243,9 +243,10 @@ class TemperedRBM(TemperedModel):
         v, h = _arrays.copy_of(states[:, :V]), _arrays.copy_of(states[:, V:])  # the core takes them contiguous
         rows = int(states.shape[0])
         cuda = rbm.device.kind == "cuda"
+        params = rbm._core_params()  # checks parameters rebound to new memory since the last call
         try:
-            module.pt_rbm(sigma=rbm.sigma, weights=rbm.weights, visible_bias=rbm.visible_bias,
-                          hidden_bias=rbm.hidden_bias, v=v, h=h, swap=swap, ref_log_norm=ref_log_norm, scheme=scheme,
+            module.pt_rbm(sigma=rbm.sigma, weights=params["weights"], visible_bias=params["visible_bias"],
+                          hidden_bias=params["hidden_bias"], v=v, h=h, swap=swap, ref_log_norm=ref_log_norm, scheme=scheme,
                           seed=seed, n_sweeps=n, round0=round0, n_rounds=n_rounds,
                           beta=_arrays.empty((rows,), rbm.dtype, v) if cuda else None,
                           workspace=rbm._workspace(rows, v), stream=stream)
@@ -264,7 +265,10 @@ class TemperedRBM(TemperedModel):
     def _parameters_like(self, states):
         """The RBM's (borrowed) parameters as arrays of the states' framework, sharing memory."""
         fw = _arrays.framework_of(states)
-        if fw not in self._params:
+        self.model._core_params()  # checks parameters rebound to new memory since the last call
+        key = (fw, self.model._storage_key())  # views of rebound torch parameters are made again
+        if key not in self._params:
+            self._params.clear()
             params = (self.model.weights, self.model.visible_bias, self.model.hidden_bias)
             if fw == "torch":
                 import torch  # noqa: PLC0415
@@ -276,6 +280,6 @@ class TemperedRBM(TemperedModel):
                 convert = cupy.from_dlpack
             else:
                 convert = np.from_dlpack
-            self._params[fw] = tuple(p if _arrays.framework_of(p) == fw else convert(p) for p in params)
-        return self._params[fw]
+            self._params[key] = tuple(p if _arrays.framework_of(p) == fw else convert(p) for p in params)
+        return self._params[key]
 

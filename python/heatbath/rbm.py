@@ -115,6 +115,11 @@ class RBM(GibbsModel):
     def __init__(self, weights, visible_bias, hidden_bias, visible: str = "bernoulli", sigma: float = 1.0):
         if visible not in VISIBLE_UNITS:
             raise ValueError(f"argument 'visible': expected one of {VISIBLE_UNITS}, got {visible!r}")
+        # The tensors as given (torch ones only): ``param.data = new`` rebinds them to other memory, which
+        # their detached views below would not follow (_core_params looks).
+        self._torch_sources = {name: x for name, x in (("weights", weights), ("visible_bias", visible_bias),
+                                                        ("hidden_bias", hidden_bias))
+                               if _arrays.framework_of(x) == "torch"}
         params = {"weights": _as_parameter(weights, "weights"),
                   "visible_bias": _as_parameter(visible_bias, "visible_bias"),
                   "hidden_bias": _as_parameter(hidden_bias, "hidden_bias")}
@@ -156,7 +161,7 @@ class RBM(GibbsModel):
         self.dtype = dtype
         self.n_visible, self.n_hidden = V, H
         self._beta_cache = (None, None)  # (key, β array) of the last scalar β, which training loops repeat
-        self._core_cache = None
+        self._core_cache, self._core_key = None, ()
 
     def __repr__(self) -> str:
         sigma = f", sigma={self.sigma}" if self.visible == "gaussian" else ""
@@ -165,12 +170,44 @@ class RBM(GibbsModel):
     # ---------------------------------------------------------------- shared helpers
     def _core_params(self) -> dict:
         """The core's model arguments; on the CPU numpy views of torch parameters (_arrays.host_view),
-        made once: the borrowed tensors keep their storage however they are updated in place."""
-        if self._core_cache is None:
+        made again only when a tensor's storage or layout changed: an in-place update keeps them, but
+        ``param.data = new`` rebinds a Parameter to other memory (then checked again, like a new one)."""
+        key = self._storage_key()
+        if self._core_cache is None or key != self._core_key:
+            if self._core_cache is not None:
+                for name, source in self._torch_sources.items():
+                    setattr(self, name, source.detach())
+                self._recheck_rebound()
             view = _arrays.host_view if self.device.kind == "cpu" else (lambda x: x)
             self._core_cache = dict(visible=self.visible, sigma=self.sigma, weights=view(self.weights),
                                     visible_bias=view(self.visible_bias), hidden_bias=view(self.hidden_bias))
+            self._core_key = key
         return self._core_cache
+
+    def _storage_key(self) -> tuple:
+        """Where and how the torch parameters lie now (a few attribute reads); () for other arrays, whose
+        memory cannot be rebound under them."""
+        return tuple((x.data_ptr(), x.shape, x.stride(), x.dtype, x.device) for x in self._torch_sources.values())
+
+    def _recheck_rebound(self) -> None:
+        """The checks of __init__ for parameters rebound to new memory since the last call."""
+        expected = {"weights": (self.n_visible, self.n_hidden), "visible_bias": (self.n_visible,),
+                    "hidden_bias": (self.n_hidden,)}
+        params = {"weights": self.weights, "visible_bias": self.visible_bias, "hidden_bias": self.hidden_bias}
+        for name, x in params.items():
+            shape, dtype = tuple(int(s) for s in x.shape), _arrays.dtype_of(x)
+            if shape != expected[name] or dtype != self.dtype:
+                raise ValueError(f"argument '{name}': the tensor was rebound (param.data = ...) to a {dtype} array "
+                                 f"of shape {shape}, where this RBM was built for {self.dtype} {expected[name]}; "
+                                 f"build a new heatbath.RBM")
+            if _arrays.device_of(x, name) != self.device:
+                raise ValueError(f"argument '{name}': the tensor was rebound to {_arrays.device_of(x, name)}, where "
+                                 f"this RBM was built on {self.device}; build a new heatbath.RBM")
+            if not _is_c_contiguous(x):
+                raise ValueError(f"argument '{name}': the tensor was rebound to a non-contiguous layout (strides "
+                                 f"{_strides_of(x)}); rebind it to a contiguous tensor or build a new heatbath.RBM")
+            if not _all_finite(x):
+                raise ValueError(f"argument '{name}': the tensor was rebound to values with NaN or infinity")
 
     def _states(self, x, name: str, n: int, *, binary: bool, copy: bool = True, scan: bool = True):
         """A C-contiguous copy of x [chains, n] in the model's dtype, in x's framework, validated; with
@@ -293,6 +330,7 @@ class RBM(GibbsModel):
         if int(h.shape[0]) != chains:
             raise ValueError(f"argument 'v0': the state's h has {int(h.shape[0])} chains, its v {chains}")
         if inplace:
+            self._core_params()  # follows parameters rebound to new memory, for the overlap check
             _arrays.require_disjoint({"v0": v, "the state's h": h, "weights": self.weights,
                                       "visible_bias": self.visible_bias, "hidden_bias": self.hidden_bias})
         if chain_start + chains > _MAX_CHAIN:

@@ -64,6 +64,7 @@ def free_energy(rbm: RBM, v, beta=1.0):
 
 
 def _host_params(rbm: RBM):
+    rbm._core_params()  # follows (and checks) parameters rebound to new memory since the last call
     return (np.ascontiguousarray(_host_float64(rbm.weights)), np.ascontiguousarray(_host_float64(rbm.visible_bias)),
             np.ascontiguousarray(_host_float64(rbm.hidden_bias)))
 
