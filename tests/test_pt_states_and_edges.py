@@ -114,3 +114,36 @@ def test_the_energies_of_a_trace_do_not_keep_the_trace():
     res = pt.run(_ising_start(), 12, seed=2, thin=1)
     kept = pt.target._per_states[0]
     assert kept.shape[0] == 3 * 4 and not np.shares_memory(np.asarray(kept), np.asarray(res.trace))
+
+
+@pytest.mark.parametrize("kind", ["ising", "rbm", "langevin"])
+@pytest.mark.parametrize("edit, match", [
+    ("values", "(spins must be \\+1 or -1|the state's v and h must hold 0 and 1 only)"),
+    ("round 3.5", "the state's round must be an integer in \\[0, 2\\*\\*55\\), got 3.5"),
+    ("round -5", "the state's round must be an integer .*got -5"),
+    ("phase", "the state's phase must be 16 integers 0, 1 or 2"),
+])
+def test_an_edited_state_is_refused(kind, edit, match):
+    """A state is an .npz file one can edit: values hb.gibbs would refuse, a round counter that is not one,
+    or phases that would count round trips that never happened."""
+    if kind == "langevin" and edit == "values":
+        pytest.skip("any finite x is a Langevin state")
+    if kind == "ising":
+        pt, x0 = hb.ParallelTempering(hb.Ising((4, 4)), 4), _ising_start()
+    elif kind == "rbm":
+        pt, x0 = hb.ParallelTempering(random_rbm(5, 3, seed=1)[0], 4), np.zeros((4, 5), np.float32)
+    else:
+        pt, x0 = hb.ParallelTempering(hb.DoubleWell(), 4, sampler=hb.LangevinMove(0.1)), np.zeros((4, 1))
+    st = pt.run(x0, 3, seed=0).state
+    if edit == "values":
+        x = np.array(st.x)
+        x[0] = 0 if kind == "ising" else 7
+        st = dataclasses.replace(st, x=x)
+    elif edit.startswith("round"):
+        st = dataclasses.replace(st, round=float(edit.split()[1]) if "." in edit else int(edit.split()[1]))
+    else:
+        phase = np.array(st.phase)
+        phase[3] = 2**62
+        st = dataclasses.replace(st, phase=phase)
+    with pytest.raises(ValueError, match="argument 'x0': " + match):
+        pt.run(st, 2)

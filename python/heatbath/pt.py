@@ -258,6 +258,23 @@ def checked_labels(slot_of, replicas: int, chains: int) -> np.ndarray:
     return labels
 
 
+def checked_round(value) -> int:
+    """A continued state's round counter: a non-negative integer (an edited .npz may hold anything)."""
+    try:
+        return as_int(value, "x0", 0, 2**55)
+    except (TypeError, ValueError):
+        raise ValueError(f"argument 'x0': the state's round must be an integer in [0, 2**55), got {value!r}") from None
+
+
+def checked_phase(phase, rows: int):
+    """A continued state's phase [rows] (0 unknown, 1 last at β_0, 2 last at β_K), copied: any other value
+    would count round trips that never happened."""
+    host = np.asarray(_arrays.to_host(phase))
+    if host.shape != (rows,) or host.dtype.kind not in "iu" or not np.isin(host, (0, 1, 2)).all():
+        raise ValueError(f"argument 'x0': the state's phase must be {rows} integers 0, 1 or 2 (one per row)")
+    return _arrays.copy_of(phase)
+
+
 def rows_by_temperature(slot_of: np.ndarray) -> np.ndarray:
     """[replicas, chains] the row of the state at each temperature: the layout of the core,
     row = column · (K + 1) + slot, keeps a column's replicas contiguous (csrc/heatbath/pt_swap.h)."""
@@ -326,7 +343,7 @@ class _LangevinRun:
             if seed is not None and as_seed(seed) != st.seed:
                 raise ValueError("argument 'seed': a continued run keeps the seed of its state; leave seed unset")
             self.fresh = False
-            self.seed, self.round = st.seed, st.round
+            self.seed, self.round = st.seed, checked_round(st.round)
             self.betas = validate_betas(_arrays.to_host(st.betas) if _arrays.supports_dlpack(st.betas)
                                         else st.betas)
             self.device, self.dtype, rows, self.dim = _describe(st.x, "x0.x", 2)
@@ -337,7 +354,7 @@ class _LangevinRun:
             self.x = _arrays.copy_of(st.x)
             self.p = None if st.p is None else _arrays.copy_of(st.p)
             self.slot_of = checked_labels(st.slot_of, self.betas.size, self.chains)
-            self.phase = _arrays.copy_of(st.phase)
+            self.phase = checked_phase(st.phase, rows)
             self.diverged_at = _arrays.copy_of(st.diverged_at)
         else:
             self.fresh = True

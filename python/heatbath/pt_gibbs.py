@@ -117,6 +117,8 @@ class TemperedIsing(TemperedModel):
         if shape[1:] != self.model.shape:
             raise ValueError(f"argument 'x0': the state holds lattices of shape {shape[1:]}; this model's are "
                              f"{self.model.shape}")
+        # Its values too, as hb.gibbs checks a continued state's: a state is an npz file one can edit.
+        self.model._check_spins(states, "x0")
 
     def _prepared(self, states, keep: bool = True) -> dict:
         """What every round over these states needs, made once (PT calls the adapter with the same states
@@ -215,6 +217,8 @@ class TemperedRBM(TemperedModel):
                              f"side by side, ({V + H},) = {V} visible + {H} hidden")
         if _arrays.dtype_of(states) != self.model.dtype:
             raise TypeError(f"argument 'x0': the state is {_arrays.dtype_of(states)}; this RBM is {self.model.dtype}")
+        if not bool(((states == 0) | (states == 1)).all()):  # as hb.gibbs checks a continued state's
+            raise ValueError("argument 'x0': the state's v and h must hold 0 and 1 only (Bernoulli units)")
 
     def pt_local_move(self, states, beta_row, *, seed: int, round: int) -> None:
         n, V, rbm = self.move.n_sweeps, self.model.n_visible, self.model

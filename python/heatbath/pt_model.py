@@ -13,8 +13,8 @@ import numpy as np
 from heatbath import _arrays, _backend
 from heatbath._validate import as_seed
 from heatbath.interrupted import completed_steps, sigint_at_chunk_boundaries
-from heatbath.pt import (SWAPS, PTResult, PTState, advance, beta_of_rows, checked_labels, initial_labels,
-                         rows_by_temperature, stop_at_interrupt, summarize)
+from heatbath.pt import (SWAPS, PTResult, PTState, advance, beta_of_rows, checked_labels, checked_phase,
+                         checked_round, initial_labels, rows_by_temperature, stop_at_interrupt, summarize)
 from heatbath.progress import offset as offset_progress
 from heatbath.progress import report as report_progress
 from heatbath.pt_ladder import validate_betas
@@ -47,8 +47,8 @@ class ModelRun:
                 raise ValueError(f"argument 'x0': the state has {rows} rows, not a multiple of {self.betas.size} "
                                  f"temperatures")
             self.slot_of = checked_labels(x0.slot_of, self.betas.size, rows // self.betas.size)
-            self.phase = _arrays.copy_of(x0.phase)
-            self.round, self.seed = x0.round, x0.seed
+            self.phase = checked_phase(x0.phase, rows)
+            self.round, self.seed = checked_round(x0.round), x0.seed
         else:
             self.fresh = True
             x0 = self.model.pt_initial_states(x0, replicas)
