@@ -149,6 +149,11 @@ def test_sample_finds_a_module_in_the_current_folder(tmp_path, monkeypatch, caps
     (["sample", "double_well", "--out", "."], "it is a folder"),
     (["sample", "nosuchmodule_hb:make"], "importing 'nosuchmodule_hb' failed"),
     (["sample", "heatbath:Gaussian"], "calling Gaussian() failed"),
+    (["sample", "ising", "--size", "4", "--steps", "1", "--beta", "1e-50"], "--beta: every inverse temperature"),
+    (["sample", "ising", "--size", "2147483648", "--chains", "1"], "--size: expected an integer in [1, 2147483648)"),
+    (["sample", "ising", "--size", "2", "--chains", "4294967297"], "--chains: chain indices must stay below 2**32"),
+    (["sample", "double_well", "--steps", "1", "--beta", "1e300"], "--beta"),
+    (["sample", "double_well", "--out", "/proc/run.npz"], "cannot write '/proc/run.npz'"),
 ])
 def test_user_errors_are_one_line_and_exit_2(argv, message, capsys):
     assert main(argv) == 2

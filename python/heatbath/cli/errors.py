@@ -44,7 +44,29 @@ def writable_file(path: str, suffix: str = "") -> Path:
         raise UserError(f"cannot write {str(target)!r}: the folder {str(parent)!r} does not exist")
     if not os.access(parent, os.W_OK | os.X_OK) or (target.exists() and not os.access(target, os.W_OK)):
         raise UserError(f"cannot write {str(target)!r}: permission denied")
+    # os.access says yes to root everywhere, and nothing of file systems such as /proc: open it once.
+    existed = target.exists()
+    try:
+        with open(target, "ab"):
+            pass
+    except OSError as exc:
+        raise UserError(f"cannot write {str(target)!r}: {exc.strerror or exc}") from None
+    if not existed:
+        target.unlink()
     return target
+
+
+# heatbath's argument names in messages -> the command-line options that set them.
+_OPTIONS = {"'beta'": "--beta", "'step_size'": "--step-size", "'friction'": "--friction", "'shape'": "--size",
+            "'chain_start'": "--chains", "'n_steps'": "--steps", "'thin'": "--thin", "'seed'": "--seed"}
+
+
+def from_library(exc: Exception) -> UserError:
+    """A library error about a value the command line passed on, in one line naming the option."""
+    text = str(exc)
+    for argument, option in _OPTIONS.items():
+        text = text.replace(f"argument {argument}", option).replace(argument, option)
+    return UserError(text)
 
 
 def positive_int(text: str) -> int:

@@ -17,7 +17,8 @@ from pathlib import Path
 import numpy as np
 
 import heatbath as hb
-from heatbath.cli.errors import UserError, non_negative_float, positive_float, positive_int, seed, writable_file
+from heatbath.cli.errors import (UserError, from_library, non_negative_float, positive_float, positive_int, seed,
+                                 writable_file)
 
 
 def _mixture(dim: int, dtype: str):
@@ -146,8 +147,11 @@ def _start(args, target, dim):
 
 def _save(out, args, arrays: dict) -> None:
     meta = {k: v for k, v in vars(args).items() if k != "run"}
-    np.savez(out, **{k: hb._arrays.to_host(v) for k, v in arrays.items() if v is not None},
-             meta=np.array(json.dumps(meta)))
+    try:
+        np.savez(out, **{k: hb._arrays.to_host(v) for k, v in arrays.items() if v is not None},
+                 meta=np.array(json.dumps(meta)))
+    except OSError as exc:  # the folder went away during the run, the disk filled up, ...
+        raise UserError(f"cannot write {str(out)!r}: {exc.strerror or exc}") from None
     print(f"  wrote {out}")
 
 
@@ -164,10 +168,15 @@ def run_ising(args, out) -> int:
     if args.step_size is not None:
         raise UserError("--step-size: the ising model's sweeps take no step size")
     shape = (args.size,) * args.lattice_dims
-    model = hb.Ising(shape)
-    spins0 = _on_device(args, np.ones((args.chains, *shape), np.int8))
-    res = hb.gibbs(model, spins0, args.steps, beta=args.beta, seed=args.seed, method=method,
-                   progress=False if args.no_progress else None)
+    try:
+        model = hb.Ising(shape)
+        if args.chains >= 2**32:  # before the allocation of the lattices, not after
+            raise ValueError("argument 'chain_start': chain indices must stay below 2**32")
+        spins0 = _on_device(args, np.ones((args.chains, *shape), np.int8))
+        res = hb.gibbs(model, spins0, args.steps, beta=args.beta, seed=args.seed, method=method,
+                       progress=False if args.no_progress else None)
+    except (TypeError, ValueError) as exc:
+        raise from_library(exc) from None
     n = model.n_sites
     burn = args.steps // 2
     print(f"ising {'x'.join(map(str, shape))}: {args.chains} lattices x {args.steps} {method} sweeps, "
@@ -200,7 +209,7 @@ def run(args) -> int:
                           friction=args.friction, seed=args.seed, thin=args.thin,
                           progress=False if args.no_progress else None)
     except (TypeError, ValueError) as exc:
-        raise UserError(str(exc)) from None
+        raise from_library(exc) from None
     energy = np.asarray(hb._arrays.to_host(res.energy), np.float64)
     x = np.asarray(hb._arrays.to_host(res.x), np.float64)
     print(f"{args.model}: {args.chains} chains x {args.steps} {args.method.upper()} steps, h = {args.step_size:g}, "
