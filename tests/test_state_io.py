@@ -84,11 +84,23 @@ def _write_foreign_files(folder):
              "list_meta.npz": lambda p: np.savez(p, **{key: np.frombuffer(json.dumps([1]).encode(), np.uint8)}),
              "no_scalars.npz": lambda p: np.savez(p, **{key: np.frombuffer(json.dumps({"version": 1}).encode(),
                                                                              np.uint8)})}
+    files["nested_meta.npz"] = lambda p: np.savez(p, **{key: np.frombuffer(b"[" * 100_000 + b"]" * 100_000,
+                                                                           np.uint8)})
     for name, write in files.items():
         write(folder / name)
     with zipfile.ZipFile(folder / "junk_member.npz", "w") as z:
         z.writestr(key + ".npy", b"junk")
-    return [folder / name for name in files] + [folder / "junk_member.npz"]
+    # A saved state with one field of its central directory damaged: zipfile's NotImplementedError (an
+    # unknown compression method) and RuntimeError (the encryption flag) are not a state either.
+    hb.langevin(hb.DoubleWell(), start(), 1, 0.01).state.save(folder / "good.npz")
+    damaged = []
+    for name, offset, value in (("method.npz", 10, b"\x63\x00"), ("encrypted.npz", 8, b"\x01\x00")):
+        data = bytearray((folder / "good.npz").read_bytes())
+        entry = data.index(b"PK\x01\x02")  # the first member's central directory record
+        data[entry + offset:entry + offset + 2] = value
+        (folder / name).write_bytes(bytes(data))
+        damaged.append(folder / name)
+    return [folder / name for name in files] + [folder / "junk_member.npz"] + damaged
 
 
 def test_foreign_files_are_not_saved_states(tmp_path):
@@ -97,6 +109,15 @@ def test_foreign_files_are_not_saved_states(tmp_path):
             hb.load_state(path)
         assert "allow_pickle" not in str(info.value)  # never advice to load unsafely
         assert "pickled" not in str(info.value)  # nor take text for a pickle
+
+
+def test_a_class_name_that_is_not_a_string_is_an_unknown_class(tmp_path):
+    import json
+
+    meta = {"class": ["LangevinState"], "version": 1, "scalars": {}}
+    np.savez(tmp_path / "s.npz", __heatbath_state__=np.frombuffer(json.dumps(meta).encode(), np.uint8))
+    with pytest.raises(ValueError, match=r"argument 'path': unknown state class \['LangevinState'\]"):
+        hb.load_state(tmp_path / "s.npz")
 
 
 @pytest.mark.parametrize("like", [[1], 1.0, "torch"])

@@ -103,15 +103,19 @@ def load_state(path, like=None) -> SavableState:
         # numpy's refusal of a pickle (which it would load only unsafely) or of a malformed member
         raise foreign(f"{type(exc).__name__}: {exc}".split(" If you trust")[0]) from exc
     except (OSError, EOFError, zipfile.BadZipFile, KeyError, AttributeError, UnicodeDecodeError,
-            json.JSONDecodeError) as exc:
-        # numpy's errors for empty, truncated or foreign files
+            json.JSONDecodeError, RecursionError, NotImplementedError, RuntimeError) as exc:
+        # numpy's errors for empty, truncated or foreign files; zipfile's for a member it cannot read
+        # (an unknown compression method or version, encryption: a damaged header); json's for absurd nesting
         raise foreign(f"{type(exc).__name__}: {exc}") from exc
+    except MemoryError as exc:
+        raise MemoryError(f"argument 'path': {where!r} declares arrays larger than the memory left ({exc}): a "
+                          f"damaged file, or a state saved on a machine with more memory") from exc
     if not isinstance(meta, dict) or not isinstance(meta.get("scalars"), dict):
         raise foreign("its metadata is not a heatbath state's")
     if meta.get("version") != FORMAT_VERSION:
         raise ValueError(f"argument 'path': state format version {meta.get('version')!r}; this heatbath "
                          f"reads version {FORMAT_VERSION}")
-    cls = _STATE_CLASSES.get(meta.get("class"))
+    cls = _STATE_CLASSES.get(meta.get("class")) if isinstance(meta.get("class"), str) else None
     if cls is None:
         raise ValueError(f"argument 'path': unknown state class {meta.get('class')!r}")
     values = dict(meta["scalars"])
