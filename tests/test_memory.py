@@ -42,3 +42,19 @@ def test_a_long_run_allocates_nothing_beyond_its_outputs():
     # 2M steps in chunks: any per-step or per-chunk allocation that is not freed would add up.
     hb.langevin(hb.DoubleWell(), x0, 2_000_000, 0.01, "baoab", thin=0)
     assert resident_bytes() - before < 4 * MIB
+
+
+@pytest.mark.parametrize("call", ["langevin", "rbm", "ising"])
+def test_an_output_larger_than_the_memory_left_is_refused_before_allocation(call, monkeypatch):
+    """Linux overcommits: numpy's allocation of a trace larger than RAM and swap succeeds, and the kernel
+    kills the process when the run writes the pages. The request is compared with what is left first."""
+    from heatbath import _arrays
+
+    monkeypatch.setattr(_arrays, "_host_memory_left", lambda: 2**30)  # pretend 1 GiB is left
+    runs = {"langevin": lambda: hb.langevin(hb.DoubleWell(), np.zeros((1000, 1), np.float32), 600_000, 0.01, thin=1),
+            "rbm": lambda: hb.gibbs(hb.RBM(np.zeros((4, 3), np.float32), np.zeros(4, np.float32),
+                                           np.zeros(3, np.float32)), np.zeros((1000, 4), np.float32), 100_000, thin=1),
+            "ising": lambda: hb.gibbs(hb.Ising((4, 4)), np.ones((1000, 4, 4), np.int8), 200_000)}
+    arg = {"langevin": "thin", "rbm": "thin", "ising": "record"}[call]
+    with pytest.raises(MemoryError, match=f"argument '{arg}': .* GiB, more than the 1 GiB of memory left"):
+        runs[call]()

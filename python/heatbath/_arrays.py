@@ -179,17 +179,38 @@ def empty(shape, dtype: str, like=None):
     raise AssertionError(fw)
 
 
+def _host_memory_left() -> int | None:
+    """Bytes of RAM and swap the kernel could still hand out (Linux's MemAvailable + SwapFree), or None."""
+    try:
+        with open("/proc/meminfo") as f:
+            fields = dict(line.split(":", 1) for line in f)
+        return sum(int(fields[k].split()[0]) * 1024 for k in ("MemAvailable", "SwapFree"))
+    except (OSError, KeyError, ValueError):
+        return None
+
+
 def allocate(shape, dtype: str, like, arg: str, what: str):
-    """empty(), but a request too large for memory raises MemoryError naming the argument behind it."""
+    """empty(), but a request too large for memory raises MemoryError naming the argument behind it.
+    Large host requests are compared with the memory left first: Linux grants more than it has (overcommit)
+    and kills the process when the pages are written, long after a MemoryError could have said why."""
+    n = 1
+    for s in shape:
+        n *= int(s)
+    nbytes = n * np.dtype(_DTYPES[dtype]).itemsize
+    gib = nbytes / 2**30
+
+    def too_large(why: str) -> MemoryError:
+        return MemoryError(f"argument '{arg}': {what} of shape {tuple(shape)} needs {gib:.3g} GiB, {why}")
+
+    on_host = like is None or device_of(like, "like").kind == "cpu"
+    if on_host and nbytes > 2**30:
+        left = _host_memory_left()
+        if left is not None and nbytes > left:
+            raise too_large(f"more than the {left / 2**30:.3g} GiB of memory left")
     try:
         return empty(shape, dtype, like)
     except (MemoryError, ValueError, RuntimeError) as exc:  # numpy, cupy: MemoryError/ValueError; torch: RuntimeError
-        n = 1
-        for s in shape:
-            n *= int(s)
-        gib = n * np.dtype(_DTYPES[dtype]).itemsize / 2**30
-        raise MemoryError(f"argument '{arg}': {what} of shape {tuple(shape)} needs {gib:.3g} GiB, which cannot be "
-                          f"allocated ({type(exc).__name__}: {exc})") from None
+        raise too_large(f"which cannot be allocated ({type(exc).__name__}: {exc})") from None
 
 
 def copy_of(x):

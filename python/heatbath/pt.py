@@ -365,7 +365,9 @@ class _LangevinRun:
             self.chains, self.dim = shape[-2], shape[-1]
             if not _all_finite(x0):
                 raise ValueError("argument 'x0': contains NaN or infinity")
-            self.x = _arrays.empty((replicas * self.chains, self.dim), self.dtype, x0)
+            if replicas * self.chains >= 2**32:  # before the allocation of the rows, not after
+                raise ValueError("argument 'x0': replicas × chains must stay below 2**32")
+            self.x = _arrays.allocate((replicas * self.chains, self.dim), self.dtype, x0, "x0", "the replicas' states")
             columns = self.x.reshape(self.chains, replicas, self.dim)  # a view: row = column · (K+1) + slot
             for k in range(replicas):
                 columns[:, k, :] = x0[k] if len(shape) == 3 else x0

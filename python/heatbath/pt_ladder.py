@@ -22,7 +22,12 @@ def validate_betas(betas) -> np.ndarray:
     if isinstance(betas, numbers.Integral) and not isinstance(betas, bool):
         if betas < 2:
             raise ValueError(f"argument 'betas': need at least 2 temperatures, got {betas}")
-        return np.linspace(0.0, 1.0, int(betas))
+        if betas >= 2**32:  # replicas × chains must stay below 2**32 (chain indices of the random stream)
+            raise ValueError(f"argument 'betas': at most 2**32 - 1 temperatures, got {betas}")
+        try:
+            return np.linspace(0.0, 1.0, int(betas))
+        except MemoryError:
+            raise MemoryError(f"argument 'betas': a ladder of {betas} temperatures does not fit in memory") from None
     try:
         b = np.asarray(_arrays.to_host(betas) if _arrays.supports_dlpack(betas) else betas, dtype=np.float64)
     except (TypeError, ValueError):

@@ -58,7 +58,10 @@ class ModelRun:
                 raise ValueError(f"argument 'x0': expected states [{replicas}, chains, ...] (one row of chains per "
                                  f"temperature), got shape {shape}")
             chains, rest = shape[1], shape[2:]
-            self.states = _arrays.empty((chains * replicas,) + rest, _arrays.dtype_of(x0), x0)
+            if chains * replicas >= 2**32:  # before the allocation of the rows, not after
+                raise ValueError("argument 'x0': replicas × chains must stay below 2**32")
+            self.states = _arrays.allocate((chains * replicas,) + rest, _arrays.dtype_of(x0), x0, "x0",
+                                           "the replicas' states")
             columns = self.states.reshape((chains, replicas) + rest)  # a view: row = column · (K + 1) + slot
             for k in range(replicas):
                 columns[:, k] = x0[k]
@@ -206,7 +209,7 @@ class ModelRun:
         trace = energy_trace = None
         if thin:
             samples = len(swap["samples"])
-            trace = _arrays.empty((samples, chains) + rest, _arrays.dtype_of(like), like)
+            trace = _arrays.allocate((samples, chains) + rest, _arrays.dtype_of(like), like, "thin", "the trace")
             for i, s in enumerate(swap["samples"]):
                 trace[i] = s
             energy_trace = _arrays.empty((samples * chains,), "float64", like)

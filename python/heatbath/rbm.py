@@ -337,8 +337,9 @@ class RBM(GibbsModel):
             raise ValueError("argument 'chain_start': chain indices must stay below 2**32")
         betas = self._betas(beta, chains, v)
         samples = n_steps // thin if thin else 0
-        trace = _arrays.empty((samples, chains, self.n_visible), self.dtype, v) if thin else None
-        trace_h = _arrays.empty((samples, chains, self.n_hidden), self.dtype, v) if thin and trace_hidden else None
+        trace = _arrays.allocate((samples, chains, self.n_visible), self.dtype, v, "thin", "the trace") if thin else None
+        trace_h = (_arrays.allocate((samples, chains, self.n_hidden), self.dtype, v, "thin", "the hidden trace")
+                   if thin and trace_hidden else None)
         view = _arrays.host_view if self.device.kind == "cpu" else (lambda x: x)
         try:
             run_resumable(
