@@ -96,10 +96,10 @@ def device_of(x, arg: str) -> Device:
     torch = sys.modules.get("torch")
     if torch is not None and isinstance(x, torch.Tensor) and (x.is_neg() or x.is_conj()):
         # DLPack carries the memory, not these lazy bits: the core would read or fill the values negated.
-        bit = "negative" if x.is_neg() else "conjugate"
+        bit, held = ("negative", "negated") if x.is_neg() else ("conjugate", "unconjugated")
         raise ValueError(f"argument '{arg}': a torch tensor with its {bit} bit set (a lazy view such as "
-                         f"z.conj().imag), whose memory holds the values {'negated' if x.is_neg() else 'unconjugated'}; "
-                         f"pass a tensor without it (x.resolve_neg() / x.resolve_conj() makes a copy)")
+                         f"z.conj().imag), whose memory holds the values {held}; pass a tensor without it "
+                         f"(x.resolve_neg() / x.resolve_conj() makes a copy)")
     if isinstance(x, np.ndarray) and not x.dtype.isnative:
         raise TypeError(f"argument '{arg}': dtype {x.dtype.str} is not in this machine's byte order, which DLPack "
                         f"cannot carry; convert it, e.g. x.astype(x.dtype.newbyteorder('='))")

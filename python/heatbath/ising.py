@@ -293,7 +293,8 @@ class Ising(GibbsModel):
         else:
             spins = _arrays.copy_of(x_in)
         coupling, field = self._core_arrays(spins)
-        energy = _arrays.allocate((n_sweeps, lattices), "float64", spins, "record", "the energy record") if record else None
+        energy = (_arrays.allocate((n_sweeps, lattices), "float64", spins, "record", "the energy record")
+                  if record else None)
         mag = (_arrays.allocate((n_sweeps, lattices), "float64", spins, "record", "the magnetisation record")
                if record else None)
         # the CUDA launcher's threshold tables (int32: not every framework exports uint32 through DLPack)

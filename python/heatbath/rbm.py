@@ -102,9 +102,11 @@ class RBM(GibbsModel):
 
     The arrays are borrowed, not copied: updating them in place (a training step) changes the model that
     the next call samples. So they must be C-contiguous: a copy of a strided view (``linear.weight.T``,
-    sklearn's ``components_.T``) or of a Fortran-ordered array would not see the updates, and a model that silently stopped following its parameters would train
-    on stale samples. Keep the parameter as [V, H] (or rebuild the RBM from ``w.T.contiguous()`` after
-    each update). Finiteness is checked here; keep the parameters finite when updating them in place.
+    sklearn's ``components_.T``) or of a Fortran-ordered array would not see the updates, and a model
+    that silently stopped following its parameters would train on stale samples. Keep the parameter as
+    [V, H] (or rebuild the RBM from ``w.T.contiguous()`` after each update). A torch parameter rebound to
+    new memory (``param.data = new``) is followed, and checked again like a new one. Finiteness is checked
+    here; keep the parameters finite when updating them in place.
 
     Sampling: ``hb.gibbs(rbm, v0, n_steps, beta=1.0, seed=None, thin=0, trace_hidden=False,
     chain_start=0, inplace=False)`` returns an :class:`RBMGibbsResult`; ``help(heatbath.gibbs)`` describes
@@ -337,7 +339,8 @@ class RBM(GibbsModel):
             raise ValueError("argument 'chain_start': chain indices must stay below 2**32")
         betas = self._betas(beta, chains, v)
         samples = n_steps // thin if thin else 0
-        trace = _arrays.allocate((samples, chains, self.n_visible), self.dtype, v, "thin", "the trace") if thin else None
+        trace = (_arrays.allocate((samples, chains, self.n_visible), self.dtype, v, "thin", "the trace")
+                 if thin else None)
         trace_h = (_arrays.allocate((samples, chains, self.n_hidden), self.dtype, v, "thin", "the hidden trace")
                    if thin and trace_hidden else None)
         view = _arrays.host_view if self.device.kind == "cpu" else (lambda x: x)
