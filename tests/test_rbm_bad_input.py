@@ -206,3 +206,16 @@ def test_devices_must_agree():
     if not torch.cuda.is_available():
         pytest.skip("needs a CUDA device")
     raises(ValueError, "visible_bias", hb.RBM, torch.zeros(V, H, device="cuda"), torch.zeros(V), torch.zeros(H))
+
+
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+def test_a_weight_edited_to_nan_shows_in_the_free_energy(dtype):
+    """The RBM borrows its weights: one set to NaN after construction must give NaN free energies (and
+    probabilities), never finite numbers: the softplus read NaN's bits as a number near 710."""
+    w = np.random.default_rng(0).standard_normal((4, 3)).astype(dtype)
+    rbm = hb.RBM(w, np.zeros(4, dtype), np.zeros(3, dtype))
+    v = np.ones((2, 4), dtype)
+    assert np.isfinite(hb.free_energy(rbm, v)).all()
+    w[0, 0] = np.nan
+    assert np.isnan(hb.free_energy(rbm, v)).all()
+    assert np.isnan(rbm.hidden_probs(v)[:, 0]).all()

@@ -135,10 +135,12 @@ HB_HD double joint_energy(const RbmParams<T>& p, const T* v, const T* h, const T
   return e;
 }
 
-// log(1 + e^x), stable for any finite x, from correctly rounded operations only.
+// log(1 + e^x), stable for any finite x, from correctly rounded operations only; NaN for NaN (a weight
+// edited to NaN must show in the free energy: log_positive would read NaN's bits as a finite number).
 HB_HD double softplus(double x) {
   const double ax = x < 0 ? -x : x;
-  return rn::add(x > 0 ? x : 0.0, rn::log_positive(rn::add(1.0, rn::exp(-ax))));
+  const double y = rn::add(x > 0 ? x : 0.0, rn::log_positive(rn::add(1.0, rn::exp(-ax))));
+  return x == x ? y : x;
 }
 
 // The visible part of −β E, i.e. what multiplies the visible state in log p*(v):
