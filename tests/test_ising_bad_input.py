@@ -180,3 +180,7 @@ def test_inplace_into_a_read_only_array_names_spins0():
     spins.flags.writeable = False
     with pytest.raises(ValueError, match="argument 'spins0': inplace=True needs a writable array"):
         hb.gibbs(hb.Ising((4, 4)), spins, 1, beta=0.5, seed=0, inplace=True)
+
+
+def test_the_site_count_of_a_huge_lattice_does_not_wrap():
+    assert hb.Ising((2**21, 2**21, 2**22)).n_sites == 2**64  # np.prod gave 0

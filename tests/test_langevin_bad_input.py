@@ -441,3 +441,16 @@ def test_mixture_weights_near_the_float64_limit_are_normalised():
     np.testing.assert_allclose(big.weights, [0.25, 0.75], rtol=1e-15)
     x = np.linspace(-2, 2, 9)[:, None]
     np.testing.assert_allclose(hb.energy(big, x), hb.energy(plain, x), rtol=1e-14)
+
+
+@pytest.mark.parametrize("make, arg, what", [
+    (lambda: hb.GaussianMixture(np.zeros((2, 1), np.float32), np.float32(1e-20)), "sds", "1/sd²"),
+    (lambda: hb.Gaussian(np.zeros(2, np.float32), covariance=np.eye(2, dtype=np.float32) * 1e-40), "covariance",
+     r"its inverse \(the precision\)"),
+])
+def test_a_parameter_whose_derived_value_overflows_the_dtype_is_refused(make, arg, what):
+    """A scale of 1e-20 is a float32 number, but 1/sd² is not: every energy and gradient would be NaN or inf."""
+    target = make()
+    for call in (lambda x: hb.energy(target, x), lambda x: hb.langevin(target, x, 2, 0.01)):
+        with pytest.raises(ValueError, match=f"argument '{arg}': {what} overflows float32"):
+            call(np.zeros((2, target.dim if target.dim else 1), np.float32))

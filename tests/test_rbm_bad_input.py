@@ -219,3 +219,14 @@ def test_a_weight_edited_to_nan_shows_in_the_free_energy(dtype):
     w[0, 0] = np.nan
     assert np.isnan(hb.free_energy(rbm, v)).all()
     assert np.isnan(rbm.hidden_probs(v)[:, 0]).all()
+
+
+def test_log_z_estimates_that_overflow_are_errors_not_nan():
+    rbm = hb.RBM(np.random.default_rng(0).standard_normal((4, 3)), np.zeros(4), np.zeros(3))
+    with pytest.raises(ValueError, match="argument 'beta': log Z is not finite at β = 1e"):
+        hb.exact_log_z(rbm, beta=1e308)
+    with pytest.raises(ValueError, match="argument 'rbm': 20 of 20 AIS log weights are not finite"):
+        hb.ais_log_z(rbm, 20, np.linspace(0, 1, 10), base=np.full(4, 1e308))
+    huge = hb.RBM(np.full((4, 3), 3e38, np.float32), np.zeros(4, np.float32), np.zeros(3, np.float32))
+    with pytest.raises(ValueError, match="overflow the float32 arithmetic"):
+        hb.ais_log_z(huge, 20, np.linspace(0, 1, 10))

@@ -9,6 +9,7 @@ Spins are int8 arrays ``[lattices, *shape]`` in the caller's framework and on th
 """
 from __future__ import annotations
 
+import math
 import numbers
 from dataclasses import dataclass
 from typing import Any
@@ -101,7 +102,7 @@ class Ising(GibbsModel):
     def __init__(self, shape, coupling=1.0, field=0.0):
         self.shape = _shape(shape)
         self.ndim = len(self.shape)
-        self.n_sites = int(np.prod(self.shape))
+        self.n_sites = math.prod(self.shape)  # Python ints: np.prod wraps past 2**63
         self._device = None
         self._cache: dict = {}
         self.j, self._coupling = self._parameter(coupling, "coupling", (self.ndim, *self.shape))
@@ -153,7 +154,7 @@ class Ising(GibbsModel):
 
         shape = _shape(shape)
         seed = as_seed(seed)
-        n = int(np.prod(shape))
+        n = math.prod(shape)
         if kind == "pm":
             bits = hb_random.bits((len(shape), n), seed=seed, purpose="init")
             j = np.where(bits >> np.uint32(31), 1.0, -1.0).astype(np.float32)

@@ -88,7 +88,11 @@ def exact_log_z(rbm: RBM, beta: float = 1.0, *, max_units: int = 25) -> float:
     w, b, c = _host_params(rbm)
     from heatbath import _core
 
-    return float(_core.rbm_exact_log_z(rbm.visible, rbm.sigma, w, b, c, float(beta)))
+    log_z = float(_core.rbm_exact_log_z(rbm.visible, rbm.sigma, w, b, c, float(beta)))
+    if not math.isfinite(log_z):  # β × the parameters overflowed float64 (inf − inf): no number to give
+        raise ValueError(f"argument 'beta': log Z is not finite at β = {beta!r} (β times the RBM's parameters "
+                         f"overflows float64); rescale the parameters or β")
+    return log_z
 
 
 def _schedule(betas) -> np.ndarray:
@@ -188,6 +192,10 @@ def ais_log_z(rbm: RBM, n_chains: int, betas, seed: int = 0, base: Any = "unifor
                           workspace=rbm._workspace(n_chains, like),
                           stream=_arrays.current_stream(like, rbm.device))
     lw = np.array(_arrays.to_host(log_w), dtype=np.float64)
+    if not np.isfinite(lw).all():  # the model's activations overflowed its dtype (inf − inf)
+        bad = int((~np.isfinite(lw)).sum())
+        raise ValueError(f"argument 'rbm': {bad} of {n_chains} AIS log weights are not finite: the parameters (or "
+                         f"the base biases) overflow the {rbm.dtype} arithmetic of the sampler; rescale them")
     top = lw.max()
     w = np.exp(lw - top)
     mean = w.mean()

@@ -80,10 +80,25 @@ class Target:
                              f"{self._device}")
         key = (_arrays.framework_of(x), str(device), dtype)
         if key not in self._cache:
+            self._check_representable(dtype)
             params = {name: _arrays.from_host(arr, dtype, x) for name, arr in self._params.items()}
             params.update(self._scalars)
             self._cache[key] = params
         return self._cache[key]
+
+    # A derived parameter -> (the argument it comes from, what it is), for the message when it overflows.
+    _PARAM_SOURCES: dict = {}
+
+    def _check_representable(self, dtype: str) -> None:
+        """Every parameter the core reads must be finite in the run's dtype: a scale of 1e-20 is a fine
+        float32 number, but its 1/sd² is not, and every energy would come out NaN."""
+        for name, arr in self._params.items():
+            with np.errstate(over="ignore", invalid="ignore"):
+                finite = np.isfinite(np.asarray(arr).astype(dtype)).all()
+            if not finite:
+                source, what = self._PARAM_SOURCES.get(name, (name, name))
+                raise ValueError(f"argument '{source}': {what} overflows {dtype} (beyond ±{np.finfo(dtype).max:.3g}); "
+                                 f"rescale the model, or build it from float64 arrays and run float64 states")
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}(dim={self.dim})"
@@ -132,6 +147,8 @@ class Gaussian(Target):
         self.mean = mean
         self.precision = 0.5 * (precision + precision.T)
         self._params = {"mean": mean, "precision": self.precision}
+        self._PARAM_SOURCES = {"precision": (name, "the precision" if name == "precision"
+                                             else "its inverse (the precision)")}
 
     @property
     def covariance(self) -> np.ndarray:
@@ -177,6 +194,7 @@ class GaussianMixture(Target):
         self.means, self.sds, self.weights = means, sds, weights
         log_norm = np.log(weights) - np.log(sds).sum(axis=1) - 0.5 * d * math.log(2 * math.pi)
         self._params = {"means": means, "inv_var": 1.0 / sds**2, "log_norm": log_norm}
+        self._PARAM_SOURCES = {"inv_var": ("sds", "1/sd²"), "log_norm": ("sds", "the normalising constant")}
 
 
 class Rosenbrock(Target):
