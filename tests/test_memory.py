@@ -56,5 +56,39 @@ def test_an_output_larger_than_the_memory_left_is_refused_before_allocation(call
                                            np.zeros(3, np.float32)), np.zeros((1000, 4), np.float32), 100_000, thin=1),
             "ising": lambda: hb.gibbs(hb.Ising((4, 4)), np.ones((1000, 4, 4), np.int8), 200_000)}
     arg = {"langevin": "thin", "rbm": "thin", "ising": "record"}[call]
-    with pytest.raises(MemoryError, match=f"argument '{arg}': .* GiB, more than the 1 GiB of memory left"):
+    with pytest.raises(MemoryError, match=f"argument '{arg}': .* GiB.*, more than the 1 GiB of memory left"):
         runs[call]()
+
+
+@pytest.mark.parametrize("call", ["langevin", "rbm", "ising", "pt"])
+def test_a_runs_outputs_are_compared_with_the_memory_left_together(call, monkeypatch):
+    """Each of two 0.8 GiB outputs fits in 1 GiB, but not both: unwritten pages do not count as used, so
+    checking them one at a time would grant both and let the kernel kill the process mid-run."""
+    from heatbath import _arrays
+
+    monkeypatch.setattr(_arrays, "_host_memory_left", lambda: 2**30)
+    rbm = hb.RBM(np.zeros((4, 4), np.float32), np.zeros(4, np.float32), np.zeros(4, np.float32))
+    runs = {"langevin": lambda: hb.langevin(hb.DoubleWell(), np.zeros((1000, 1), np.float32), 210_000, 0.01, thin=1),
+            "rbm": lambda: hb.gibbs(rbm, np.zeros((1000, 4), np.float32), 52_000, thin=1, trace_hidden=True),
+            "ising": lambda: hb.gibbs(hb.Ising((4, 4)), np.ones((1000, 4, 4), np.int8), 105_000),
+            "pt": lambda: hb.ParallelTempering(hb.DoubleWell(), 4, sampler=hb.LangevinMove(0.01)).run(
+                np.zeros((1000, 1), np.float32), 210_000, thin=1)}
+    with pytest.raises(MemoryError, match="the run's outputs .* together, more than the 1 GiB of memory left"):
+        runs[call]()
+
+
+def test_a_cgroup_limit_lowers_the_memory_left(monkeypatch, tmp_path):
+    from heatbath import _arrays
+
+    real_open = open
+
+    def fake_open(path, *args, **kwargs):
+        files = {"/sys/fs/cgroup/memory.max": "3221225472\n", "/sys/fs/cgroup/memory.current": "1073741824\n",
+                 "/proc/meminfo": "MemTotal: 200000000 kB\nMemAvailable: 100000000 kB\nSwapFree: 0 kB\n"}
+        if path in files:
+            (tmp_path / "f").write_text(files[path])
+            return real_open(tmp_path / "f", *args, **kwargs)
+        return real_open(path, *args, **kwargs)
+
+    monkeypatch.setattr("builtins.open", fake_open)
+    assert _arrays._host_memory_left() == 2 * 2**30  # the cgroup's 3 GiB limit less its 1 GiB in use

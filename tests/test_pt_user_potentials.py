@@ -252,4 +252,4 @@ def test_an_out_of_bounds_numba_energy_is_an_error_before_the_first_round():
     """)
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=300)
     assert done.returncode == 0, done.stderr[-2000:]
-    assert "the energy function 'energy' indexed an array out of bounds at x[0]" in done.stdout
+    assert "the energy function 'energy' indexed an array out of bounds at x0[0]" in done.stdout

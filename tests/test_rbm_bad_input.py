@@ -230,3 +230,12 @@ def test_log_z_estimates_that_overflow_are_errors_not_nan():
     huge = hb.RBM(np.full((4, 3), 3e38, np.float32), np.zeros(4, np.float32), np.zeros(3, np.float32))
     with pytest.raises(ValueError, match="overflow the float32 arithmetic"):
         hb.ais_log_z(huge, 20, np.linspace(0, 1, 10))
+
+
+def test_log_z_names_a_parameter_edited_to_nan_rather_than_an_overflow():
+    w = np.random.default_rng(0).standard_normal((4, 3))
+    rbm = hb.RBM(w, np.zeros(4), np.zeros(3))
+    w[1, 2] = np.nan
+    for call in (lambda: hb.exact_log_z(rbm), lambda: hb.ais_log_z(rbm, 10, np.linspace(0, 1, 5))):
+        with pytest.raises(ValueError, match="argument 'rbm': its weights contain NaN or infinity"):
+            call()

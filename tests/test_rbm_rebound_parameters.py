@@ -70,3 +70,32 @@ def test_a_rebinding_the_rbm_cannot_follow_is_refused(change, match):
         w.data = change(w)
     with pytest.raises(ValueError, match="argument 'weights': the tensor was " + match):
         rbm.hidden_probs(v)
+
+
+def test_a_rebinding_before_the_first_call_is_followed_too():
+    w, b, c = fresh()
+    rbm = hb.RBM(w, b, c)
+    rebind(w, b, c)  # no call in between: nothing was cached yet
+    v = torch.ones(3, V, dtype=torch.float64)
+    np.testing.assert_allclose(rbm.hidden_probs(v).numpy(), hidden_probs(as_numpy(w, b, c), v.numpy()), rtol=1e-12)
+    with torch.no_grad():
+        c.data = torch.full((H,), float("nan"), dtype=torch.float64)
+    with pytest.raises(ValueError, match="argument 'hidden_bias': the tensor was rebound to values with NaN"):
+        hb.exact_log_z(rbm)
+
+
+def test_a_refused_rebinding_changes_nothing():
+    """The model keeps the parameters it last accepted until a rebinding passes every check: exact log Z,
+    the overlap check of inplace runs and tempering read the same tensors as the samplers."""
+    w, b, c = fresh()
+    rbm = hb.RBM(w, b, c)
+    before = hb.exact_log_z(rbm)
+    kept = w.data
+    with torch.no_grad():
+        w.data = torch.zeros(V + 1, H, dtype=torch.float64)
+    with pytest.raises(ValueError, match="rebound"):
+        rbm.hidden_probs(torch.zeros(1, V, dtype=torch.float64))
+    assert rbm.weights.shape == (V, H)
+    with torch.no_grad():
+        w.data = kept  # back to the memory the model last accepted
+    assert hb.exact_log_z(rbm) == before

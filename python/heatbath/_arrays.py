@@ -179,38 +179,78 @@ def empty(shape, dtype: str, like=None):
     raise AssertionError(fw)
 
 
+def _read_int(path: str) -> int | None:
+    try:
+        with open(path) as f:
+            text = f.read().strip()
+        return None if text == "max" else int(text)
+    except (OSError, ValueError):
+        return None
+
+
 def _host_memory_left() -> int | None:
-    """Bytes of RAM and swap the kernel could still hand out (Linux's MemAvailable + SwapFree), or None."""
+    """Bytes the kernel could still hand this process: Linux's MemAvailable + SwapFree, or less when a
+    cgroup (a container) limits the process's memory; None where neither can be read."""
+    left = None
     try:
         with open("/proc/meminfo") as f:
             fields = dict(line.split(":", 1) for line in f)
-        return sum(int(fields[k].split()[0]) * 1024 for k in ("MemAvailable", "SwapFree"))
+        left = sum(int(fields[k].split()[0]) * 1024 for k in ("MemAvailable", "SwapFree"))
     except (OSError, KeyError, ValueError):
-        return None
+        pass
+    for limit_file, usage_file in (("/sys/fs/cgroup/memory.max", "/sys/fs/cgroup/memory.current"),  # cgroup v2
+                                   ("/sys/fs/cgroup/memory/memory.limit_in_bytes",                  # cgroup v1
+                                    "/sys/fs/cgroup/memory/memory.usage_in_bytes")):
+        limit, usage = _read_int(limit_file), _read_int(usage_file)
+        if limit is not None and usage is not None and limit < 2**62:  # v1 writes "no limit" as a huge number
+            left = max(0, limit - usage) if left is None else min(left, max(0, limit - usage))
+            break
+    return left
+
+
+def _nbytes(shape, dtype: str) -> int:
+    n = 1
+    for s in shape:
+        n *= int(s)
+    return n * np.dtype(_DTYPES[dtype]).itemsize
+
+
+def require_host_memory(nbytes: int, arg: str, what: str) -> None:
+    """MemoryError naming arg when a host request above 1 GiB exceeds the memory left (smaller ones are
+    not worth reading /proc for)."""
+    if nbytes > 2**30:
+        left = _host_memory_left()
+        if left is not None and nbytes > left:
+            raise MemoryError(f"argument '{arg}': {what} needs {nbytes / 2**30:.3g} GiB, more than the "
+                              f"{left / 2**30:.3g} GiB of memory left")
+
+
+def allocate_all(requests, like) -> list:
+    """allocate() for each request (shape, dtype, arg, what), or None for a request that is None: the
+    outputs of one run, whose total is compared with the memory left first (each alone might fit)."""
+    wanted = [r for r in requests if r is not None]
+    total = sum(_nbytes(shape, dtype) for shape, dtype, _, _ in wanted)
+    if len(wanted) > 1 and total > 2**30 and (like is None or device_of(like, "like").kind == "cpu"):
+        left = _host_memory_left()
+        if left is not None and total > left:
+            _, _, arg, _ = wanted[0]
+            raise MemoryError(f"argument '{arg}': the run's outputs ({', '.join(w for *_, w in wanted)}) need "
+                              f"{total / 2**30:.3g} GiB together, more than the {left / 2**30:.3g} GiB of memory left")
+    return [None if r is None else allocate(*r[:2], like, *r[2:]) for r in requests]
 
 
 def allocate(shape, dtype: str, like, arg: str, what: str):
     """empty(), but a request too large for memory raises MemoryError naming the argument behind it.
     Large host requests are compared with the memory left first: Linux grants more than it has (overcommit)
     and kills the process when the pages are written, long after a MemoryError could have said why."""
-    n = 1
-    for s in shape:
-        n *= int(s)
-    nbytes = n * np.dtype(_DTYPES[dtype]).itemsize
-    gib = nbytes / 2**30
-
-    def too_large(why: str) -> MemoryError:
-        return MemoryError(f"argument '{arg}': {what} of shape {tuple(shape)} needs {gib:.3g} GiB, {why}")
-
-    on_host = like is None or device_of(like, "like").kind == "cpu"
-    if on_host and nbytes > 2**30:
-        left = _host_memory_left()
-        if left is not None and nbytes > left:
-            raise too_large(f"more than the {left / 2**30:.3g} GiB of memory left")
+    nbytes = _nbytes(shape, dtype)
+    if like is None or device_of(like, "like").kind == "cpu":
+        require_host_memory(nbytes, arg, f"{what} of shape {tuple(shape)}")
     try:
         return empty(shape, dtype, like)
     except (MemoryError, ValueError, RuntimeError) as exc:  # numpy, cupy: MemoryError/ValueError; torch: RuntimeError
-        raise too_large(f"which cannot be allocated ({type(exc).__name__}: {exc})") from None
+        raise MemoryError(f"argument '{arg}': {what} of shape {tuple(shape)} needs {nbytes / 2**30:.3g} GiB, which "
+                          f"cannot be allocated ({type(exc).__name__}: {exc})") from None
 
 
 def copy_of(x):

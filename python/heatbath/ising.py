@@ -294,10 +294,9 @@ class Ising(GibbsModel):
         else:
             spins = _arrays.copy_of(x_in)
         coupling, field = self._core_arrays(spins)
-        energy = (_arrays.allocate((n_sweeps, lattices), "float64", spins, "record", "the energy record")
-                  if record else None)
-        mag = (_arrays.allocate((n_sweeps, lattices), "float64", spins, "record", "the magnetisation record")
-               if record else None)
+        energy, mag = _arrays.allocate_all(
+            [((n_sweeps, lattices), "float64", "record", "the energy record") if record else None,
+             ((n_sweeps, lattices), "float64", "record", "the magnetisation record") if record else None], spins)
         # the CUDA launcher's threshold tables (int32: not every framework exports uint32 through DLPack)
         workspace = _arrays.empty((lattices, 14), "int32", spins) if device.kind == "cuda" else None
         try:

@@ -228,8 +228,9 @@ def langevin(target: Target, x0, n_steps: int, step_size: float, method: str | N
         noise = np.sqrt(2.0 * h / betas)
         p = None
     samples = n_steps // thin if thin else 0
-    trace = _arrays.allocate((samples, chains, dim), dtype, x, "thin", "the trace") if thin else None
-    energy_trace = _arrays.allocate((samples, chains), dtype, x, "thin", "the energy trace") if thin else None
+    trace, energy_trace = _arrays.allocate_all(
+        [((samples, chains, dim), dtype, "thin", "the trace") if thin else None,
+         ((samples, chains), dtype, "thin", "the energy trace") if thin else None], x)
     energy = _arrays.empty((chains,), dtype, x)
     accepted = _arrays.full((chains,), 0, "int64", x)
     diverged_at = _arrays.full((chains,), -1, "int64", x) if diverged_in is None else _arrays.copy_of(diverged_in)

@@ -413,6 +413,10 @@ class _LangevinRun:
         pairs = replicas - 1
         samples = n_rounds // thin if thin else 0
         slot_of = _arrays.from_host(self.slot_of, "int64", like)
+        index_trace, trace, energy_trace = _arrays.allocate_all(
+            [((n_rounds, replicas, chains), "int64", "record_index", "the index process") if record_index else None,
+             ((samples, chains, self.dim), self.dtype, "thin", "the trace") if thin else None,
+             ((samples, chains), self.dtype, "thin", "the energy trace") if thin else None], like)
         swap = dict(
             betas=_arrays.from_host(self.betas, "float64", like), energy=self.energy,
             beta_row=_arrays.from_host(beta_of_rows(self.betas, self.slot_of), self.dtype, like),
@@ -426,12 +430,7 @@ class _LangevinRun:
             fwd_sum=_arrays.full((pairs, chains), 0.0, "float64", like),
             rev_max=_arrays.full((pairs, chains), 0.0, "float64", like),
             rev_sum=_arrays.full((pairs, chains), 0.0, "float64", like),
-            index_trace=(_arrays.allocate((n_rounds, replicas, chains), "int64", like, "record_index",
-                                          "the index process") if record_index else None),
-            trace=(_arrays.allocate((samples, chains, self.dim), self.dtype, like, "thin", "the trace")
-                   if thin else None),
-            energy_trace=_arrays.allocate((samples, chains), self.dtype, like, "thin", "the energy trace")
-            if thin else None)
+            index_trace=index_trace, trace=trace, energy_trace=energy_trace)
         if self.timing is not None:
             swap["timing"] = self.timing
         sampler: LangevinMove = self.pt.sampler

@@ -24,6 +24,7 @@ def validate_betas(betas) -> np.ndarray:
             raise ValueError(f"argument 'betas': need at least 2 temperatures, got {betas}")
         if betas >= 2**32:  # replicas × chains must stay below 2**32 (chain indices of the random stream)
             raise ValueError(f"argument 'betas': at most 2**32 - 1 temperatures, got {betas}")
+        _arrays.require_host_memory(8 * int(betas), "betas", f"a ladder of {betas} temperatures")
         try:
             return np.linspace(0.0, 1.0, int(betas))
         except MemoryError:

@@ -163,7 +163,8 @@ class RBM(GibbsModel):
         self.dtype = dtype
         self.n_visible, self.n_hidden = V, H
         self._beta_cache = (None, None)  # (key, β array) of the last scalar β, which training loops repeat
-        self._core_cache, self._core_key = None, ()
+        self._core_cache = None
+        self._core_key = self._storage_key()  # where the parameters lay when they were checked, above
 
     def __repr__(self) -> str:
         sigma = f", sigma={self.sigma}" if self.visible == "gaussian" else ""
@@ -176,10 +177,11 @@ class RBM(GibbsModel):
         ``param.data = new`` rebinds a Parameter to other memory (then checked again, like a new one)."""
         key = self._storage_key()
         if self._core_cache is None or key != self._core_key:
-            if self._core_cache is not None:
-                for name, source in self._torch_sources.items():
-                    setattr(self, name, source.detach())
-                self._recheck_rebound()
+            if key != self._core_key:  # rebound since the last check (before the first call, too)
+                rebound = {name: source.detach() for name, source in self._torch_sources.items()}
+                self._check_rebound(rebound)  # before anything is replaced: a refusal changes nothing
+                for name, x in rebound.items():
+                    setattr(self, name, x)
             view = _arrays.host_view if self.device.kind == "cpu" else (lambda x: x)
             self._core_cache = dict(visible=self.visible, sigma=self.sigma, weights=view(self.weights),
                                     visible_bias=view(self.visible_bias), hidden_bias=view(self.hidden_bias))
@@ -191,11 +193,10 @@ class RBM(GibbsModel):
         memory cannot be rebound under them."""
         return tuple((x.data_ptr(), x.shape, x.stride(), x.dtype, x.device) for x in self._torch_sources.values())
 
-    def _recheck_rebound(self) -> None:
-        """The checks of __init__ for parameters rebound to new memory since the last call."""
+    def _check_rebound(self, params: dict) -> None:
+        """The checks of __init__ for the torch parameters (name -> detached tensor) as they lie now."""
         expected = {"weights": (self.n_visible, self.n_hidden), "visible_bias": (self.n_visible,),
                     "hidden_bias": (self.n_hidden,)}
-        params = {"weights": self.weights, "visible_bias": self.visible_bias, "hidden_bias": self.hidden_bias}
         for name, x in params.items():
             shape, dtype = tuple(int(s) for s in x.shape), _arrays.dtype_of(x)
             if shape != expected[name] or dtype != self.dtype:
@@ -339,10 +340,10 @@ class RBM(GibbsModel):
             raise ValueError("argument 'chain_start': chain indices must stay below 2**32")
         betas = self._betas(beta, chains, v)
         samples = n_steps // thin if thin else 0
-        trace = (_arrays.allocate((samples, chains, self.n_visible), self.dtype, v, "thin", "the trace")
-                 if thin else None)
-        trace_h = (_arrays.allocate((samples, chains, self.n_hidden), self.dtype, v, "thin", "the hidden trace")
-                   if thin and trace_hidden else None)
+        trace, trace_h = _arrays.allocate_all(
+            [((samples, chains, self.n_visible), self.dtype, "thin", "the trace") if thin else None,
+             ((samples, chains, self.n_hidden), self.dtype, "thin", "the hidden trace") if thin and trace_hidden
+             else None], v)
         view = _arrays.host_view if self.device.kind == "cpu" else (lambda x: x)
         try:
             run_resumable(

@@ -20,6 +20,7 @@ import numpy as np
 
 from heatbath import _arrays
 from heatbath._validate import as_int, as_seed
+from heatbath.langevin import _all_finite
 from heatbath.rbm import RBM, _host_float64
 
 MAX_ENUMERATED_UNITS = 30
@@ -69,6 +70,15 @@ def _host_params(rbm: RBM):
             np.ascontiguousarray(_host_float64(rbm.hidden_bias)))
 
 
+def _refuse_non_finite_parameters(rbm: RBM) -> None:
+    """Names a parameter changed in place to NaN or infinity since the RBM was built (the constructor checked
+    them), rather than blaming an overflow."""
+    for name in ("weights", "visible_bias", "hidden_bias"):
+        if not _all_finite(getattr(rbm, name)):
+            raise ValueError(f"argument 'rbm': its {name} contain NaN or infinity (changed in place since the RBM "
+                             f"was built)")
+
+
 def exact_log_z(rbm: RBM, beta: float = 1.0, *, max_units: int = 25) -> float:
     """log Z_β = log Σ_{v,h} exp(−β E(v, h)) (an integral over v for Gaussian units), exactly.
 
@@ -89,7 +99,9 @@ def exact_log_z(rbm: RBM, beta: float = 1.0, *, max_units: int = 25) -> float:
     from heatbath import _core
 
     log_z = float(_core.rbm_exact_log_z(rbm.visible, rbm.sigma, w, b, c, float(beta)))
-    if not math.isfinite(log_z):  # β × the parameters overflowed float64 (inf − inf): no number to give
+    if not math.isfinite(log_z):
+        _refuse_non_finite_parameters(rbm)
+        # β × the parameters overflowed float64 (inf − inf): no number to give
         raise ValueError(f"argument 'beta': log Z is not finite at β = {beta!r} (β times the RBM's parameters "
                          f"overflows float64); rescale the parameters or β")
     return log_z
@@ -192,7 +204,9 @@ def ais_log_z(rbm: RBM, n_chains: int, betas, seed: int = 0, base: Any = "unifor
                           workspace=rbm._workspace(n_chains, like),
                           stream=_arrays.current_stream(like, rbm.device))
     lw = np.array(_arrays.to_host(log_w), dtype=np.float64)
-    if not np.isfinite(lw).all():  # the model's activations overflowed its dtype (inf − inf)
+    if not np.isfinite(lw).all():
+        _refuse_non_finite_parameters(rbm)
+        # the model's activations overflowed its dtype (inf − inf)
         bad = int((~np.isfinite(lw)).sum())
         raise ValueError(f"argument 'rbm': {bad} of {n_chains} AIS log weights are not finite: the parameters (or "
                          f"the base biases) overflow the {rbm.dtype} arithmetic of the sampler; rescale them")

@@ -227,8 +227,9 @@ def potential(energy, grad=None, *, params=(), dim=None, name=None) -> NumbaPote
     and the global constants they read included), so a new process loads them in well under a second.
 
     Each CPU run first calls the functions once from Python on its first finite starting state, compiled
-    with bounds checking: an index past the end of x or out, an unset entry of out, a change to x, or a
-    non-finite E or ∇E there raises ValueError naming the function. The kernels run without bounds checks;
+    with bounds checking: an index past the end of x or out in the two functions themselves (not in
+    ``@njit`` helpers they call), an unset entry of out, a change to x, or a non-finite E or ∇E there
+    raises ValueError naming the function. The kernels run without bounds checks;
     ``NUMBA_BOUNDSCHECK=1`` in the environment turns them on everywhere, to debug an index that goes wrong
     only at other states.
 
@@ -263,7 +264,7 @@ class _TemperedNumba:
         if fns is None:
             # The probe of hb.langevin's runs, before the first local moves (an index out of bounds would
             # crash the kernels); not for finiteness: replicas at small β may sit where E overflows.
-            check_functions(self.base._functions_for(x.dtype), self.base.energy, self.base.grad, x, "x",
+            check_functions(self.base._functions_for(x.dtype), self.base.energy, self.base.grad, x, "x0",
                             require_finite=False)
             beta_row, mean, inv_var = (np.ascontiguousarray(_numpy(a)) for a in self.arrays)
             if not np.shares_memory(beta_row, _numpy(self.arrays[0])):

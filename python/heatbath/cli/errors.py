@@ -45,7 +45,7 @@ def writable_file(path: str, suffix: str = "") -> Path:
     if not os.access(parent, os.W_OK | os.X_OK) or (target.exists() and not os.access(target, os.W_OK)):
         raise UserError(f"cannot write {str(target)!r}: permission denied")
     # os.access says yes to root everywhere, and nothing of file systems such as /proc: open it once.
-    existed = target.exists()
+    existed = os.path.lexists(target)  # a dangling link counts: its unlink would remove the user's link
     try:
         with open(target, "ab"):
             pass
