@@ -85,7 +85,7 @@ constexpr int64_t kMaxTileRows = 256;         // small models
 constexpr int64_t kMaxBlockedTileRows = 512;  // models on OpenBLAS's blocked path
 constexpr int64_t kMinTileRows = 64;
 // Multiply-adds of one product: > 2x the direct-path limit; OpenBLAS's share of it (whole blocks of
-// kBlasColumnBlock units, at least 32 of every 63) stays above the limit, by 1.14x at the least.
+// kBlasColumnBlock units, at least 32 of every 63) stays above the limit, by 1.16x at the least.
 constexpr int64_t kBlockedWork = int64_t{1} << 24;
 constexpr int64_t kSmallTileWork = int64_t{1} << 18;
 // Output columns OpenBLAS computes in whole blocks: a multiple of every x86 kernel's register-block
