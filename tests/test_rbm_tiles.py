@@ -71,7 +71,7 @@ def test_results_do_not_depend_on_tile_size_threads_or_batch_split(model):
 
 
 @pytest.mark.parametrize("dtype", ["float64", "float32"])
-@pytest.mark.parametrize("V,H", [(511, 255), (255, 513), (544, 300)])
+@pytest.mark.parametrize("V,H", [(511, 255), (255, 513), (544, 300), (528, 272), (7000, 10), (10, 7000)])
 def test_a_chains_row_in_the_tile_does_not_change_its_numbers(V, H, dtype):
     """Unit counts that leave a remainder of OpenBLAS's register blocks (511 × 255 in float64 summed the
     last rows of each tile in another order): 600 copies of one state, wherever they sit in the tiles,
@@ -85,7 +85,7 @@ def test_a_chains_row_in_the_tile_does_not_change_its_numbers(V, H, dtype):
         for probs in (rbm.hidden_probs(v), rbm.visible_probs(h), hb.free_energy(rbm, v)):
             assert (probs == probs[:1]).all()
         np.testing.assert_allclose(rbm.hidden_probs(v[:1]), hidden_probs(params, v[:1].astype(np.float64), sigma=0.8),
-                                   rtol=1e-5 if dtype == "float32" else 1e-12)
+                                   rtol=1e-4 if dtype == "float32" else 1e-12)  # sums of up to 7000 terms
         v0 = rng.standard_normal((300, V)).astype(dtype)
         whole = hb.gibbs(rbm, v0, 2, seed=3)
         for threads in (1, 2):

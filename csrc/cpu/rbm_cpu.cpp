@@ -85,12 +85,14 @@ constexpr int64_t kMaxTileRows = 256;         // small models
 constexpr int64_t kMaxBlockedTileRows = 512;  // models on OpenBLAS's blocked path
 constexpr int64_t kMinTileRows = 64;
 // Multiply-adds of one product: > 2x the direct-path limit; OpenBLAS's share of it (whole blocks of
-// kBlasColumnBlock units, at least 32 of every 63) stays above the limit, by 1.16x at the least.
+// kBlasColumnBlock units, at least 16 of every 31) stays above the limit, by 1.18x at the least.
 constexpr int64_t kBlockedWork = int64_t{1} << 24;
 constexpr int64_t kSmallTileWork = int64_t{1} << 18;
-// Output columns OpenBLAS computes in whole blocks: a multiple of every x86 kernel's register-block
-// height (at most 16 doubles or 32 floats), so that no product of a large model has a remainder.
-constexpr int64_t kBlasColumnBlock = 32;
+// Output columns OpenBLAS computes in whole blocks: the register-block height of its AVX-512 dgemm
+// kernel and a multiple of the others' (4, 8 or 16), so that no product of a large model has a
+// remainder. Measured on the SkylakeX kernels: every float64 unit count that is not a multiple of 16
+// gave row-dependent bits, no multiple of 16 did, and float32 never did (tests/test_rbm_tiles.py).
+constexpr int64_t kBlasColumnBlock = 16;
 
 // The units of a large model's product that OpenBLAS computes (the leading whole blocks); small_gemm the rest.
 int64_t blas_units(int64_t units) { return units / kBlasColumnBlock * kBlasColumnBlock; }
