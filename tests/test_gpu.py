@@ -62,3 +62,39 @@ def test_cupy_in_cupy_out():
     x = cupy.empty((100, 7), dtype=cupy.float32)
     assert hb.random.normal(x, seed=3) is x
     np.testing.assert_array_equal(x.get(), hb.random.normal((100, 7), seed=3))
+
+
+@needs_torch
+@pytest.mark.parametrize("target", ["builtin", "torch", "pt"])
+def test_langevin_and_tempering_hand_the_core_the_callers_stream(target, monkeypatch):
+    """Every stream handle the Python layer passes to the core is the caller's current one: on a side
+    stream nothing is queued on the default stream, where it would race the caller's own work."""
+    import torch
+    from heatbath import _arrays
+
+    seen = []
+    original = _arrays.current_stream
+
+    def spy(x, device):
+        handle = original(x, device)
+        seen.append(handle)
+        return handle
+
+    monkeypatch.setattr(_arrays, "current_stream", spy)
+    x_host = np.random.default_rng(0).standard_normal((64, 2))
+    pot = (hb.TorchPotential(lambda x: (x**4 - 4 * x**2 + x).sum(-1), name="tdw") if target == "torch"
+           else hb.DoubleWell())
+    # ULA for torch: torch's CUDA rounding could flip a MALA decision against the CPU reference.
+    method = "ula" if target == "torch" else "mala"
+    pt = hb.ParallelTempering(pot, 4, sampler=hb.LangevinMove(0.01, method, n_local=2))
+    run = ((lambda x: pt.run(x, 5, seed=1).x) if target == "pt"
+           else (lambda x: hb.langevin(pot, x, 20, 0.01, method, seed=1).x))
+    ref = run(x_host)
+    seen.clear()
+    side = torch.cuda.Stream()
+    side.wait_stream(torch.cuda.current_stream())
+    with torch.cuda.stream(side):
+        out = run(torch.from_numpy(x_host).cuda())
+    side.synchronize()
+    assert seen and set(seen) == {side.cuda_stream}
+    np.testing.assert_allclose(out.cpu().numpy(), ref, rtol=1e-6, atol=1e-9)

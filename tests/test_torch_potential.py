@@ -336,6 +336,7 @@ def named_energy(x):
     (lambda x: [0.0] * x.shape[0], TypeError, "returned a list; expected a torch tensor"),
     (lambda x: (x * x).sum(-1).detach(), ValueError, "not differentiable with respect to x"),
     (lambda x: torch.ones(x.shape[0], requires_grad=True) * 2, ValueError, "do not depend on x"),
+    (lambda x: (x * x).sum(-1).to("meta"), ValueError, "returned energies on meta for states on cpu"),
 ])
 def test_bad_energies_are_named(fn, error, match):
     pot = hb.TorchPotential(fn, name="my_energy")
