@@ -123,13 +123,17 @@ raise SystemExit(0 if heatbath.cuda_available() else 1)'
 # status still reports the failure.
 status=0
 # A GPU test that skips for want of CUDA here means the backend did not load: a failure, not a pass.
-no_cuda='SKIPPED.*(no CUDA device|needs the CUDA backend|needs a CUDA device|built without its CUDA backend|torch sees no CUDA)'
+no_cuda='SKIPPED.*(no CUDA device|needs the CUDA backend|needs a CUDA device|built without its CUDA backend|torch sees no CUDA|numba.cuda does not import)'
 
 # Every test that needs a device is marked gpu (tests/conftest.py marks the `device` fixture's CUDA cases), so
 # this first step is the CUDA correctness check. -v: each outcome is logged as it happens, so a run cut short
 # by its limit still shows what passed.
+# A kernel that never returns would hold the step to its limit: with pytest-timeout there (the GPU image has it),
+# a test stuck that long is reported with its stack, and the process ends (a hung CUDA call ignores signals).
+per_test=()
+if "$python" -c "import pytest_timeout" 2>/dev/null; then per_test=(--timeout=90 --timeout-method=thread); fi
 step "GPU tests (-m gpu); log: $logs/pytest_gpu.log"
-within 240 "$python" -m pytest tests -v -rs -p no:cacheprovider -m gpu 2>&1 | tee "$logs/pytest_gpu.log" |
+within 240 "$python" -m pytest tests -v -rs -p no:cacheprovider "${per_test[@]}" -m gpu 2>&1 | tee "$logs/pytest_gpu.log" |
     grep -vE " (PASSED|SKIPPED)" || { status=1; echo "FAIL: GPU tests" >&2; }
 skipped_for_want_of_cuda() {
     if grep -hE "$no_cuda" "$1"; then

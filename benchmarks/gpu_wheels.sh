@@ -9,7 +9,8 @@
 #   PREBUILT=0 bash benchmarks/gpu_wheels.sh   # downloads only: gpu_check.sh builds on the GPU machine
 #
 # The GPU machines' image has torch, cupy, numba(-cuda), nvidia-cublas, pybind11, scikit-build-core, cmake,
-# ninja, pytest and hypothesis, but not scipy-openblas32, heatbath's CPU BLAS (a build and run dependency).
+# ninja, pytest and hypothesis, but not scipy-openblas32, heatbath's CPU BLAS (a build and run dependency), and
+# a NumPy (2.5) under which its numba.cuda does not import (see below).
 set -euo pipefail
 
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -20,6 +21,12 @@ mkdir -p "$root/.whl"
 python3 -m pip download --no-deps --only-binary=:all: --python-version "$pyver" --implementation cp \
     --platform manylinux_2_28_x86_64 --platform manylinux_2_27_x86_64 --platform manylinux_2_17_x86_64 \
     --platform manylinux2014_x86_64 -d "$root/.whl" "scipy-openblas32${openblas:+==$openblas}"
+# numba-cuda (0.30.4 and older) registers np.row_stack, which NumPy 2.5 removed, so numba.cuda does not import
+# under the GPU image's NumPy 2.5: the NumPy this machine tests with goes along, installed ahead of the image's.
+numpy_version="$(python3 -c 'import numpy; print(numpy.__version__)')"
+python3 -m pip download --no-deps --only-binary=:all: --python-version "$pyver" --implementation cp \
+    --platform manylinux_2_28_x86_64 --platform manylinux_2_27_x86_64 --platform manylinux_2_17_x86_64 \
+    --platform manylinux2014_x86_64 -d "$root/.whl" "numpy==$numpy_version"
 ls -la "$root/.whl"
 
 # A heatbath wheel built here for that Python and GPU (CUDA architecture 90: H100 and H200), so that the

@@ -40,7 +40,13 @@ def _gpu_skip_reason():
         return "Numba's CUDA simulator is on"
     if not hb.cuda_compiled():
         return "heatbath was built without its CUDA backend"
-    if not hb.cuda_available() or not numba.cuda.is_available():
+    if not hb.cuda_available():
+        return "no CUDA device is present"
+    try:
+        import numba.cuda  # noqa: PLC0415 (only here: the simulator must be chosen before it loads)
+    except Exception as exc:  # noqa: BLE001 (e.g. a numba-cuda that does not work with this NumPy)
+        return f"numba.cuda does not import here: {type(exc).__name__}: {exc}"
+    if not numba.cuda.is_available():
         return "no CUDA device is present"
     return None
 
@@ -518,3 +524,16 @@ def test_cupy_in_cupy_out():
     want = hb.langevin(pot, x0, 10, 0.02, "mala", seed=1, thin=2)
     assert isinstance(got.x, cupy.ndarray) and isinstance(got.trace, cupy.ndarray)
     _close_runs(got, want, "float32", "mala", ["x", "energy_trace"])
+
+
+def test_a_numba_cuda_that_cannot_import_is_named(monkeypatch):
+    # As numba-cuda 0.30 does under NumPy 2.5 (np.row_stack is gone): the error names numba.cuda and the
+    # versions, not only the AttributeError from deep inside numba.
+    from heatbath import user_potential  # noqa: PLC0415
+
+    import heatbath._numba  # noqa: PLC0415
+
+    monkeypatch.delattr(heatbath._numba, "gpu_user", raising=False)  # loaded by an earlier test
+    monkeypatch.setitem(sys.modules, "heatbath._numba.gpu_user", None)  # makes the import raise ImportError
+    with pytest.raises(RuntimeError, match=r"numba\.cuda, which fails to import here \(numba .*numpy"):
+        user_potential._gpu_user()

@@ -139,8 +139,7 @@ class NumbaPotential(Target):
         """heatbath.langevin's backend for this potential (the core's argument conventions)."""
         self.core_params(x, _arrays.dtype_of(x), device, "x0")
         if device.kind == "cuda":
-            from heatbath._numba import gpu_user
-
+            gpu_user = _gpu_user()
             return gpu_user.run_langevin(self, device=device, stream=stream, method=method, x=x, p=p, trace=trace,
                                           energy_trace=energy_trace, energy=energy, accepted=accepted,
                                           diverged_at=diverged_at, noise_scale=noise_scale, beta=beta, h=h, c1=c1,
@@ -169,8 +168,7 @@ class NumbaPotential(Target):
         """heatbath.energy and heatbath.grad for this potential: E into energy [chains], ∇E into grad."""
         self.core_params(x, _arrays.dtype_of(x), device, "x")
         if device.kind == "cuda":
-            from heatbath._numba import gpu_user
-
+            gpu_user = _gpu_user()
             return gpu_user.evaluate(self, x, grad, energy, device=device, stream=stream)
         from heatbath._numba import langevin_launch
         from heatbath._numba.langevin_user import check_functions
@@ -185,8 +183,7 @@ class NumbaPotential(Target):
         checks of the functions (for callers that had evaluate check them on these states, as parallel
         tempering's rounds do). device: a CUDA device for CUDA states (numba.cuda), else the CPU."""
         if device is not None and device.kind == "cuda":
-            from heatbath._numba import gpu_user
-
+            gpu_user = _gpu_user()
             return gpu_user.energies(self, x, energy, device=device, stream=stream)
         from heatbath._numba import langevin_launch
 
@@ -195,6 +192,27 @@ class NumbaPotential(Target):
 
     def __repr__(self) -> str:
         return f"NumbaPotential(name={self.name!r}, dim={self.dim}, params={len(self.params)})"
+
+
+def _gpu_user():
+    """heatbath._numba.gpu_user, or a RuntimeError saying why numba.cuda cannot load here: it fails inside
+    numba itself when the installed numba-cuda does not work with the installed NumPy (numba-cuda up to
+    0.30 registers np.row_stack, which NumPy 2.5 removed), and that AttributeError alone names neither."""
+    try:
+        from heatbath._numba import gpu_user  # noqa: PLC0415 (numba.cuda loads only for CUDA states)
+    except Exception as exc:  # noqa: BLE001 (whatever numba.cuda's import raises is reported)
+        import numba  # noqa: PLC0415
+
+        versions = f"numba {numba.__version__}, numpy {np.__version__}"
+        try:
+            from importlib.metadata import version  # noqa: PLC0415
+
+            versions += f", numba-cuda {version('numba-cuda')}"
+        except Exception:  # noqa: BLE001 (not installed as a distribution of that name)
+            pass
+        raise RuntimeError(f"user potentials on CUDA states need numba.cuda, which fails to import here "
+                           f"({versions}): {type(exc).__name__}: {exc}") from exc
+    return gpu_user
 
 
 def potential(energy, grad=None, *, params=(), dim=None, name=None) -> NumbaPotential:
@@ -251,8 +269,7 @@ class _TemperedNumba:
     def run_langevin(self, *, device, stream, method, x, **run) -> None:
         self.base.core_params(x, _arrays.dtype_of(x), device, "x0")
         if device.kind == "cuda":
-            from heatbath._numba import gpu_user
-
+            gpu_user = _gpu_user()
             return gpu_user.run_langevin(self.base, device=device, stream=stream, method=method, x=x,
                                           tempered=self.arrays, **run)
         from heatbath._numba import langevin_launch
