@@ -182,7 +182,9 @@ class Ising(GibbsModel):
         if len(shape) != self.ndim + 1 or shape[1:] != self.shape:
             raise ValueError(f"argument '{arg}': expected shape [lattices, {', '.join(map(str, self.shape))}], "
                              f"got {shape}")
-        if self._device is not None and device != self._device:
+        # Host couplings and fields serve lattices anywhere (copied to their device once, _core_arrays); arrays
+        # given on a GPU pin the model to that GPU.
+        if self._device is not None and self._device.kind == "cuda" and device != self._device:
             raise ValueError(f"argument '{arg}' is on {device} but the model's arrays are on {self._device}")
         if check_values and device.kind == "cpu" and not _all_pm_one(spins):  # on a GPU it would wait for it
             raise ValueError(f"argument '{arg}': spins must be +1 or -1")

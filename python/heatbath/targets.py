@@ -75,7 +75,9 @@ class Target:
         if self._dtype is not None and self._dtype != dtype:
             raise TypeError(f"argument '{arg}' is {dtype} but {type(self).__name__}'s parameters are {self._dtype}; "
                             f"build the target from {dtype} arrays or pass {self._dtype} states")
-        if self._device is not None and self._device != device:
+        # Host parameters (numpy, CPU torch) serve states anywhere: they are copied to the states' device once
+        # (cached below). Parameters given on a GPU pin the target to that GPU.
+        if self._device is not None and self._device.kind == "cuda" and self._device != device:
             raise ValueError(f"argument '{arg}' is on {device} but {type(self).__name__}'s parameters are on "
                              f"{self._device}")
         key = (_arrays.framework_of(x), str(device), dtype)
