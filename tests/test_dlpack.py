@@ -173,3 +173,34 @@ def test_arrays_on_different_devices_are_named():
         _arrays.same_device({"x": cpu, "y": gpu})
     with pytest.raises(TypeError, match="'z'.*DLPack"):
         _arrays.same_device({"x": cpu, "z": [1.0]})
+
+
+
+@needs_torch
+def test_same_stream_wrapper_exports_the_tensor_itself_each_time_it_is_asked():
+    # device_view hands CUDA calls on torch's own stream such wrappers; on the CPU the same class can be
+    # checked against the CPU core (device type 1): the memory is the tensor's, and a second export works.
+    import torch  # noqa: PLC0415
+
+    from heatbath import _arrays  # noqa: PLC0415
+
+    t = torch.zeros(3, 4)
+    wrapped = _arrays.SameStreamTensor(t, (1, 0))
+    assert _core.describe(wrapped)["data_ptr"] == _core.describe(wrapped)["data_ptr"] == t.data_ptr()
+    assert _core.describe(wrapped)["versioned"]
+    _core.fill_random(wrapped, "normal", 3, 0, 0, 0)
+    want = torch.zeros(3, 4)
+    _core.fill_random(want, "normal", 3, 0, 0, 0)
+    assert torch.equal(t, want) and float(t.abs().sum()) > 0
+
+
+@needs_torch
+def test_device_view_leaves_cpu_calls_and_cpu_only_torch_alone():
+    import torch  # noqa: PLC0415
+
+    from heatbath import _arrays  # noqa: PLC0415
+
+    t = torch.zeros(3, 4)
+    assert _arrays.device_view(0, _arrays.Device("cpu"))(t) is t
+    if not torch.cuda.is_available():  # a torch without CUDA cannot name a current stream
+        assert _arrays.device_view(0, _arrays.Device("cuda", 0))(t) is t

@@ -11,7 +11,7 @@ import pytest
 torch = pytest.importorskip("torch", reason="TorchPotential needs torch")
 
 import heatbath as hb  # noqa: E402
-from heatbath import _backend  # noqa: E402
+from heatbath import _arrays, _backend  # noqa: E402
 from helpers import same_bits  # noqa: E402
 
 METHODS = ["ula", "mala", "baoab"]
@@ -26,6 +26,15 @@ def data_ptr(a):
     return a.data_ptr() if isinstance(a, torch.Tensor) else a.__array_interface__["data"][0]
 
 
+def unwrapped(a):
+    """The tensor inside what _arrays.device_view hands a CUDA call on torch's own stream."""
+    return a.tensor if isinstance(a, _arrays.SameStreamTensor) else a
+
+
+class Calls(list):
+    same_stream_phases = 0  # phases handed a tensor without torch's stream handshake
+
+
 class Spy:
     """Stands in for the backend module and records every array handed to the update phases (the arrays
     a LangevinUpdateSession holds, and those each phase is given): torch tensors, or on the CPU numpy views
@@ -33,22 +42,24 @@ class Spy:
 
     def __init__(self, module):
         self.module = module
-        self.calls = []
+        self.calls = Calls()
 
     # The session's arrays, and what each phase is handed by position.
     FIXED = ("x", "p", "g", "y", "e", "accepted", "diverged_at")
     PER_PHASE = ("g", "gy", "ey", "noise")
 
     def LangevinUpdateSession(self, *args):  # noqa: N802 (the binding's name)
-        fixed = {k: v for k, v in zip(self.FIXED, args) if isinstance(v, (torch.Tensor, np.ndarray))}
+        fixed = {k: v for k, v in zip(self.FIXED, map(unwrapped, args)) if isinstance(v, (torch.Tensor, np.ndarray))}
         session = self.module.LangevinUpdateSession(*args)
         calls = self.calls
 
         class Session:
             def apply(self, phase, *phase_args):
                 arrays = dict(fixed)
-                arrays.update((k, v) for k, v in zip(Spy.PER_PHASE, phase_args)
-                              if isinstance(v, (torch.Tensor, np.ndarray)))
+                arrays.update((k, unwrapped(v)) for k, v in zip(Spy.PER_PHASE, phase_args)
+                              if isinstance(unwrapped(v), (torch.Tensor, np.ndarray)))
+                if any(isinstance(v, _arrays.SameStreamTensor) for v in phase_args):
+                    calls.same_stream_phases += 1
                 calls.append((phase, arrays, {k: data_ptr(v) for k, v in arrays.items()}))
                 return session.apply(phase, *phase_args)
 
@@ -111,6 +122,8 @@ def test_torch_in_torch_out_in_place(device, dtype, method, mode, spy):
             assert ptrs["accepted"] == res.accepted.data_ptr()
     xs = {ptrs["x"] for _, _, ptrs in calls}
     assert len(xs) == 1  # one working tensor for the whole run, never reallocated
+    if device == "cuda":  # on torch's own stream every phase that takes a tensor skips the handshake
+        assert calls.same_stream_phases == len(calls) - (6 if method == "mala" else 0)
 
 
 def test_update_phase_writes_into_the_tensor_it_receives(device):

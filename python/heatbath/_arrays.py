@@ -61,6 +61,67 @@ def host_view(x):
     return x
 
 
+def _same(x):
+    return x
+
+
+class SameStreamTensor:
+    """A torch tensor handed to a core call that runs on the stream torch itself is queued on. torch's
+    __dlpack__ spends tens of µs per tensor on its stream handshake (stream objects made and compared in
+    Python), which has nothing to order when producer and consumer share the stream; this exports the
+    tensor directly. The core may export an argument more than once: each call makes a new capsule."""
+
+    __slots__ = ("tensor", "_device", "_export", "_export_legacy")
+
+    def __init__(self, tensor, dl_device: tuple):
+        import torch  # noqa: PLC0415 (only torch tensors are wrapped)
+
+        self.tensor, self._device = tensor, dl_device
+        self._export_legacy = torch._C._to_dlpack
+        self._export = getattr(torch._C, "_to_dlpack_versioned", None) or self._export_legacy
+
+    def __len__(self) -> int:  # the core reads some batch sizes as len(array)
+        return len(self.tensor)
+
+    @property
+    def shape(self):
+        return self.tensor.shape
+
+    def __dlpack_device__(self) -> tuple:
+        return self._device
+
+    def __dlpack__(self, stream=None, max_version=None, **_):
+        if max_version is None or max_version[0] < 1:
+            return self._export_legacy(self.tensor)
+        return self._export(self.tensor)
+
+
+def device_view(stream: int, device: Device):
+    """host_view's counterpart for a CUDA core call launched on `stream`: a function that wraps each torch
+    CUDA tensor in a SameStreamTensor when `stream` is torch's current stream on `device`, and else leaves
+    arrays as they are (the core's __dlpack__ call then passes the stream, and the producer orders its
+    work before it). A PCD step's Gibbs call hands over eight arrays, and each step of a TorchPotential
+    run three or more, so the handshake was a good part of their time on a GPU."""
+    torch = sys.modules.get("torch")
+    if device.kind != "cuda" or torch is None:
+        return _same
+    try:
+        if stream != int(torch.cuda.current_stream(device.index).cuda_stream):
+            return _same
+    except (AssertionError, RuntimeError):  # a torch without CUDA: no torch CUDA tensors either
+        return _same
+    tensor, strided, dl_device = torch.Tensor, torch.strided, (_DL_CUDA, device.index)
+
+    def view(x):
+        # Only tensors on this device; the conj and neg bits and other layouts are left to torch's
+        # __dlpack__, which refuses them by name.
+        if (isinstance(x, tensor) and x.is_cuda and x.get_device() == device.index and x.layout == strided
+                and not x.is_conj() and not x.is_neg()):
+            return SameStreamTensor(x, dl_device)
+        return x
+    return view
+
+
 def read_only(x):
     """x for a call that only reads it: a torch tensor that requires grad is detached (the same memory),
     since torch refuses to export it through DLPack; anything else is x itself."""

@@ -171,10 +171,11 @@ class RBM(GibbsModel):
         return f"RBM(V={self.n_visible}, H={self.n_hidden}, visible='{self.visible}'{sigma}, {self.dtype}, {self.device})"
 
     # ---------------------------------------------------------------- shared helpers
-    def _core_params(self) -> dict:
+    def _core_params(self, device_view=None) -> dict:
         """The core's model arguments; on the CPU numpy views of torch parameters (_arrays.host_view),
         made again only when a tensor's storage or layout changed: an in-place update keeps them, but
-        ``param.data = new`` rebinds a Parameter to other memory (then checked again, like a new one)."""
+        ``param.data = new`` rebinds a Parameter to other memory (then checked again, like a new one).
+        On CUDA, device_view (from _arrays.device_view) is applied to the arrays for this one call."""
         key = self._storage_key()
         if self._core_cache is None or key != self._core_key:
             if key != self._core_key:  # rebound since the last check (before the first call, too)
@@ -186,7 +187,10 @@ class RBM(GibbsModel):
             self._core_cache = dict(visible=self.visible, sigma=self.sigma, weights=view(self.weights),
                                     visible_bias=view(self.visible_bias), hidden_bias=view(self.hidden_bias))
             self._core_key = key
-        return self._core_cache
+        if device_view is None or self.device.kind == "cpu":
+            return self._core_cache
+        return dict(self._core_cache, **{name: device_view(self._core_cache[name])
+                                         for name in ("weights", "visible_bias", "hidden_bias")})
 
     def _storage_key(self) -> tuple:
         """Where and how the torch parameters lie now (a few attribute reads); () for other arrays, whose
@@ -269,9 +273,11 @@ class RBM(GibbsModel):
         x = self._states(x, name, n_in, binary=not to_hidden or self.visible == "bernoulli")
         chains = int(x.shape[0])
         out = _arrays.empty((chains, n_out), self.dtype, x)
-        self._module().rbm_conditional(**self._core_params(), x=x, beta=self._betas(beta, chains, x), out=out,
-                                       to_hidden=to_hidden, workspace=self._workspace(chains, x),
-                                       stream=_arrays.current_stream(x, self.device))
+        stream = _arrays.current_stream(x, self.device)
+        view = _arrays.device_view(stream, self.device)
+        self._module().rbm_conditional(**self._core_params(view), x=view(x), beta=view(self._betas(beta, chains, x)),
+                                       out=view(out), to_hidden=to_hidden, workspace=view(self._workspace(chains, x)),
+                                       stream=stream)
         return out
 
     # ---------------------------------------------------------------- Gibbs
@@ -344,14 +350,14 @@ class RBM(GibbsModel):
             [((samples, chains, self.n_visible), self.dtype, "thin", "the trace") if thin else None,
              ((samples, chains, self.n_hidden), self.dtype, "thin", "the hidden trace") if thin and trace_hidden
              else None], v)
-        view = _arrays.host_view if self.device.kind == "cpu" else (lambda x: x)
+        stream = _arrays.current_stream(v, self.device)
+        view = _arrays.host_view if self.device.kind == "cpu" else _arrays.device_view(stream, self.device)
         try:
             run_resumable(
                 lambda: self._module().rbm_gibbs(
-                    **self._core_params(), v=view(v), h=view(h), beta=view(betas), trace=view(trace),
+                    **self._core_params(view), v=view(v), h=view(h), beta=view(betas), trace=view(trace),
                     trace_hidden=view(trace_h), thin=thin, seed=seed, chain_start=chain_start, step0=step0,
-                    n_steps=n_steps, workspace=self._workspace(chains, v),
-                    stream=_arrays.current_stream(v, self.device)),
+                    n_steps=n_steps, workspace=view(self._workspace(chains, v)), stream=stream),
                 total=n_steps, progress=progress, desc="rbm gibbs",
                 state_after=lambda done: RBMState(v=v, h=h, step=step0 + done, seed=seed, chain_start=chain_start))
         finally:

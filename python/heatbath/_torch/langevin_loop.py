@@ -30,7 +30,7 @@ import math
 import numpy as np
 import torch
 
-from heatbath import _backend
+from heatbath import _arrays, _backend
 from heatbath.interrupted import sigint_at_chunk_boundaries
 from heatbath.progress import current as current_progress
 from heatbath.torch_potential import as_torch
@@ -86,8 +86,12 @@ def run_langevin(pot, *, device, stream, method, x, p, trace, energy_trace, ener
     new_session = _backend.module_for(device.kind).LangevinUpdateSession
     cpu = device.kind == "cpu"
 
-    def view(t):  # what the phases are handed: see the module docstring
-        return t.detach().numpy() if cpu and t is not None else t
+    # What the phases are handed (see the module docstring): numpy views on the CPU; on CUDA tensors that
+    # skip torch's per-tensor stream handshake, when the run's stream is torch's own (_arrays.device_view).
+    hand_over = _arrays.host_view if cpu else _arrays.device_view(stream, device)
+
+    def view(t):
+        return None if t is None else hand_over(t.detach())
     # Autograd cannot take gradients through inference tensors (what a caller inside
     # torch.inference_mode() allocates): then the loop works on a normal copy of x and writes it back.
     with torch.inference_mode(False):
@@ -132,7 +136,7 @@ def run_langevin(pot, *, device, stream, method, x, p, trace, energy_trace, ener
                     if pending is not None:
                         energy_trace[pending].copy_(e)
                         pending = None
-                    update("ula_move", g.numpy() if cpu else g, None, None, noise.at(local) if noise else None,
+                    update("ula_move", view(g), None, None, noise.at(local) if noise else None,
                            scales[local * coef_stride], 1.0, step0 + local)
                     if thin:
                         pending = record(local, None)

@@ -1,0 +1,72 @@
+# SPDX-License-Identifier: Apache-2.0
+"""The arrays that CUDA calls on torch's own stream receive (heatbath._arrays.SameStreamTensor, made by
+_arrays.device_view) are checked here on the CPU core: the same bindings read them (batch sizes taken as
+len(array), an argument exported more than once), so a run handed such wrappers for every torch tensor
+must give the numbers of a plain run, bit for bit. On a GPU, tests/test_torch_zero_copy.py checks that
+the CUDA phases are handed them."""
+import numpy as np
+import pytest
+
+torch = pytest.importorskip("torch")
+
+import heatbath as hb  # noqa: E402
+from heatbath import _arrays  # noqa: E402
+
+from helpers import same_bits  # noqa: E402
+
+
+@pytest.fixture
+def wrapped_handover(monkeypatch):
+    """host_view, the CPU calls' hand-over, replaced by the CUDA one's wrapper (on the CPU device type)."""
+    real = _arrays.host_view
+    wrapped = []
+
+    def host_view(x):
+        if isinstance(x, torch.Tensor) and not x.requires_grad:
+            wrapped.append(x)
+            return _arrays.SameStreamTensor(x, (1, 0))
+        return real(x)
+
+    def switch_on():
+        monkeypatch.setattr(_arrays, "host_view", host_view)
+        return wrapped
+    return switch_on
+
+
+def rbm_run(dtype):
+    gen = torch.Generator().manual_seed(0)
+    w = 0.3 * torch.randn(12, 7, generator=gen, dtype=dtype)
+    b, c = 0.1 * torch.randn(12, generator=gen, dtype=dtype), 0.1 * torch.randn(7, generator=gen, dtype=dtype)
+    model = hb.RBM(w, b, c)
+    v0 = (torch.rand(9, 12, generator=gen) < 0.5).to(dtype)
+    first = hb.gibbs(model, v0, 5, seed=3, thin=2, trace_hidden=True, progress=False)
+    traces = first.trace.clone(), first.trace_hidden.clone()
+    res = hb.gibbs(model, first.state, 4, inplace=True, progress=False)  # a continued run, in place
+    return (res.v, res.h, *traces, model.hidden_probs(res.v))
+
+
+@pytest.mark.parametrize("dtype", [torch.float32, torch.float64])
+def test_rbm_runs_handed_wrappers_give_the_same_numbers(dtype, wrapped_handover):
+    plain = rbm_run(dtype)
+    wrapped = wrapped_handover()
+    for got, want in zip(rbm_run(dtype), plain):
+        same_bits(got, want)
+    assert len(wrapped) >= 8  # weights, biases, v, h, beta, traces: all went through the wrapper
+
+
+def double_well(x):
+    return (x**4 - 4 * x**2 + x).sum(-1)
+
+
+@pytest.mark.parametrize("method", ["ula", "mala", "baoab"])
+def test_torch_potential_runs_handed_wrappers_give_the_same_numbers(method, wrapped_handover):
+    x0 = torch.linspace(-1.5, 1.5, 24, dtype=torch.float64).reshape(12, 2)
+    pot = hb.TorchPotential(double_well)
+    plain = hb.langevin(pot, x0, 7, 0.05, method, seed=2, thin=3)
+    wrapped = wrapped_handover()
+    res = hb.langevin(pot, x0, 7, 0.05, method, seed=2, thin=3)
+    for name in ("x", "trace", "energy"):
+        same_bits(getattr(res, name), getattr(plain, name))
+    if method == "mala":
+        assert np.array_equal(np.asarray(res.accepted), np.asarray(plain.accepted))
+    assert wrapped  # the per-step gradients (and the session's arrays) went through the wrapper
