@@ -157,13 +157,21 @@ step "PCD on cuda; log: $logs/pcd.log"
 within 60 "$python" -m heatbath.bench.compare_pcd --device cuda --quick 2>&1 | tee "$logs/pcd.log" ||
     { status=1; echo "FAIL: compare_pcd cuda" >&2; }
 
+step "fixed costs of short calls (appended to $logs/pcd.log)"
+within 60 "$python" -m heatbath.bench.call_overhead 2>&1 | tee -a "$logs/pcd.log" ||
+    { status=1; echo "FAIL: call_overhead" >&2; }
+
 step "random numbers, cuda then cpu; log: $logs/rng.log"
 { within 30 "$python" benchmarks/compare_rng.py --device cuda && within 30 "$python" benchmarks/compare_rng.py \
     --device cpu; } 2>&1 | tee "$logs/rng.log" || { status=1; echo "FAIL: compare_rng" >&2; }
 
 # Last: CI runs these on the CPU; here they check this machine's Python, torch and numba, if time remains.
 step "the rest of the suite; log: $logs/pytest.log"
-within 600 "$python" -m pytest tests -q -rs -p no:cacheprovider -m "not gpu" -k "not cuda and not gpu and not device" \
+# pytest-xdist (the GPU image has it) spreads them over the machine's cores: about a minute instead of four.
+workers=()
+if "$python" -c "import xdist" 2>/dev/null; then workers=(-n "$(( $(nproc) < 8 ? $(nproc) : 8 ))"); fi
+within 600 "$python" -m pytest tests -q -rs -p no:cacheprovider "${workers[@]}" -m "not gpu" \
+    -k "not cuda and not gpu and not device" \
     2>&1 | tee "$logs/pytest.log" || { status=1; echo "FAIL: tests (or out of time)" >&2; }
 skipped_for_want_of_cuda "$logs/pytest.log"
 

@@ -28,3 +28,13 @@ def test_the_numba_row_runs_on_the_cpu(capsys):
     out = capsys.readouterr().out
     assert "heatbath numba / torch" in out and "failed" not in out
     assert "with an empty kernel cache" in out and "with its cache" in out
+
+
+def test_the_call_overhead_table_runs_on_the_cpu(capsys):
+    from heatbath.bench.call_overhead import main
+
+    assert main(["--device", "cpu", "--quick", "--repeat", "1"]) == 0
+    lines = capsys.readouterr().out.splitlines()[1:]
+    assert len(lines) == 8
+    assert all(float(line.split()[-1]) > 0 for line in lines)
+    assert sum("torch's __dlpack__ for each tensor" in line for line in lines) == 2

@@ -1,0 +1,134 @@
+# SPDX-License-Identifier: Apache-2.0
+"""What a short call costs besides its sampling: the per-call and per-step fixed costs that decide small
+batches (a PCD step's Gibbs call on 100 chains, a TorchPotential step on 1,000), each beside the torch
+code a user would write, and each also with heatbath's hand-over of torch tensors switched off (every
+tensor then goes through torch's own ``__dlpack__``, with its stream handshake on CUDA).
+
+    python -m heatbath.bench.call_overhead                  # on cuda (benchmarks/gpu_check.sh runs it)
+    python -m heatbath.bench.call_overhead --device cpu     # the same code on the CPU (--quick: a smoke run)
+
+Times are microseconds per call (or per step), the best of --repeat loops, each ended by a device
+synchronisation; the torch rows time the same work written as a torch loop.
+"""
+from __future__ import annotations
+
+import argparse
+import contextlib
+import sys
+import time
+
+import heatbath as hb
+from heatbath import _arrays
+
+
+def per_call_us(torch, device: str, run, calls: int, repeat: int) -> float:
+    """Best of `repeat` loops of `calls` calls of run(), after a warm-up, in µs per call."""
+    best = float("inf")
+    for _ in range(repeat + 1):  # the first loop warms up (allocator, kernel loads) and is not counted
+        if device == "cuda":
+            torch.cuda.synchronize()
+        start = time.perf_counter()
+        for _ in range(calls):
+            run()
+        if device == "cuda":
+            torch.cuda.synchronize()
+        best = min(best, time.perf_counter() - start)
+    return best / calls * 1e6
+
+
+@contextlib.contextmanager
+def handshake_for_every_tensor():
+    """heatbath's hand-over of torch tensors switched off: the core calls torch's __dlpack__ for each."""
+    real = _arrays.device_view
+    _arrays.device_view = lambda stream, device: _arrays._same
+    try:
+        yield
+    finally:
+        _arrays.device_view = real
+
+
+def dlpack_rows(torch, device: str, repeat: int, calls: int) -> list:
+    x = torch.zeros(100, 64, device=device)
+    stream = (torch.cuda.current_stream().cuda_stream or 1) if device == "cuda" else None  # DLPack: default = 1
+    wrapped = _arrays.SameStreamTensor(x, x.__dlpack_device__())
+    return [("torch __dlpack__ (with the stream)", per_call_us(
+                torch, device, lambda: x.__dlpack__(stream=stream, max_version=(1, 0)), 4 * calls, repeat)),
+            ("heatbath's hand-over export", per_call_us(
+                torch, device, lambda: wrapped.__dlpack__(max_version=(1, 0)), 4 * calls, repeat))]
+
+
+def gibbs_rows(torch, device: str, repeat: int, calls: int) -> list:
+    gen = torch.Generator().manual_seed(0)
+    w = torch.nn.Parameter((0.01 * torch.randn(64, 64, generator=gen)).to(device))
+    b, c = (torch.nn.Parameter(torch.zeros(64, device=device)) for _ in range(2))
+    model = hb.RBM(w, b, c)
+    v = (torch.rand(100, 64, generator=gen) < 0.5).float().to(device)
+    state = [hb.gibbs(model, v.clone(), 1, seed=0, progress=False).state]
+
+    def heatbath_step():
+        state[0] = hb.gibbs(model, state[0], 1, inplace=True, progress=False).state
+
+    def torch_step():
+        h = torch.bernoulli(torch.sigmoid(v @ w + c))
+        torch.bernoulli(torch.sigmoid(h @ w.t() + b), out=v)
+
+    with torch.no_grad():
+        rows = [("hb.gibbs, RBM 64x64, 100 chains, k = 1", per_call_us(torch, device, heatbath_step, calls, repeat))]
+        with handshake_for_every_tensor():
+            rows.append(("  the same, torch's __dlpack__ for each tensor",
+                         per_call_us(torch, device, heatbath_step, calls, repeat)))
+        rows.append(("torch Gibbs step, the same model", per_call_us(torch, device, torch_step, calls, repeat)))
+    return rows
+
+
+def torch_potential_rows(torch, device: str, repeat: int, calls: int) -> list:
+    gen = torch.Generator().manual_seed(0)
+    mlp = torch.nn.Sequential(torch.nn.Linear(16, 64), torch.nn.Tanh(), torch.nn.Linear(64, 1)).to(device)
+    energy = lambda y: mlp(y).squeeze(-1)  # noqa: E731
+    pot = hb.TorchPotential(energy, name="mlp")
+    x0 = torch.randn(1000, 16, generator=gen).to(device)
+    steps, runs = 50, max(1, calls // 50)
+
+    def heatbath_run():
+        hb.langevin(pot, x0, steps, 0.01, "ula", seed=0, progress=False)
+
+    def torch_run():
+        x = x0.clone()
+        for _ in range(steps):
+            y = x.detach().requires_grad_(True)
+            (g,) = torch.autograd.grad(energy(y).sum(), y)
+            x = x - 0.01 * g + 0.1414 * torch.randn_like(x)
+
+    rows = [("TorchPotential ULA, MLP d16, 1,000 chains, per step",
+             per_call_us(torch, device, heatbath_run, runs, repeat) / steps)]
+    with handshake_for_every_tensor():
+        rows.append(("  the same, torch's __dlpack__ for each tensor",
+                     per_call_us(torch, device, heatbath_run, runs, repeat) / steps))
+    rows.append(("torch ULA loop, the same energy, per step", per_call_us(torch, device, torch_run, runs, repeat) / steps))
+    return rows
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--device", choices=("cuda", "cpu"), default="cuda")
+    parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--quick", action="store_true", help="fewer calls per loop: a smoke run")
+    args = parser.parse_args(argv)
+    import torch  # noqa: PLC0415
+
+    if args.device == "cuda" and not (torch.cuda.is_available() and hb.cuda_available()):
+        print("no CUDA device for torch and heatbath", file=sys.stderr)
+        return 1
+    where = torch.cuda.get_device_name() if args.device == "cuda" else "cpu"
+    print(f"heatbath {hb.__version__}, torch {torch.__version__}, device {where}; µs per call (or step), best of "
+          f"{args.repeat}")
+    calls = 20 if args.quick else 500
+    rows = [row for make in (dlpack_rows, gibbs_rows, torch_potential_rows)
+            for row in make(torch, args.device, args.repeat, calls)]
+    for label, us in rows:
+        print(f"{label:<52} {us:9.2f}", flush=True)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
