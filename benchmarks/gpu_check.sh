@@ -158,7 +158,7 @@ within 60 "$python" -m heatbath.bench.compare_pcd --device cuda --quick 2>&1 | t
     { status=1; echo "FAIL: compare_pcd cuda" >&2; }
 
 step "fixed costs of short calls (appended to $logs/pcd.log)"
-within 60 "$python" -m heatbath.bench.call_overhead 2>&1 | tee -a "$logs/pcd.log" ||
+within 60 "$python" -m heatbath.bench.call_overhead --profile 2>&1 | tee -a "$logs/pcd.log" ||
     { status=1; echo "FAIL: call_overhead" >&2; }
 
 step "random numbers, cuda then cpu; log: $logs/rng.log"

@@ -6,6 +6,7 @@ tensor then goes through torch's own ``__dlpack__``, with its stream handshake o
 
     python -m heatbath.bench.call_overhead                  # on cuda (benchmarks/gpu_check.sh runs it)
     python -m heatbath.bench.call_overhead --device cpu     # the same code on the CPU (--quick: a smoke run)
+    python -m heatbath.bench.call_overhead --profile        # and where hb.gibbs's short calls spend their time
 
 Times are microseconds per call (or per step), the best of --repeat loops, each ended by a device
 synchronisation; the torch rows time the same work written as a torch loop.
@@ -81,6 +82,30 @@ def gibbs_rows(torch, device: str, repeat: int, calls: int) -> list:
     return rows
 
 
+def profile_gibbs_calls(torch, device: str, calls: int, top: int = 15) -> str:
+    """cProfile's table of the Python functions that hb.gibbs's short calls spend their time in."""
+    import cProfile  # noqa: PLC0415
+    import io  # noqa: PLC0415
+    import pstats  # noqa: PLC0415
+
+    gen = torch.Generator().manual_seed(0)
+    model = hb.RBM(*(t.to(device) for t in (0.01 * torch.randn(64, 64, generator=gen), torch.zeros(64),
+                                            torch.zeros(64))))
+    state = hb.gibbs(model, (torch.rand(100, 64, generator=gen) < 0.5).float().to(device), 1, seed=0,
+                     progress=False).state
+    profiler = cProfile.Profile()
+    with torch.no_grad():
+        profiler.enable()
+        for _ in range(calls):
+            state = hb.gibbs(model, state, 1, inplace=True, progress=False).state
+        if device == "cuda":
+            torch.cuda.synchronize()
+        profiler.disable()
+    out = io.StringIO()
+    pstats.Stats(profiler, stream=out).sort_stats("tottime").print_stats(top)
+    return out.getvalue()
+
+
 def torch_potential_rows(torch, device: str, repeat: int, calls: int) -> list:
     gen = torch.Generator().manual_seed(0)
     mlp = torch.nn.Sequential(torch.nn.Linear(16, 64), torch.nn.Tanh(), torch.nn.Linear(64, 1)).to(device)
@@ -113,6 +138,7 @@ def main(argv=None) -> int:
     parser.add_argument("--device", choices=("cuda", "cpu"), default="cuda")
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--quick", action="store_true", help="fewer calls per loop: a smoke run")
+    parser.add_argument("--profile", action="store_true", help="then cProfile's table of hb.gibbs's short calls")
     args = parser.parse_args(argv)
     import torch  # noqa: PLC0415
 
@@ -127,6 +153,8 @@ def main(argv=None) -> int:
             for row in make(torch, args.device, args.repeat, calls)]
     for label, us in rows:
         print(f"{label:<52} {us:9.2f}", flush=True)
+    if args.profile:
+        print(profile_gibbs_calls(torch, args.device, calls))
     return 0
 
 
