@@ -537,3 +537,40 @@ def test_a_numba_cuda_that_cannot_import_is_named(monkeypatch):
     monkeypatch.setitem(sys.modules, "heatbath._numba.gpu_user", None)  # makes the import raise ImportError
     with pytest.raises(RuntimeError, match=r"numba\.cuda, which fails to import here \(numba .*numpy"):
         user_potential._gpu_user()
+
+
+def test_launches_silence_numbas_low_occupancy_warning():
+    # numba.cuda warns at every launch of a grid smaller than the GPU (a small batch, a thread per chain):
+    # the grid is heatbath's choice, so its launches drop that warning and pass every other one on.
+    import warnings
+
+    from heatbath._numba import gpu_launch
+
+    class Kernel:
+        def __getitem__(self, config):
+            def run(*args):
+                warnings.warn("Grid size 1 will likely result in GPU under-utilization due to low occupancy.")
+                warnings.warn("something else")
+            return run
+
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        gpu_launch._launch(Kernel(), 5, 0, ())
+    assert [str(w.message) for w in caught] == ["something else"]
+
+
+@pytest.mark.gpu
+@needs_gpu
+@needs_torch
+def test_small_batches_on_a_gpu_raise_no_low_occupancy_warning():
+    import warnings
+
+    import torch
+
+    pot = potential(double_well_energy, double_well_grad)
+    xd = torch.from_numpy(start(5, 2, "float32")).cuda()
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        hb.langevin(pot, xd, 3, 0.02, "mala", seed=1)
+        hb.energy(pot, xd)
+    assert not [w for w in caught if "under-utilization" in str(w.message)]

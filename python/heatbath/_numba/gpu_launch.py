@@ -8,6 +8,8 @@ for the whole call: the host never waits for the device here.
 """
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 from numba import config, cuda, typeof, types
 from numba.core.errors import NumbaError
@@ -124,7 +126,11 @@ def _launch(kernel, chains: int, stream, args: tuple) -> None:
     # thread is a Python thread); a grid-stride loop in the body covers any grid cap.
     threads = max(1, min(_THREADS, chains)) if config.ENABLE_CUDASIM else _THREADS
     blocks = max(1, min((chains + threads - 1) // threads, 1 << 20))
-    kernel[blocks, threads, stream](*args)
+    with warnings.catch_warnings():
+        # The grid is heatbath's choice (a thread per chain), not the caller's: numba's warning that a small
+        # batch leaves the GPU idle would come with every short run and name nothing the caller can change.
+        warnings.filterwarnings("ignore", message=r"Grid size \d+ will likely result in GPU under-utilization")
+        kernel[blocks, threads, stream](*args)
 
 
 def _launch_checked(fns: CudaFunctions, dtype, params: tuple, kernel, chains: int, stream, args: tuple) -> None:
