@@ -33,6 +33,10 @@ def wrapped_handover(monkeypatch):
     return switch_on
 
 
+def wrap_torch(x):
+    return _arrays.SameStreamTensor(x, (1, 0)) if isinstance(x, torch.Tensor) else x
+
+
 def rbm_run(dtype):
     gen = torch.Generator().manual_seed(0)
     w = 0.3 * torch.randn(12, 7, generator=gen, dtype=dtype)
@@ -70,3 +74,15 @@ def test_torch_potential_runs_handed_wrappers_give_the_same_numbers(method, wrap
     if method == "mala":
         assert np.array_equal(np.asarray(res.accepted), np.asarray(plain.accepted))
     assert wrapped  # the per-step gradients (and the session's arrays) went through the wrapper
+
+
+def test_rbm_conditionals_handed_wrappers_give_the_same_numbers(monkeypatch):
+    # The conditionals take device_view's hand-over (on CUDA): here it wraps the CPU call's arrays.
+    gen = torch.Generator().manual_seed(1)
+    model = hb.RBM(0.3 * torch.randn(10, 6, generator=gen), torch.zeros(10), 0.1 * torch.randn(6, generator=gen))
+    v = (torch.rand(7, 10, generator=gen) < 0.5).float()
+    h = (torch.rand(7, 6, generator=gen) < 0.5).float()
+    plain = model.hidden_probs(v, beta=0.7), model.visible_probs(h)
+    monkeypatch.setattr(_arrays, "device_view", lambda stream, device: wrap_torch)
+    for got, want in zip((model.hidden_probs(v, beta=0.7), model.visible_probs(h)), plain):
+        same_bits(got, want)
