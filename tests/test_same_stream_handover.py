@@ -11,6 +11,7 @@ torch = pytest.importorskip("torch")
 
 import heatbath as hb  # noqa: E402
 from heatbath import _arrays  # noqa: E402
+from heatbath._torch import langevin_loop  # noqa: E402
 
 from helpers import same_bits  # noqa: E402
 
@@ -28,7 +29,8 @@ def wrapped_handover(monkeypatch):
         return real(x)
 
     def switch_on():
-        monkeypatch.setattr(_arrays, "host_view", host_view)
+        monkeypatch.setattr(_arrays, "host_view", host_view)  # the RBM's calls
+        monkeypatch.setattr(langevin_loop, "_host_hand_over", host_view)  # TorchPotential's phases
         return wrapped
     return switch_on
 

@@ -70,6 +70,11 @@ class _NoiseBlocks:
         return self.buffer[local - self.first]
 
 
+# What a CPU phase is handed for a detached CPU tensor: its numpy view (numpy's DLPack export costs a
+# fraction of torch's). Looked up at each run, so that a test can hand over what CUDA phases get instead.
+_host_hand_over = torch.Tensor.numpy
+
+
 def _host_list(a) -> list:
     # Host arrays (what the tempering rounds pass) need no device sync; a CUDA tensor costs one a call.
     return a.tolist() if isinstance(a, np.ndarray) else as_torch(a).tolist()
@@ -88,7 +93,7 @@ def run_langevin(pot, *, device, stream, method, x, p, trace, energy_trace, ener
 
     # What the phases are handed (see the module docstring): numpy views on the CPU; on CUDA tensors that
     # skip torch's per-tensor stream handshake, when the run's stream is torch's own (_arrays.device_view).
-    hand_over = _arrays.host_view if cpu else _arrays.device_view(stream, device)
+    hand_over = _host_hand_over if cpu else _arrays.device_view(stream, device)
 
     def view(t):
         return None if t is None else hand_over(t.detach())
