@@ -88,3 +88,31 @@ def test_rbm_conditionals_handed_wrappers_give_the_same_numbers(monkeypatch):
     monkeypatch.setattr(_arrays, "device_view", lambda stream, device: wrap_torch)
     for got, want in zip((model.hidden_probs(v, beta=0.7), model.visible_probs(h)), plain):
         same_bits(got, want)
+
+
+def test_device_view_leaves_torch_cuda_alone_until_torch_has_set_it_up(monkeypatch):
+    # An RBM over cupy arrays in a process that merely imported torch: asking torch for its current stream
+    # would set up torch's CUDA (a context, about a second) for a call that holds no torch tensor.
+    asked = []
+    monkeypatch.setattr(torch.cuda, "is_initialized", lambda: False)
+    monkeypatch.setattr(torch.cuda, "current_stream", lambda *args: asked.append(args))
+    assert _arrays.device_view(1234, _arrays.Device("cuda", 0)) is _arrays._same
+    assert asked == []
+
+
+@pytest.mark.gpu
+@pytest.mark.skipif(not (torch.cuda.is_available() and hb.cuda_available()), reason="needs a CUDA device")
+def test_device_view_wraps_plain_tensors_only():
+    # What torch's __dlpack__ refuses, or a subclass exports its own way, is left to torch's __dlpack__.
+    class Owned(torch.Tensor):
+        pass
+
+    view = _arrays.device_view(torch.cuda.current_stream().cuda_stream, _arrays.Device("cuda", 0))
+    plain = torch.zeros(3, 4, device="cuda")
+    assert isinstance(view(plain), _arrays.SameStreamTensor)
+    assert isinstance(view(torch.nn.Parameter(plain, requires_grad=False)), _arrays.SameStreamTensor)
+    for left in (torch.zeros(3, device="cuda", requires_grad=True), plain.as_subclass(Owned),
+                 torch.zeros(3, device="cuda", dtype=torch.complex64).conj(), torch.zeros(3)):
+        assert view(left) is left
+    with torch.cuda.stream(torch.cuda.Stream()):  # a call on another stream than torch's: nothing is wrapped
+        assert _arrays.device_view(0, _arrays.Device("cuda", 0)) is _arrays._same

@@ -103,20 +103,22 @@ def device_view(stream: int, device: Device):
     work before it). A PCD step's Gibbs call hands over eight arrays, and each step of a TorchPotential
     run three or more, so the handshake was a good part of their time on a GPU."""
     torch = sys.modules.get("torch")
-    if device.kind != "cuda" or torch is None:
+    # No torch CUDA tensor can exist before torch has set up CUDA, and asking for its stream would set it up.
+    if device.kind != "cuda" or torch is None or not torch.cuda.is_initialized():
         return _same
     try:
         if stream != int(torch.cuda.current_stream(device.index).cuda_stream):
             return _same
     except (AssertionError, RuntimeError):  # a torch without CUDA: no torch CUDA tensors either
         return _same
-    tensor, strided, dl_device = torch.Tensor, torch.strided, (_DL_CUDA, device.index)
+    plain, strided, dl_device = (torch.Tensor, torch.nn.Parameter), torch.strided, (_DL_CUDA, device.index)
 
     def view(x):
-        # Only tensors on this device; the conj and neg bits and other layouts are left to torch's
-        # __dlpack__, which refuses them by name.
-        if (isinstance(x, tensor) and x.is_cuda and x.get_device() == device.index and x.layout == strided
-                and not x.is_conj() and not x.is_neg()):
+        # Plain tensors on this device only: subclasses (which may export themselves), tensors that require
+        # grad, the conj and neg bits and other layouts are left to torch's __dlpack__, which refuses them
+        # by name or does what the subclass says.
+        if (type(x) in plain and x.is_cuda and x.get_device() == device.index and x.layout == strided
+                and not x.requires_grad and not x.is_conj() and not x.is_neg()):
             return SameStreamTensor(x, dl_device)
         return x
     return view
@@ -342,6 +344,17 @@ def from_host(a: np.ndarray, dtype: str, like):
         with like.device:
             return cupy.asarray(np.ascontiguousarray(a, dtype=_DTYPES[dtype]))
     return np.ascontiguousarray(a, dtype=_DTYPES[dtype])
+
+
+def finish_uploads(like) -> None:
+    """Waits for the copies that from_host queued for like's framework, for arrays that are kept and read
+    by later calls, perhaps on another stream: cupy copies from the host asynchronously on its current
+    stream (torch's copy from pageable host memory has finished when it returns)."""
+    if framework_of(like) == "cupy":
+        import cupy
+
+        with like.device:
+            cupy.cuda.get_current_stream().synchronize()
 
 
 def to_host(x) -> np.ndarray:
