@@ -90,8 +90,8 @@ class Ising(GibbsModel):
         h: uniform or per site.
 
     A uniform coupling and field use precomputed integer thresholds (no exp per spin); per-bond or
-    per-site values compute each flip probability in float32. Arrays given on a device fix the device
-    that spins must be on.
+    per-site values compute each flip probability in float32. Arrays given on a GPU fix the device that
+    spins must be on; host arrays serve spins anywhere (copied to their device once).
 
     Sampling: ``hb.gibbs(ising, spins0, n_steps, beta=1.0, seed=None, method='heatbath', chain_start=0,
     record=True, inplace=False)`` (n_steps sweeps) returns an :class:`IsingResult`; ``help(heatbath.gibbs)``
@@ -127,10 +127,11 @@ class Ising(GibbsModel):
             fits = np.isfinite(arr.astype(np.float32)).all()
         if not fits:
             raise ValueError(f"argument '{name}': values overflow float32")
-        if device is not None:
-            if self._device is not None and device != self._device:
+        if device is not None:  # host arrays go with GPU ones (they are copied there); two GPUs do not
+            if self._device is not None and self._device.kind == device.kind == "cuda" and device != self._device:
                 raise ValueError(f"argument '{name}' is on {device} but 'coupling' is on {self._device}")
-            self._device = device
+            if self._device is None or device.kind == "cuda":
+                self._device = device
         return 0.0, np.ascontiguousarray(arr, dtype=np.float32)
 
     @property
@@ -196,6 +197,7 @@ class Ising(GibbsModel):
         if key not in self._cache:
             self._cache[key] = tuple(None if a is None else _arrays.from_host(a, "float32", like)
                                      for a in (self._coupling, self._field))
+            _arrays.finish_uploads(like)  # cached: later calls may run on other streams
         return self._cache[key]
 
     def _terms(self, device, lattices: int, like):

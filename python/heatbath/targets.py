@@ -3,8 +3,8 @@
 
 Parameters are validated once, when the target is built, and kept on the host in float64. A call
 then hands the core a copy in the dtype, framework and device of its x: small arrays, cached per
-(framework, device, dtype). Parameters given as arrays fix the dtype and device a call must use;
-parameters given as Python numbers or lists adopt those of x.
+(framework, device, dtype). Parameters given as arrays fix the dtype a call must use, and those given
+on a GPU the device (host arrays serve states anywhere); Python numbers and lists adopt x's dtype.
 """
 from __future__ import annotations
 
@@ -17,17 +17,19 @@ from heatbath import _arrays
 
 
 def _host(value, name: str):
-    """(float64 host copy, declared dtype or None, declared device or None) of a parameter."""
+    """(float64 host copy, declared dtype or None, declared device or None) of a parameter. A copy even of
+    a float64 host array: the values validated here are the ones every later call reads, whichever device
+    it runs on (a CUDA call reads a copy cached at its first call)."""
     if _arrays.supports_dlpack(value) and not isinstance(value, (float, int)):
         device = _arrays.device_of(value, name)
         dtype = _arrays.dtype_of(value)
         if dtype.startswith(("int", "uint")):  # integers declare no precision, as a list of them does not
-            return np.asarray(_arrays.to_host(value), dtype=np.float64), None, device
+            return np.array(_arrays.to_host(value), dtype=np.float64), None, device
         if dtype not in ("float32", "float64"):
             raise TypeError(f"argument '{name}': expected a float32, float64 or integer array, got {dtype}")
-        return np.asarray(_arrays.to_host(value), dtype=np.float64), dtype, device
+        return np.array(_arrays.to_host(value), dtype=np.float64), dtype, device
     try:
-        arr = np.asarray(value, dtype=np.float64)
+        arr = np.array(value, dtype=np.float64)
     except (TypeError, ValueError):
         raise TypeError(f"argument '{name}': expected numbers or an array, got {type(value).__name__}") from None
     return arr, None, None
@@ -60,9 +62,12 @@ class Target:
         if dtype is not None:
             if self._dtype is not None and dtype != self._dtype:
                 raise TypeError(f"argument '{name}' is {dtype} but other parameters are {self._dtype}")
-            if self._device is not None and device != self._device:
+            # Host arrays go with GPU ones (they are copied there); two different GPUs do not.
+            if self._device is not None and self._device.kind == device.kind == "cuda" and device != self._device:
                 raise ValueError(f"argument '{name}' is on {device} but other parameters are on {self._device}")
-            self._dtype, self._device = dtype, device
+            self._dtype = dtype
+            if self._device is None or device.kind == "cuda":
+                self._device = device
         return arr
 
     def check_dim(self, dim: int, arg: str) -> None:
@@ -84,6 +89,7 @@ class Target:
         if key not in self._cache:
             self._check_representable(dtype)
             params = {name: _arrays.from_host(arr, dtype, x) for name, arr in self._params.items()}
+            _arrays.finish_uploads(x)  # cached: later calls may run on other streams
             params.update(self._scalars)
             self._cache[key] = params
         return self._cache[key]
