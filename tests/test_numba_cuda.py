@@ -574,3 +574,15 @@ def test_small_batches_on_a_gpu_raise_no_low_occupancy_warning():
         hb.langevin(pot, xd, 3, 0.02, "mala", seed=1)
         hb.energy(pot, xd)
     assert not [w for w in caught if "under-utilization" in str(w.message)]
+
+
+def test_a_numba_that_cannot_import_is_named_too(monkeypatch):
+    # The versions come from the installed metadata, so the message survives numba itself failing.
+    import heatbath._numba
+    from heatbath import user_potential
+
+    monkeypatch.delattr(heatbath._numba, "gpu_user", raising=False)
+    monkeypatch.setitem(sys.modules, "heatbath._numba.gpu_user", None)
+    monkeypatch.setitem(sys.modules, "numba", None)
+    with pytest.raises(RuntimeError, match=r"fails to import here \(numba .*, numpy .*, numba-cuda"):
+        user_potential._gpu_user()

@@ -201,15 +201,15 @@ def _gpu_user():
     try:
         from heatbath._numba import gpu_user  # noqa: PLC0415 (numba.cuda loads only for CUDA states)
     except Exception as exc:  # noqa: BLE001 (whatever numba.cuda's import raises is reported)
-        import numba  # noqa: PLC0415
+        from importlib.metadata import PackageNotFoundError, version  # noqa: PLC0415
 
-        versions = f"numba {numba.__version__}, numpy {np.__version__}"
-        try:
-            from importlib.metadata import version  # noqa: PLC0415
+        def installed(dist: str) -> str:  # from the metadata: numba itself may be what fails to import
+            try:
+                return f"{dist} {version(dist)}"
+            except PackageNotFoundError:
+                return f"{dist} not installed"
 
-            versions += f", numba-cuda {version('numba-cuda')}"
-        except Exception:  # noqa: BLE001 (not installed as a distribution of that name)
-            pass
+        versions = f"{installed('numba')}, numpy {np.__version__}, {installed('numba-cuda')}"
         raise RuntimeError(f"user potentials on CUDA states need numba.cuda, which fails to import here "
                            f"({versions}): {type(exc).__name__}: {exc}") from exc
     return gpu_user
