@@ -10,6 +10,9 @@ namespace hb::cuda {
 
 inline void check(cudaError_t err, const char* what) {
   if (err != cudaSuccess) {
+    // The failed call left err as the thread's last error too: cleared, or the next call's launch check
+    // would report it again after that call's work had already run (a sticky error stays regardless).
+    cudaGetLastError();
     throw std::runtime_error(std::string("heatbath CUDA error in ") + what + ": " + cudaGetErrorString(err));
   }
 }
@@ -19,14 +22,22 @@ class DeviceGuard {
  public:
   explicit DeviceGuard(int device) {
     check(cudaGetDevice(&previous_), "cudaGetDevice");
-    if (previous_ != device) check(cudaSetDevice(device), "cudaSetDevice");
+    if (previous_ != device) {
+      check(cudaSetDevice(device), "cudaSetDevice");
+      changed_ = true;
+    }
   }
-  ~DeviceGuard() { cudaSetDevice(previous_); }
+  // Restores only a device it changed. A failure cannot be reported from a destructor; it is cleared so
+  // that the next call's launch check does not take it for its own.
+  ~DeviceGuard() {
+    if (changed_ && cudaSetDevice(previous_) != cudaSuccess) cudaGetLastError();
+  }
   DeviceGuard(const DeviceGuard&) = delete;
   DeviceGuard& operator=(const DeviceGuard&) = delete;
 
  private:
   int previous_ = 0;
+  bool changed_ = false;
 };
 
 }  // namespace hb::cuda
