@@ -13,6 +13,8 @@
 #include <mutex>
 #include <stdexcept>
 #include <string>
+#include <thread>
+#include <tuple>
 #include <utility>
 
 #include "cuda/check.h"
@@ -40,7 +42,10 @@ constexpr size_t kMaxHandles = 32;
 std::mutex g_mutex;  // guards everything below; a handle serves one call at a time
 std::string g_path;
 const CublasApi* g_api = nullptr;
-std::map<std::pair<int, std::uintptr_t>, CachedHandle> g_handles;
+// Keyed by (device, stream, thread): the thread only for cudaStreamPerThread, a handle value that names a
+// different stream in each thread (cupy's per-thread default stream), whose GEMMs may run at once.
+using HandleKey = std::tuple<int, std::uintptr_t, std::thread::id>;
+std::map<HandleKey, CachedHandle> g_handles;
 uint64_t g_uses = 0;
 
 template <class F>
@@ -85,7 +90,7 @@ void evict_one_locked(const CublasApi& api) {
   for (auto it = g_handles.begin(); it != g_handles.end(); ++it) {
     if (it->second.last_use < oldest->second.last_use) oldest = it;
   }
-  const int device = oldest->first.first;
+  const int device = std::get<0>(oldest->first);
   const cublasHandle_t h = oldest->second.handle;
   g_handles.erase(oldest);
   DeviceGuard guard(device);
@@ -96,7 +101,8 @@ void evict_one_locked(const CublasApi& api) {
 // use: a handle's default workspace would be shared by GEMMs running at once on two streams. The caller
 // has made `device` current.
 cublasHandle_t handle_locked(const CublasApi& api, int device, std::uintptr_t stream) {
-  const auto key = std::make_pair(device, stream);
+  const bool per_thread = stream == reinterpret_cast<std::uintptr_t>(cudaStreamPerThread);
+  const HandleKey key{device, stream, per_thread ? std::this_thread::get_id() : std::thread::id()};
   auto it = g_handles.find(key);
   if (it != g_handles.end()) {
     it->second.last_use = ++g_uses;
