@@ -204,3 +204,22 @@ def test_device_view_leaves_cpu_calls_and_cpu_only_torch_alone():
     assert _arrays.device_view(0, _arrays.Device("cpu"))(t) is t
     if not torch.cuda.is_available():  # a torch without CUDA cannot name a current stream
         assert _arrays.device_view(0, _arrays.Device("cuda", 0))(t) is t
+
+
+def test_a_cupy_array_off_cupys_current_device_is_refused(monkeypatch):
+    # Stands in for cupy (not installed here): an array type of a module named cupy on cuda:1, and a
+    # cupy whose current device is 0.
+    import types
+
+    from heatbath import _arrays  # noqa: PLC0415
+
+    fake = types.ModuleType("cupy")
+    fake.cuda = types.SimpleNamespace(runtime=types.SimpleNamespace(getDevice=lambda: 0))
+    monkeypatch.setitem(sys.modules, "cupy", fake)
+    on_gpu1 = type("ndarray", (), {"__module__": "cupy", "__dlpack__": lambda self, **kw: None,
+                                   "__dlpack_device__": lambda self: (2, 1)})()
+    with pytest.raises(ValueError, match=r"argument 'x0': a cupy array on cuda:1, while cupy's current device "
+                                         r"is cuda:0; call heatbath under `with cupy.cuda.Device\(1\):`"):
+        _arrays.device_of(on_gpu1, "x0")
+    fake.cuda.runtime.getDevice = lambda: 1
+    assert _arrays.device_of(on_gpu1, "x0") == _arrays.Device("cuda", 1)

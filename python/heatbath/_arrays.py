@@ -171,8 +171,22 @@ def device_of(x, arg: str) -> Device:
     if dev_type in (_DL_CPU, _DL_CUDA_HOST):
         return Device("cpu")
     if dev_type in (_DL_CUDA, _DL_CUDA_MANAGED):
+        if framework_of(x) == "cupy":
+            _require_cupy_current(int(dev_id), arg)
         return Device("cuda", int(dev_id))
     raise ValueError(f"argument '{arg}': DLPack device type {dev_type} is not supported; heatbath runs on cpu and cuda")
+
+
+def _require_cupy_current(index: int, arg: str) -> None:
+    # heatbath allocates, fills and queues beside a cupy array on cupy's current device and stream, as
+    # cupy itself does; an array on another GPU would get its scratch there, unordered with its kernels.
+    # (torch refuses to export a tensor off its current device in the same way.)
+    import cupy  # noqa: PLC0415 (a cupy array is in hand)
+
+    current = cupy.cuda.runtime.getDevice()
+    if current != index:
+        raise ValueError(f"argument '{arg}': a cupy array on cuda:{index}, while cupy's current device is "
+                         f"cuda:{current}; call heatbath under `with cupy.cuda.Device({index}):`")
 
 
 def same_device(arrays: dict) -> Device:
