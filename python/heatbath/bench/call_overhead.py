@@ -129,7 +129,8 @@ def torch_potential_rows(torch, device: str, repeat: int, calls: int) -> list:
     with handshake_for_every_tensor():
         rows.append(("  the same, torch's __dlpack__ for each tensor",
                      per_call_us(torch, device, heatbath_run, runs, repeat) / steps))
-    rows.append(("torch ULA loop, the same energy, per step", per_call_us(torch, device, torch_run, runs, repeat) / steps))
+    rows.append(("torch ULA loop, the same energy, per step",
+                 per_call_us(torch, device, torch_run, runs, repeat) / steps))
     return rows
 
 
