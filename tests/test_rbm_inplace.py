@@ -138,3 +138,45 @@ def test_the_kept_beta_array_follows_the_arguments():
     for _ in range(2):
         with pytest.raises(ValueError, match="argument 'beta'"):
             hb.gibbs(rbm, v0, 1, beta=float("nan"))
+
+
+@needs_torch
+def test_a_pcd_loop_skips_the_layout_checks_only_while_nothing_they_read_changed(monkeypatch):
+    # The next in-place call from a state this RBM returned, untouched and laid out as then, skips the
+    # layout and overlap checks (a good part of a short call); any change they would see brings them back.
+    import torch
+
+    _, params = random_rbm(20, 12, seed=4)
+    rbm = hb.RBM(*(torch.nn.Parameter(torch.tensor(p, dtype=torch.float32)) for p in params))
+    checked = []
+    real = hb.RBM._states
+    monkeypatch.setattr(hb.RBM, "_states", lambda self, x, *a, **k: checked.append(x) or real(self, x, *a, **k))
+
+    def step(state, **kw):
+        checked.clear()
+        with torch.no_grad():
+            return hb.gibbs(rbm, state, 1, inplace=True, **kw).state
+
+    state = hb.gibbs(rbm, torch.from_numpy(start(10, 20)), 1, seed=1).state
+    state = step(state)
+    assert checked == []  # heatbath's own copies, untouched: nothing to check again
+    state = step(state)
+    assert checked == []
+    # Another RBM, a rebound parameter, or a state whose tensor was reshaped or made to need grad: checked.
+    other = hb.RBM(*(torch.tensor(p, dtype=torch.float32) for p in params))
+    with torch.no_grad():
+        state = hb.gibbs(other, state, 1, inplace=True).state
+    state = step(state)
+    assert len(checked) == 2
+    with torch.no_grad():
+        rbm._torch_sources["weights"].data = rbm._torch_sources["weights"].data.clone()
+    state = step(state)
+    assert len(checked) == 2
+    state.h.data = state.h.data.t().contiguous().t()  # the same values, in Fortran order: not C-contiguous
+    with pytest.raises(ValueError, match="argument 'v0': inplace=True needs a C-contiguous array"):
+        step(state)
+    state = step(hb.gibbs(rbm, state, 1).state)  # a copy in C order, then back to the quick path
+    assert checked == []
+    state.v.requires_grad_(True)
+    with pytest.raises(ValueError, match="argument 'v0': inplace=True cannot write into a tensor that requires grad"):
+        step(state)

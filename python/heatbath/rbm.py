@@ -13,6 +13,7 @@ unit), so results do not depend on threads, batch splits (``chain_start``) or in
 """
 from __future__ import annotations
 
+import itertools
 import math
 import numbers
 from dataclasses import dataclass
@@ -30,6 +31,16 @@ from heatbath.state_io import SavableState
 VISIBLE_UNITS = ("bernoulli", "gaussian")
 _MAX_STEP = 2**55  # two half-steps per step must fit the 56-bit step counter
 _MAX_CHAIN = 2**32
+
+
+_RBM_TOKENS = itertools.count()  # one per RBM, never reused (unlike id())
+_CHECKED = "_heatbath_inplace_checked"  # on an RBMState: what its last in-place checks saw, see _checked_before
+
+
+def _torch_layout(x) -> tuple:
+    """What the checks of a state for an in-place run read off a torch tensor (its memory, shape,
+    strides, dtype, device and grad flag), in a few attribute reads."""
+    return (x.data_ptr(), x.shape, x.stride(), x.dtype, x.device, x.requires_grad)
 
 
 @dataclass(frozen=True)
@@ -165,6 +176,7 @@ class RBM(GibbsModel):
         self._beta_cache = (None, None)  # (key, β array) of the last scalar β, which training loops repeat
         self._core_cache = None
         self._core_key = self._storage_key()  # where the parameters lay when they were checked, above
+        self._token = next(_RBM_TOKENS)
 
     def __repr__(self) -> str:
         sigma = f", sigma={self.sigma}" if self.visible == "gaussian" else ""
@@ -322,11 +334,17 @@ class RBM(GibbsModel):
                 raise ValueError("argument 'chain_start': a continued run keeps the chain_start of its state")
             seed, step0, chain_start = state_counters(state0, "v0", "step", _MAX_STEP)
             scan = not _unchanged.unchanged(state0, state0.v, state0.h)
-            # The same checks as a fresh start's: a state edited in place (it is the result's v and h)
-            # must still be a state of the model (hidden units are Bernoulli whatever the visible ones).
-            v = self._states(state0.v, "v0", self.n_visible, binary=self.visible == "bernoulli", copy=copy,
-                             scan=scan)
-            h = self._states(state0.h, "v0", self.n_hidden, binary=True, copy=copy, scan=scan)
+            if inplace and not scan and self._checked_before(state0):
+                # What this RBM's last run left, untouched since and laid out as then, beside parameters
+                # in the same memory: the checks below, and the overlap check, would pass as they did.
+                v, h, checked = state0.v, state0.h, True
+            else:
+                # The same checks as a fresh start's: a state edited in place (it is the result's v and h)
+                # must still be a state of the model (hidden units are Bernoulli whatever the visible ones).
+                v = self._states(state0.v, "v0", self.n_visible, binary=self.visible == "bernoulli", copy=copy,
+                                 scan=scan)
+                h = self._states(state0.h, "v0", self.n_hidden, binary=True, copy=copy, scan=scan)
+                checked = False
             if step0 + n_steps > _MAX_STEP:
                 raise ValueError("argument 'n_steps': the run would pass the step counter's limit")
         else:
@@ -335,10 +353,11 @@ class RBM(GibbsModel):
             step0 = 0
             v = self._states(state0, "v0", self.n_visible, binary=self.visible == "bernoulli", copy=copy)
             h = _arrays.full((int(v.shape[0]), self.n_hidden), 0, self.dtype, v)
+            checked = False
         chains = int(v.shape[0])
         if int(h.shape[0]) != chains:
             raise ValueError(f"argument 'v0': the state's h has {int(h.shape[0])} chains, its v {chains}")
-        if inplace:
+        if inplace and not checked:
             self._core_params()  # follows parameters rebound to new memory, for the overlap check
             _arrays.require_disjoint({"v0": v, "the state's h": h, "weights": self.weights,
                                       "visible_bias": self.visible_bias, "hidden_bias": self.hidden_bias})
@@ -364,7 +383,24 @@ class RBM(GibbsModel):
             _arrays.mark_written(v, h)  # with inplace=True, the caller's tensors
         state = RBMState(v=v, h=h, step=step0 + n_steps, seed=seed, chain_start=chain_start)
         _unchanged.remember(state, v, h)
+        self._remember_checked(state)
         return RBMGibbsResult(v=v, h=h, trace=trace, trace_hidden=trace_h, state=state)
+
+    def _remember_checked(self, state: RBMState) -> None:
+        """Records on a torch state what an in-place run from it would check (see _checked_before): its
+        arrays passed the checks of this call (or are heatbath's own copies, which pass them), and do not
+        share memory with the parameters as they lie now."""
+        if _arrays.framework_of(state.v) == "torch" and _arrays.framework_of(state.h) == "torch":
+            object.__setattr__(state, _CHECKED, (self._token, self._storage_key(), _torch_layout(state.v),
+                                                 _torch_layout(state.h)))
+
+    def _checked_before(self, state: RBMState) -> bool:
+        """True when `state` is what a run of this RBM returned, its tensors laid out as then (the caller
+        checked torch's version counters), and the parameters' memory is where it was: then a PCD loop's
+        next in-place call skips the layout and overlap checks, a good part of a short call's cost."""
+        memo = getattr(state, _CHECKED, None)
+        return (memo is not None and memo[0] == self._token and memo[1] == self._storage_key()
+                and memo[2] == _torch_layout(state.v) and memo[3] == _torch_layout(state.h))
 
 
 document_models(RBM)  # help(heatbath.gibbs) shows the options above
