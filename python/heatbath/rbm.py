@@ -391,7 +391,8 @@ class RBM(GibbsModel):
         arrays passed the checks of this call (or are heatbath's own copies, which pass them), and do not
         share memory with the parameters as they lie now."""
         if _arrays.framework_of(state.v) == "torch" and _arrays.framework_of(state.h) == "torch":
-            object.__setattr__(state, _CHECKED, (self._token, self._storage_key(), _torch_layout(state.v),
+            # _core_key: where the parameters lay when this call's _core_params looked
+            object.__setattr__(state, _CHECKED, (self._token, self._core_key, _torch_layout(state.v),
                                                  _torch_layout(state.h)))
 
     def _checked_before(self, state: RBMState) -> bool:
