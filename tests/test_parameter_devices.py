@@ -53,7 +53,7 @@ def test_ising_host_coupling_and_gpu_field_pin_the_model_to_the_gpu(on_gpu):
 
 
 def test_host_models_serve_cpu_states_whatever_their_arrays_framework():
-    torch = pytest.importorskip("torch")
+    torch = pytest.importorskip("torch", reason="checks torch tensors as parameters and states")
     g = hb.Gaussian(torch.zeros(2, dtype=torch.float64), precision=np.eye(2))
     x = np.ones((2, 2))
     assert np.allclose(hb.energy(g, x), hb.energy(g, torch.from_numpy(x)).numpy())
@@ -64,7 +64,7 @@ def test_parameters_are_copied_when_the_target_is_built(framework):
     # The values checked when the target was built are those every call reads: a CUDA call reads a copy
     # cached at its first call, so a borrowed host array edited later would make CPU and GPU disagree.
     if framework == "torch":
-        torch = pytest.importorskip("torch")
+        torch = pytest.importorskip("torch", reason="checks torch tensors as parameters and states")
         mean, precision = torch.zeros(2, dtype=torch.float64), torch.eye(2, dtype=torch.float64)
     else:
         mean, precision = np.zeros(2), np.eye(2)

@@ -7,7 +7,7 @@ the CUDA phases are handed them."""
 import numpy as np
 import pytest
 
-torch = pytest.importorskip("torch")
+torch = pytest.importorskip("torch", reason="the hand-over wraps torch tensors")
 
 import heatbath as hb  # noqa: E402
 from heatbath import _arrays  # noqa: E402
