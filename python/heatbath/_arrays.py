@@ -7,6 +7,7 @@ gives cupy out, always on the input's device, and knows the caller's current CUD
 """
 from __future__ import annotations
 
+import functools
 import sys
 from dataclasses import dataclass
 
@@ -71,29 +72,29 @@ class SameStreamTensor:
     Python), which has nothing to order when producer and consumer share the stream; this exports the
     tensor directly. The core may export an argument more than once: each call makes a new capsule."""
 
-    __slots__ = ("tensor", "_device", "_export", "_export_legacy")
+    __slots__ = ("tensor", "_device")
 
     def __init__(self, tensor, dl_device: tuple):
-        import torch  # noqa: PLC0415 (only torch tensors are wrapped)
-
         self.tensor, self._device = tensor, dl_device
-        self._export_legacy = torch._C._to_dlpack
-        self._export = getattr(torch._C, "_to_dlpack_versioned", None) or self._export_legacy
 
     def __len__(self) -> int:  # the core reads some batch sizes as len(array)
         return len(self.tensor)
-
-    @property
-    def shape(self):
-        return self.tensor.shape
 
     def __dlpack_device__(self) -> tuple:
         return self._device
 
     def __dlpack__(self, stream=None, max_version=None, **_):
-        if max_version is None or max_version[0] < 1:
-            return self._export_legacy(self.tensor)
-        return self._export(self.tensor)
+        legacy, versioned = _torch_exports()
+        return (legacy if max_version is None or max_version[0] < 1 else versioned)(self.tensor)
+
+
+@functools.cache
+def _torch_exports() -> tuple:
+    """torch's own exporters (legacy, versioned): what its __dlpack__ calls after the stream handshake."""
+    import torch  # noqa: PLC0415 (only torch tensors are wrapped)
+
+    legacy = torch._C._to_dlpack
+    return legacy, getattr(torch._C, "_to_dlpack_versioned", None) or legacy
 
 
 def device_view(stream: int, device: Device):
