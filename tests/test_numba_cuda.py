@@ -542,21 +542,26 @@ def test_a_numba_cuda_that_cannot_import_is_named(monkeypatch):
 def test_launches_silence_numbas_low_occupancy_warning():
     # numba.cuda warns at every launch of a grid smaller than the GPU (a small batch, a thread per chain):
     # the grid is heatbath's choice, so its launches drop that warning and pass every other one on.
+    # Raised as numba raises it: its warning class wraps any text in terminal bold codes, which a filter
+    # anchored at "Grid size" missed (seen on an H200).
     import warnings
+
+    from numba.core.errors import NumbaPerformanceWarning
 
     from heatbath._numba import gpu_launch
 
     class Kernel:
         def __getitem__(self, config):
             def run(*args):
-                warnings.warn("Grid size 1 will likely result in GPU under-utilization due to low occupancy.")
-                warnings.warn("something else")
+                warnings.warn(NumbaPerformanceWarning(
+                    "Grid size 1 will likely result in GPU under-utilization due to low occupancy."))
+                warnings.warn(NumbaPerformanceWarning("something else"))
             return run
 
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         gpu_launch._launch(Kernel(), 5, 0, ())
-    assert [str(w.message) for w in caught] == ["something else"]
+    assert ["something else" in str(w.message) for w in caught] == [True]
 
 
 @pytest.mark.gpu

@@ -121,6 +121,9 @@ def _empty(shape, dtype):
     return np.empty(shape, dtype) if config.ENABLE_CUDASIM else cuda.device_array(shape, dtype)
 
 
+_LOW_OCCUPANCY = r".*Grid size \d+ will likely result in GPU under-utilization"
+
+
 def _launch(kernel, chains: int, stream, args: tuple) -> None:
     # One thread per chain in blocks of the core's 128 (fewer under the simulator, where every
     # thread is a Python thread); a grid-stride loop in the body covers any grid cap.
@@ -129,7 +132,8 @@ def _launch(kernel, chains: int, stream, args: tuple) -> None:
     with warnings.catch_warnings():
         # The grid is heatbath's choice (a thread per chain), not the caller's: numba's warning that a small
         # batch leaves the GPU idle would come with every short run and name nothing the caller can change.
-        warnings.filterwarnings("ignore", message=r"Grid size \d+ will likely result in GPU under-utilization")
+        # numba wraps the text in terminal bold codes, and the filter matches from the message's start.
+        warnings.filterwarnings("ignore", message=_LOW_OCCUPANCY)
         kernel[blocks, threads, stream](*args)
 
 
