@@ -1,8 +1,10 @@
 # SPDX-License-Identifier: Apache-2.0
-"""The RBM sampler on CUDA against the CPU on the same seed. cuBLAS and OpenBLAS may round the
-activations differently in the last bit, so probabilities agree to float32 tolerance and sampled units
-agree except where a uniform falls between the two roundings of a probability (rare, tested as a
-fraction). Parametrised by the `device` fixture: the CUDA cases skip where no GPU is present."""
+"""The RBM sampler on CUDA against the CPU on the same seed. Small models (fewer than 2^16 weights) sum
+their activations in the same order on both, so their Gibbs runs agree bit for bit. Larger ones multiply
+with cuBLAS and OpenBLAS, which may round the activations differently in the last bit: probabilities
+agree to float32 tolerance and sampled units agree except where a uniform falls between the two roundings
+of a probability (rare, tested as a fraction). Parametrised by the `device` fixture: the CUDA cases skip
+where no GPU is present."""
 import numpy as np
 import pytest
 
@@ -65,14 +67,39 @@ def test_probabilities_and_free_energy_agree_with_cpu(device, visible):
 
 
 @needs_torch
-def test_gibbs_states_agree_with_cpu_but_for_rare_roundings(device):
-    cpu, dev = pair(device)
-    v0 = start(2000, 40)
+def test_large_models_gibbs_states_agree_with_cpu_but_for_rare_roundings(device):
+    cpu, dev = pair(device, V=300, H=240)  # 72,000 weights: cuBLAS's products
+    v0 = start(2000, 300)
     a = hb.gibbs(cpu, v0, 1, seed=4)
     b = hb.gibbs(dev, on(device, v0), 1, seed=4, thin=1, trace_hidden=True)
     assert b.v.device.type == device and b.trace.device.type == device
     assert np.mean(to_numpy(b.h) != a.h) < 1e-3
     assert np.mean(to_numpy(b.v) != a.v) < 1e-3
+    np.testing.assert_array_equal(to_numpy(b.trace[0]), to_numpy(b.v))
+    np.testing.assert_array_equal(to_numpy(b.trace_hidden[0]), to_numpy(b.h))
+
+
+@needs_torch
+@pytest.mark.parametrize("visible", ["bernoulli", "gaussian"])
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+def test_small_models_gibbs_runs_equal_the_cpu_bit_for_bit(device, visible, dtype):
+    # 250 x 250 = 62,500 weights, just below the small-model line: sums of 250 terms of either sign, whose
+    # order would likely show within these 4,000,000 draws if the two sides summed differently (a uniform
+    # within rounding of its probability, then a chain that goes its own way).
+    cpu, dev = pair(device, V=250, H=250, scale=0.1, visible=visible, sigma=0.8, dtype=dtype)
+    v0 = start(400, 250) if visible == "bernoulli" else np.random.default_rng(5).standard_normal((400, 250))
+    v0 = v0.astype(dtype)
+    beta = np.linspace(0.6, 1.2, 400).astype(dtype)
+    a = hb.gibbs(cpu, v0, 20, seed=6, beta=beta, thin=7, trace_hidden=True)
+    b = hb.gibbs(dev, on(device, v0), 20, seed=6, beta=on(device, beta), thin=7, trace_hidden=True)
+    for name in ("v", "h", "trace", "trace_hidden"):
+        got, want = to_numpy(getattr(b, name)), getattr(a, name)
+        assert got.dtype == want.dtype and got.shape == want.shape
+        np.testing.assert_array_equal(got.view(np.uint8), want.view(np.uint8), err_msg=name)
+    # and a continued run continues on both alike
+    c = hb.gibbs(cpu, a.state, 3)
+    d = hb.gibbs(dev, b.state, 3)
+    np.testing.assert_array_equal(to_numpy(d.v).view(np.uint8), to_numpy(c.v).view(np.uint8))
 
 
 @needs_torch
@@ -119,8 +146,8 @@ def test_many_streams_reuse_a_bounded_set_of_cublas_handles():
     import torch
 
     cuda = hb._backend._import_cuda()[0]
-    _, dev = pair("cuda")
-    v0 = on("cuda", start(64, 40))
+    _, dev = pair("cuda", V=300, H=240)  # a large model: small ones run without cuBLAS
+    v0 = on("cuda", start(64, 300))
     expected = to_numpy(hb.gibbs(dev, v0, 3, seed=9).v)
     # torch hands out streams from a pool of 32 per priority, round robin: 20 of each of priorities 0 and -1 are
     # 40 distinct streams, more than the cache holds.

@@ -99,6 +99,8 @@ int64_t blas_units(int64_t units) { return units / kBlasColumnBlock * kBlasColum
 }  // namespace
 
 bool small_model(int64_t V, int64_t H) { return kMaxTileRows * V * H < kBlockedWork; }
+// The CUDA launcher sums the same models in the same order (heatbath/rbm.h): one rule for both.
+static_assert(kMaxTileRows * kSmallRbmWeights == kBlockedWork, "small models must be the same on CPU and CUDA");
 
 int64_t tile_rows(int64_t chains, int64_t V, int64_t H, int64_t threads) {
   int64_t rows = kMinTileRows;

@@ -60,6 +60,80 @@ __global__ void layer_kernel(const T* pre, int64_t n, const T* bias, const T* ba
   }
 }
 
+// The units 4·blk .. 4·blk + 3 (those below n) of one chain's layer from the other layer's states `in`
+// [n_in]: activations summed as small_gemm sums them (one chain of FMAs in index order from +0, so the
+// bits are the CPU's), then drawn as layer_kernel draws them. w_unit, w_in: strides of W between units and
+// between inputs. pre_out: where the activations go too, or null.
+template <class T, Unit U>
+__device__ void chain_layer_block(const T* w, int64_t w_unit, int64_t w_in, const T* in, int64_t n_in, const T* bias,
+                                  int64_t n, int64_t blk, const UnitCoef<T>& k, const StreamKey& key, uint64_t chain,
+                                  T* out, T* pre_out) {
+  const Quad<float> r = unit_randoms<U>(key, chain, blk);
+  const float rs[4] = {r.v0, r.v1, r.v2, r.v3};
+  const int64_t first = 4 * blk;
+  const int lanes = n - first < 4 ? static_cast<int>(n - first) : 4;
+  T pre[4] = {T(0), T(0), T(0), T(0)};
+  for (int64_t i = 0; i < n_in; ++i) {
+    const T x = in[i];
+    const T* wi = w + i * w_in + first * w_unit;
+#pragma unroll
+    for (int l = 0; l < 4; ++l) {
+      if (l < lanes) pre[l] = rn::fma(x, wi[l * w_unit], pre[l]);
+    }
+  }
+#pragma unroll
+  for (int l = 0; l < 4; ++l) {
+    if (l < lanes) {
+      out[first + l] = sample_unit<T, U, false, false>(k, pre[l], bias[first + l], T(0), rs[l]);
+      if (pre_out != nullptr) pre_out[first + l] = pre[l];
+    }
+  }
+}
+
+// Whole Gibbs runs of small models (small_rbm) in one launch: a thread block takes one chain at a time
+// through every step, its threads splitting each layer into the 4-unit blocks of the Philox stream, the
+// chain's rows of v and h (in the caller's arrays) shared between them through __syncthreads. Through
+// cuBLAS a step was six launches (two GEMMs, their split-K reductions, two layer passes) of about 2 µs
+// of GPU work each, and a short call's time was the host's time to launch them. last_pre_v [chains, V]:
+// the last step's visible activations W h, which parallel tempering's energies read.
+template <class T, Unit U>
+__global__ void chain_gibbs_kernel(GibbsArgs<T> a, T* last_pre_v) {
+  const RbmParams<T>& p = a.rbm;
+  const auto purpose = static_cast<uint32_t>(Purpose::kGibbs);
+  const int64_t end = a.step0 + a.n_steps;
+  for (int64_t row = blockIdx.x; row < a.chains; row += gridDim.x) {
+    T* v = a.v + row * p.V;
+    T* h = a.h + row * p.H;
+    const LayerCoefs<T> k = gibbs_coefs<T>(a.beta[row], p.sigma, p.visible);
+    const uint64_t chain = a.chain_start + static_cast<uint64_t>(row);
+    for (int64_t t = a.step0; t < end; ++t) {
+      const StreamKey hidden_key = make_stream_key(a.seed, purpose, layer_half_step(t, false));
+      for (int64_t blk = threadIdx.x; blk < (p.H + 3) / 4; blk += blockDim.x) {
+        chain_layer_block<T, Unit::kBernoulli>(p.w, 1, p.H, v, p.V, p.c, p.H, blk, k.hidden, hidden_key, chain, h,
+                                               nullptr);
+      }
+      __syncthreads();  // h complete before the visible layer reads it
+      const StreamKey visible_key = make_stream_key(a.seed, purpose, layer_half_step(t, true));
+      T* pre_v = t + 1 == end ? last_pre_v + row * p.V : nullptr;
+      for (int64_t blk = threadIdx.x; blk < (p.V + 3) / 4; blk += blockDim.x) {
+        chain_layer_block<T, U>(p.w, p.H, 1, h, p.H, p.b, p.V, blk, k.visible, visible_key, chain, v, pre_v);
+      }
+      __syncthreads();  // v complete before the next step (or the trace) reads it
+      const int64_t done = t - a.step0 + 1;
+      if (a.thin > 0 && done % a.thin == 0) {
+        const int64_t sample = done / a.thin - 1;
+        T* tv = a.trace_v + (sample * a.chains + row) * p.V;
+        for (int64_t i = threadIdx.x; i < p.V; i += blockDim.x) tv[i] = v[i];
+        if (a.trace_h != nullptr) {
+          T* th = a.trace_h + (sample * a.chains + row) * p.H;
+          for (int64_t j = threadIdx.x; j < p.H; j += blockDim.x) th[j] = h[j];
+        }
+        __syncthreads();  // the copies read h before the next step overwrites it
+      }
+    }
+  }
+}
+
 // Σ_j softplus(hi · a_j) − softplus(lo · a_j) (lo < 0: first term only), a_j = c_j + pre_j · inv_sigma.
 template <class T>
 __device__ double hidden_softplus_sum(const T* pre, const T* c, int64_t H, double inv_sigma, double hi, double lo) {
@@ -181,11 +255,30 @@ CoefSource<T> shared(UnitCoef<T> k) {
 
 }  // namespace
 
+// chain_gibbs_kernel's launch: a block per chain (up to 2^20 blocks, each then taking several), with a
+// thread per 4-unit block of the larger layer, in whole warps, at most kThreads.
+template <class T>
+void chain_gibbs(const GibbsArgs<T>& a, T* last_pre_v, cudaStream_t s) {
+  const int64_t unit_blocks = (std::max(a.rbm.V, a.rbm.H) + 3) / 4;
+  const unsigned threads = static_cast<unsigned>(std::min<int64_t>(kThreads, (unit_blocks + 31) / 32 * 32));
+  const unsigned grid = static_cast<unsigned>(std::min<int64_t>(a.chains, 1 << 20));
+  if (a.rbm.visible == Unit::kGaussian) {
+    chain_gibbs_kernel<T, Unit::kGaussian><<<grid, threads, 0, s>>>(a, last_pre_v);
+  } else {
+    chain_gibbs_kernel<T, Unit::kBernoulli><<<grid, threads, 0, s>>>(a, last_pre_v);
+  }
+  check(cudaGetLastError(), "RBM chain launch");
+}
+
 template <class T>
 void rbm_gibbs(const GibbsArgs<T>& a, T* workspace, int device, std::uintptr_t stream) {
   if (a.n_steps == 0) return;
   const RbmParams<T>& p = a.rbm;
   launch<T>(a, workspace, device, stream, [&](cudaStream_t s, const Scratch<T>& ws) {
+    if (small_rbm(p.V, p.H)) {
+      chain_gibbs<T>(a, ws.pre_v, s);
+      return;
+    }
     const auto purpose = static_cast<uint32_t>(Purpose::kGibbs);
     for (int64_t t = a.step0; t < a.step0 + a.n_steps; ++t) {
       gemm<T>(device, stream, a.chains, p.H, p.V, a.v, p.w, false, ws.pre_h);

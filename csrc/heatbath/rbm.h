@@ -122,6 +122,13 @@ HB_HD Quad<float> unit_randoms(const StreamKey& key, uint64_t chain, int64_t blo
 
 HB_HD uint64_t layer_half_step(uint64_t step, bool visible) { return 2 * step + (visible ? 1 : 0); }
 
+// Models of fewer weights than this are "small": both launchers compute their activations row by row,
+// each one a chain of fused multiply-adds in unit order from +0 (cpu/small_gemm.h; on CUDA the kernel
+// that runs a whole chain, rbm_cuda.cu), so that their Gibbs runs give the same bits on CPU and GPU.
+constexpr int64_t kSmallRbmWeights = int64_t{1} << 16;
+
+HB_HD bool small_rbm(int64_t V, int64_t H) { return V * H < kSmallRbmWeights; }
+
 // E(v, h) = −b·v − c·h − v·W h of one pair (Bernoulli visible units), given w_h = W h (the visible
 // pre-activation the step that drew v computed anyway), summed in float64 in index order.
 template <class T>
