@@ -116,3 +116,29 @@ def test_device_view_wraps_plain_tensors_only():
         assert view(left) is left
     with torch.cuda.stream(torch.cuda.Stream()):  # a call on another stream than torch's: nothing is wrapped
         assert _arrays.device_view(0, _arrays.Device("cuda", 0)) is _arrays._same
+
+
+@pytest.mark.gpu
+@pytest.mark.skipif(not (torch.cuda.is_available() and hb.cuda_available()), reason="needs a CUDA device")
+def test_the_raw_stream_handle_is_torchs_current_stream():
+    torch.zeros(1, device="cuda")  # CUDA set up: the raw handle is read from then on
+    assert _arrays.torch_current_stream(torch, 0) == torch.cuda.current_stream(0).cuda_stream
+    side = torch.cuda.Stream()
+    with torch.cuda.stream(side):
+        assert _arrays.torch_current_stream(torch, 0) == side.cuda_stream != 0
+        x = torch.zeros(2, 3, device="cuda")
+        assert _arrays.current_stream(x, _arrays.Device("cuda", 0)) == side.cuda_stream
+    assert _arrays.torch_current_stream(torch, 0) == torch.cuda.current_stream(0).cuda_stream
+
+
+def test_the_stream_is_asked_of_torch_until_cuda_is_set_up(monkeypatch):
+    # Before torch has set up CUDA the raw handle is not read: torch's public call sets CUDA up first.
+    asked = []
+
+    class Stream:
+        cuda_stream = 77
+
+    monkeypatch.setattr(torch.cuda, "is_initialized", lambda: False)
+    monkeypatch.setattr(torch.cuda, "current_stream", lambda index: asked.append(index) or Stream())
+    assert _arrays.torch_current_stream(torch, 3) == 77
+    assert asked == [3]

@@ -108,7 +108,7 @@ def device_view(stream: int, device: Device):
     if device.kind != "cuda" or torch is None or not torch.cuda.is_initialized():
         return _same
     try:
-        if stream != int(torch.cuda.current_stream(device.index).cuda_stream):
+        if stream != torch_current_stream(torch, device.index):
             return _same
     except (AssertionError, RuntimeError):  # a torch without CUDA: no torch CUDA tensors either
         return _same
@@ -210,13 +210,24 @@ def current_stream(x, device: Device) -> int:
     if fw == "torch":
         import torch
 
-        return int(torch.cuda.current_stream(device.index).cuda_stream)
+        return torch_current_stream(torch, device.index)
     if fw == "cupy":
         import cupy
 
         with cupy.cuda.Device(device.index):
             return int(cupy.cuda.get_current_stream().ptr)
     return 0
+
+
+def torch_current_stream(torch, index: int) -> int:
+    """torch's current CUDA stream on device `index`, as a handle (0: the legacy default stream).
+    torch.cuda.current_stream builds a Stream object to say it, several µs, and a short Gibbs call asks
+    twice; torch's compiled code reads the raw handle instead, and so does this once CUDA is set up (before,
+    the public call sets it up)."""
+    raw = getattr(torch._C, "_cuda_getCurrentRawStream", None)
+    if raw is not None and torch.cuda.is_initialized():
+        return int(raw(index))
+    return int(torch.cuda.current_stream(index).cuda_stream)
 
 
 def dtype_name(dtype) -> str:

@@ -60,11 +60,19 @@ def _cublas_path() -> str:
     return ""
 
 
+_cublas_path_told = False
+
+
 def cuda_module_with_cublas():
-    """The CUDA backend, told where cuBLAS is; the library itself is loaded by its first GEMM."""
+    """The CUDA backend, told where cuBLAS is; the library itself is loaded by its first GEMM. Told once:
+    small RBMs never load it (their runs need no GEMM), and looking for the file on every call would cost
+    a short call a few µs."""
+    global _cublas_path_told
     mod = cuda_module()
-    if not mod.cublas_loaded():
-        mod.set_cublas_path(_cublas_path())
+    if not _cublas_path_told:
+        if not mod.cublas_loaded():
+            mod.set_cublas_path(_cublas_path())
+        _cublas_path_told = True
     return mod
 
 
