@@ -143,23 +143,40 @@ class Table:
         print(f"{'work':<34} {'implementation':<22} {'best s':>9} {'rate':>12} {'unit'}")
 
     def row(self, work: str, name: str, run, amount: float, unit: str):
-        try:
-            seconds = best_of(self.torch, self.device, run, self.repeat)
-        except Exception as exc:  # noqa: BLE001 (one failing row must not lose the table)
-            print(f"{work:<34} {name:<22} failed: {type(exc).__name__}: {exc}")
-            self.failed |= name.startswith("heatbath")
-            return None
-        rate = amount / seconds
-        print(f"{work:<34} {name:<22} {seconds:9.4f} {rate:12.4g} {unit}", flush=True)
-        return rate
+        return self._rows(work, {name: run}, amount, unit)[name]
 
     def pair(self, work: str, unit: str, amount: float, ours: dict, torch_run):
         """heatbath's rows, then the torch loop's, with each heatbath rate over torch's in the last row."""
-        rates = {name: self.row(work, name, run, amount, unit) for name, run in ours.items()}
-        theirs = self.row(work, "torch loop", torch_run, amount, unit)
+        rates = self._rows(work, {**ours, "torch loop": torch_run}, amount, unit)
+        theirs = rates.pop("torch loop")
         for name, rate in rates.items():
             if rate and theirs:
                 print(f"{'':<34} {name + ' / torch':<22} {'':>9} {rate / theirs:12.2f}")
+
+    def _rows(self, work: str, runs: dict, amount: float, unit: str) -> dict:
+        """The rate of each run (None where it failed), best of `repeat` timings after a warm-up. The runs
+        take turns (one timing of each, then again), so that a slow spell of the host weighs on all of them,
+        not on whichever ran through it: a short GPU run's time is mostly the host's."""
+        best = {}
+        for name, run in runs.items():
+            try:
+                best_of(self.torch, self.device, run, 0)  # the warm-up alone
+                best[name] = float("inf")
+            except Exception as exc:  # noqa: BLE001 (one failing row must not lose the table)
+                print(f"{work:<34} {name:<22} failed: {type(exc).__name__}: {exc}")
+                self.failed |= name.startswith("heatbath")
+        for _ in range(self.repeat):
+            for name in best:
+                start = time.perf_counter()
+                runs[name]()
+                sync(self.torch, self.device)
+                best[name] = min(best[name], time.perf_counter() - start)
+        rates = {}
+        for name in runs:
+            rates[name] = amount / best[name] if name in best else None
+            if name in best:
+                print(f"{work:<34} {name:<22} {best[name]:9.4f} {rates[name]:12.4g} {unit}", flush=True)
+        return rates
 
 
 def main(argv=None) -> int:
