@@ -24,7 +24,8 @@ def gibbs(model: GibbsModel, state0: Any, n_steps: int, beta: Any = 1.0, seed: i
 
     The options and the result type belong to the model (below, for each). Whole runs happen in compiled
     code; the same seed gives the same numbers whatever the thread count or the batch split (Ising: on
-    the GPU too; RBM: cuBLAS's products may differ from the CPU's in the last bit). seed: that of a
+    the GPU too; RBM: on the GPU too for models of fewer than 2^16 weights, while cuBLAS's products for
+    larger ones may differ from the CPU's in the last bit). seed: that of a
     fresh run (None: 0); a continued run (state0 an earlier result's ``state``) keeps its state's, and
     another value is an error.
     """
