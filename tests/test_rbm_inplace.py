@@ -180,3 +180,46 @@ def test_a_pcd_loop_skips_the_layout_checks_only_while_nothing_they_read_changed
     state.v.requires_grad_(True)
     with pytest.raises(ValueError, match="argument 'v0': inplace=True cannot write into a tensor that requires grad"):
         step(state)
+
+
+@needs_torch
+def test_a_pcd_loops_prepared_calls_give_the_full_paths_numbers_and_stop_at_any_change(monkeypatch):
+    # hb.gibbs(rbm, res.state, k, inplace=True) reuses the arguments its RBM's last such call prepared. The
+    # same loop with that path switched off must give the same bits, also across in-place parameter updates
+    # (read afresh every call); a new β, a rebound parameter or an edited state must take the full path.
+    import torch
+
+    _, params = random_rbm(20, 12, seed=5)
+
+    def pcd(prepared: bool):
+        rbm = hb.RBM(*(torch.nn.Parameter(torch.tensor(p, dtype=torch.float32)) for p in params))
+        w = rbm._torch_sources["weights"]
+        taken = []
+        real = hb.RBM._continue_in_place
+
+        def spy(self, *a, **k):
+            result = real(self, *a, **k) if prepared else None
+            taken.append(result is not None)
+            return result
+
+        with monkeypatch.context() as m, torch.no_grad():
+            m.setattr(hb.RBM, "_continue_in_place", spy)
+            state = hb.gibbs(rbm, torch.from_numpy(start(16, 20)), 2, seed=3).state
+            for update in range(4):
+                state = hb.gibbs(rbm, state, 3, inplace=True).state
+                w.add_(0.01)  # in place: the prepared call reads the new values
+            state = hb.gibbs(rbm, state, 2, beta=0.7, inplace=True).state  # a new β
+            state = hb.gibbs(rbm, state, 2, beta=0.7, inplace=True).state
+            w.data = w.data.clone()  # rebound to new memory
+            state = hb.gibbs(rbm, state, 2, beta=0.7, inplace=True).state
+            state.v[0, 0] = 1 - state.v[0, 0]  # an edited state (torch's version counter moves)
+            state = hb.gibbs(rbm, state, 2, beta=0.7, inplace=True).state
+            state = hb.gibbs(rbm, state, 2, beta=0.7, inplace=True).state
+        return state, taken
+
+    fast, taken = pcd(prepared=True)
+    full, _ = pcd(prepared=False)
+    assert taken == [False, True, True, True, False, True, False, False, True]
+    assert fast.step == full.step == 2 + 4 * 3 + 5 * 2
+    same(fast.v, full.v)
+    same(fast.h, full.h)

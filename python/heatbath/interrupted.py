@@ -80,11 +80,14 @@ def run_resumable(run: Callable[[], None], *, total: int, state_after: Callable[
     """Runs ``run()`` (one compiled call that works through ``total`` steps in chunks) under a progress
     bar; on Ctrl-C raises :class:`Interrupted` with ``state_after(steps done)``, the state the arrays
     were left in after the last finished chunk."""
-    from heatbath.progress import progress_bar  # noqa: PLC0415 (progress imports the core)
-
     try:
-        with progress_bar(progress, total, desc, unit):
+        if progress is False:  # no bar: not even its context manager, a good part of a short call's Python time
             run()
+        else:
+            from heatbath.progress import progress_bar  # noqa: PLC0415 (progress imports the core)
+
+            with progress_bar(progress, total, desc, unit):
+                run()
     except KeyboardInterrupt as exc:
         done = completed_steps(exc)
         if done is None:

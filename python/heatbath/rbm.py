@@ -177,6 +177,7 @@ class RBM(GibbsModel):
         self._core_cache = None
         self._core_key = self._storage_key()  # where the parameters lay when they were checked, above
         self._token = next(_RBM_TOKENS)
+        self._last_call = None  # see _continue_in_place
 
     def __repr__(self) -> str:
         sigma = f", sigma={self.sigma}" if self.visible == "gaussian" else ""
@@ -254,7 +255,7 @@ class RBM(GibbsModel):
     def _betas(self, beta, chains: int, like) -> Any:
         """β as an array [chains] of the model's dtype beside `like`. The array of a scalar β is kept for
         the next call with the same β, chain count and device (it is never handed to the caller)."""
-        scalar = isinstance(beta, numbers.Real) and not isinstance(beta, (bool, np.bool_))
+        scalar = _scalar(beta)
         key = (float(beta), chains, _arrays.framework_of(like), str(getattr(like, "device", ""))) if scalar else None
         if key is not None and self._beta_cache[0] == key:  # a NaN β never compares equal: always re-checked
             return self._beta_cache[1]
@@ -327,6 +328,10 @@ class RBM(GibbsModel):
         if not isinstance(inplace, (bool, np.bool_)):
             raise TypeError(f"argument 'inplace': expected a bool, got {type(inplace).__name__}")
         copy = not inplace
+        if inplace is True and thin == 0 and seed is None and chain_start is None and isinstance(state0, RBMState):
+            result = self._continue_in_place(state0, n_steps, beta, progress)
+            if result is not None:
+                return result
         if isinstance(state0, RBMState):
             if seed is not None and as_seed(seed) != state0.seed:
                 raise ValueError("argument 'seed': a continued run keeps the seed of its state; leave seed unset")
@@ -371,20 +376,56 @@ class RBM(GibbsModel):
              else None], v)
         stream = _arrays.current_stream(v, self.device)
         view = _arrays.host_view if self.device.kind == "cpu" else _arrays.device_view(stream, self.device)
+        fixed = dict(self._core_params(view), beta=view(betas))
+        call = dict(fixed, v=view(v), h=view(h), trace=view(trace), trace_hidden=view(trace_h), thin=thin, seed=seed,
+                    chain_start=chain_start, step0=step0, n_steps=n_steps, workspace=view(self._workspace(chains, v)),
+                    stream=stream)
+        result = self._run_gibbs(call, v, h, trace, trace_h, progress)
+        if inplace and thin == 0 and _scalar(beta) and getattr(result.state, _CHECKED, None) is not None:
+            self._last_call = (self._core_key, stream, (float(beta), chains), view, fixed)
+        return result
+
+    def _run_gibbs(self, call: dict, v, h, trace, trace_h, progress, checked=None) -> RBMGibbsResult:
+        """The core's run with the arguments `call`, on the arrays v and h it names; the result and its state.
+        checked: what _remember_checked would record on the state, when the caller knows it."""
+        module, n_steps, step0 = self._module(), call["n_steps"], call["step0"]
+        seed, chain_start = call["seed"], call["chain_start"]
         try:
-            run_resumable(
-                lambda: self._module().rbm_gibbs(
-                    **self._core_params(view), v=view(v), h=view(h), beta=view(betas), trace=view(trace),
-                    trace_hidden=view(trace_h), thin=thin, seed=seed, chain_start=chain_start, step0=step0,
-                    n_steps=n_steps, workspace=view(self._workspace(chains, v)), stream=stream),
-                total=n_steps, progress=progress, desc="rbm gibbs",
-                state_after=lambda done: RBMState(v=v, h=h, step=step0 + done, seed=seed, chain_start=chain_start))
+            run_resumable(lambda: module.rbm_gibbs(**call), total=n_steps, progress=progress, desc="rbm gibbs",
+                          state_after=lambda done: RBMState(v=v, h=h, step=step0 + done, seed=seed,
+                                                            chain_start=chain_start))
         finally:
             _arrays.mark_written(v, h)  # with inplace=True, the caller's tensors
         state = RBMState(v=v, h=h, step=step0 + n_steps, seed=seed, chain_start=chain_start)
         _unchanged.remember(state, v, h)
-        self._remember_checked(state)
+        if checked is None:
+            self._remember_checked(state)
+        else:
+            object.__setattr__(state, _CHECKED, checked)
         return RBMGibbsResult(v=v, h=h, trace=trace, trace_hidden=trace_h, state=state)
+
+    def _continue_in_place(self, state0: RBMState, n_steps: int, beta, progress) -> RBMGibbsResult | None:
+        """``hb.gibbs(rbm, res.state, k, inplace=True)`` of a PCD loop when nothing that this RBM's last such
+        call prepared has changed: the same parameters (memory and layout), β, chain count and stream, and a
+        state that _checked_before and the version counters vouch for. That call's prepared arguments serve
+        again with this state's arrays and steps. None otherwise, and the full path runs."""
+        last = self._last_call
+        if last is None or not _scalar(beta):
+            return None
+        core_key, stream, beta_key, view, fixed = last
+        v, h = state0.v, state0.h
+        if (beta_key != (float(beta), int(v.shape[0])) or core_key != self._core_key
+                or not _unchanged.unchanged(state0, v, h) or not self._checked_before(state0)
+                or _arrays.current_stream(v, self.device) != stream):
+            return None
+        step0 = state0.step
+        if step0 + n_steps > _MAX_STEP:
+            raise ValueError("argument 'n_steps': the run would pass the step counter's limit")
+        call = dict(fixed, v=view(v), h=view(h), trace=None, trace_hidden=None, thin=0, seed=state0.seed,
+                    chain_start=state0.chain_start, step0=step0, n_steps=n_steps,
+                    workspace=view(self._workspace(int(v.shape[0]), v)), stream=stream)
+        # the same arrays in the same layout beside the same parameters: what _remember_checked would record
+        return self._run_gibbs(call, v, h, None, None, progress, checked=getattr(state0, _CHECKED))
 
     def _remember_checked(self, state: RBMState) -> None:
         """Records on a torch state what an in-place run from it would check (see _checked_before): its
@@ -405,6 +446,11 @@ class RBM(GibbsModel):
 
 
 document_models(RBM)  # help(heatbath.gibbs) shows the options above
+
+
+def _scalar(beta) -> bool:
+    """β given as one number (not a bool), the form whose array _betas keeps for the next call."""
+    return isinstance(beta, numbers.Real) and not isinstance(beta, (bool, np.bool_))
 
 
 def _strides_of(x) -> tuple[int, ...]:
