@@ -81,6 +81,26 @@ def test_ctrl_c_during_a_torch_runs_final_energy_is_not_lost():
     assert len(calls) == 4
 
 
+def test_ctrl_c_between_tuning_stages_stops_the_same_way(monkeypatch):
+    # A Ctrl-C that lands in Python between two compiled stages is a plain KeyboardInterrupt, not an
+    # Interrupted: it too stops the call with the tuning's message and the ladder untouched (the timed test
+    # below saw it now and then on a loaded machine).
+    from heatbath import pt as pt_module
+
+    pt = hb.ParallelTempering(hb.DoubleWell(), 8, sampler=hb.LangevinMove(0.01, "mala", n_local=2), adapt=15)
+    before = pt.betas.copy()
+
+    def stage_then_ctrl_c(run, n_tune):
+        run._rounds(1)
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(pt_module, "tune_ladder", stage_then_ctrl_c)
+    with pytest.raises(KeyboardInterrupt, match="tuning the ladder") as info:
+        pt.run(np.zeros((50, 1)), 10, seed=1)
+    assert not isinstance(info.value, hb.Interrupted)
+    np.testing.assert_array_equal(pt.betas, before)
+
+
 def test_ctrl_c_while_tuning_the_ladder_stops_without_a_state(monkeypatch):
     # The tuning's stages are not part of a state, so none is offered; the ladder is left as it was. The
     # Ctrl-C is timed from the start of the tuning, not of the call: under a sanitizer the checks before

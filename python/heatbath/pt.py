@@ -214,7 +214,7 @@ class ParallelTempering:
         if run.fresh and self.n_tune > 0:
             try:
                 tuning = tune_ladder(run, self.n_tune)
-            except Interrupted as exc:
+            except KeyboardInterrupt as exc:  # Interrupted from a compiled stage, or plain between stages
                 # A state from the middle of the tuning would not continue it (its ladder is half-made and
                 # the stages are not in the state): Ctrl-C there stops the call, with the ladder untouched.
                 raise KeyboardInterrupt("interrupted while tuning the ladder: nothing to resume; run again") \
