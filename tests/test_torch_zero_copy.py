@@ -175,3 +175,49 @@ def test_tensors_with_the_negative_bit_are_refused(call):
            "RBM": lambda: hb.RBM(torch.zeros(3, 2), neg[0], torch.zeros(2))}
     with pytest.raises(ValueError, match="negative bit set .*resolve_neg"):
         run[call]()
+
+
+def test_the_step_loop_reads_its_schedules_from_host_arrays(monkeypatch):
+    # One noise scale and one β a step are read in Python: handed over as device tensors they would cost
+    # a copy to the GPU and a read back per call, each a sync. Numba's kernels, which read them on the
+    # device, still get arrays of the states' framework.
+    from heatbath._torch import langevin_loop
+
+    seen = {}
+    real = langevin_loop.run_langevin
+
+    def spy(pot, **run):
+        seen.update(noise_scale=run["noise_scale"], beta=run["beta"])
+        return real(pot, **run)
+
+    monkeypatch.setattr(langevin_loop, "run_langevin", spy)
+    x0 = torch.zeros(6, 2)
+    schedule = hb.schedules.geometric(0.5, 1.0, 4)
+    got = hb.langevin(hb.TorchPotential(double_well), x0, 4, 0.01, "mala", beta=schedule, seed=2)
+    want = hb.langevin(hb.DoubleWell(), x0, 4, 0.01, "mala", beta=schedule, seed=2)
+    assert all(isinstance(seen[k], np.ndarray) and seen[k].dtype == np.float32 for k in seen)
+    np.testing.assert_array_equal(seen["beta"], np.asarray(schedule, np.float32))
+    np.testing.assert_allclose(got.x.numpy(), want.x.numpy(), rtol=1e-5, atol=1e-6)
+
+
+@pytest.mark.gpu
+@pytest.mark.skipif(not (torch.cuda.is_available() and hb.cuda_available()), reason="needs a CUDA device")
+@pytest.mark.parametrize("method", METHODS)
+def test_a_cuda_run_syncs_only_to_check_x0_and_count_divergences(method):
+    # torch reports every synchronising call in its sync debug mode: a short run in a training loop must
+    # not drain the GPU's queue beyond the finiteness check of x0 and the result's n_diverged.
+    import warnings
+
+    pot = hb.TorchPotential(double_well)
+    x0 = torch.zeros(64, 2, device="cuda")
+    hb.langevin(pot, x0, 3, 0.01, method, seed=0)  # first call: kernels load, caches fill
+    torch.cuda.synchronize()
+    torch.cuda.set_sync_debug_mode("warn")
+    try:
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            hb.langevin(pot, x0, 3, 0.01, method, seed=0)
+    finally:
+        torch.cuda.set_sync_debug_mode(0)
+    syncs = [str(w.message) for w in caught if "synchroniz" in str(w.message)]
+    assert len(syncs) <= 2, syncs

@@ -239,10 +239,11 @@ def langevin(target: Target, x0, n_steps: int, step_size: float, method: str | N
     workspace = _arrays.empty((3, dim, chains), dtype, x) if core_scratch else None
     stream = _arrays.current_stream(x, device)
 
+    schedules_like = None if target.host_schedules else x  # None: numpy arrays
     run = dict(method=method, x=x, p=p, trace=trace, energy_trace=energy_trace, energy=energy, accepted=accepted,
-               diverged_at=diverged_at, noise_scale=_arrays.from_host(noise, dtype, x),
-               beta=_arrays.from_host(betas, dtype, x), h=h, c1=math.exp(-friction * h), thin=thin, seed=seed,
-               chain_start=chain_start, step0=step0, n_steps=n_steps)
+               diverged_at=diverged_at, noise_scale=_arrays.from_host(noise, dtype, schedules_like),
+               beta=_arrays.from_host(betas, dtype, schedules_like), h=h,
+               c1=math.exp(-friction * h), thin=thin, seed=seed, chain_start=chain_start, step0=step0, n_steps=n_steps)
     def compiled_run():
         if target.compiled_by_core:
             _backend.module_for(device.kind).langevin(potential=target.kind, params=params, workspace=workspace,

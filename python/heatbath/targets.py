@@ -43,11 +43,14 @@ def _finite(arr: np.ndarray, name: str) -> None:
 class Target:
     """A potential E(x). Built-ins are evaluated by the compiled core (subclasses set `kind`, `dim` and
     `_params`); other targets set `compiled_by_core = False` and provide `run_langevin(**run)` and
-    `evaluate(x, grad, energy, device, stream)` with the core's argument conventions."""
+    `evaluate(x, grad, energy, device, stream)` with the core's argument conventions. host_schedules: its
+    run_langevin reads the per-step noise scales and β on the host (numpy arrays), not in the states'
+    framework on their device."""
 
     kind: str = ""
     dim: int | None = None  # None: any dimension
     compiled_by_core: bool = True
+    host_schedules: bool = False
 
     def __init__(self):
         self._params: dict[str, np.ndarray] = {}

@@ -58,6 +58,9 @@ class TorchPotential(Target):
 
     compiled_by_core = False
     kind = "torch"
+    # The step loop reads one scale and one β a step in Python: as device arrays, each would cost a copy to
+    # the GPU and a read back (four syncs a call, each draining the queue a training loop keeps full).
+    host_schedules = True
 
     def __init__(self, fn, dim=None, name=None):
         super().__init__()
