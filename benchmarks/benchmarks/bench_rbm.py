@@ -6,7 +6,8 @@ comparison's two models (benchmarks/compare_rbm.py), with fewer steps so `asv ru
 - 64 x 32, 1,000 chains: bound by per-step overhead and the fused sampling pass.
 
 track_gflops counts 4·V·H flops per chain-step (two GEMMs); compare_rbm.py sets it against sgemm.
-RBMPCDStep times whole PCD training updates, heatbath-driven and in torch (compare_pcd.py).
+RBMPCDStep times whole PCD training updates, heatbath-driven and in torch (compare_pcd.py), and
+RBMShortCall one PCD loop's in-place Gibbs call alone.
 """
 from __future__ import annotations
 
@@ -105,3 +106,40 @@ class RBMPCDStep:
         return float(f"{self.updates / self._best():.4g}")
 
     track_updates_per_second.unit = "updates/s"
+
+
+class RBMShortCall:
+    """One in-place Gibbs call of a PCD loop, ``hb.gibbs(rbm, state, k, inplace=True)``, on a 64 x 64 model
+    with 100 chains of torch tensors: mostly the call's fixed costs (the Python layer, the hand-over of
+    tensors, on a GPU the launches), which decide PCD at k = 1 (heatbath.bench.call_overhead prints the
+    same beside a torch Gibbs step)."""
+
+    params = ([1, 10], ["cpu", "cuda"])
+    param_names = ["k", "device"]
+    CALLS = 200
+
+    def setup(self, k, device):
+        need_heatbath(device)
+        torch = need_torch(device)
+        gen = torch.Generator().manual_seed(0)
+        w = torch.nn.Parameter((0.01 * torch.randn(64, 64, generator=gen)).to(device))
+        b, c = (torch.nn.Parameter(torch.zeros(64, device=device)) for _ in range(2))
+        self.rbm, self.k, self.device = hb.RBM(w, b, c), k, device
+        v = (torch.rand(100, 64, generator=gen) < 0.5).float().to(device)
+        self.state = hb.gibbs(self.rbm, v, 1, seed=0, progress=False).state
+        self.no_grad = torch.no_grad
+        self.run()  # warm-up
+
+    def run(self):
+        with self.no_grad():
+            for _ in range(self.CALLS):
+                self.state = hb.gibbs(self.rbm, self.state, self.k, inplace=True, progress=False).state
+        synchronize(self.device)
+
+    def _best(self):
+        return RBMGibbs._best(self)
+
+    def track_microseconds_per_call(self, *args):
+        return float(f"{self._best() / self.CALLS * 1e6:.4g}")
+
+    track_microseconds_per_call.unit = "µs"
