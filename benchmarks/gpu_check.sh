@@ -8,6 +8,8 @@
 #                                      # heatbath's own, built for it → .whl/
 #   bash benchmarks/gpu_check.sh       # on the GPU machine, from any directory; logs in ${OUT:-/tmp}/gpu_check/
 #   CUDAARCHS=90 PYTHON=python3.12 bash benchmarks/gpu_check.sh   # defaults: the GPU's own architecture, python3
+#   SKIP="figures rng suite asv" bash benchmarks/gpu_check.sh      # leave out steps (names: figures, unmarked,
+#                                                                   # pcd, overhead, rng, suite, asv)
 #
 # Needs, already installed: pybind11, scikit-build-core, nvidia-cublas (or a toolkit with cuBLAS headers; cuBLAS
 # is loaded at run time), cmake, ninja, pytest, torch (CUDA build); scipy-openblas32 installed or carried in
@@ -33,6 +35,9 @@ skipped_list="$(mktemp)"  # steps run in pipelines (subshells): they note their 
 trap 'rm -f "$skipped_list"' EXIT
 within() {
     local want="$1"; shift
+    if [ -n "${step_name:-}" ] && [[ " ${SKIP:-} " == *" $step_name "* ]]; then
+        echo "SKIPPED (SKIP names $step_name): $*"; echo "[$step_name, asked]" >>"$skipped_list"; return 0
+    fi
     local left=$(( budget - SECONDS - 5 ))
     if [ "$left" -lt 20 ]; then
         echo "SKIPPED (time budget spent): $*"; echo "[$*]" >>"$skipped_list"; return 0
@@ -141,31 +146,37 @@ skipped_for_want_of_cuda() {
     fi
 }
 
+step_name=figures
 step "GPU figures; log: $logs/figures.log"
 within 180 "$python" -m heatbath.bench.gpu_figures 2>&1 | tee "$logs/figures.log" ||
     { status=1; echo "FAIL: gpu figures" >&2; }
 
 # Unmarked tests about CUDA: the Numba kernels compiled for a real GPU (libNVVM is here), CUDA-array checks.
 # Not the simulator suite: CPU work, which CI runs.
+step_name=unmarked
 step "the other tests named cuda, gpu or device (appended to $logs/pytest_gpu.log)"
 within 120 "$python" -m pytest tests -q -rs -p no:cacheprovider -m "not gpu" \
     -k "(cuda or gpu or device) and not simulator_suite" 2>&1 |
     tee -a "$logs/pytest_gpu.log" || { status=1; echo "FAIL: GPU tests (unmarked)" >&2; }
 skipped_for_want_of_cuda "$logs/pytest_gpu.log"
 
+step_name=pcd
 step "PCD on cuda; log: $logs/pcd.log"
 within 60 "$python" -m heatbath.bench.compare_pcd --device cuda --quick 2>&1 | tee "$logs/pcd.log" ||
     { status=1; echo "FAIL: compare_pcd cuda" >&2; }
 
+step_name=overhead
 step "fixed costs of short calls (appended to $logs/pcd.log)"
-within 60 "$python" -m heatbath.bench.call_overhead --profile 2>&1 | tee -a "$logs/pcd.log" ||
+within 90 "$python" -m heatbath.bench.call_overhead --profile --pcd 2>&1 | tee -a "$logs/pcd.log" ||
     { status=1; echo "FAIL: call_overhead" >&2; }
 
+step_name=rng
 step "random numbers, cuda then cpu; log: $logs/rng.log"
 { within 30 "$python" benchmarks/compare_rng.py --device cuda && within 30 "$python" benchmarks/compare_rng.py \
     --device cpu; } 2>&1 | tee "$logs/rng.log" || { status=1; echo "FAIL: compare_rng" >&2; }
 
 # Last: CI runs these on the CPU; here they check this machine's Python, torch and numba, if time remains.
+step_name=suite
 step "the rest of the suite; log: $logs/pytest.log"
 # pytest-xdist (the GPU image has it) spreads them over the machine's cores: about a minute instead of four.
 workers=()
@@ -176,6 +187,7 @@ within 600 "$python" -m pytest tests -q -rs -p no:cacheprovider "${workers[@]}" 
 skipped_for_want_of_cuda "$logs/pytest.log"
 
 if "$python" -c "import asv" 2>/dev/null; then
+    step_name=asv
     step "asv suite, quick (appended to $logs/rng.log)"
     (cd benchmarks && "$python" -m asv machine --yes >/dev/null &&
         within 600 "$python" -m asv run --python=same --quick --show-stderr) >>"$logs/rng.log" 2>&1 ||

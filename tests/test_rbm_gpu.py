@@ -115,6 +115,27 @@ def test_gibbs_on_device_is_reproducible_and_resumable(device):
 
 
 @needs_torch
+@pytest.mark.parametrize("shape", [(40, 24), (300, 240)], ids=["one-kernel", "cublas"])
+def test_a_pcd_loops_in_place_calls_continue_one_run_exactly(device, shape):
+    # From the second in-place call on, a loop runs through the core's session (the parameters, β and the
+    # CUDA workspace imported once): its calls must continue one run bit for bit, on both CUDA paths.
+    import torch
+
+    V, H = shape
+    _, dev = pair(device, V=V, H=H)
+    v0 = on(device, start(64, V))
+    whole = hb.gibbs(dev, v0, 6, seed=9, beta=0.8)
+    state = hb.gibbs(dev, v0.clone(), 1, seed=9, beta=0.8, inplace=True).state
+    for _ in range(5):
+        state = hb.gibbs(dev, state, 1, beta=0.8, inplace=True).state
+    if device == "cuda":
+        torch.cuda.synchronize()
+    assert dev._last_call is not None and dev._last_call[-1] is not None  # the session ran
+    np.testing.assert_array_equal(to_numpy(state.v), to_numpy(whole.v))
+    np.testing.assert_array_equal(to_numpy(state.h), to_numpy(whole.h))
+
+
+@needs_torch
 def test_ais_on_device_agrees_with_exact(device):
     cpu, dev = pair(device, V=12, H=8, scale=0.7)
     exact = hb.exact_log_z(dev)

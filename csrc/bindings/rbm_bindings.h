@@ -107,6 +107,75 @@ void rbm_gibbs_entry(const std::string& visible, double sigma, py::handle w, py:
   });
 }
 
+// The arrays of a PCD loop's Gibbs calls that stay the same from call to call (the parameters, β per
+// chain and the CUDA workspace), imported and checked once; each call then hands over only the chains'
+// v and h and its counters. A short call's import of eight arrays and matching of seventeen keywords
+// was a good part of its time beside the sampling. The parameters are read where they lie at each
+// call (a training loop updates them in place); the Python layer makes a new session when they move.
+template <class Backend>
+class RbmGibbsSession {
+ public:
+  RbmGibbsSession(const std::string& visible, double sigma, py::handle w, py::handle b, py::handle c, py::handle beta,
+                  py::handle workspace, std::uintptr_t stream)
+      : fixed_(Backend::kDevice, stream), stream_(stream) {
+    const TensorView& wv = fixed_.first(w, "weights");
+    chains_ = py::len(beta);
+    dtype_ = wv.dtype;
+    with_dtype(wv, [&](auto tag) {
+      using T = decltype(tag);
+      RbmParams<T>& p = params<T>();
+      p = import_rbm<T>(fixed_, wv, w, b, c, visible, sigma);
+      beta_ = fixed_.get<T>(beta, "beta", {chains_}, "[chains]", false);
+      workspace_ = rbm_workspace<T>(fixed_, Backend::kDevice, workspace, chains_, p);
+    });
+  }
+
+  // n_steps steps of the chains in v [chains, V] and h [chains, H], written in place.
+  void run(py::handle v, py::handle h, uint64_t seed, uint64_t chain_start, int64_t step0, int64_t n_steps) {
+    if (n_steps < 0 || step0 < 0) throw py::value_error("argument 'n_steps': steps must be non-negative");
+    if (dtype_ == DType::kFloat32) {
+      run_typed<float>(v, h, seed, chain_start, step0, n_steps);
+    } else {
+      run_typed<double>(v, h, seed, chain_start, step0, n_steps);
+    }
+  }
+
+ private:
+  template <class T>
+  RbmParams<T>& params() {
+    if constexpr (std::is_same_v<T, float>) {
+      return pf_;
+    } else {
+      return pd_;
+    }
+  }
+
+  template <class T>
+  void run_typed(py::handle v, py::handle h, uint64_t seed, uint64_t chain_start, int64_t step0, int64_t n_steps) {
+    CallArrays call(Backend::kDevice, stream_, &fixed_);
+    GibbsArgs<T> a{};
+    a.rbm = params<T>();
+    a.chains = chains_;
+    a.v = call.get<T>(v, "v", {chains_, a.rbm.V}, "[chains, V]", true);
+    a.h = call.get<T>(h, "h", {chains_, a.rbm.H}, "[chains, H]", true);
+    a.beta = static_cast<const T*>(beta_);
+    a.seed = seed;
+    a.chain_start = chain_start;
+    a.step0 = step0;
+    a.n_steps = n_steps;
+    Backend::gibbs(a, static_cast<T*>(workspace_), fixed_.device_id(), stream_);
+  }
+
+  CallArrays fixed_;  // holds the imported parameters, β and workspace for the session's life
+  std::uintptr_t stream_;
+  int64_t chains_ = 0;
+  DType dtype_ = DType::kFloat32;
+  RbmParams<float> pf_{};
+  RbmParams<double> pd_{};
+  const void* beta_ = nullptr;
+  void* workspace_ = nullptr;
+};
+
 template <class Backend>
 void rbm_ais_entry(const std::string& visible, double sigma, py::handle w, py::handle b, py::handle c,
                    py::handle base, py::handle v, py::handle log_w, const std::vector<double>& betas, uint64_t seed,
@@ -175,6 +244,15 @@ void bind_rbm(py::module_& m) {
         py::arg("trace"), py::arg("trace_hidden"), py::arg("thin"), py::arg("seed"), py::arg("chain_start"),
         py::arg("step0"), py::arg("n_steps"), py::arg("workspace"), py::arg("stream") = 0,
         "Run n_steps of RBM block Gibbs in place (private: use heatbath.gibbs).");
+  py::class_<RbmGibbsSession<Backend>>(m, "RbmGibbsSession",
+                                       "The fixed arrays of in-place Gibbs calls (private: heatbath.gibbs).")
+      .def(py::init<const std::string&, double, py::handle, py::handle, py::handle, py::handle, py::handle,
+                    std::uintptr_t>(),
+           py::arg("visible"), py::arg("sigma"), py::arg("weights"), py::arg("visible_bias"),
+           py::arg("hidden_bias"), py::arg("beta"), py::arg("workspace"), py::arg("stream") = 0)
+      .def("run", &RbmGibbsSession<Backend>::run, py::arg("v"), py::arg("h"), py::arg("seed"),
+           py::arg("chain_start"), py::arg("step0"), py::arg("n_steps"),
+           "n_steps Gibbs steps of v and h in place (arguments by position).");
   m.def("rbm_ais", &rbm_ais_entry<Backend>, py::arg("visible"), py::arg("sigma"), py::arg("weights"),
         py::arg("visible_bias"), py::arg("hidden_bias"), py::arg("base"), py::arg("v"), py::arg("log_w"),
         py::arg("betas"), py::arg("seed"), py::arg("chain_start"), py::arg("workspace"), py::arg("stream") = 0,

@@ -382,16 +382,21 @@ class RBM(GibbsModel):
                     stream=stream)
         result = self._run_gibbs(call, v, h, trace, trace_h, progress)
         if inplace and thin == 0 and _scalar(beta) and getattr(result.state, _CHECKED, None) is not None:
-            self._last_call = (self._core_key, stream, (float(beta), chains), view, fixed)
+            self._last_call = (self._core_key, stream, (float(beta), chains), view, fixed, None)
         return result
 
     def _run_gibbs(self, call: dict, v, h, trace, trace_h, progress, checked=None) -> RBMGibbsResult:
         """The core's run with the arguments `call`, on the arrays v and h it names; the result and its state.
         checked: what _remember_checked would record on the state, when the caller knows it."""
-        module, n_steps, step0 = self._module(), call["n_steps"], call["step0"]
-        seed, chain_start = call["seed"], call["chain_start"]
+        module = self._module()
+        return self._finish_gibbs(lambda: module.rbm_gibbs(**call), v, h, trace, trace_h, progress, call["seed"],
+                                  call["chain_start"], call["step0"], call["n_steps"], checked)
+
+    def _finish_gibbs(self, run, v, h, trace, trace_h, progress, seed, chain_start, step0, n_steps,
+                      checked=None) -> RBMGibbsResult:
+        """run() (the core's n_steps on v and h from step0) under Ctrl-C handling; the result and its state."""
         try:
-            run_resumable(lambda: module.rbm_gibbs(**call), total=n_steps, progress=progress, desc="rbm gibbs",
+            run_resumable(run, total=n_steps, progress=progress, desc="rbm gibbs",
                           state_after=lambda done: RBMState(v=v, h=h, step=step0 + done, seed=seed,
                                                             chain_start=chain_start))
         finally:
@@ -407,25 +412,30 @@ class RBM(GibbsModel):
     def _continue_in_place(self, state0: RBMState, n_steps: int, beta, progress) -> RBMGibbsResult | None:
         """``hb.gibbs(rbm, res.state, k, inplace=True)`` of a PCD loop when nothing that this RBM's last such
         call prepared has changed: the same parameters (memory and layout), β, chain count and stream, and a
-        state that _checked_before and the version counters vouch for. That call's prepared arguments serve
-        again with this state's arrays and steps. None otherwise, and the full path runs."""
+        state that _checked_before and the version counters vouch for. The core's session of that call's
+        fixed arrays (made at the first such continuation) then runs with this state's arrays and steps.
+        None otherwise, and the full path runs."""
         last = self._last_call
         if last is None or not _scalar(beta):
             return None
-        core_key, stream, beta_key, view, fixed = last
+        core_key, stream, beta_key, view, fixed, session = last
         v, h = state0.v, state0.h
         if (beta_key != (float(beta), int(v.shape[0])) or core_key != self._core_key
                 or not _unchanged.unchanged(state0, v, h) or not self._checked_before(state0)
                 or _arrays.current_stream(v, self.device) != stream):
             return None
-        step0 = state0.step
+        step0, seed, chain_start = state0.step, state0.seed, state0.chain_start
         if step0 + n_steps > _MAX_STEP:
             raise ValueError("argument 'n_steps': the run would pass the step counter's limit")
-        call = dict(fixed, v=view(v), h=view(h), trace=None, trace_hidden=None, thin=0, seed=state0.seed,
-                    chain_start=state0.chain_start, step0=step0, n_steps=n_steps,
-                    workspace=view(self._workspace(int(v.shape[0]), v)), stream=stream)
+        if session is None:
+            # held with the parameters' views for as long as the RBM keeps this call (one workspace on CUDA)
+            session = self._module().RbmGibbsSession(
+                **fixed, workspace=view(self._workspace(int(v.shape[0]), v)), stream=stream)
+            self._last_call = (core_key, stream, beta_key, view, fixed, session)
         # the same arrays in the same layout beside the same parameters: what _remember_checked would record
-        return self._run_gibbs(call, v, h, None, None, progress, checked=getattr(state0, _CHECKED))
+        return self._finish_gibbs(lambda: session.run(view(v), view(h), seed, chain_start, step0, n_steps), v, h,
+                                  None, None, progress, seed, chain_start, step0, n_steps,
+                                  checked=getattr(state0, _CHECKED))
 
     def _remember_checked(self, state: RBMState) -> None:
         """Records on a torch state what an in-place run from it would check (see _checked_before): its

@@ -82,6 +82,44 @@ def gibbs_rows(torch, device: str, repeat: int, calls: int) -> list:
     return rows
 
 
+def pcd_part_rows(torch, device: str, repeat: int, calls: int) -> list:
+    """A PCD update's parts apart (heatbath.bench.compare_pcd, k = 1): heatbath's Gibbs call, torch's Gibbs step
+    into its buffers, and the statistics and update that both share (with the training's learning rate: at
+    zero torch skips work), on the digits and MNIST-sized models."""
+    from heatbath.bench.compare_pcd import BATCH, LR, _statistics  # noqa: PLC0415
+
+    rows = []
+    for n_visible, n_hidden in ((64, 64), (784, 500)):
+        for chains in (100, 1000):
+            gen = torch.Generator().manual_seed(0)
+            params = [torch.nn.Parameter(x.to(device)) for x in (
+                0.01 * torch.randn(n_visible, n_hidden, generator=gen), torch.zeros(n_visible), torch.zeros(n_hidden))]
+            w, b, c = params
+            model = hb.RBM(*params)
+            v = (torch.rand(chains, n_visible, generator=gen) < 0.5).float().to(device)
+            batch = (torch.rand(BATCH, n_visible, generator=gen) < 0.2).float().to(device)
+            state = [hb.gibbs(model, v.clone(), 1, seed=0, progress=False).state]
+            ph = torch.empty(chains, n_hidden, device=device)
+            h, pv = torch.empty_like(ph), torch.empty_like(v)
+
+            def heatbath_step():
+                state[0] = hb.gibbs(model, state[0], 1, inplace=True, progress=False).state
+
+            def torch_step():
+                torch.addmm(c, v, w, out=ph).sigmoid_()
+                torch.bernoulli(ph, out=h)
+                torch.addmm(b, h, w.T, out=pv).sigmoid_()
+                torch.bernoulli(pv, out=v)
+
+            label = f"PCD {n_visible}x{n_hidden}, {chains} chains, k = 1:"
+            with torch.no_grad():
+                rows += [(f"{label} hb.gibbs", per_call_us(torch, device, heatbath_step, calls, repeat)),
+                         (f"{label} torch step", per_call_us(torch, device, torch_step, calls, repeat)),
+                         (f"{label} statistics", per_call_us(
+                             torch, device, lambda: _statistics(params, batch, v, lr=LR), calls, repeat))]
+    return rows
+
+
 def profile_gibbs_calls(torch, device: str, calls: int, top: int = 15) -> str:
     """cProfile's table of the Python functions that hb.gibbs's short calls spend their time in."""
     import cProfile  # noqa: PLC0415
@@ -140,6 +178,7 @@ def main(argv=None) -> int:
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--quick", action="store_true", help="fewer calls per loop: a smoke run")
     parser.add_argument("--profile", action="store_true", help="then cProfile's table of hb.gibbs's short calls")
+    parser.add_argument("--pcd", action="store_true", help="and a PCD update's parts apart (k = 1)")
     args = parser.parse_args(argv)
     import torch  # noqa: PLC0415
 
@@ -150,8 +189,8 @@ def main(argv=None) -> int:
     print(f"heatbath {hb.__version__}, torch {torch.__version__}, device {where}; µs per call (or step), best of "
           f"{args.repeat}")
     calls = 20 if args.quick else 500
-    rows = [row for make in (dlpack_rows, gibbs_rows, torch_potential_rows)
-            for row in make(torch, args.device, args.repeat, calls)]
+    makers = (dlpack_rows, gibbs_rows, torch_potential_rows) + ((pcd_part_rows,) if args.pcd else ())
+    rows = [row for make in makers for row in make(torch, args.device, args.repeat, calls)]
     for label, us in rows:
         print(f"{label:<52} {us:9.2f}", flush=True)
     if args.profile:

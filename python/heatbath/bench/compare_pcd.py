@@ -16,18 +16,17 @@ heatbath: the parameters are torch tensors borrowed by ``hb.RBM``; step 1 is
 first update copies the start, kept for the next run). torch: what a competent user writes,
 ``torch.addmm(...).sigmoid_()`` and ``torch.bernoulli`` into preallocated buffers under ``no_grad``,
 the same k steps of both layers. Steps 2 and 3 are the same torch code for both (addmm + sigmoid_,
-in-place addmm_/add_), so the two differ only in the sampling. (Not ``rbm.hidden_probs`` for step 2:
-for the digits model the core computes every product on tiles of 256 chains, so p(h | v) of a
-minibatch of 100 costs what 256 rows cost.)
+in-place addmm_/add_), so the two differ only in the sampling (not ``rbm.hidden_probs`` for step 2,
+which would make the comparison about more than the sampler).
 
 Models, float32: digits, 64 × 64 (scikit-learn's 8 × 8 digits, binarised; random pixels if scikit-learn
 is missing), and MNIST-sized 784 × 500 (random pixels at density 0.13); minibatch 100; 100 persistent
-chains (the usual choice: the 784 x 500 model runs them as two 64-chain tiles, one per thread with two, the
-digits model as one 256-chain tile) and 1,000;
-W ~ N(0, 0.01²). A rate is updates per second of the best of --repeat runs after a warm-up run; ratio
-= heatbath's rate / torch's. The mean of the chains' final visible states is printed as a self-check
-(both sample the same kind of model from the same start). A row during which other processes took
-more than 10% of the machine is flagged: the machine is shared.
+chains (the usual choice: on the CPU both models run them as two 64-chain tiles, one per thread with two)
+and 1,000; W ~ N(0, 0.01²). A rate is updates per second of the best of --repeat runs after a warm-up
+run, heatbath's and torch's runs taking turns; ratio = heatbath's rate / torch's. The mean of the
+chains' final visible states is printed as a self-check (both sample the same kind of model from the
+same start). A row during which other processes took more than 10% of the machine is flagged: the
+machine is shared.
 """
 from __future__ import annotations
 
@@ -35,15 +34,33 @@ import argparse
 import os
 import platform
 import sys
+import time
 
 import numpy as np
 
-from heatbath.bench.compare_rbm import BUSY_WARN, best_of
+from heatbath.bench.peers import interference
+from heatbath.bench.compare_rbm import BUSY_WARN
 
 MODELS = {"digits": (64, 64, 1000), "mnist": (784, 500, 60)}  # V, H, updates per timed run (100 chains, k = 1)
 BATCH = 100
 LR = 0.01
 IMPLEMENTATIONS = ("heatbath", "torch")
+
+
+def best_in_turns(runs: dict, repeat: int):
+    """The best time of each of `runs` (name -> run()) over `repeat` rounds after a warm-up round, the
+    runs taking turns within each round: a slow spell of a shared host (a GPU's launches are host time)
+    then falls on both sides instead of on whichever ran during it. Also each run's last result and the
+    share of the machine that other processes took."""
+    results = {name: run() for name, run in runs.items()}  # warm-up
+    best = dict.fromkeys(runs, float("inf"))
+    with interference.Meter() as meter:
+        for _ in range(repeat):
+            for name, run in runs.items():
+                start = time.perf_counter()
+                results[name] = run()
+                best[name] = min(best[name], time.perf_counter() - start)
+    return best, results, meter.others
 
 
 def data_for(n_visible: int, seed: int = 0) -> np.ndarray:
@@ -138,7 +155,8 @@ def prepare(implementation: str, n_visible: int, n_hidden: int, k: int, chains: 
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--quick", action="store_true", help="4x fewer updates per timed run")
-    parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--repeat", type=int, default=None,
+                        help="timed runs of each implementation (default 3; 7 on a GPU, whose runs are short)")
     parser.add_argument("--only", choices=sorted(MODELS))
     parser.add_argument("--k", default="1,10", help="comma-separated Gibbs steps per update")
     parser.add_argument("--chains", default="100,1000", help="comma-separated numbers of persistent chains")
@@ -168,20 +186,21 @@ def main(argv=None) -> int:
             # would weigh as much as the rest (the 1,000-chain MNIST rows had 2 updates).
             n = max(20 if args.device.startswith("cuda") else 2,
                     int(updates * 100 / chains / (1 + (k - 1) / 2)) // (4 if args.quick else 1))
-            rates, means, notes = {}, [], []
+            runs = {}
             for implementation in IMPLEMENTATIONS:
                 run = prepare(implementation, V, H, k, chains, device=args.device)
 
-                def timed():
+                def timed(run=run):
                     out = run(n)
                     sync()
                     return out
 
-                best, v, others = best_of(timed, args.repeat)
-                rates[implementation] = n / best
-                means.append(float(v.float().mean()))
-                if others is not None and others > BUSY_WARN:
-                    notes.append(f"busy machine ({implementation}): others took {others:.0%}")
+                runs[implementation] = timed
+            repeat = args.repeat or (7 if args.device.startswith("cuda") else 3)
+            best, v, others = best_in_turns(runs, repeat)
+            rates = {name: n / seconds for name, seconds in best.items()}
+            means = [float(v[name].float().mean()) for name in IMPLEMENTATIONS]
+            notes = [] if others is None or others <= BUSY_WARN else [f"busy machine: others took {others:.0%}"]
             ratio = rates["heatbath"] / rates["torch"]
             worst = min(worst, ratio)
             print(f"{name + f' {V}x{H}':>14} {chains:6d} {k:3d} {rates['heatbath']:12.4g} {rates['torch']:10.4g} "
