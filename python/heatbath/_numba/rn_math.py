@@ -1,11 +1,13 @@
 # SPDX-License-Identifier: Apache-2.0
-"""csrc/heatbath/rn_math.h in Numba: log, sin and cos from correctly rounded + - * / sqrt only.
+"""csrc/heatbath/rn_math.h in Numba: log, sin and cos from correctly rounded + - * / sqrt and fma only.
 
 Bit for bit the C++ core: the same series, coefficients folded the same way (a quotient of exactly
 representable doubles, rounded to double, then to float32 for the float32 variants), the same Horner
-order. Every constant is a module-level np.float32/np.float64/np.uint64, never a Python literal,
-because Numba promotes float32 with a Python float to float64. No fastmath: it would let LLVM contract
-a*b+c into an FMA and change the last bit.
+order, the same fused multiply-adds (LLVM's llvm.fma, rounded once on every target: vfmadd on the CPU,
+fma.rn on the GPU, a correctly rounded libm call where the CPU has no FMA). Every constant is a
+module-level np.float32/np.float64/np.uint64, never a Python literal, because Numba promotes float32
+with a Python float to float64. No fastmath: it would let LLVM contract the other a*b+c into FMAs
+and change the last bit.
 """
 from __future__ import annotations
 
@@ -49,6 +51,16 @@ def _f64_bits(typingctx, x):
 def _f64_from_bits(typingctx, b):
     if isinstance(b, types.Integer):
         return types.float64(b), _bitcast_codegen(types.uint64, types.float64)
+    return None
+
+
+@intrinsic
+def _fma(typingctx, a, b, c):
+    """a·b + c rounded once (rn::fma), for three floats of one type."""
+    if isinstance(a, types.Float) and a == b == c:
+        def codegen(context, builder, sig, args):
+            return builder.fma(*args)
+        return a(a, b, c), codegen
     return None
 
 
@@ -132,10 +144,11 @@ _TWO_52 = np.int64(1 << 52)
 
 @njit(cache=True)
 def _horner(c, z):
-    # c[0] + z (c[1] + z (... + z c[-1])): rn::horner's order, innermost coefficient first.
+    # c[0] + z (c[1] + z (... + z c[-1])): rn::horner's fused order, innermost coefficient first, each
+    # step c[i] + z·acc one FMA.
     acc = c[len(c) - 1]
     for i in range(len(c) - 2, -1, -1):
-        acc = c[i] + z * acc
+        acc = _fma(z, acc, c[i])
     return acc
 
 
@@ -152,9 +165,9 @@ def log_positive_f32(x):
     z = s * s
     p = _horner(_LOG_F32, z)
     s2 = s + s
-    log_m = s2 + (s2 * z) * p
+    log_m = _fma(s2 * z, p, s2)
     ef = np.float32(e)
-    return ef * _LN2_HI_F32 + (log_m + ef * _LN2_LO_F32)
+    return _fma(ef, _LN2_HI_F32, _fma(ef, _LN2_LO_F32, log_m))
 
 
 @njit(cache=True)
@@ -170,20 +183,20 @@ def log_positive_f64(x):
     z = s * s
     p = _horner(_LOG_F64, z)
     s2 = s + s
-    log_m = s2 + (s2 * z) * p
+    log_m = _fma(s2 * z, p, s2)
     ef = np.float64(e)
-    return ef * _LN2_HI_F64 + (log_m + ef * _LN2_LO_F64)
+    return _fma(ef, _LN2_HI_F64, _fma(ef, _LN2_LO_F64, log_m))
 
 
 @njit(cache=True)
 def sincos_reduced_f32(t):
     """(sin t, cos t) of a float32 |t| <= pi/4, as rn::sincos_reduced<float>."""
     z = t * t
-    return t + (t * z) * _horner(_SIN_F32, z), _ONE_F32 + z * _horner(_COS_F32, z)
+    return _fma(t * z, _horner(_SIN_F32, z), t), _fma(z, _horner(_COS_F32, z), _ONE_F32)
 
 
 @njit(cache=True)
 def sincos_reduced_f64(t):
     """(sin t, cos t) of a float64 |t| <= pi/4, as rn::sincos_reduced<double>."""
     z = t * t
-    return t + (t * z) * _horner(_SIN_F64, z), _ONE_F64 + z * _horner(_COS_F64, z)
+    return _fma(t * z, _horner(_SIN_F64, z), t), _fma(z, _horner(_COS_F64, z), _ONE_F64)
