@@ -1,15 +1,17 @@
 # SPDX-License-Identifier: Apache-2.0
 """What a short call costs besides its sampling: the per-call and per-step fixed costs that decide small
 batches (a PCD step's Gibbs call on 100 chains, a TorchPotential step on 1,000), each beside the torch
-code a user would write, and each also with heatbath's hand-over of torch tensors switched off (every
-tensor then goes through torch's own ``__dlpack__``, with its stream handshake on CUDA).
+code a user would write, and the TorchPotential step also with heatbath's hand-over of torch tensors
+switched off (every tensor then goes through torch's own ``__dlpack__``, with its stream handshake on
+CUDA).
 
     python -m heatbath.bench.call_overhead                  # on cuda (benchmarks/gpu_check.sh runs it)
     python -m heatbath.bench.call_overhead --device cpu     # the same code on the CPU (--quick: a smoke run)
     python -m heatbath.bench.call_overhead --profile        # and where hb.gibbs's short calls spend their time
 
 Times are microseconds per call (or per step), the best of --repeat loops, each ended by a device
-synchronisation; the torch rows time the same work written as a torch loop.
+synchronisation; the torch rows time the same work written as a torch loop, in loops that take turns
+with heatbath's.
 """
 from __future__ import annotations
 
@@ -22,19 +24,29 @@ import heatbath as hb
 from heatbath import _arrays
 
 
+def per_call_us_in_turns(torch, device: str, runs: dict, calls: int, repeat: int) -> dict:
+    """The best of `repeat` loops of `calls` calls (after a warm-up round), in µs per call, of each of `runs`
+    (label -> run()), the loops of different runs taking turns within each round: GPU calls this short
+    are host time, and a slow spell of a shared host then falls on every run instead of on whichever was
+    being timed. Each loop ends with a device synchronisation."""
+    best = dict.fromkeys(runs, float("inf"))
+    for round_ in range(repeat + 1):  # round 0 warms up and is not counted
+        for label, run in runs.items():
+            if device == "cuda":
+                torch.cuda.synchronize()
+            start = time.perf_counter()
+            for _ in range(calls):
+                run()
+            if device == "cuda":
+                torch.cuda.synchronize()
+            if round_:
+                best[label] = min(best[label], (time.perf_counter() - start) / calls * 1e6)
+    return best
+
+
 def per_call_us(torch, device: str, run, calls: int, repeat: int) -> float:
-    """Best of `repeat` loops of `calls` calls of run(), after a warm-up, in µs per call."""
-    best = float("inf")
-    for _ in range(repeat + 1):  # the first loop warms up (allocator, kernel loads) and is not counted
-        if device == "cuda":
-            torch.cuda.synchronize()
-        start = time.perf_counter()
-        for _ in range(calls):
-            run()
-        if device == "cuda":
-            torch.cuda.synchronize()
-        best = min(best, time.perf_counter() - start)
-    return best / calls * 1e6
+    """Best of `repeat` loops of `calls` calls of run(), after a warm-up loop, in µs per call."""
+    return per_call_us_in_turns(torch, device, {"run": run}, calls, repeat)["run"]
 
 
 @contextlib.contextmanager
@@ -74,12 +86,10 @@ def gibbs_rows(torch, device: str, repeat: int, calls: int) -> list:
         torch.bernoulli(torch.sigmoid(h @ w.t() + b), out=v)
 
     with torch.no_grad():
-        rows = [("hb.gibbs, RBM 64x64, 100 chains, k = 1", per_call_us(torch, device, heatbath_step, calls, repeat))]
-        with handshake_for_every_tensor():
-            rows.append(("  the same, torch's __dlpack__ for each tensor",
-                         per_call_us(torch, device, heatbath_step, calls, repeat)))
-        rows.append(("torch Gibbs step, the same model", per_call_us(torch, device, torch_step, calls, repeat)))
-    return rows
+        best = per_call_us_in_turns(torch, device, {"hb": heatbath_step, "torch": torch_step}, calls, repeat)
+    # (No row with torch's __dlpack__ here: from its second call on, a PCD loop's in-place call runs through
+    # the core's session, which holds what the first call handed over.)
+    return [("hb.gibbs, RBM 64x64, 100 chains, k = 1", best["hb"]), ("torch Gibbs step, the same model", best["torch"])]
 
 
 def pcd_part_rows(torch, device: str, repeat: int, calls: int) -> list:
@@ -112,11 +122,11 @@ def pcd_part_rows(torch, device: str, repeat: int, calls: int) -> list:
                 torch.bernoulli(pv, out=v)
 
             label = f"PCD {n_visible}x{n_hidden}, {chains} chains, k = 1:"
+            parts = {"hb.gibbs": heatbath_step, "torch step": torch_step,
+                     "statistics": lambda: _statistics(params, batch, v, lr=LR)}
             with torch.no_grad():
-                rows += [(f"{label} hb.gibbs", per_call_us(torch, device, heatbath_step, calls, repeat)),
-                         (f"{label} torch step", per_call_us(torch, device, torch_step, calls, repeat)),
-                         (f"{label} statistics", per_call_us(
-                             torch, device, lambda: _statistics(params, batch, v, lr=LR), calls, repeat))]
+                best = per_call_us_in_turns(torch, device, parts, calls, repeat)
+            rows += [(f"{label} {name}", us) for name, us in best.items()]
     return rows
 
 
@@ -162,13 +172,12 @@ def torch_potential_rows(torch, device: str, repeat: int, calls: int) -> list:
             (g,) = torch.autograd.grad(energy(y).sum(), y)
             x = x - 0.01 * g + 0.1414 * torch.randn_like(x)
 
-    rows = [("TorchPotential ULA, MLP d16, 1,000 chains, per step",
-             per_call_us(torch, device, heatbath_run, runs, repeat) / steps)]
+    best = per_call_us_in_turns(torch, device, {"hb": heatbath_run, "torch": torch_run}, runs, repeat)
+    rows = [("TorchPotential ULA, MLP d16, 1,000 chains, per step", best["hb"] / steps)]
     with handshake_for_every_tensor():
         rows.append(("  the same, torch's __dlpack__ for each tensor",
                      per_call_us(torch, device, heatbath_run, runs, repeat) / steps))
-    rows.append(("torch ULA loop, the same energy, per step",
-                 per_call_us(torch, device, torch_run, runs, repeat) / steps))
+    rows.append(("torch ULA loop, the same energy, per step", best["torch"] / steps))
     return rows
 
 
