@@ -10,6 +10,7 @@ import pytest
 
 import heatbath as hb
 from heatbath import _backend
+from helpers import needs_torch
 from rbm_reference import random_rbm
 
 
@@ -72,8 +73,10 @@ def test_a_session_keeps_the_memory_it_imported():
     np.testing.assert_array_equal(h, expected_h)
 
 
+@needs_torch
 def test_a_pcd_loop_makes_its_session_once_and_a_new_one_after_the_parameters_move():
-    torch = pytest.importorskip("torch")
+    import torch
+
     _, params = random_rbm(20, 12, seed=5)
     rbm = hb.RBM(*(torch.nn.Parameter(torch.tensor(p, dtype=torch.float32)) for p in params))
     with torch.no_grad():
