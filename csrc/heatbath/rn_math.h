@@ -57,7 +57,7 @@ HB_HD double from_bits(uint64_t b) { double x; std::memcpy(&x, &b, sizeof x); re
 // exact sum lies from s = a·b + c), and that double (53 bits ≥ 2·24 + 2) rounds to the correctly
 // rounded float. Non-finite s passes through unchanged. The round-to-odd step is integer arithmetic on
 // the bits, without compares or selects: SSE2 has no 64-bit compare, and with them GCC left every loop
-// that calls this scalar (the Box–Muller normals ran 15x slower than vectorised).
+// that calls this scalar (the baseline build's float32 normals: 18 M/s, against 51 vectorised).
 HB_HD float fma(float a, float b, float c) {
   const double p = static_cast<double>(a) * static_cast<double>(b);
   const double cd = static_cast<double>(c);
