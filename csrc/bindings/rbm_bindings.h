@@ -78,6 +78,23 @@ void with_rbm(const std::string& visible, double sigma, py::handle w, py::handle
   });
 }
 
+// What a Gibbs call and a session's run share: the chains' v [chains, V] and h [chains, H], imported
+// writable, and the stream's counters. β, the traces and the workspace are the caller's to add.
+template <class T>
+GibbsArgs<T> chain_args(CallArrays& arrays, const RbmParams<T>& rbm, int64_t chains, py::handle v, py::handle h,
+                        uint64_t seed, uint64_t chain_start, int64_t step0, int64_t n_steps) {
+  GibbsArgs<T> a{};
+  a.rbm = rbm;
+  a.chains = chains;
+  a.v = arrays.get<T>(v, "v", {chains, rbm.V}, "[chains, V]", true);
+  a.h = arrays.get<T>(h, "h", {chains, rbm.H}, "[chains, H]", true);
+  a.seed = seed;
+  a.chain_start = chain_start;
+  a.step0 = step0;
+  a.n_steps = n_steps;
+  return a;
+}
+
 template <class Backend>
 void rbm_gibbs_entry(const std::string& visible, double sigma, py::handle w, py::handle b, py::handle c,
                      py::handle v, py::handle h, py::handle beta, py::handle trace_v, py::handle trace_h,
@@ -86,22 +103,14 @@ void rbm_gibbs_entry(const std::string& visible, double sigma, py::handle w, py:
   if (n_steps < 0 || thin < 0 || step0 < 0) throw py::value_error("argument 'n_steps': steps must be non-negative");
   with_rbm<Backend>(visible, sigma, w, b, c, stream, [&](const auto& rbm, CallArrays& arrays) {
     using T = std::remove_const_t<std::remove_pointer_t<decltype(rbm.w)>>;
-    GibbsArgs<T> a{};
-    a.rbm = rbm;
     const int64_t chains = py::len(beta);
-    a.chains = chains;
-    a.v = arrays.get<T>(v, "v", {chains, a.rbm.V}, "[chains, V]", true);
-    a.h = arrays.get<T>(h, "h", {chains, a.rbm.H}, "[chains, H]", true);
+    GibbsArgs<T> a = chain_args<T>(arrays, rbm, chains, v, h, seed, chain_start, step0, n_steps);
     a.beta = arrays.get<T>(beta, "beta", {chains}, "[chains]", false);
     const int64_t samples = thin > 0 ? n_steps / thin : 0;
     a.trace_v = arrays.optional<T>(trace_v, "trace", {samples, chains, a.rbm.V}, "[samples, chains, V]", true);
     a.trace_h = arrays.optional<T>(trace_h, "trace_hidden", {samples, chains, a.rbm.H}, "[samples, chains, H]", true);
     if (thin > 0 && a.trace_v == nullptr) throw py::value_error("argument 'trace': thin > 0 needs a trace array");
     a.thin = thin;
-    a.seed = seed;
-    a.chain_start = chain_start;
-    a.step0 = step0;
-    a.n_steps = n_steps;
     T* ws = rbm_workspace<T>(arrays, Backend::kDevice, workspace, chains, a.rbm);
     Backend::gibbs(a, ws, arrays.device_id(), stream);
   });
@@ -153,16 +162,8 @@ class RbmGibbsSession {
   template <class T>
   void run_typed(py::handle v, py::handle h, uint64_t seed, uint64_t chain_start, int64_t step0, int64_t n_steps) {
     CallArrays call(Backend::kDevice, stream_, &fixed_);
-    GibbsArgs<T> a{};
-    a.rbm = params<T>();
-    a.chains = chains_;
-    a.v = call.get<T>(v, "v", {chains_, a.rbm.V}, "[chains, V]", true);
-    a.h = call.get<T>(h, "h", {chains_, a.rbm.H}, "[chains, H]", true);
+    GibbsArgs<T> a = chain_args<T>(call, params<T>(), chains_, v, h, seed, chain_start, step0, n_steps);
     a.beta = static_cast<const T*>(beta_);
-    a.seed = seed;
-    a.chain_start = chain_start;
-    a.step0 = step0;
-    a.n_steps = n_steps;
     Backend::gibbs(a, static_cast<T*>(workspace_), fixed_.device_id(), stream_);
   }
 
