@@ -15,10 +15,12 @@
 // DEO proposes the even pairs (k even) at even rounds and the odd pairs at odd rounds; SEO picks even
 // or odd by a fair coin per round and column.
 //
-// Statistics for every pair at every round, proposed or not (Rao–Blackwellised, as in Syed et al.):
-// the rejection probability 1 − α_k, and the stepping-stone terms (Xie et al. 2011)
+// Statistics of each proposed pair (Rao–Blackwellised, as in Syed et al.: α_k, not the accept/reject
+// outcome): the rejection probability 1 − α_k, and the stepping-stone terms (Xie et al. 2011)
 //   forward  log Z_{k+1}/Z_k = log E_{β_k}[exp(Δβ ℓ)],   reverse  = −log E_{β_{k+1}}[exp(−Δβ ℓ)],
-// kept as running log-sum-exps (shift m, sum s = Σ exp(v − m); see lse_add).
+// kept as running log-sum-exps (shift m, sum s = Σ exp(v − m); see lse_add); `tried` counts their
+// samples. Pairs that a round cannot propose take no part in it: DEO visits half the pairs a round, and
+// the statistics of all pairs every round (three exps each) cost more than the rest of the pass.
 //
 // Randomness (counter.h): purpose swap, counter step = round, chain = column; block 0 word 0 is SEO's
 // coin; block 1 + 2⌊k/4⌋ + (k mod 2), words 2(⌊k/2⌋ mod 2) and the next, is the double uniform u of pair
@@ -95,8 +97,8 @@ HB_HD bool lse_moves(double m, double s, double v) { return s == 0.0 || rn::sub(
 
 // One exp per value, in straight-line code (selects, not branches) so that the lanes of a tile of
 // columns vectorise. v − m > slack: s ← s·exp(m − v) + 1, m ← v; else s ← s + exp(v − m).
-HB_HD void lse_add(double& m, double& s, double v) {
-  const bool ok = swap_finite(v);  // a diverged state says nothing about the normaliser
+HB_HD void lse_add(double& m, double& s, double v, bool take) {
+  const bool ok = take && swap_finite(v);  // a diverged state says nothing about the normaliser
   const bool empty = s == 0.0;
   const double diff = rn::sub(v, m);
   const bool up = diff > kLseSlack;
@@ -106,14 +108,13 @@ HB_HD void lse_add(double& m, double& s, double v) {
   m = ok && (empty || up) ? v : m;
 }
 
+// The index process of the states at the two ends of a column's ladder, without branches (the phases
+// of the columns follow no pattern a predictor could learn).
 template <class T>
-HB_HD void update_phase(const SwapArgs<T>& a, int64_t row, bool at_bottom) {
-  if (at_bottom) {
-    if (a.phase[row] == 2) a.round_trips[row] += 1;
-    a.phase[row] = 1;
-  } else if (a.phase[row] == 1) {
-    a.phase[row] = 2;
-  }
+HB_HD void update_phases(const SwapArgs<T>& a, int64_t bottom_row, int64_t top_row) {
+  a.round_trips[bottom_row] += a.phase[bottom_row] == 2 ? 1 : 0;
+  a.phase[bottom_row] = 1;
+  a.phase[top_row] = a.phase[top_row] == 1 ? 2 : a.phase[top_row];
 }
 
 // Swap pass of round `round` (absolute) for the L columns c0 .. c0 + L − 1 (all valid): the lanes of
@@ -124,7 +125,7 @@ HB_HD void swap_lanes(const SwapArgs<T>& a, int64_t c0, int64_t round) {
   const StreamKey key = make_stream_key(a.seed, static_cast<uint32_t>(Purpose::kSwap), static_cast<uint64_t>(round));
   const uint32_t chain0 = static_cast<uint32_t>(c0);
 
-  // ℓ at each temperature before any swap; the statistics of every pair use these. The row of a
+  // ℓ at each temperature before any swap; the proposals and their statistics use these. The row of a
   // lane is recomputed in every loop rather than kept in an array, which GCC would not vectorise.
   for (int64_t k = 0; k <= K; ++k) {
     const int64_t* const slot = a.slot_of + k * C + c0;
@@ -193,59 +194,62 @@ HB_HD void swap_lanes(const SwapArgs<T>& a, int64_t c0, int64_t round) {
     const double* const hi_ell = a.ell + (k + 1) * C + c0;
     const int q = static_cast<int>(k & 1);
     const bool may_propose = a.scheme != static_cast<int>(SwapScheme::kDEO) || q == (round & 1);
+    if (!may_propose) continue;
+    // DEO proposes pair k in every lane; SEO in the lanes whose coin chose k's parity.
     double alpha[L];
     int64_t raised = 0;  // lanes whose value moves a shift (or starts a sum): rare after the first rounds
     HB_SIMD_SUM(raised)
     for (int l = 0; l < L; ++l) {
+      const bool proposed = (k & 1) == parity[l];
       const double lo = lo_ell[l], hi = hi_ell[l];
       const double log_alpha = rn::mul(dbeta, rn::sub(lo, hi));
       // NaN (a diverged state) gives α = 0: rejected, and counted as a rejection.
       const double e = rn::exp(log_alpha < 0.0 ? log_alpha : 0.0);
       alpha[l] = log_alpha >= 0.0 ? 1.0 : (log_alpha < 0.0 ? e : 0.0);
-      rej[l] = rn::add(rej[l], rn::sub(1.0, alpha[l]));
+      rej[l] = proposed ? rn::add(rej[l], rn::sub(1.0, alpha[l])) : rej[l];
       const double vf = rn::mul(dbeta, lo), vr = -rn::mul(dbeta, hi);
-      raised += lse_moves(fm[l], fs[l], vf) || lse_moves(rm[l], rs[l], vr) ? 1 : 0;
+      raised += proposed && (lse_moves(fm[l], fs[l], vf) || lse_moves(rm[l], rs[l], vr)) ? 1 : 0;
     }
     if (raised != 0) {
       HB_SIMD
       for (int l = 0; l < L; ++l) {
-        lse_add(fm[l], fs[l], rn::mul(dbeta, lo_ell[l]));
-        lse_add(rm[l], rs[l], -rn::mul(dbeta, hi_ell[l]));
+        const bool proposed = (k & 1) == parity[l];
+        lse_add(fm[l], fs[l], rn::mul(dbeta, lo_ell[l]), proposed);
+        lse_add(rm[l], rs[l], -rn::mul(dbeta, hi_ell[l]), proposed);
       }
     } else {
       // lse_add when no shift moves, to the bit: s + exp(v − m), without its selects and stores of m.
       HB_SIMD
       for (int l = 0; l < L; ++l) {
+        const bool proposed = (k & 1) == parity[l];
         const double vf = rn::mul(dbeta, lo_ell[l]), vr = -rn::mul(dbeta, hi_ell[l]);
         const double ef = rn::exp(rn::sub(vf, fm[l])), er = rn::exp(rn::sub(vr, rm[l]));
-        fs[l] = swap_finite(vf) ? rn::add(fs[l], ef) : fs[l];
-        rs[l] = swap_finite(vr) ? rn::add(rs[l], er) : rs[l];
+        fs[l] = proposed && swap_finite(vf) ? rn::add(fs[l], ef) : fs[l];
+        rs[l] = proposed && swap_finite(vr) ? rn::add(rs[l], er) : rs[l];
       }
     }
     uint32_t u0[L], u1[L];
-    if (may_propose && (k & 2) == 0) {
+    if ((k & 2) == 0) {
       HB_SIMD
       for (int l = 0; l < L; ++l) block_of_pair[l] = static_cast<uint32_t>(1 + 2 * (k / 4) + q);
       random_words_lanes<L>(key, block_of_pair, chain_of_lane, u0, u1, spare0[q], spare1[q]);
-    } else if (may_propose) {
+    } else {
       HB_SIMD
       for (int l = 0; l < L; ++l) {
         u0[l] = spare0[q][l];
         u1[l] = spare1[q][l];
       }
     }
-    if (may_propose) {
-      HB_SIMD
-      for (int l = 0; l < L; ++l) {
-        const double u = uniform_open_f64(u0[l], u1[l]);
-        const int64_t proposed = (k & 1) == parity[l] ? 1 : 0;
-        const int64_t yes = proposed != 0 && u < alpha[l] ? 1 : 0;  // u in (0, 1): α = 1 always accepts
-        tried[l] += proposed;
-        acc[l] += yes;
-        const int64_t s_lo = lo_slot[l], s_hi = hi_slot[l];
-        lo_slot[l] = yes != 0 ? s_hi : s_lo;
-        hi_slot[l] = yes != 0 ? s_lo : s_hi;
-      }
+    HB_SIMD
+    for (int l = 0; l < L; ++l) {
+      const double u = uniform_open_f64(u0[l], u1[l]);
+      const int64_t proposed = (k & 1) == parity[l] ? 1 : 0;
+      const int64_t yes = proposed != 0 && u < alpha[l] ? 1 : 0;  // u in (0, 1): α = 1 always accepts
+      tried[l] += proposed;
+      acc[l] += yes;
+      const int64_t s_lo = lo_slot[l], s_hi = hi_slot[l];
+      lo_slot[l] = yes != 0 ? s_hi : s_lo;
+      hi_slot[l] = yes != 0 ? s_lo : s_hi;
     }
   }
 
@@ -263,8 +267,7 @@ HB_HD void swap_lanes(const SwapArgs<T>& a, int64_t c0, int64_t round) {
   const bool record = a.thin > 0 && (local + 1) % a.thin == 0;
   for (int l = 0; l < L; ++l) {
     const int64_t c = c0 + l;
-    update_phase(a, c * R + a.slot_of[c], true);
-    update_phase(a, c * R + a.slot_of[K * C + c], false);
+    update_phases(a, c * R + a.slot_of[c], c * R + a.slot_of[K * C + c]);
     if (a.index_trace != nullptr) {
       for (int64_t k = 0; k <= K; ++k) a.index_trace[(local * R + a.slot_of[k * C + c]) * C + c] = k;
     }

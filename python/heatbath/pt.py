@@ -32,7 +32,7 @@ from heatbath.state_io import SavableState
 from heatbath.targets import Target
 
 SWAPS = {"deo": 0, "seo": 1}
-DEFAULT_TUNE_ROUNDS = 1023  # stages of 1, 2, 4, ..., 512 rounds
+DEFAULT_TUNE_ROUNDS = 1022  # stages of 2, 4, ..., 512 rounds
 
 
 @dataclass(frozen=True)
@@ -68,7 +68,8 @@ class PTResult(diagnostics.ArvizMixin):
     replicas [K+1, chains, dim]: final states by temperature; energy [K+1, chains]: E (the target's
     energy) of those states. Arrays above are in x0's framework and device; the rest are numpy.
     betas [K+1]: the ladder used (after adaptation). swap_rate [K]: accepted / proposed swaps per pair;
-    rejection [K]: mean rejection probability 1 − α_k per pair (over every round, proposed or not).
+    rejection [K]: mean rejection probability 1 − α_k per pair, over its proposals (NaN for a pair never
+    proposed: DEO proposes the even pairs at even rounds, the odd ones at odd rounds).
     barrier: Λ = Σ rejection; local_barrier [K]: λ ≈ r_k / (β_{k+1} − β_k) at the pair midpoints
     (midpoints [K]). round_trips [chains]: completed β_0 → β_K → β_0 cycles of each column's replicas;
     round_trip_rate: their mean per round. log_z: log ∫ exp(−E) (the reference's log normaliser
@@ -122,10 +123,12 @@ class ParallelTempering:
         :class:`heatbath.GibbsMove` for hb.Ising and hb.RBM (optional: one sweep / step per round).
     swap : 'deo' (deterministic even–odd, non-reversible; the default) or 'seo' (even or odd pairs
         chosen by a coin each round, reversible).
-    adapt : False, True (1023 tuning rounds) or a budget of tuning rounds. A new run first tunes the
-        ladder in stages of 1, 2, 4, … rounds, as many as fit in the budget (2**m − 1 rounds: adapt=100
-        runs 63), after each placing the β so every pair has the same estimated rejection rate (Syed et
-        al. 2022, Algorithm 4). The tuned ladder is kept in ``betas`` and used by later runs; a later new
+    adapt : False, True (1022 tuning rounds) or a budget of tuning rounds. A new run first tunes the
+        ladder in stages of 2, 4, 8, … rounds (two, so that DEO proposes every pair in each), as many as
+        fit in the budget (2**m − 2 rounds: adapt=100 runs 62), after each placing the β so every pair
+        has the same estimated rejection rate (Syed et al. 2022, Algorithm 4, whose stages start at one
+        round); a stage in which some pair was never proposed (SEO's coins, with few chains) keeps the
+        ladder. The tuned ladder is kept in ``betas`` and used by later runs; a later new
         run tunes again starting from it, so two new runs of one object differ (continue a ``state``, or
         build a new object, for the same numbers).
     reference : :class:`heatbath.GaussianReference` (default N(0, I)), continuous targets only.
@@ -225,14 +228,16 @@ class ParallelTempering:
 
 
 def tune_ladder(run, n_tune: int) -> list:
-    """Stages of 1, 2, 4, … rounds, re-placing the ladder after each (Syed et al., Algorithm 4). ``run``
+    """Stages of 2, 4, 8, … rounds, re-placing the ladder after each (Syed et al., Algorithm 4). ``run``
     (_LangevinRun or pt_model.ModelRun) has ``betas``, ``chains`` and ``_rounds(n)``, which runs n rounds
     on the current ladder and returns the swap accumulators."""
-    ladders, length, used = [run.betas.copy()], 1, 0
+    ladders, length, used = [run.betas.copy()], 2, 0
     while used + length <= n_tune:
         swap = run._rounds(length)
-        rejection = np.asarray(_arrays.to_host(swap["rejection"])).sum(axis=1) / (length * run.chains)
-        run.betas = equal_rejection_ladder(run.betas, rejection)
+        tried = np.asarray(_arrays.to_host(swap["tried"])).sum(axis=1)
+        if tried.min() > 0:  # else a pair has no estimate: keep the ladder for this stage
+            rejection = np.asarray(_arrays.to_host(swap["rejection"])).sum(axis=1) / tried
+            run.betas = equal_rejection_ladder(run.betas, rejection)
         ladders.append(run.betas.copy())
         used += length
         length *= 2
@@ -309,14 +314,16 @@ def stop_at_interrupt(run, slot_of, n_rounds: int, exc: KeyboardInterrupt) -> No
 def summarize(betas, stats: dict, n_rounds: int, chains: int, scheme_rounds: int):
     """Host-side summaries of one call's accumulators (numpy arrays of shape [pairs, chains]; round_trips
     [chains · replicas])."""
-    n = max(n_rounds * chains, 1)
     none = np.nan if n_rounds == 0 else 0.0  # no rounds: NaN rates and estimates, not zeros
-    rejection = stats["rejection"].sum(axis=1) / n + none
-    tried = stats["tried"].sum(axis=1)
-    swap_rate = stats["accepted"].sum(axis=1) / np.maximum(tried, 1) + none
+    tried = stats["tried"].sum(axis=1)  # the samples of each pair's statistics: its proposals
+    unseen = np.where(tried > 0, 0.0, np.nan)  # a pair never proposed: NaN estimates, not zeros
+    n = np.maximum(tried, 1)
+    rejection = stats["rejection"].sum(axis=1) / n + unseen + none
+    swap_rate = stats["accepted"].sum(axis=1) / n + unseen + none
     gaps = np.diff(betas)
     with np.errstate(invalid="ignore"):  # no rounds: NaN estimates, not warnings
         fwd, rev = stepping_stone(stats["fwd_max"], stats["fwd_sum"], stats["rev_max"], stats["rev_sum"], n)
+        fwd, rev = fwd + unseen, rev + unseen
     replicas = betas.size
     trips = stats["round_trips"].reshape(chains, replicas).sum(axis=1)
     return dict(betas=betas.copy(), swap_rate=swap_rate, rejection=rejection, barrier=float(rejection.sum()),

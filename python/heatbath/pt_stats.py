@@ -2,7 +2,7 @@
 """Summaries of a parallel-tempering run from the per-column accumulators of the swap pass
 (csrc/heatbath/pt_swap.h), and the theory they are checked against.
 
-- rejection r_k: mean over rounds and chains of 1 − α_k (every pair, every round);
+- rejection r_k: mean of 1 − α_k over the proposals of pair k (all chains);
 - communication barrier Λ = Σ_k r_k and local barrier λ ≈ r_k / (β_{k+1} − β_k) at pair midpoints
   (Syed et al. 2022, §4);
 - round trip rate: completed β_0 → β_K → β_0 cycles of all replicas of a column, per round;
@@ -13,8 +13,9 @@ from __future__ import annotations
 import numpy as np
 
 
-def pooled_log_mean_exp(m: np.ndarray, s: np.ndarray, n: int) -> np.ndarray:
-    """log((1/n) Σ exp(v)) per pair, from per-column running log-sum-exps (m, s) of shape [pairs, chains]."""
+def pooled_log_mean_exp(m: np.ndarray, s: np.ndarray, n) -> np.ndarray:
+    """log((1/n) Σ exp(v)) per pair, from per-column running log-sum-exps (m, s) of shape [pairs, chains];
+    n: the number of values, one for all pairs or one per pair."""
     ok = s > 0
     top = np.where(ok, m, -np.inf).max(axis=1, keepdims=True)
     top = np.where(np.isfinite(top), top, 0.0)
@@ -23,7 +24,7 @@ def pooled_log_mean_exp(m: np.ndarray, s: np.ndarray, n: int) -> np.ndarray:
         return top[:, 0] + np.log(total) - np.log(n)
 
 
-def stepping_stone(fwd_max, fwd_sum, rev_max, rev_sum, n: int):
+def stepping_stone(fwd_max, fwd_sum, rev_max, rev_sum, n):
     """(forward per pair, reverse per pair) estimates of log Z_{k+1} / Z_k."""
     forward = pooled_log_mean_exp(fwd_max, fwd_sum, n)
     reverse = -pooled_log_mean_exp(rev_max, rev_sum, n)
