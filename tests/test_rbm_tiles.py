@@ -7,7 +7,7 @@ import pytest
 
 import heatbath as hb
 from heatbath import _core
-from rbm_reference import hidden_probs, random_rbm, rbm_kinds
+from rbm_reference import hidden_probs, random_rbm, rbm_kinds, visible_probs
 
 V, H = 512, 512  # the smallest square model whose 64-row products stay on OpenBLAS's blocked path
 
@@ -95,3 +95,17 @@ def test_a_chains_row_in_the_tile_does_not_change_its_numbers(V, H, dtype):
                 same(part.v, whole.v[lo:hi]), same(part.h, whole.h[lo:hi])
     finally:
         hb.set_num_threads(2)
+
+
+@pytest.mark.parametrize("dtype", ["float64", "float32"])
+def test_the_units_past_openblas_blocks_match_a_direct_product(dtype):
+    """511 × 255 leaves 15 units of each product to heatbath's own dot products (narrow_gemm.h): both
+    conditionals match numpy's, in every unit, to the rounding of a 511-term sum."""
+    V, H = 511, 255
+    rbm, params = random_rbm(V, H, seed=21, scale=0.1, dtype=dtype)
+    rng = np.random.default_rng(8)
+    v = (rng.random((70, V)) < 0.5).astype(dtype)
+    h = (rng.random((70, H)) < 0.5).astype(dtype)
+    tol = 1e-4 if dtype == "float32" else 1e-12
+    np.testing.assert_allclose(rbm.hidden_probs(v), hidden_probs(params, v.astype(np.float64)), rtol=tol)
+    np.testing.assert_allclose(rbm.visible_probs(h), visible_probs(params, h.astype(np.float64)), rtol=tol)

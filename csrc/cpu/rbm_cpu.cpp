@@ -14,6 +14,7 @@
 
 #include "cpu/blas.h"
 #include "cpu/isa.h"
+#include "cpu/narrow_gemm.h"
 #include "cpu/small_gemm.h"
 #include "cpu/threads.h"
 #include "heatbath/rbm.h"
@@ -45,6 +46,19 @@ void small_gemm(int64_t rows, int64_t n, int64_t k, const T* x, const T* w, T* o
 }
 
 template <class T>
+void narrow_gemm(int64_t rows, int64_t n, int64_t k, const T* x, const T* w, int64_t w_stride, T* out,
+                 int64_t out_stride) {
+#if defined(HEATBATH_ISA_VARIANTS)
+  switch (active_isa()) {
+    case Isa::kAvx512: return avx512::narrow_gemm<T>(rows, n, k, x, w, w_stride, out, out_stride);
+    case Isa::kAvx2: return avx2::narrow_gemm<T>(rows, n, k, x, w, w_stride, out, out_stride);
+    default: break;
+  }
+#endif
+  baseline::narrow_gemm<T>(rows, n, k, x, w, w_stride, out, out_stride);
+}
+
+template <class T>
 void softplus_rows(const SoftplusRows<T>& a) {
 #if defined(HEATBATH_ISA_VARIANTS)
   switch (active_isa()) {
@@ -69,7 +83,7 @@ HB_INSTANTIATE_RBM_PASSES()
 // remainder's kernel sums the last rows of a tile, those past the last whole block of rows it takes at
 // once (12 with AVX-512), in another order, so a chain's bits would follow its row in the tile. OpenBLAS
 // therefore gets only whole blocks of kBlasColumnBlock output columns (W's leading columns, and its
-// leading rows for h·Wᵀ, in place through ldb), and small_gemm the remaining units of each product.
+// leading rows for h·Wᵀ, in place through ldb), and narrow_gemm.h the remaining units of each product.
 // A small model gets one fixed tile shape, whatever the
 // batch: the fewest rows (64, 128 or 256) that give a product of kSmallTileWork multiply-adds (a 64 x 64
 // model: 64 rows, so that 100 chains make two tiles for two threads instead of one 256-row tile of
@@ -121,7 +135,8 @@ namespace {
 template <class T>
 struct Tile {
   const RbmParams<T>& p;
-  const PaddedWeights<T>* packed;                // small_gemm's operands (the units past blas_h, blas_v); or null
+  const PaddedWeights<T>* packed;                // a small model's operands for small_gemm; or null
+  const NarrowWeights<T>* rest;                  // a large model's units past blas_h, blas_v; or null
   int64_t blas_h, blas_v;                        // units of each product that OpenBLAS computes (0: small model)
   int64_t R;                                     // rows of every GEMM of this call (tile_rows)
   std::vector<T> v, h, pre_h, pre_v;             // [R, V], [R, H], [R, H], [R, V]
@@ -129,10 +144,11 @@ struct Tile {
   std::vector<double> beta, scratch, sums;       // [R], [max(V, H)], [R]
   int64_t row0 = 0, valid = 0;
 
-  Tile(const RbmParams<T>& params, const PaddedWeights<T>* padded, int64_t rows)
-      : p(params), packed(padded), blas_h(padded != nullptr ? padded->h0 : params.H),
-        blas_v(padded != nullptr ? padded->v0 : params.V), R(rows), v(R * p.V, T(0)), h(R * p.H, T(0)), pre_h(R * p.H, T(0)),
-        pre_v(R * p.V, T(0)),
+  Tile(const RbmParams<T>& params, const PaddedWeights<T>* padded, const NarrowWeights<T>* narrow, int64_t rows)
+      : p(params), packed(padded), rest(narrow),
+        blas_h(padded != nullptr ? 0 : narrow != nullptr ? narrow->h0 : params.H),
+        blas_v(padded != nullptr ? 0 : narrow != nullptr ? narrow->v0 : params.V), R(rows), v(R * p.V, T(0)),
+        h(R * p.H, T(0)), pre_h(R * p.H, T(0)), pre_v(R * p.V, T(0)),
         hid(R), vis(R), beta(R), scratch(std::max<int64_t>(p.V, p.H)), sums(R) {}
 
   void select(int64_t tile, int64_t chains) {
@@ -146,18 +162,27 @@ struct Tile {
     std::copy(src.begin(), src.begin() + valid * n, dst + row0 * n);
   }
   // Padding rows are multiplied too (their states are zeros or stale), so OpenBLAS always sees R rows.
-  // pre_h = v·W: OpenBLAS the first blas_h columns (of W, with its own row stride), small_gemm the rest.
+  // pre_h = v·W: a small model by small_gemm; a large one by OpenBLAS for the first blas_h columns (of W,
+  // with its own row stride) and narrow_gemm for the rest.
   void to_hidden_pre() {
+    if (packed != nullptr) {
+      small_gemm<T>(R, p.H, p.V, v.data(), packed->forward.data(), pre_h.data(), p.H);
+      return;
+    }
     if (blas_h > 0) gemm<T>(R, blas_h, p.V, v.data(), p.V, p.w, p.H, false, pre_h.data(), p.H);
     if (blas_h < p.H) {
-      small_gemm<T>(R, p.H - blas_h, p.V, v.data(), packed->forward.data(), pre_h.data() + blas_h, p.H);
+      narrow_gemm<T>(R, p.H - blas_h, p.V, v.data(), rest->hidden.data(), p.V, pre_h.data() + blas_h, p.H);
     }
   }
-  // pre_v = h·Wᵀ: OpenBLAS the first blas_v columns (W's first blas_v rows, transposed), small_gemm the rest.
+  // pre_v = h·Wᵀ: likewise, OpenBLAS W's first blas_v rows (transposed), narrow_gemm its other rows in place.
   void to_visible_pre() {
+    if (packed != nullptr) {
+      small_gemm<T>(R, p.V, p.H, h.data(), packed->backward.data(), pre_v.data(), p.V);
+      return;
+    }
     if (blas_v > 0) gemm<T>(R, blas_v, p.H, h.data(), p.H, p.w, p.H, true, pre_v.data(), p.V);
     if (blas_v < p.V) {
-      small_gemm<T>(R, p.V - blas_v, p.H, h.data(), packed->backward.data(), pre_v.data() + blas_v, p.V);
+      narrow_gemm<T>(R, p.V - blas_v, p.H, h.data(), p.w + blas_v * p.H, p.H, pre_v.data() + blas_v, p.V);
     }
   }
 
@@ -206,12 +231,14 @@ void for_each_tile(const RbmParams<T>& p, int64_t chains, Fn&& fn) {
   const int64_t tiles = (chains + rows - 1) / rows;
   if (tiles == 0) return;
   blas_single_threaded();
-  // A copy of the units small_gemm multiplies, made per call: the weights are borrowed and may have changed.
+  // The copies of W that small_gemm or narrow_gemm read, made per call: the weights are borrowed and may
+  // have changed.
   std::unique_ptr<PaddedWeights<T>> padded;
+  std::unique_ptr<NarrowWeights<T>> narrow;
   if (small_model(p.V, p.H)) {
-    padded = std::make_unique<PaddedWeights<T>>(p.w, p.V, p.H, 0, 0);
+    padded = std::make_unique<PaddedWeights<T>>(p.w, p.V, p.H);
   } else if (blas_units(p.H) < p.H || blas_units(p.V) < p.V) {
-    padded = std::make_unique<PaddedWeights<T>>(p.w, p.V, p.H, blas_units(p.H), blas_units(p.V));
+    narrow = std::make_unique<NarrowWeights<T>>(p.w, p.V, p.H, blas_units(p.H), blas_units(p.V));
   }
   // Each thread makes its tile in the region (its buffers first touched there), but an exception must not
   // leave an OpenMP region (std::terminate): a tile that cannot be allocated is noted, its thread still
@@ -221,7 +248,7 @@ void for_each_tile(const RbmParams<T>& p, int64_t chains, Fn&& fn) {
   {
     std::unique_ptr<Tile<T>> tile;
     try {
-      tile = std::make_unique<Tile<T>>(p, padded.get(), rows);
+      tile = std::make_unique<Tile<T>>(p, padded.get(), narrow.get(), rows);
     } catch (const std::bad_alloc&) {
       failed = true;
     }

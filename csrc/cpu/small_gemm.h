@@ -24,23 +24,20 @@ constexpr int64_t padded_columns(int64_t n) {
   return (n + kSmallGemmBlock<T> - 1) / kSmallGemmBlock<T> * kSmallGemmBlock<T>;
 }
 
-// W [V, H] as the right-hand sides of both products, zero-padded: forward [V, pad(H − h0)] for v·W's
-// columns h0.. and backward [H, pad(V − v0)] (= Wᵀ's columns v0..) for h·Wᵀ's. A small model takes every
-// column (h0 = v0 = 0); a large one only the units past OpenBLAS's whole blocks (rbm_cpu.cpp).
+// A small model's W [V, H] as the right-hand sides of both products, zero-padded: forward [V, pad(H)] for
+// v·W and backward [H, pad(V)] (= Wᵀ) for h·Wᵀ.
 template <class T>
 struct PaddedWeights {
-  int64_t V = 0, H = 0, h0 = 0, v0 = 0;
   std::vector<T> forward, backward;
-  PaddedWeights(const T* w, int64_t v, int64_t h, int64_t first_h, int64_t first_v)
-      : V(v), H(h), h0(first_h), v0(first_v) {
-    const int64_t hp = padded_columns<T>(H - h0), vp = padded_columns<T>(V - v0);
+  PaddedWeights(const T* w, int64_t V, int64_t H) {
+    const int64_t hp = padded_columns<T>(H), vp = padded_columns<T>(V);
     forward.assign(V * hp, T(0));
     backward.assign(H * vp, T(0));
     for (int64_t i = 0; i < V; ++i) {
-      for (int64_t j = h0; j < H; ++j) forward[i * hp + (j - h0)] = w[i * H + j];
-    }
-    for (int64_t i = v0; i < V; ++i) {
-      for (int64_t j = 0; j < H; ++j) backward[j * vp + (i - v0)] = w[i * H + j];
+      for (int64_t j = 0; j < H; ++j) {
+        forward[i * hp + j] = w[i * H + j];
+        backward[j * vp + i] = w[i * H + j];
+      }
     }
   }
 };
