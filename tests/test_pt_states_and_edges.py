@@ -1,8 +1,8 @@
 # SPDX-License-Identifier: Apache-2.0
 """Parallel tempering at its edges: a run of no rounds reports the energies of its states and NaN
-statistics; a continued state must suit the model (its lattice, its RBM's layers) and carry labels that
-are a permutation in every column; the Gibbs models return an energy trace with their trace; a torch
-start that requires grad is read like any other."""
+statistics, and a pair never proposed NaN statistics; a continued state must suit the model (its
+lattice, its RBM's layers) and carry labels that are a permutation in every column; the Gibbs models
+return an energy trace with their trace; a torch start that requires grad is read like any other."""
 import dataclasses
 
 import numpy as np
@@ -35,6 +35,21 @@ def test_no_rounds_give_nan_statistics():
         assert np.isnan(getattr(res, name)).all(), name
     for name in ("barrier", "round_trip_rate", "log_z", "log_z_forward", "log_z_reverse"):
         assert np.isnan(getattr(res, name)), name
+
+
+def test_a_pair_is_measured_only_at_the_rounds_that_propose_it():
+    # DEO proposes the even pairs at round 0 and the odd ones at round 1: one round leaves the odd pairs
+    # without a sample (NaN, not zero), two rounds measure every pair once per column.
+    pt = hb.ParallelTempering(hb.Ising((4, 4), coupling=0.3), 5)
+    one = pt.run(_ising_start(), 1, seed=2)
+    assert np.isfinite(one.rejection[0::2]).all() and np.isnan(one.rejection[1::2]).all()
+    assert np.isfinite(one.swap_rate[0::2]).all() and np.isnan(one.swap_rate[1::2]).all()
+    assert np.isfinite(one.log_z_pairs[0::2]).all() and np.isnan(one.log_z_pairs[1::2]).all()
+    assert np.isnan(one.log_z) and np.isnan(one.barrier)
+    two = pt.run(_ising_start(), 2, seed=2)
+    assert np.isfinite(two.rejection).all() and np.isfinite(two.log_z) and np.isfinite(two.barrier)
+    # Round 0 is the same in both runs, so the even pairs' statistics of the first round are unchanged.
+    np.testing.assert_array_equal(two.rejection[0::2], one.rejection[0::2])
 
 
 def test_a_state_of_another_lattice_is_refused():
