@@ -108,7 +108,7 @@ constexpr int64_t kSmallTileWork = int64_t{1} << 18;
 // gave row-dependent bits, no multiple of 16 did, and float32 never did (tests/test_rbm_tiles.py).
 constexpr int64_t kBlasColumnBlock = 16;
 
-// The units of a large model's product that OpenBLAS computes (the leading whole blocks); small_gemm the rest.
+// The units of a large model's product that OpenBLAS computes (the leading whole blocks); narrow_gemm the rest.
 int64_t blas_units(int64_t units) { return units / kBlasColumnBlock * kBlasColumnBlock; }
 }  // namespace
 
