@@ -12,8 +12,8 @@
 #                                                                   # pcd, overhead, rng, suite, asv)
 #
 # Needs, already installed: pybind11, scikit-build-core, nvidia-cublas (or a toolkit with cuBLAS headers; cuBLAS
-# is loaded at run time), cmake, ninja, pytest, torch (CUDA build); scipy-openblas32 installed or carried in
-# <repo>/.whl/; cupy, numba and asv are optional. Nothing is downloaded (--no-index --no-build-isolation).
+# is loaded at run time), cmake, ninja, pytest, torch (CUDA build); the NumPy wheel that gpu_wheels.sh carries
+# in <repo>/.whl/; cupy, numba and asv are optional. Nothing is downloaded (--no-index --no-build-isolation).
 # Seven log files at most (a device tool returns eight): env, build, pytest_gpu, pytest, figures, pcd, rng.
 set -euo pipefail
 
@@ -69,8 +69,6 @@ step "GPU, toolkit, Python; log: $logs/env.log"
     nvcc --version || fail "nvcc not found: put the CUDA toolkit's bin/ on PATH"
     "$python" -c "import sys, torch; print(sys.version); print('torch', torch.__version__, 'cuda', torch.version.cuda,
           'device', torch.cuda.get_device_name() if torch.cuda.is_available() else None)"
-    "$python" -c "import scipy_openblas32" || fail "scipy-openblas32 is missing: run benchmarks/gpu_wheels.sh here
-        first, where there is network, and carry .whl/ to this machine"
 } 2>&1 | tee "$logs/env.log"
 if [ -z "${CUDAARCHS:-}" ]; then
     # This GPU's architecture only (nvcc builds one instead of two): 9.0 → 90.

@@ -9,18 +9,12 @@
 #   PREBUILT=0 bash benchmarks/gpu_wheels.sh   # downloads only: gpu_check.sh builds on the GPU machine
 #
 # The GPU machines' image has torch, cupy, numba(-cuda), nvidia-cublas, pybind11, scikit-build-core, cmake,
-# ninja, pytest and hypothesis, but not scipy-openblas32, heatbath's CPU BLAS (a build and run dependency), and
-# a NumPy (2.5) under which its numba.cuda does not import (see below).
+# ninja, pytest and hypothesis, but a NumPy (2.5) under which its numba.cuda does not import (see below).
 set -euo pipefail
 
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 pyver="${PYVER:-3.12}"
-# The version this machine builds with, so that both machines build the same thing.
-openblas="$(python3 -m pip show scipy-openblas32 2>/dev/null | sed -n 's/^Version: //p')"
 mkdir -p "$root/.whl"
-python3 -m pip download --no-deps --only-binary=:all: --python-version "$pyver" --implementation cp \
-    --platform manylinux_2_28_x86_64 --platform manylinux_2_27_x86_64 --platform manylinux_2_17_x86_64 \
-    --platform manylinux2014_x86_64 -d "$root/.whl" "scipy-openblas32${openblas:+==$openblas}"
 # numba-cuda (0.30.4 and older) registers np.row_stack, which NumPy 2.5 removed, so numba.cuda does not import
 # under the GPU image's NumPy 2.5: the NumPy this machine tests with goes along, installed ahead of the image's.
 numpy_version="$(python3 -c 'import numpy; print(numpy.__version__)')"
@@ -51,8 +45,7 @@ if [ "${PREBUILT:-1}" = 1 ]; then
         "or PREBUILT=0 to let gpu_check.sh build there" >&2; exit 1; }
     venv="$root/build/gpu_wheel_py$pyver"
     [ -x "$venv/bin/python" ] || "$build_python" -m venv "$venv"
-    "$venv/bin/python" -m pip install -q scikit-build-core pybind11 "scipy-openblas32${openblas:+==$openblas}" \
-        nvidia-cublas cmake ninja
+    "$venv/bin/python" -m pip install -q scikit-build-core pybind11 nvidia-cublas cmake ninja
     rm -rf "$root/.whl/prebuilt"
     mkdir -p "$root/.whl/prebuilt"
     stamp="$(source_stamp "$root")"

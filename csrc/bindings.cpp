@@ -16,7 +16,6 @@
 #include "bindings/pt_bindings.h"
 #include "bindings/random_bindings.h"
 #include "bindings/rbm_bindings.h"
-#include "cpu/blas.h"
 #include "cpu/isa.h"
 #include "cpu/ising_cpu.h"
 #include "cpu/rbm_pt_cpu.h"
@@ -224,7 +223,6 @@ PYBIND11_MODULE(_core, m) {
         "log Z_beta by enumeration (private: use heatbath.exact_log_z).");
   m.def("rbm_tile_rows", &hb::cpu::tile_rows, py::arg("chains"), py::arg("n_visible"), py::arg("n_hidden"),
         py::arg("threads"), "Rows of the CPU launcher's GEMMs for such a call (private: for tests).");
-  m.def("blas_core", &hb::cpu::blas_core_name, "OpenBLAS's kernel choice for this CPU (its GEMMs set the last bits).");
   hb::bind::bind_pt<CpuPtBackend>(m);
   hb::bind::bind_pt_ising<CpuPtBackend>(m);
   hb::bind::bind_pt_rbm<CpuPtBackend>(m);

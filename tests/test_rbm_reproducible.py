@@ -62,18 +62,34 @@ def test_resuming_from_state_is_bitwise_identical(model):
     assert second.state.step == 30
 
 
-def test_instruction_set_variants_agree(model):
-    v0 = start(130, 37, model.dtype)
-    results = []
+def under_every_isa(run):
+    """run() under each CPU instruction-set variant, in turn."""
     try:
+        results = []
         for isa in _core.cpu_isa_variants():
             _core.limit_cpu_isa(isa)
-            results.append((hb.gibbs(model, v0, 10, seed=4), hb.free_energy(model, v0),
-                            hb.ais_log_z(model, 64, 20, seed=1).log_weights))
+            results.append(run())
+        return results
     finally:
         _core.limit_cpu_isa("avx512")
+
+
+def test_instruction_set_variants_agree(model):
+    v0 = start(130, 37, model.dtype)
+    results = under_every_isa(lambda: (hb.gibbs(model, v0, 10, seed=4), hb.free_energy(model, v0),
+                                       hb.ais_log_z(model, 64, 20, seed=1).log_weights))
     for r in results[1:]:
         same(r[0].v, results[0][0].v), same(r[1], results[0][1]), same(r[2], results[0][2])
+
+
+large_model = rbm_kinds(300, 250, seed=5, scale=0.1)  # panel_gemm.h, with partial panels in both products
+
+
+def test_instruction_set_variants_agree_on_a_large_model(large_model):
+    v0 = start(45, 300, large_model.dtype)
+    results = under_every_isa(lambda: (hb.gibbs(large_model, v0, 3, seed=4), hb.free_energy(large_model, v0)))
+    for r in results[1:]:
+        same(r[0].v, results[0][0].v), same(r[0].h, results[0][0].h), same(r[1], results[0][1])
 
 
 def test_ais_split_over_threads_and_calls_is_identical():

@@ -1,7 +1,8 @@
 # SPDX-License-Identifier: Apache-2.0
-"""The CPU launcher cuts small batches of large RBMs into tiles of 64 or 128 chains (csrc/cpu/rbm_cpu.cpp,
-tile_rows), large batches into tiles of 256 or 512, and every batch of a small RBM into tiles of one size
-fixed by the model: each chain's numbers must not depend on which."""
+"""The CPU launcher cuts the batch of a large RBM into equal tiles, one or more per thread, of at most 512
+chains (csrc/cpu/rbm_cpu.cpp, tile_rows), and every batch of a small RBM into tiles of one size fixed by the
+model: each chain's numbers must not depend on which. Every product is one FMA chain per element in a fixed
+order (small_gemm.h, panel_gemm.h), which a known answer pins below."""
 import numpy as np
 import pytest
 
@@ -9,7 +10,7 @@ import heatbath as hb
 from heatbath import _core
 from rbm_reference import hidden_probs, random_rbm, rbm_kinds, visible_probs
 
-V, H = 512, 512  # the smallest square model whose 64-row products stay on OpenBLAS's blocked path
+V, H = 512, 512  # a large model: panel_gemm.h
 
 
 def same(a, b):
@@ -20,12 +21,15 @@ model = rbm_kinds(V, H, seed=11, scale=0.05)
 
 
 def test_tile_rows_follow_the_batch_only_for_large_models():
-    assert _core.rbm_tile_rows(100, V, H, 2) == 64
-    assert _core.rbm_tile_rows(100, V, H, 1) == 128
-    assert _core.rbm_tile_rows(1000, V, H, 2) == 512
-    assert _core.rbm_tile_rows(1000, V, H, 4) == 256
-    assert _core.rbm_tile_rows(100_000, V, H, 2) == 512
-    assert _core.rbm_tile_rows(100, 784, 500, 2) == 64
+    # the fewest tiles of at most 512 chains that give every thread as many, and equal ones
+    assert _core.rbm_tile_rows(100, V, H, 2) == 50
+    assert _core.rbm_tile_rows(100, V, H, 1) == 100
+    assert _core.rbm_tile_rows(1000, V, H, 2) == 500
+    assert _core.rbm_tile_rows(1000, V, H, 4) == 250
+    assert _core.rbm_tile_rows(1100, V, H, 2) == 275  # four tiles: three would leave one thread two
+    assert _core.rbm_tile_rows(100_000, V, H, 2) == 511  # 196 tiles
+    assert _core.rbm_tile_rows(3, V, H, 2) == 2
+    assert _core.rbm_tile_rows(100, 784, 500, 2) == 50
     for chains, threads in ((1, 1), (100, 2), (5000, 2)):  # small models: one fixed shape each
         assert _core.rbm_tile_rows(chains, 64, 64, threads) == 64
         assert _core.rbm_tile_rows(chains, 64, 32, threads) == 128
@@ -58,10 +62,10 @@ def test_results_do_not_depend_on_tile_size_threads_or_batch_split(model):
     v0 = (rng.random((600, V)) < 0.3).astype(model.dtype)
     beta = np.linspace(0.7, 1.3, 600)
     hb.set_num_threads(2)
-    whole = hb.gibbs(model, v0, 3, beta=beta, seed=4)  # 512-row tiles
+    whole = hb.gibbs(model, v0, 3, beta=beta, seed=4)  # two tiles of 300
     probs = model.hidden_probs(v0)
     free = hb.free_energy(model, v0)
-    for threads in (1, 2):  # 64-, 128-, 256- and 512-row tiles
+    for threads in (1, 2):  # tiles of 50 to 423 rows, most not a multiple of the 8-row micro-tiles
         hb.set_num_threads(threads)
         for lo, hi in ((0, 100), (100, 177), (177, 600)):
             part = hb.gibbs(model, v0[lo:hi], 3, beta=beta[lo:hi], seed=4, chain_start=lo)
@@ -73,9 +77,9 @@ def test_results_do_not_depend_on_tile_size_threads_or_batch_split(model):
 @pytest.mark.parametrize("dtype", ["float64", "float32"])
 @pytest.mark.parametrize("V,H", [(511, 255), (255, 513), (544, 300), (528, 272), (7000, 10), (10, 7000)])
 def test_a_chains_row_in_the_tile_does_not_change_its_numbers(V, H, dtype):
-    """Unit counts that leave a remainder of OpenBLAS's register blocks (511 × 255 in float64 summed the
-    last rows of each tile in another order): 600 copies of one state, wherever they sit in the tiles,
-    get the same activations, and any split of the batch the same samples."""
+    """Unit counts that leave a remainder of the panels and micro-tiles, and a product longer than one K
+    block (7000 terms): 600 copies of one state, wherever they sit in the tiles, get the same
+    activations, and any split of the batch the same samples."""
     rbm, params = random_rbm(V, H, seed=13, scale=0.1, dtype=dtype, visible="gaussian", sigma=0.8)
     rng = np.random.default_rng(7)
     v = np.tile(rng.standard_normal(V).astype(dtype), (600, 1))
@@ -98,9 +102,9 @@ def test_a_chains_row_in_the_tile_does_not_change_its_numbers(V, H, dtype):
 
 
 @pytest.mark.parametrize("dtype", ["float64", "float32"])
-def test_the_units_past_openblas_blocks_match_a_direct_product(dtype):
-    """511 × 255 leaves 15 units of each product to heatbath's own dot products (narrow_gemm.h): both
-    conditionals match numpy's, in every unit, to the rounding of a 511-term sum."""
+def test_products_with_partial_panels_match_a_direct_product(dtype):
+    """511 × 255 leaves partial panels and vectors in both products: both conditionals match numpy's, in
+    every unit, to the rounding of a 511-term sum."""
     V, H = 511, 255
     rbm, params = random_rbm(V, H, seed=21, scale=0.1, dtype=dtype)
     rng = np.random.default_rng(8)
@@ -109,3 +113,27 @@ def test_the_units_past_openblas_blocks_match_a_direct_product(dtype):
     tol = 1e-4 if dtype == "float32" else 1e-12
     np.testing.assert_allclose(rbm.hidden_probs(v), hidden_probs(params, v.astype(np.float64)), rtol=tol)
     np.testing.assert_allclose(rbm.visible_probs(h), visible_probs(params, h.astype(np.float64)), rtol=tol)
+
+
+@pytest.mark.parametrize("dtype", ["float64", "float32"])
+@pytest.mark.parametrize("V,H", [(784, 500), (64, 32), (1100, 70)])
+def test_a_product_is_one_fma_chain_in_unit_order(V, H, dtype):
+    """Known answer: hidden unit 5 sums W[10:14, 5] = (1e20, 1, −1e20, 1) and visible unit 20 sums
+    W[20, 20:24] likewise, the other weights zero. In index order from +0 the 1 after 1e20 is lost
+    (1e20 + 1 rounds to 1e20 in float32 and float64), so the activation is 1, where sums in pairs give
+    0 and exact arithmetic 2; with bias −1 the probability is exactly 1/2. Small (64 × 32), large
+    (784 × 500) and two-K-block (1,100 × 70) models, under every instruction set."""
+    w = np.zeros((V, H), dtype)
+    w[10:14, 5] = (1e20, 1.0, -1e20, 1.0)
+    w[20, 20:24] = (1e20, 1.0, -1e20, 1.0)
+    b, c = np.zeros(V, dtype), np.zeros(H, dtype)
+    b[20], c[5] = -1.0, -1.0
+    rbm = hb.RBM(w, b, c)
+    v, h = np.ones((40, V), dtype), np.ones((40, H), dtype)
+    try:
+        for isa in _core.cpu_isa_variants():
+            _core.limit_cpu_isa(isa)
+            assert (rbm.hidden_probs(v)[:, 5] == 0.5).all(), isa
+            assert (rbm.visible_probs(h)[:, 20] == 0.5).all(), isa
+    finally:
+        _core.limit_cpu_isa("avx512")

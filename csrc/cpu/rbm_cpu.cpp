@@ -1,9 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
-// OpenMP launchers of the RBM samplers. Chains are cut into tiles of whole GEMM row blocks; each thread
-// takes whole tiles and runs all the steps of a chunk on a tile before moving on, so the tile's states
-// and activations stay in its cache. Partial tiles are padded, so every GEMM has the tile's row count.
-// Each chain's activations, hence its samples, must not depend on the thread count or on how the batch
-// is split (chain_start): see tile_rows for why the tile's row count may vary while the bits do not.
+// OpenMP launchers of the RBM samplers. Chains are cut into tiles; each thread takes whole tiles and runs
+// all the steps of a chunk on a tile before moving on, so the tile's states and activations stay in its
+// cache. Each chain's activations, hence its samples, must not depend on the thread count or on how the
+// batch is split (chain_start): see tile_rows for why the tile's row count may vary while the bits do not.
 #include "cpu/rbm_cpu.h"
 
 #include <algorithm>
@@ -12,9 +11,8 @@
 #include <new>
 #include <vector>
 
-#include "cpu/blas.h"
 #include "cpu/isa.h"
-#include "cpu/narrow_gemm.h"
+#include "cpu/panel_gemm.h"
 #include "cpu/small_gemm.h"
 #include "cpu/threads.h"
 #include "heatbath/rbm.h"
@@ -46,16 +44,15 @@ void small_gemm(int64_t rows, int64_t n, int64_t k, const T* x, const T* w, T* o
 }
 
 template <class T>
-void narrow_gemm(int64_t rows, int64_t n, int64_t k, const T* x, const T* w, int64_t w_stride, T* out,
-                 int64_t out_stride) {
+void panel_gemm(int64_t rows, int64_t n, int64_t k, const T* x, const T* panels, T* out) {
 #if defined(HEATBATH_ISA_VARIANTS)
   switch (active_isa()) {
-    case Isa::kAvx512: return avx512::narrow_gemm<T>(rows, n, k, x, w, w_stride, out, out_stride);
-    case Isa::kAvx2: return avx2::narrow_gemm<T>(rows, n, k, x, w, w_stride, out, out_stride);
+    case Isa::kAvx512: return avx512::panel_gemm<T>(rows, n, k, x, panels, out);
+    case Isa::kAvx2: return avx2::panel_gemm<T>(rows, n, k, x, panels, out);
     default: break;
   }
 #endif
-  baseline::narrow_gemm<T>(rows, n, k, x, w, w_stride, out, out_stride);
+  baseline::panel_gemm<T>(rows, n, k, x, panels, out);
 }
 
 template <class T>
@@ -72,44 +69,23 @@ void softplus_rows(const SoftplusRows<T>& a) {
 
 HB_INSTANTIATE_RBM_PASSES()
 
-// Small models (small_model: 256·V·H below kBlockedWork) multiply with small_gemm, which sums every
-// row on its own in a fixed order: their bits cannot depend on the tile. OpenBLAS, which the larger
-// models use, redoes its packing of W on every call, and below about 7·10^6 multiply-adds per product
-// (its direct-sgemm limit, 28·512²; small-matrix kernels below 10^6) it switches to kernels whose
-// summation order depends on the shape. Above that, its blocked path computes every element of a
-// product as the same sequence of FMAs whatever the row count, as long as rows come in whole
-// micro-tiles: the K blocking depends on K alone. That holds for its whole micro-tiles of output columns
-// only: for a product whose column count leaves a remainder (a float64 model with H = 255, say) the
-// remainder's kernel sums the last rows of a tile, those past the last whole block of rows it takes at
-// once (12 with AVX-512), in another order, so a chain's bits would follow its row in the tile. OpenBLAS
-// therefore gets only whole blocks of kBlasColumnBlock output columns (W's leading columns, and its
-// leading rows for h·Wᵀ, in place through ldb), and narrow_gemm.h the remaining units of each product.
-// A small model gets one fixed tile shape, whatever the
-// batch: the fewest rows (64, 128 or 256) that give a product of kSmallTileWork multiply-adds (a 64 x 64
-// model: 64 rows, so that 100 chains make two tiles for two threads instead of one 256-row tile of
-// mostly padding; a 64 x 32 model: 128). A larger model gets tiles of 64 or 128 rows when the batch is
-// small, so that every thread has a tile and less padding is multiplied (100 chains of a 784 x 500
-// model: two 64-row tiles on two threads instead of one 256-row tile on one), and up to 512 rows for
-// large batches, so that each thread packs W for fewer, larger products (1,000 chains of 784 x 500 on
-// two threads: one 512-row tile each instead of two of 256). Row counts are multiples of 64, hence of
-// every OpenBLAS core's micro-tile height. tests/test_rbm_tiles.py pins the invariance of the results
-// across tile sizes, thread counts and batch splits.
+// Every product sums each element on its own, as one FMA chain in a fixed order (small_gemm.h for small
+// models, panel_gemm.h for the others, the same bits): a chain's activations depend on its own row only,
+// so tiles may have any row count, and only a tile's valid rows are multiplied. A small model gets one
+// fixed tile shape, whatever the batch: the fewest rows (64, 128 or 256) that give a product of
+// kSmallTileWork multiply-adds (a 64 x 64 model: 64 rows, so that 100 chains make two tiles for two
+// threads; a 64 x 32 model: 128). A larger model's batch is cut into the fewest tiles of at most
+// kMaxPanelTileRows rows that give every thread the same number, of equal size (1,000 chains on two
+// threads: two of 500; 1,100: four of 275), so that no thread waits for another's larger share.
+// tests/test_rbm_tiles.py pins the invariance of the results across tile sizes, thread counts and splits.
 namespace {
-constexpr int64_t kMaxTileRows = 256;         // small models
-constexpr int64_t kMaxBlockedTileRows = 512;  // models on OpenBLAS's blocked path
+constexpr int64_t kMaxTileRows = 256;        // small models
+constexpr int64_t kMaxPanelTileRows = 512;   // larger models: a tile's x (512 × V) stays in the L2 cache
 constexpr int64_t kMinTileRows = 64;
-// Multiply-adds of one product: > 2x the direct-path limit; OpenBLAS's share of it (whole blocks of
-// kBlasColumnBlock units, at least 16 of every 31) stays above the limit, by 1.18x at the least.
+// Multiply-adds of one product of a 256-row tile from which a model counts as large (and the CUDA
+// launcher uses cuBLAS rather than its one-kernel small-model path).
 constexpr int64_t kBlockedWork = int64_t{1} << 24;
 constexpr int64_t kSmallTileWork = int64_t{1} << 18;
-// Output columns OpenBLAS computes in whole blocks: the register-block height of its AVX-512 dgemm
-// kernel and a multiple of the others' (4, 8 or 16), so that no product of a large model has a
-// remainder. Measured on the SkylakeX kernels: every float64 unit count that is not a multiple of 16
-// gave row-dependent bits, no multiple of 16 did, and float32 never did (tests/test_rbm_tiles.py).
-constexpr int64_t kBlasColumnBlock = 16;
-
-// The units of a large model's product that OpenBLAS computes (the leading whole blocks); narrow_gemm the rest.
-int64_t blas_units(int64_t units) { return units / kBlasColumnBlock * kBlasColumnBlock; }
 }  // namespace
 
 bool small_model(int64_t V, int64_t H) { return kMaxTileRows * V * H < kBlockedWork; }
@@ -117,16 +93,15 @@ bool small_model(int64_t V, int64_t H) { return kMaxTileRows * V * H < kBlockedW
 static_assert(kMaxTileRows * kSmallRbmWeights == kBlockedWork, "small models must be the same on CPU and CUDA");
 
 int64_t tile_rows(int64_t chains, int64_t V, int64_t H, int64_t threads) {
-  int64_t rows = kMinTileRows;
-  while (rows < kMaxTileRows && rows * V * H < kBlockedWork) rows *= 2;
-  if (rows * V * H < kBlockedWork) {  // small model: one fixed shape
+  if (small_model(V, H)) {  // one fixed shape
     int64_t fixed = kMinTileRows;
     while (fixed < kMaxTileRows && fixed * V * H < kSmallTileWork) fixed *= 2;
     return fixed;
   }
-  const int64_t per_thread = (chains + threads - 1) / std::max<int64_t>(1, threads);
-  while (rows < kMaxBlockedTileRows && rows < per_thread) rows *= 2;
-  return rows;
+  const int64_t t = std::max<int64_t>(1, threads);
+  const int64_t at_most = std::max<int64_t>(1, (chains + kMaxPanelTileRows - 1) / kMaxPanelTileRows);
+  const int64_t tiles = (at_most + t - 1) / t * t;
+  return std::max<int64_t>(1, (chains + tiles - 1) / tiles);
 }
 
 namespace {
@@ -136,18 +111,15 @@ template <class T>
 struct Tile {
   const RbmParams<T>& p;
   const PaddedWeights<T>* packed;                // a small model's operands for small_gemm; or null
-  const NarrowWeights<T>* rest;                  // a large model's units past blas_h, blas_v; or null
-  int64_t blas_h, blas_v;                        // units of each product that OpenBLAS computes (0: small model)
-  int64_t R;                                     // rows of every GEMM of this call (tile_rows)
+  const PanelWeights<T>* panels;                 // a larger model's, for panel_gemm; or null
+  int64_t R;                                     // rows of this call's tiles (tile_rows)
   std::vector<T> v, h, pre_h, pre_v;             // [R, V], [R, H], [R, H], [R, V]
   std::vector<UnitCoef<T>> hid, vis;             // [R]
   std::vector<double> beta, scratch, sums;       // [R], [max(V, H)], [R]
   int64_t row0 = 0, valid = 0;
 
-  Tile(const RbmParams<T>& params, const PaddedWeights<T>* padded, const NarrowWeights<T>* narrow, int64_t rows)
-      : p(params), packed(padded), rest(narrow),
-        blas_h(padded != nullptr ? 0 : narrow != nullptr ? narrow->h0 : params.H),
-        blas_v(padded != nullptr ? 0 : narrow != nullptr ? narrow->v0 : params.V), R(rows), v(R * p.V, T(0)),
+  Tile(const RbmParams<T>& params, const PaddedWeights<T>* padded, const PanelWeights<T>* panel, int64_t rows)
+      : p(params), packed(padded), panels(panel), R(rows), v(R * p.V, T(0)),
         h(R * p.H, T(0)), pre_h(R * p.H, T(0)), pre_v(R * p.V, T(0)),
         hid(R), vis(R), beta(R), scratch(std::max<int64_t>(p.V, p.H)), sums(R) {}
 
@@ -161,28 +133,19 @@ struct Tile {
   static void store(const std::vector<T>& src, T* dst, int64_t row0, int64_t valid, int64_t n) {
     std::copy(src.begin(), src.begin() + valid * n, dst + row0 * n);
   }
-  // Padding rows are multiplied too (their states are zeros or stale), so OpenBLAS always sees R rows.
-  // pre_h = v·W: a small model by small_gemm; a large one by OpenBLAS for the first blas_h columns (of W,
-  // with its own row stride) and narrow_gemm for the rest.
+  // pre_h = v·W and pre_v = h·Wᵀ for the valid rows (the rows past them are not read).
   void to_hidden_pre() {
     if (packed != nullptr) {
-      small_gemm<T>(R, p.H, p.V, v.data(), packed->forward.data(), pre_h.data(), p.H);
-      return;
-    }
-    if (blas_h > 0) gemm<T>(R, blas_h, p.V, v.data(), p.V, p.w, p.H, false, pre_h.data(), p.H);
-    if (blas_h < p.H) {
-      narrow_gemm<T>(R, p.H - blas_h, p.V, v.data(), rest->hidden.data(), p.V, pre_h.data() + blas_h, p.H);
+      small_gemm<T>(valid, p.H, p.V, v.data(), packed->forward.get(), pre_h.data(), p.H);
+    } else {
+      panel_gemm<T>(valid, p.H, p.V, v.data(), panels->forward, pre_h.data());
     }
   }
-  // pre_v = h·Wᵀ: likewise, OpenBLAS W's first blas_v rows (transposed), narrow_gemm its other rows in place.
   void to_visible_pre() {
     if (packed != nullptr) {
-      small_gemm<T>(R, p.V, p.H, h.data(), packed->backward.data(), pre_v.data(), p.V);
-      return;
-    }
-    if (blas_v > 0) gemm<T>(R, blas_v, p.H, h.data(), p.H, p.w, p.H, true, pre_v.data(), p.V);
-    if (blas_v < p.V) {
-      narrow_gemm<T>(R, p.V - blas_v, p.H, h.data(), p.w + blas_v * p.H, p.H, pre_v.data() + blas_v, p.V);
+      small_gemm<T>(valid, p.V, p.H, h.data(), packed->backward.get(), pre_v.data(), p.V);
+    } else {
+      panel_gemm<T>(valid, p.V, p.H, h.data(), panels->backward, pre_v.data());
     }
   }
 
@@ -224,21 +187,40 @@ struct Tile {
   }
 };
 
+// Storage for a large model's panels, kept by the calling thread from one call to the next: a fresh
+// allocation of this size is mapped anew, and its page faults cost a short PCD call (784 × 500, 100
+// chains, one step) about a fifth of its time. Storage above kKeptPanelBytes is released at the next
+// call that needs less, so that one huge model does not pin its copy for the thread's life.
+constexpr int64_t kKeptPanelBytes = int64_t{64} << 20;
+
+template <class T>
+T* panel_storage(int64_t elements) {
+  thread_local CacheLineArray<T> storage;
+  thread_local int64_t capacity = 0;
+  const bool too_big = capacity * static_cast<int64_t>(sizeof(T)) > kKeptPanelBytes && elements < capacity;
+  if (elements > capacity || too_big) {
+    storage.reset();
+    capacity = 0;
+    storage = cache_line_array<T>(elements);
+    capacity = elements;
+  }
+  return storage.get();
+}
+
 template <class T, class Fn>
 void for_each_tile(const RbmParams<T>& p, int64_t chains, Fn&& fn) {
   const int64_t threads = num_threads();
   const int64_t rows = tile_rows(chains, p.V, p.H, threads);
   const int64_t tiles = (chains + rows - 1) / rows;
   if (tiles == 0) return;
-  blas_single_threaded();
-  // The copies of W that small_gemm or narrow_gemm read, made per call: the weights are borrowed and may
-  // have changed.
+  // The copies of W that the products read, made per call (the weights are borrowed and may have
+  // changed): a small model's by one thread, a larger one's panels by all of them, in the region.
   std::unique_ptr<PaddedWeights<T>> padded;
-  std::unique_ptr<NarrowWeights<T>> narrow;
+  std::unique_ptr<PanelWeights<T>> panels;
   if (small_model(p.V, p.H)) {
     padded = std::make_unique<PaddedWeights<T>>(p.w, p.V, p.H);
-  } else if (blas_units(p.H) < p.H || blas_units(p.V) < p.V) {
-    narrow = std::make_unique<NarrowWeights<T>>(p.w, p.V, p.H, blas_units(p.H), blas_units(p.V));
+  } else {
+    panels = std::make_unique<PanelWeights<T>>(p.V, p.H, panel_storage<T>(PanelWeights<T>::elements(p.V, p.H)));
   }
   // Each thread makes its tile in the region (its buffers first touched there), but an exception must not
   // leave an OpenMP region (std::terminate): a tile that cannot be allocated is noted, its thread still
@@ -246,9 +228,13 @@ void for_each_tile(const RbmParams<T>& p, int64_t chains, Fn&& fn) {
   std::atomic<bool> failed{false};
 #pragma omp parallel num_threads(static_cast<int>(std::min<int64_t>(threads, tiles)))
   {
+    if (panels) {
+#pragma omp for schedule(static)
+      for (int64_t q = 0; q < panels->panels(); ++q) panels->pack(p.w, q);
+    }
     std::unique_ptr<Tile<T>> tile;
     try {
-      tile = std::make_unique<Tile<T>>(p, padded.get(), narrow.get(), rows);
+      tile = std::make_unique<Tile<T>>(p, padded.get(), panels.get(), rows);
     } catch (const std::bad_alloc&) {
       failed = true;
     }

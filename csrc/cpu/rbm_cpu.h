@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
-// CPU launchers of the RBM samplers: GEMMs on tiles of chains (tile_rows; OpenBLAS, or small_gemm.h for
-// small models), each followed by one fused, vectorised pass over the activations (rbm_cpu_kernel.cpp,
+// CPU launchers of the RBM samplers: products on tiles of chains (tile_rows; small_gemm.h for small models,
+// panel_gemm.h for the others), each followed by one fused, vectorised pass over the activations (rbm_cpu_kernel.cpp,
 // one variant per instruction set).
 #pragma once
 #include <cstdint>
@@ -65,7 +65,7 @@ HB_DECLARE_RBM_VARIANT(avx512)
   template void softplus_rows<float>(const SoftplusRows<float>&);               \
   template void softplus_rows<double>(const SoftplusRows<double>&);
 
-// Rows of every GEMM of a call on `chains` chains of a V x H model with `threads` threads (see the
+// Chains per tile of a call on `chains` chains of a V x H model with `threads` threads (see the
 // rbm_cpu.cpp notes: the results do not depend on it).
 int64_t tile_rows(int64_t chains, int64_t V, int64_t H, int64_t threads);
 

@@ -5,8 +5,10 @@
 // 90 %, and because every row is summed on its own in a fixed order, the bits depend neither on the
 // tile's row count nor on the thread count nor on the instruction set.
 #pragma once
+#include <algorithm>
 #include <cstdint>
-#include <vector>
+
+#include "cpu/cache_line_array.h"
 
 namespace hb::cpu {
 
@@ -28,11 +30,13 @@ constexpr int64_t padded_columns(int64_t n) {
 // v·W and backward [H, pad(V)] (= Wᵀ) for h·Wᵀ.
 template <class T>
 struct PaddedWeights {
-  std::vector<T> forward, backward;
-  PaddedWeights(const T* w, int64_t V, int64_t H) {
+  CacheLineArray<T> forward, backward;
+  PaddedWeights(const T* w, int64_t V, int64_t H)
+      : forward(cache_line_array<T>(V * padded_columns<T>(H))),
+        backward(cache_line_array<T>(H * padded_columns<T>(V))) {
     const int64_t hp = padded_columns<T>(H), vp = padded_columns<T>(V);
-    forward.assign(V * hp, T(0));
-    backward.assign(H * vp, T(0));
+    std::fill(forward.get(), forward.get() + V * hp, T(0));
+    std::fill(backward.get(), backward.get() + H * vp, T(0));
     for (int64_t i = 0; i < V; ++i) {
       for (int64_t j = 0; j < H; ++j) {
         forward[i * hp + j] = w[i * H + j];

@@ -1,6 +1,5 @@
 # SPDX-License-Identifier: Apache-2.0
 """heatbath: fast, reproducible sampling from Boltzmann distributions p(x) ∝ exp(-β E(x))."""
-from heatbath import _openblas  # noqa: F401  (first: the compiled core links its OpenBLAS)
 from heatbath._backend import cuda_available, cuda_compiled, get_num_threads, set_num_threads
 from heatbath import random, schedules
 from heatbath.gibbs import GibbsModel, gibbs

@@ -82,7 +82,7 @@ def main(argv=None) -> int:
         except ImportError:
             print("# threadpoolctl is not installed: numpy's BLAS keeps its own thread count")
     print(f"# {platform.processor() or platform.machine()}, {os.cpu_count()} cores, heatbath threads "
-          f"{hb.get_num_threads()}, OpenBLAS core {hb._core.blas_core()}, numpy {np.__version__}")
+          f"{hb.get_num_threads()}, instruction set {hb._core.cpu_isa()}, numpy {np.__version__}")
     for name, (V, H, chains, steps, scale) in ITEMS.items():
         if args.only and name != args.only:
             continue
