@@ -1,7 +1,8 @@
 # SPDX-License-Identifier: Apache-2.0
 """The RBM sampler on CUDA against the CPU on the same seed. Small models (fewer than 2^16 weights) sum
 their activations in the same order on both, so their Gibbs runs agree bit for bit. Larger ones multiply
-with cuBLAS and OpenBLAS, which may round the activations differently in the last bit: probabilities
+with cuBLAS on the GPU and with heatbath's panel products on the CPU (a fixed order per element), which
+may round the activations differently in the last bit: probabilities
 agree to float32 tolerance and sampled units agree except where a uniform falls between the two roundings
 of a probability (rare, tested as a fraction). Parametrised by the `device` fixture: the CUDA cases skip
 where no GPU is present."""
@@ -33,7 +34,7 @@ def start(chains, V):
 
 def gemm_bound(x, w, scale):
     """How far apart two float32 products x @ w may come out when they sum in different orders (cuBLAS,
-    OpenBLAS): 2·K·u·Σ_k |x_k w_k| per entry (u = 2^-24, K terms), times the conditional's slope `scale`
+    the CPU's panel products): 2·K·u·Σ_k |x_k w_k| per entry (u = 2^-24, K terms), times the conditional's slope `scale`
     (per row or overall), plus a few units in the last place of the result for its own rounding."""
     k = x.shape[1]
     return scale * 2 * k * 2.0**-24 * (np.abs(x) @ np.abs(w)) + 1e-7
