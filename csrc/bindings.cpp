@@ -107,27 +107,35 @@ struct CpuRbmBackend {
     const int64_t work = std::max<int64_t>(1, chains * std::max<int64_t>(1, p.V * p.H));
     return std::max<int64_t>(1, (int64_t{1} << 31) / work);
   }
+  // The call's copies of W, packed once for all its chunks, by all threads, without the GIL.
+  template <class T>
+  static std::unique_ptr<hb::cpu::PackedRbm<T>> packed(const hb::RbmParams<T>& p, int64_t chains, int64_t passes) {
+    py::gil_scoped_release nogil;
+    return std::make_unique<hb::cpu::PackedRbm<T>>(p, chains, passes);
+  }
   template <class T>
   static void gibbs(const hb::GibbsArgs<T>& a, T* /*workspace*/, int /*device*/, std::uintptr_t /*stream*/) {
+    const auto w = packed(a.rbm, a.chains, a.n_steps);
     hb::bind::run_interruptible(a.n_steps, steps_per_chunk(a.chains, a.rbm), [&](int64_t begin, int64_t end) {
-      hb::cpu::gibbs_run<T>(a, a.step0 + begin, a.step0 + end);
+      hb::cpu::gibbs_run<T>(a, *w, a.step0 + begin, a.step0 + end);
     });
   }
   template <class T>
   static void ais(const hb::AisArgs<T>& a, T* /*workspace*/, int /*device*/, std::uintptr_t /*stream*/) {
+    const auto w = packed(a.rbm, a.chains, a.n_betas);
     hb::bind::run_interruptible(a.n_betas, steps_per_chunk(a.chains, a.rbm), [&](int64_t begin, int64_t end) {
-      hb::cpu::ais_run<T>(a, begin, end);
+      hb::cpu::ais_run<T>(a, *w, begin, end);
     });
   }
   template <class T>
   static void conditional(const hb::ConditionalArgs<T>& a, T* /*workspace*/, int /*device*/, std::uintptr_t) {
     py::gil_scoped_release nogil;
-    hb::cpu::conditional_run<T>(a);
+    hb::cpu::conditional_run<T>(a, hb::cpu::PackedRbm<T>(a.rbm, a.chains, 1));
   }
   template <class T>
   static void free_energy(const hb::FreeEnergyArgs<T>& a, T* /*workspace*/, int /*device*/, std::uintptr_t) {
     py::gil_scoped_release nogil;
-    hb::cpu::free_energy_run<T>(a);
+    hb::cpu::free_energy_run<T>(a, hb::cpu::PackedRbm<T>(a.rbm, a.chains, 1));
   }
 };
 
@@ -188,8 +196,9 @@ struct CpuPtBackend {
                          int /*device*/, std::uintptr_t /*stream*/) {
     const int64_t per_round = std::max<int64_t>(1, a.chains * std::max<int64_t>(1, a.rbm.V * a.rbm.H) * n_sweeps);
     const int64_t chunk = std::max<int64_t>(1, (int64_t{1} << 31) / per_round);
+    const auto w = CpuRbmBackend::packed(a.rbm, a.chains, (round_end - round_begin) * n_sweeps);
     hb::bind::run_interruptible(round_end - round_begin, chunk, [&](int64_t begin, int64_t end) {
-      hb::cpu::rbm_pt_run<T>(a, s, energy, round_begin + begin, round_begin + end, n_sweeps);
+      hb::cpu::rbm_pt_run<T>(a, *w, s, energy, round_begin + begin, round_begin + end, n_sweeps);
     });
   }
 };

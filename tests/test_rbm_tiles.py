@@ -137,3 +137,17 @@ def test_a_product_is_one_fma_chain_in_unit_order(V, H, dtype):
             assert (rbm.visible_probs(h)[:, 20] == 0.5).all(), isa
     finally:
         _core.limit_cpu_isa("avx512")
+
+
+@pytest.mark.parametrize("dtype", ["float64", "float32"])
+def test_products_from_panels_and_from_w_itself_give_the_same_bits(dtype):
+    """A call of a large model that runs each product three times or more packs W into panels once; a
+    shorter one packs each block as it goes (csrc/cpu/rbm_cpu.cpp, PackedRbm). One call of 4 steps and
+    four calls of one step continue the same chains through the same numbers."""
+    rbm, _ = random_rbm(300, 250, seed=17, scale=0.1, dtype=dtype)
+    v0 = (np.random.default_rng(9).random((60, 300)) < 0.5).astype(dtype)
+    whole = hb.gibbs(rbm, v0, 4, seed=2)
+    res = hb.gibbs(rbm, v0, 1, seed=2)
+    for _ in range(3):
+        res = hb.gibbs(rbm, res.state, 1)
+    same(res.v, whole.v), same(res.h, whole.h)

@@ -5,6 +5,8 @@
 // 32 registers). Every lane's accumulator is its element's FMA chain in q order, so the grouping of rows
 // and columns, and the K blocks (which store and reload the chain's value exactly), leave the bits alone.
 #include <algorithm>
+#include <memory>
+#include <new>
 
 #if defined(__AVX2__)
 #include <immintrin.h>
@@ -155,10 +157,10 @@ inline void group_rows(int64_t rows, const T* x, int64_t k, int64_t kc, const T*
 // K blocks of at most kMaxKc: a block's rows of x (8 × 1,024 floats) and of the panel stay in cache.
 constexpr int64_t kMaxKc = 1024;
 
-}  // namespace
-
-template <class T>
-void panel_gemm(int64_t rows, int64_t n, int64_t k, const T* x, const T* panels, T* out) {
+// The product over K blocks and panels; panel_block(p, q0, kc) gives rows q0 .. q0 + kc − 1 of panel p
+// ([kc, P], rows P apart). Every element's FMA chain runs in q order across the blocks.
+template <class T, class PanelBlock>
+void blocked_product(int64_t rows, int64_t n, int64_t k, const T* x, T* out, PanelBlock&& panel_block) {
   constexpr int64_t P = kPanelWidth<T>;
   constexpr int L = Vec<T>::L;
   constexpr int64_t G = static_cast<int64_t>(kGroup) * L;  // columns of a micro-tile
@@ -171,24 +173,60 @@ void panel_gemm(int64_t rows, int64_t n, int64_t k, const T* x, const T* panels,
   for (int64_t q0 = 0; q0 < k; q0 += kc_max) {
     const int64_t kc = std::min(kc_max, k - q0);
     const bool first = q0 == 0;
-    for (int64_t j0 = 0; j0 < n; j0 += G) {
-      const T* const w = panels + (j0 / P) * k * P + q0 * P + j0 % P;
-      const int64_t cols = std::min(G, n - j0);
-      const int nv = static_cast<int>((cols + L - 1) / L);
-      const int last = static_cast<int>(cols - (nv - 1) * L);
-      const T* const xq = x + q0;
-      T* const o = out + j0;
-      switch (nv) {
-        case kGroup: group_rows<T, kGroup>(rows, xq, k, kc, w, o, n, last, first); break;
-        case 1: group_rows<T, 1>(rows, xq, k, kc, w, o, n, last, first); break;
-        case 2: group_rows<T, 2>(rows, xq, k, kc, w, o, n, last, first); break;
-        default: group_rows<T, 3>(rows, xq, k, kc, w, o, n, last, first); break;
+    for (int64_t p = 0; p * P < n; ++p) {
+      const T* const panel = panel_block(p, q0, kc);
+      for (int64_t j0 = p * P; j0 < std::min(n, (p + 1) * P); j0 += G) {
+        const T* const w = panel + j0 % P;
+        const int64_t cols = std::min(G, n - j0);
+        const int nv = static_cast<int>((cols + L - 1) / L);
+        const int last = static_cast<int>(cols - (nv - 1) * L);
+        const T* const xq = x + q0;
+        T* const o = out + j0;
+        switch (nv) {
+          case kGroup: group_rows<T, kGroup>(rows, xq, k, kc, w, o, n, last, first); break;
+          case 1: group_rows<T, 1>(rows, xq, k, kc, w, o, n, last, first); break;
+          case 2: group_rows<T, 2>(rows, xq, k, kc, w, o, n, last, first); break;
+          default: group_rows<T, 3>(rows, xq, k, kc, w, o, n, last, first); break;
+        }
       }
     }
   }
 }
 
+}  // namespace
+
+template <class T>
+void panel_gemm(int64_t rows, int64_t n, int64_t k, const T* x, const T* panels, T* out) {
+  constexpr int64_t P = kPanelWidth<T>;
+  blocked_product(rows, n, k, x, out, [&](int64_t p, int64_t q0, int64_t) { return panels + (p * k + q0) * P; });
+}
+
+namespace {
+struct CacheLineFree {
+  void operator()(void* p) const { ::operator delete(p, std::align_val_t(64)); }
+};
+// The thread's buffer for one K block of one panel (kMaxKc × 192 bytes), on a cache line's boundary.
+// Types of this file only: no weak symbol that another variant's copy could stand in for.
+template <class T>
+T* panel_block_buffer() {
+  thread_local std::unique_ptr<T, CacheLineFree> buffer(
+      static_cast<T*>(::operator new(kMaxKc * kPanelWidth<T> * sizeof(T), std::align_val_t(64))));
+  return buffer.get();
+}
+}  // namespace
+
+template <class T>
+void panel_gemm_direct(int64_t rows, int64_t n, int64_t k, const T* x, const T* w, bool transposed, T* out) {
+  T* const dst = panel_block_buffer<T>();
+  blocked_product(rows, n, k, x, out, [&](int64_t p, int64_t q0, int64_t kc) {
+    pack_panel_rows(w, transposed, k, n, p, q0, kc, dst);
+    return static_cast<const T*>(dst);
+  });
+}
+
 template void panel_gemm<float>(int64_t, int64_t, int64_t, const float*, const float*, float*);
 template void panel_gemm<double>(int64_t, int64_t, int64_t, const double*, const double*, double*);
+template void panel_gemm_direct<float>(int64_t, int64_t, int64_t, const float*, const float*, bool, float*);
+template void panel_gemm_direct<double>(int64_t, int64_t, int64_t, const double*, const double*, bool, double*);
 
 }  // namespace hb::cpu::HB_ISA_NS

@@ -56,6 +56,18 @@ void panel_gemm(int64_t rows, int64_t n, int64_t k, const T* x, const T* panels,
 }
 
 template <class T>
+void panel_gemm_direct(int64_t rows, int64_t n, int64_t k, const T* x, const T* w, bool transposed, T* out) {
+#if defined(HEATBATH_ISA_VARIANTS)
+  switch (active_isa()) {
+    case Isa::kAvx512: return avx512::panel_gemm_direct<T>(rows, n, k, x, w, transposed, out);
+    case Isa::kAvx2: return avx2::panel_gemm_direct<T>(rows, n, k, x, w, transposed, out);
+    default: break;
+  }
+#endif
+  baseline::panel_gemm_direct<T>(rows, n, k, x, w, transposed, out);
+}
+
+template <class T>
 void softplus_rows(const SoftplusRows<T>& a) {
 #if defined(HEATBATH_ISA_VARIANTS)
   switch (active_isa()) {
@@ -111,7 +123,7 @@ template <class T>
 struct Tile {
   const RbmParams<T>& p;
   const PaddedWeights<T>* packed;                // a small model's operands for small_gemm; or null
-  const PanelWeights<T>* panels;                 // a larger model's, for panel_gemm; or null
+  const PanelWeights<T>* panels;                 // a larger model's, for panel_gemm; or null (then W itself)
   int64_t R;                                     // rows of this call's tiles (tile_rows)
   std::vector<T> v, h, pre_h, pre_v;             // [R, V], [R, H], [R, H], [R, V]
   std::vector<UnitCoef<T>> hid, vis;             // [R]
@@ -133,19 +145,24 @@ struct Tile {
   static void store(const std::vector<T>& src, T* dst, int64_t row0, int64_t valid, int64_t n) {
     std::copy(src.begin(), src.begin() + valid * n, dst + row0 * n);
   }
-  // pre_h = v·W and pre_v = h·Wᵀ for the valid rows (the rows past them are not read).
+  // pre_h = v·W and pre_v = h·Wᵀ for the valid rows (the rows past them are not read); a large model's
+  // from the call's panels, or from W itself when the call packed none (PackedRbm).
   void to_hidden_pre() {
     if (packed != nullptr) {
       small_gemm<T>(valid, p.H, p.V, v.data(), packed->forward.get(), pre_h.data(), p.H);
-    } else {
+    } else if (panels != nullptr) {
       panel_gemm<T>(valid, p.H, p.V, v.data(), panels->forward, pre_h.data());
+    } else {
+      panel_gemm_direct<T>(valid, p.H, p.V, v.data(), p.w, false, pre_h.data());
     }
   }
   void to_visible_pre() {
     if (packed != nullptr) {
       small_gemm<T>(valid, p.V, p.H, h.data(), packed->backward.get(), pre_v.data(), p.V);
-    } else {
+    } else if (panels != nullptr) {
       panel_gemm<T>(valid, p.V, p.H, h.data(), panels->backward, pre_v.data());
+    } else {
+      panel_gemm_direct<T>(valid, p.V, p.H, h.data(), p.w, true, pre_v.data());
     }
   }
 
@@ -207,34 +224,59 @@ T* panel_storage(int64_t elements) {
   return storage.get();
 }
 
+}  // namespace
+
+template <class T>
+struct PackedRbm<T>::Copies {
+  std::unique_ptr<PaddedWeights<T>> padded;  // a small model's
+  std::unique_ptr<PanelWeights<T>> panels;   // a larger one's
+};
+
+template <class T>
+PackedRbm<T>::PackedRbm(const RbmParams<T>& p, int64_t chains, int64_t passes) : copies_(std::make_unique<Copies>()) {
+  if (small_model(p.V, p.H)) {
+    copies_->padded = std::make_unique<PaddedWeights<T>>(p.w, p.V, p.H);
+    return;
+  }
+  // Panels of the whole of W pay when a thread runs each product three times or more in the call; fewer,
+  // its products pack each block as they use it (panel_gemm_direct), with the same bits. Measured on a
+  // 3000 × 3000 model, 256 chains, 2 threads: the panels cost 16 ms a call, packing as they go 7.3 ms a
+  // step, a step 36 ms.
+  const int64_t threads = std::max<int64_t>(1, num_threads());
+  const int64_t rows = tile_rows(chains, p.V, p.H, threads);
+  const int64_t tiles = (chains + rows - 1) / std::max<int64_t>(1, rows);
+  if (passes * ((tiles + threads - 1) / threads) < 3) return;
+  T* const storage = panel_storage<T>(PanelWeights<T>::elements(p.V, p.H));
+  copies_->panels = std::make_unique<PanelWeights<T>>(p.V, p.H, storage);
+  PanelWeights<T>& panels = *copies_->panels;
+  const int64_t n = panels.panels();
+  const int packers = static_cast<int>(std::min(threads, n));
+#pragma omp parallel for schedule(static) num_threads(packers)
+  for (int64_t q = 0; q < n; ++q) panels.pack(p.w, q);
+}
+
+template <class T>
+PackedRbm<T>::~PackedRbm() = default;
+
+namespace {
+
 template <class T, class Fn>
-void for_each_tile(const RbmParams<T>& p, int64_t chains, Fn&& fn) {
+void for_each_tile(const RbmParams<T>& p, const PackedRbm<T>& w, int64_t chains, Fn&& fn) {
   const int64_t threads = num_threads();
   const int64_t rows = tile_rows(chains, p.V, p.H, threads);
   const int64_t tiles = (chains + rows - 1) / rows;
   if (tiles == 0) return;
-  // The copies of W that the products read, made per call (the weights are borrowed and may have
-  // changed): a small model's by one thread, a larger one's panels by all of them, in the region.
-  std::unique_ptr<PaddedWeights<T>> padded;
-  std::unique_ptr<PanelWeights<T>> panels;
-  if (small_model(p.V, p.H)) {
-    padded = std::make_unique<PaddedWeights<T>>(p.w, p.V, p.H);
-  } else {
-    panels = std::make_unique<PanelWeights<T>>(p.V, p.H, panel_storage<T>(PanelWeights<T>::elements(p.V, p.H)));
-  }
+  const PaddedWeights<T>* const padded = w.copies().padded.get();
+  const PanelWeights<T>* const panels = w.copies().panels.get();
   // Each thread makes its tile in the region (its buffers first touched there), but an exception must not
   // leave an OpenMP region (std::terminate): a tile that cannot be allocated is noted, its thread still
   // takes part in the loop without work, and std::bad_alloc (Python's MemoryError) is thrown after it.
   std::atomic<bool> failed{false};
 #pragma omp parallel num_threads(static_cast<int>(std::min<int64_t>(threads, tiles)))
   {
-    if (panels) {
-#pragma omp for schedule(static)
-      for (int64_t q = 0; q < panels->panels(); ++q) panels->pack(p.w, q);
-    }
     std::unique_ptr<Tile<T>> tile;
     try {
-      tile = std::make_unique<Tile<T>>(p, padded.get(), panels.get(), rows);
+      tile = std::make_unique<Tile<T>>(p, padded, panels, rows);
     } catch (const std::bad_alloc&) {
       failed = true;
     }
@@ -251,9 +293,9 @@ void for_each_tile(const RbmParams<T>& p, int64_t chains, Fn&& fn) {
 }  // namespace
 
 template <class T>
-void gibbs_run(const GibbsArgs<T>& a, int64_t t_begin, int64_t t_end) {
+void gibbs_run(const GibbsArgs<T>& a, const PackedRbm<T>& w, int64_t t_begin, int64_t t_end) {
   const RbmParams<T>& p = a.rbm;
-  for_each_tile(p, a.chains, [&](Tile<T>& tile) {
+  for_each_tile(p, w, a.chains, [&](Tile<T>& tile) {
     for (int64_t r = 0; r < tile.valid; ++r) {
       const LayerCoefs<T> k = gibbs_coefs<T>(a.beta[tile.row0 + r], p.sigma, p.visible);
       tile.hid[r] = k.hidden;
@@ -286,10 +328,10 @@ void gibbs_run(const GibbsArgs<T>& a, int64_t t_begin, int64_t t_end) {
 }
 
 template <class T>
-void ais_run(const AisArgs<T>& a, int64_t k_begin, int64_t k_end) {
+void ais_run(const AisArgs<T>& a, const PackedRbm<T>& w, int64_t k_begin, int64_t k_end) {
   const RbmParams<T>& p = a.rbm;
   const auto purpose = static_cast<uint32_t>(Purpose::kAis);
-  for_each_tile(p, a.chains, [&](Tile<T>& tile) {
+  for_each_tile(p, w, a.chains, [&](Tile<T>& tile) {
     Tile<T>::load(tile.v, a.v, tile.row0, tile.valid, p.V);
     for (int64_t k = k_begin; k < k_end; ++k) {
       if (k == 0) {  // v ~ the base model: x = base, from the β = 0 coefficients and zero activations
@@ -318,10 +360,10 @@ void ais_run(const AisArgs<T>& a, int64_t k_begin, int64_t k_end) {
 }
 
 template <class T>
-void conditional_run(const ConditionalArgs<T>& a) {
+void conditional_run(const ConditionalArgs<T>& a, const PackedRbm<T>& w) {
   const RbmParams<T>& p = a.rbm;
   const StreamKey unused{};
-  for_each_tile(p, a.chains, [&](Tile<T>& tile) {
+  for_each_tile(p, w, a.chains, [&](Tile<T>& tile) {
     for (int64_t r = 0; r < tile.valid; ++r) {
       const LayerCoefs<T> k = gibbs_coefs<T>(a.beta[tile.row0 + r], p.sigma, p.visible);
       tile.hid[r] = k.hidden;
@@ -342,9 +384,9 @@ void conditional_run(const ConditionalArgs<T>& a) {
 }
 
 template <class T>
-void free_energy_run(const FreeEnergyArgs<T>& a) {
+void free_energy_run(const FreeEnergyArgs<T>& a, const PackedRbm<T>& w) {
   const RbmParams<T>& p = a.rbm;
-  for_each_tile(p, a.chains, [&](Tile<T>& tile) {
+  for_each_tile(p, w, a.chains, [&](Tile<T>& tile) {
     for (int64_t r = 0; r < tile.valid; ++r) tile.beta[r] = static_cast<double>(a.beta[tile.row0 + r]);
     Tile<T>::load(tile.v, a.v, tile.row0, tile.valid, p.V);
     tile.to_hidden_pre();
@@ -355,11 +397,12 @@ void free_energy_run(const FreeEnergyArgs<T>& a) {
   });
 }
 
-#define HB_INSTANTIATE(T)                                                   \
-  template void gibbs_run<T>(const GibbsArgs<T>&, int64_t, int64_t);      \
-  template void ais_run<T>(const AisArgs<T>&, int64_t, int64_t);          \
-  template void conditional_run<T>(const ConditionalArgs<T>&);            \
-  template void free_energy_run<T>(const FreeEnergyArgs<T>&);
+#define HB_INSTANTIATE(T)                                                                     \
+  template class PackedRbm<T>;                                                              \
+  template void gibbs_run<T>(const GibbsArgs<T>&, const PackedRbm<T>&, int64_t, int64_t);  \
+  template void ais_run<T>(const AisArgs<T>&, const PackedRbm<T>&, int64_t, int64_t);      \
+  template void conditional_run<T>(const ConditionalArgs<T>&, const PackedRbm<T>&);        \
+  template void free_energy_run<T>(const FreeEnergyArgs<T>&, const PackedRbm<T>&);
 HB_INSTANTIATE(float)
 HB_INSTANTIATE(double)
 #undef HB_INSTANTIATE

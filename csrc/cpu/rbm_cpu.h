@@ -4,6 +4,7 @@
 // one variant per instruction set).
 #pragma once
 #include <cstdint>
+#include <memory>
 
 #include "heatbath/rbm_args.h"
 
@@ -69,16 +70,36 @@ HB_DECLARE_RBM_VARIANT(avx512)
 // rbm_cpu.cpp notes: the results do not depend on it).
 int64_t tile_rows(int64_t chains, int64_t V, int64_t H, int64_t threads);
 
-// Whole-batch launchers (OpenMP over tiles of chains). Steps [t_begin, t_end) of the run.
+// The copies of W that the products read (small_gemm.h's padded ones, or panel_gemm.h's panels), packed by
+// all threads when made. One per call, for all its chunks: the weights are borrowed, and the caller may
+// change them between calls. `passes`: how many times the call runs each product on each chain (steps,
+// rounds × sweeps, AIS temperatures; 1 for a conditional or a free energy); a larger model whose threads
+// would run each product only once gets no panels, its products packing W block by block as they go.
 template <class T>
-void gibbs_run(const GibbsArgs<T>& a, int64_t t_begin, int64_t t_end);
+class PackedRbm {
+ public:
+  PackedRbm(const RbmParams<T>& p, int64_t chains, int64_t passes);
+  ~PackedRbm();
+  PackedRbm(const PackedRbm&) = delete;
+  PackedRbm& operator=(const PackedRbm&) = delete;
+  struct Copies;
+  const Copies& copies() const { return *copies_; }
+
+ private:
+  std::unique_ptr<Copies> copies_;
+};
+
+// Whole-batch launchers (OpenMP over tiles of chains), with the call's packed weights (made from a.rbm).
+// Steps [t_begin, t_end) of the run.
+template <class T>
+void gibbs_run(const GibbsArgs<T>& a, const PackedRbm<T>& w, int64_t t_begin, int64_t t_end);
 // AIS transitions k in [k_begin, k_end) (k = 0 draws the base states).
 template <class T>
-void ais_run(const AisArgs<T>& a, int64_t k_begin, int64_t k_end);
+void ais_run(const AisArgs<T>& a, const PackedRbm<T>& w, int64_t k_begin, int64_t k_end);
 template <class T>
-void conditional_run(const ConditionalArgs<T>& a);
+void conditional_run(const ConditionalArgs<T>& a, const PackedRbm<T>& w);
 template <class T>
-void free_energy_run(const FreeEnergyArgs<T>& a);
+void free_energy_run(const FreeEnergyArgs<T>& a, const PackedRbm<T>& w);
 
 // Exact log Z_β by enumerating the smaller layer (the hidden one for Gaussian visible units), in float64
 // (rbm_log_z_cpu.cpp), in fixed chunks of the enumeration so that a long

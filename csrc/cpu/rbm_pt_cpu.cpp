@@ -15,8 +15,8 @@
 namespace hb::cpu {
 
 template <class T>
-void rbm_pt_run(GibbsArgs<T> a, const SwapArgs<double>& s, double* energy, int64_t round_begin, int64_t round_end,
-                int64_t n_sweeps) {
+void rbm_pt_run(GibbsArgs<T> a, const PackedRbm<T>& w, const SwapArgs<double>& s, double* energy,
+                int64_t round_begin, int64_t round_end, int64_t n_sweeps) {
   std::vector<T> beta(static_cast<size_t>(a.chains));
   a.beta = beta.data();
   a.energy = energy;
@@ -27,12 +27,14 @@ void rbm_pt_run(GibbsArgs<T> a, const SwapArgs<double>& s, double* energy, int64
     for (int64_t r = 0; r < a.chains; ++r) beta[r] = static_cast<T>(s.beta_row[r]);
     a.step0 = round * n_sweeps;
     a.n_steps = n_sweeps;
-    gibbs_run<T>(a, a.step0, a.step0 + n_sweeps);
+    gibbs_run<T>(a, w, a.step0, a.step0 + n_sweeps);
     swap_run<double>(s, round);
   }
 }
 
-template void rbm_pt_run<float>(GibbsArgs<float>, const SwapArgs<double>&, double*, int64_t, int64_t, int64_t);
-template void rbm_pt_run<double>(GibbsArgs<double>, const SwapArgs<double>&, double*, int64_t, int64_t, int64_t);
+template void rbm_pt_run<float>(GibbsArgs<float>, const PackedRbm<float>&, const SwapArgs<double>&, double*, int64_t,
+                                int64_t, int64_t);
+template void rbm_pt_run<double>(GibbsArgs<double>, const PackedRbm<double>&, const SwapArgs<double>&, double*,
+                                 int64_t, int64_t, int64_t);
 
 }  // namespace hb::cpu
