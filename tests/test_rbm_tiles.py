@@ -91,11 +91,11 @@ def test_a_chains_row_in_the_tile_does_not_change_its_numbers(V, H, dtype):
         np.testing.assert_allclose(rbm.hidden_probs(v[:1]), hidden_probs(params, v[:1].astype(np.float64), sigma=0.8),
                                    rtol=1e-4 if dtype == "float32" else 1e-12)  # sums of up to 7000 terms
         v0 = rng.standard_normal((300, V)).astype(dtype)
-        whole = hb.gibbs(rbm, v0, 2, seed=3)
+        whole = hb.gibbs(rbm, v0, 3, seed=3)  # three steps: W packed into panels once (rbm_cpu.cpp)
         for threads in (1, 2):
             hb.set_num_threads(threads)
             for lo, hi in ((0, 1), (1, 150), (150, 300)):
-                part = hb.gibbs(rbm, v0[lo:hi], 2, seed=3, chain_start=lo)
+                part = hb.gibbs(rbm, v0[lo:hi], 3, seed=3, chain_start=lo)
                 same(part.v, whole.v[lo:hi]), same(part.h, whole.h[lo:hi])
     finally:
         hb.set_num_threads(2)
@@ -142,12 +142,17 @@ def test_a_product_is_one_fma_chain_in_unit_order(V, H, dtype):
 @pytest.mark.parametrize("dtype", ["float64", "float32"])
 def test_products_from_panels_and_from_w_itself_give_the_same_bits(dtype):
     """A call of a large model that runs each product three times or more packs W into panels once; a
-    shorter one packs each block as it goes (csrc/cpu/rbm_cpu.cpp, PackedRbm). One call of 4 steps and
-    four calls of one step continue the same chains through the same numbers."""
+    shorter one packs each block as it goes, and makes h·Wᵀ of a small tile as (W·hᵀ)ᵀ (csrc/cpu/rbm_cpu.cpp,
+    PackedRbm, Tile::to_visible_pre). One call of 4 steps and four calls of one step continue the same
+    chains through the same numbers; the visible conditional of 600 chains (Wᵀ packed block by block) and
+    of 10 (W·hᵀ) agree."""
     rbm, _ = random_rbm(300, 250, seed=17, scale=0.1, dtype=dtype)
-    v0 = (np.random.default_rng(9).random((60, 300)) < 0.5).astype(dtype)
+    rng = np.random.default_rng(9)
+    v0 = (rng.random((60, 300)) < 0.5).astype(dtype)
     whole = hb.gibbs(rbm, v0, 4, seed=2)
     res = hb.gibbs(rbm, v0, 1, seed=2)
     for _ in range(3):
         res = hb.gibbs(rbm, res.state, 1)
     same(res.v, whole.v), same(res.h, whole.h)
+    h = (rng.random((600, 250)) < 0.5).astype(dtype)
+    same(rbm.visible_probs(h[:10]), rbm.visible_probs(h)[:10])

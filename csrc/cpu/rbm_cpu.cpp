@@ -126,6 +126,7 @@ struct Tile {
   const PanelWeights<T>* panels;                 // a larger model's, for panel_gemm; or null (then W itself)
   int64_t R;                                     // rows of this call's tiles (tile_rows)
   std::vector<T> v, h, pre_h, pre_v;             // [R, V], [R, H], [R, H], [R, V]
+  std::vector<T> pre_v_t;                        // [V, R] (W itself: pre_vᵀ = W·hᵀ); else empty
   std::vector<UnitCoef<T>> hid, vis;             // [R]
   std::vector<double> beta, scratch, sums;       // [R], [max(V, H)], [R]
   int64_t row0 = 0, valid = 0;
@@ -133,7 +134,8 @@ struct Tile {
   Tile(const RbmParams<T>& params, const PaddedWeights<T>* padded, const PanelWeights<T>* panel, int64_t rows)
       : p(params), packed(padded), panels(panel), R(rows), v(R * p.V, T(0)),
         h(R * p.H, T(0)), pre_h(R * p.H, T(0)), pre_v(R * p.V, T(0)),
-        hid(R), vis(R), beta(R), scratch(std::max<int64_t>(p.V, p.H)), sums(R) {}
+        pre_v_t(padded == nullptr && panel == nullptr ? R * p.V : 0), hid(R), vis(R), beta(R),
+        scratch(std::max<int64_t>(p.V, p.H)), sums(R) {}
 
   void select(int64_t tile, int64_t chains) {
     row0 = tile * R;
@@ -161,8 +163,28 @@ struct Tile {
       small_gemm<T>(valid, p.V, p.H, h.data(), packed->backward.get(), pre_v.data(), p.V);
     } else if (panels != nullptr) {
       panel_gemm<T>(valid, p.V, p.H, h.data(), panels->backward, pre_v.data());
+    } else if (valid * (p.V + p.H) < p.V * p.H) {
+      // As pre_vᵀ = W·hᵀ: W's rows are read in place and broadcast, and only the tile's h is packed and
+      // the result transposed, valid·(V + H) values against Wᵀ's V·H (each element is the same FMA
+      // chain: a·b + c is exact before its one rounding, whichever factor comes first). A 3000 × 3000
+      // model, 256 chains, one step: 37.3 ms, where packing Wᵀ's blocks took 42.9 (OpenBLAS: 37.3).
+      panel_gemm_direct<T>(p.V, valid, p.H, p.w, h.data(), true, pre_v_t.data());
+      transpose(pre_v_t.data(), p.V, valid, pre_v.data());
     } else {
       panel_gemm_direct<T>(valid, p.V, p.H, h.data(), p.w, true, pre_v.data());
+    }
+  }
+  // dst [cols, rows] = srcᵀ for src [rows, cols], in blocks that stay in the L1 cache.
+  static void transpose(const T* src, int64_t rows, int64_t cols, T* dst) {
+    constexpr int64_t kBlock = 16;
+    for (int64_t r0 = 0; r0 < rows; r0 += kBlock) {
+      const int64_t r1 = std::min(rows, r0 + kBlock);
+      for (int64_t c0 = 0; c0 < cols; c0 += kBlock) {
+        const int64_t c1 = std::min(cols, c0 + kBlock);
+        for (int64_t c = c0; c < c1; ++c) {
+          for (int64_t r = r0; r < r1; ++r) dst[c * rows + r] = src[r * cols + c];
+        }
+      }
     }
   }
 
@@ -204,18 +226,18 @@ struct Tile {
   }
 };
 
-// Storage for a large model's panels, kept by the calling thread from one call to the next: a fresh
-// allocation of this size is mapped anew, and its page faults cost a short PCD call (784 × 500, 100
-// chains, one step) about a fifth of its time. Storage above kKeptPanelBytes is released at the next
-// call that needs less, so that one huge model does not pin its copy for the thread's life.
-constexpr int64_t kKeptPanelBytes = int64_t{64} << 20;
+// Weights up to this size stay in the caches while they are packed and used (two cores' L2 here).
+constexpr int64_t kCachedWeightBytes = int64_t{4} << 20;
+
+// Storage for a large model's panels, kept by the calling thread from one call to the next (about twice
+// kCachedWeightBytes at most, since larger weights get no panels): a fresh allocation is mapped anew,
+// and its page faults cost a short PCD call (784 × 500, 100 chains) about a fifth of its time.
 
 template <class T>
 T* panel_storage(int64_t elements) {
   thread_local CacheLineArray<T> storage;
   thread_local int64_t capacity = 0;
-  const bool too_big = capacity * static_cast<int64_t>(sizeof(T)) > kKeptPanelBytes && elements < capacity;
-  if (elements > capacity || too_big) {
+  if (elements > capacity) {
     storage.reset();
     capacity = 0;
     storage = cache_line_array<T>(elements);
@@ -238,14 +260,16 @@ PackedRbm<T>::PackedRbm(const RbmParams<T>& p, int64_t chains, int64_t passes) :
     copies_->padded = std::make_unique<PaddedWeights<T>>(p.w, p.V, p.H);
     return;
   }
-  // Panels of the whole of W pay when a thread runs each product three times or more in the call; fewer,
-  // its products pack each block as they use it (panel_gemm_direct), with the same bits. Measured on a
-  // 3000 × 3000 model, 256 chains, 2 threads: the panels cost 16 ms a call, packing as they go 7.3 ms a
-  // step, a step 36 ms.
+  // Panels of the whole of W pay for a W that stays in the caches, when a thread runs each product three
+  // times or more in the call (784 × 500, 1,000 chains: 5.7 ms a step, against 5.9 packing as they go;
+  // a five-step PCD call of 100 chains 3.6 ms). Otherwise the products pack each block of W as they use
+  // it (panel_gemm_direct), with the same bits: a larger W's panels are written to memory and read back
+  // every step (3000 × 3000, 256 chains, 20 steps: 722 ms with panels, 615 without, 667 with OpenBLAS).
   const int64_t threads = std::max<int64_t>(1, num_threads());
   const int64_t rows = tile_rows(chains, p.V, p.H, threads);
   const int64_t tiles = (chains + rows - 1) / std::max<int64_t>(1, rows);
-  if (passes * ((tiles + threads - 1) / threads) < 3) return;
+  const bool cached = p.V * p.H * static_cast<int64_t>(sizeof(T)) <= kCachedWeightBytes;
+  if (!cached || passes * ((tiles + threads - 1) / threads) < 3) return;
   T* const storage = panel_storage<T>(PanelWeights<T>::elements(p.V, p.H));
   copies_->panels = std::make_unique<PanelWeights<T>>(p.V, p.H, storage);
   PanelWeights<T>& panels = *copies_->panels;
