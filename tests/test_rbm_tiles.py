@@ -156,3 +156,31 @@ def test_products_from_panels_and_from_w_itself_give_the_same_bits(dtype):
     same(res.v, whole.v), same(res.h, whole.h)
     h = (rng.random((600, 250)) < 0.5).astype(dtype)
     same(rbm.visible_probs(h[:10]), rbm.visible_probs(h)[:10])
+
+
+def test_a_call_from_inside_another_calls_progress_leaves_its_panels_alone():
+    """The calling thread lends its kept panel storage to one call at a time (rbm_cpu.cpp): a Gibbs run
+    of a larger model started from a progress callback, between the chunks of a run, would otherwise
+    reallocate the storage that the outer run's panels live in."""
+    outer, _ = random_rbm(700, 700, seed=31, scale=0.05)   # large, and W fits the caches: panels
+    inner, _ = random_rbm(800, 800, seed=32, scale=0.05)   # more panel storage than the outer run's
+    rng = np.random.default_rng(4)
+    v0 = (rng.random((400, 700)) < 0.5).astype(np.float32)
+    vi = (rng.random((50, 800)) < 0.5).astype(np.float32)
+    expected = hb.gibbs(outer, v0, 8, seed=1)
+    inner_runs = []
+
+    def progress(done):
+        _core.set_progress(None)  # the inner run reports to nobody
+        try:
+            inner_runs.append(hb.gibbs(inner, vi, 3, seed=2).v.sum())
+        finally:
+            _core.set_progress(progress)
+
+    _core.set_progress(progress)
+    try:
+        got = hb.gibbs(outer, v0, 8, seed=1, progress=False)
+    finally:
+        _core.set_progress(None)
+    assert len(inner_runs) >= 2  # the run came in several chunks
+    same(got.v, expected.v), same(got.h, expected.h)

@@ -231,19 +231,20 @@ constexpr int64_t kCachedWeightBytes = int64_t{4} << 20;
 
 // Storage for a large model's panels, kept by the calling thread from one call to the next (about twice
 // kCachedWeightBytes at most, since larger weights get no panels): a fresh allocation is mapped anew,
-// and its page faults cost a short PCD call (784 × 500, 100 chains) about a fifth of its time.
+// and its page faults cost a short PCD call (784 × 500, 100 chains) about a fifth of its time. It is
+// lent to one call at a time: a call made from inside another's progress callback, on the same thread,
+// gets storage of its own, so that it cannot move the panels that the first call is still reading.
+template <class T>
+struct KeptPanelStorage {
+  CacheLineArray<T> storage;
+  int64_t capacity = 0;
+  bool lent = false;
+};
 
 template <class T>
-T* panel_storage(int64_t elements) {
-  thread_local CacheLineArray<T> storage;
-  thread_local int64_t capacity = 0;
-  if (elements > capacity) {
-    storage.reset();
-    capacity = 0;
-    storage = cache_line_array<T>(elements);
-    capacity = elements;
-  }
-  return storage.get();
+KeptPanelStorage<T>& kept_panel_storage() {
+  thread_local KeptPanelStorage<T> kept;
+  return kept;
 }
 
 }  // namespace
@@ -251,7 +252,27 @@ T* panel_storage(int64_t elements) {
 template <class T>
 struct PackedRbm<T>::Copies {
   std::unique_ptr<PaddedWeights<T>> padded;  // a small model's
-  std::unique_ptr<PanelWeights<T>> panels;   // a larger one's
+  std::unique_ptr<PanelWeights<T>> panels;   // a larger one's, in the thread's kept storage or in own
+  CacheLineArray<T> own;
+  bool borrowed = false;
+  ~Copies() {
+    if (borrowed) kept_panel_storage<T>().lent = false;
+  }
+  T* storage(int64_t elements) {
+    KeptPanelStorage<T>& kept = kept_panel_storage<T>();
+    if (kept.lent) {
+      own = cache_line_array<T>(elements);
+      return own.get();
+    }
+    if (elements > kept.capacity) {
+      kept.storage.reset();
+      kept.capacity = 0;
+      kept.storage = cache_line_array<T>(elements);
+      kept.capacity = elements;
+    }
+    kept.lent = borrowed = true;
+    return kept.storage.get();
+  }
 };
 
 template <class T>
@@ -270,7 +291,7 @@ PackedRbm<T>::PackedRbm(const RbmParams<T>& p, int64_t chains, int64_t passes) :
   const int64_t tiles = (chains + rows - 1) / std::max<int64_t>(1, rows);
   const bool cached = p.V * p.H * static_cast<int64_t>(sizeof(T)) <= kCachedWeightBytes;
   if (!cached || passes * ((tiles + threads - 1) / threads) < 3) return;
-  T* const storage = panel_storage<T>(PanelWeights<T>::elements(p.V, p.H));
+  T* const storage = copies_->storage(PanelWeights<T>::elements(p.V, p.H));
   copies_->panels = std::make_unique<PanelWeights<T>>(p.V, p.H, storage);
   PanelWeights<T>& panels = *copies_->panels;
   const int64_t n = panels.panels();
