@@ -34,8 +34,9 @@ def start(chains, V):
 
 def gemm_bound(x, w, scale):
     """How far apart two float32 products x @ w may come out when they sum in different orders (cuBLAS,
-    the CPU's panel products): 2·K·u·Σ_k |x_k w_k| per entry (u = 2^-24, K terms), times the conditional's slope `scale`
-    (per row or overall), plus a few units in the last place of the result for its own rounding."""
+    the CPU's panel products): 2·K·u·Σ_k |x_k w_k| per entry (u = 2^-24, K terms), times the conditional's
+    slope `scale` (per row or overall), plus a few units in the last place of the result for its own
+    rounding."""
     k = x.shape[1]
     return scale * 2 * k * 2.0**-24 * (np.abs(x) @ np.abs(w)) + 1e-7
 

@@ -20,7 +20,8 @@ using CacheLineArray = std::unique_ptr<T[], CacheLineDelete<T>>;
 // n elements, uninitialised.
 template <class T>
 CacheLineArray<T> cache_line_array(int64_t n) {
-  return CacheLineArray<T>(static_cast<T*>(::operator new[](static_cast<size_t>(n) * sizeof(T), std::align_val_t(64))));
+  void* const p = ::operator new[](static_cast<size_t>(n) * sizeof(T), std::align_val_t(64));
+  return CacheLineArray<T>(static_cast<T*>(p));
 }
 
 }  // namespace hb::cpu

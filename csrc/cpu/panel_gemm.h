@@ -1,13 +1,14 @@
 // SPDX-License-Identifier: Apache-2.0
 // The products of large RBMs: out[r, j] = Σ_q x[r, q] · w[q, j], each element one chain of fused
-// multiply-adds in q order starting from +0 (the bits of small_gemm.h, which small models use), with W
-// packed once per call into panels of kPanelWidth columns.
+// multiply-adds in q order starting from +0 (the bits of small_gemm.h, which small models use), from W
+// packed into panels of kPanelWidth columns: the whole of W once per call (panel_gemm), or block by block
+// as the product reaches it (panel_gemm_direct); rbm_cpu.cpp (PackedRbm) picks which.
 //
 // Why not OpenBLAS, which the large models used before: it packs W again in every product, two of them a
 // Gibbs step and tile (about 6 % of a 784 × 500 step), and zeroes C in a pass of its own for β = 0; its
 // summation order depends on the row count for the column remainders, which forced whole 64-row tiles
-// (24 rows of padding in 1,000 chains) and a second kernel for the last columns. Here W is packed once
-// per call, only the valid rows are multiplied, and a chain's bits depend on nothing but its own row: not
+// (24 rows of padding in 1,000 chains) and a second kernel for the last columns. Here W is packed at most
+// once per call, only the valid rows are multiplied, and a chain's bits depend on nothing but its own row: not
 // the tile, the thread count, the batch split or the instruction set.
 #pragma once
 #include <algorithm>
@@ -26,51 +27,55 @@ constexpr int64_t panel_count(int64_t n) {
   return (n + kPanelWidth<T> - 1) / kPanelWidth<T>;
 }
 
+// dst[c · dst_stride + r] = src[r · src_stride + c] for r < rows, c < cols, in blocks of 16 × 16: a whole
+// block is read row by row into local memory and written column by column, loops of fixed length that
+// the compiler vectorises (about 3× faster than element by element, which took 1.1 ns a value). Static,
+// as the helpers below: each translation unit, the per-ISA kernels included, keeps its own copy
+// (cmake/check_isa_objects.cmake).
+template <class T>
+static void transpose_blocks(const T* src, int64_t src_stride, int64_t rows, int64_t cols, T* dst,
+                             int64_t dst_stride) {
+  constexpr int kBlock = 16;
+  for (int64_t c0 = 0; c0 < cols; c0 += kBlock) {
+    const int64_t nc = std::min<int64_t>(kBlock, cols - c0);
+    for (int64_t r0 = 0; r0 < rows; r0 += kBlock) {
+      const int64_t nr = std::min<int64_t>(kBlock, rows - r0);
+      const T* in = src + r0 * src_stride + c0;
+      T* out = dst + c0 * dst_stride + r0;
+      if (nr == kBlock && nc == kBlock) {
+        T block[kBlock][kBlock];
+        for (int r = 0; r < kBlock; ++r) {
+#pragma omp simd
+          for (int c = 0; c < kBlock; ++c) block[r][c] = in[r * src_stride + c];
+        }
+        for (int c = 0; c < kBlock; ++c) {
+#pragma omp simd
+          for (int r = 0; r < kBlock; ++r) out[c * dst_stride + r] = block[r][c];
+        }
+      } else {
+        for (int64_t c = 0; c < nc; ++c) {
+          for (int64_t r = 0; r < nr; ++r) out[c * dst_stride + r] = in[r * src_stride + c];
+        }
+      }
+    }
+  }
+}
+
 // Rows q0 .. q0 + kc − 1 of panel p of the right-hand side b [k, n] of a product, into dst [kc, P]: b's
 // columns p·P .. p·P + P − 1, zeros past column n. b is w [k, n] (row q of b is row q of w) or, with
-// `transposed`, wᵀ for w [n, k] (h·Wᵀ: b[q, i] = W[i, q]). Static: each translation unit, the per-ISA
-// kernels included, keeps its own copy (cmake/check_isa_objects.cmake).
+// `transposed`, wᵀ for w [n, k] (h·Wᵀ: b[q, i] = W[i, q]).
 template <class T>
 static void pack_panel_rows(const T* w, bool transposed, int64_t k, int64_t n, int64_t p, int64_t q0, int64_t kc,
                             T* dst) {
   constexpr int64_t P = kPanelWidth<T>;
   const int64_t j0 = p * P, cols = std::min(P, n - j0);
-  if (!transposed) {
-    for (int64_t q = 0; q < kc; ++q) {
+  if (transposed) transpose_blocks(w + j0 * k + q0, k, cols, kc, dst, P);  // w's rows j0 .. j0 + cols − 1
+  for (int64_t q = 0; q < kc; ++q) {
+    if (!transposed) {
       const T* row = w + (q0 + q) * n + j0;
-      for (int64_t c = 0; c < P; ++c) dst[q * P + c] = c < cols ? row[c] : T(0);
+      for (int64_t c = 0; c < cols; ++c) dst[q * P + c] = row[c];
     }
-    return;
-  }
-  // A transpose of w's rows j0 .. j0 + cols − 1 in blocks of 16 × 16: a whole block is read row by row
-  // into registers' worth of local memory and written column by column, loops of fixed length that the
-  // compiler vectorises (about 3× faster than element by element, which took 1.1 ns a value).
-  constexpr int kBlock = 16;
-  for (int64_t b0 = 0; b0 < kc; b0 += kBlock) {
-    const int64_t nb = std::min<int64_t>(kBlock, kc - b0);
-    for (int64_t c0 = 0; c0 < cols; c0 += kBlock) {
-      const int64_t nc = std::min<int64_t>(kBlock, cols - c0);
-      const T* src = w + (j0 + c0) * k + q0 + b0;
-      T* out = dst + b0 * P + c0;
-      if (nb == kBlock && nc == kBlock) {
-        T block[kBlock][kBlock];
-        for (int c = 0; c < kBlock; ++c) {
-#pragma omp simd
-          for (int q = 0; q < kBlock; ++q) block[c][q] = src[c * k + q];
-        }
-        for (int q = 0; q < kBlock; ++q) {
-#pragma omp simd
-          for (int c = 0; c < kBlock; ++c) out[q * P + c] = block[c][q];
-        }
-      } else {
-        for (int64_t q = 0; q < nb; ++q) {
-          for (int64_t c = 0; c < nc; ++c) out[q * P + c] = src[c * k + q];
-        }
-      }
-    }
-    for (int64_t q = b0; q < b0 + nb; ++q) {
-      for (int64_t c = cols; c < P; ++c) dst[q * P + c] = T(0);
-    }
+    for (int64_t c = cols; c < P; ++c) dst[q * P + c] = T(0);
   }
 }
 

@@ -137,6 +137,9 @@ struct Tile {
         pre_v_t(padded == nullptr && panel == nullptr ? R * p.V : 0), hid(R), vis(R), beta(R),
         scratch(std::max<int64_t>(p.V, p.H)), sums(R) {}
 
+  // Without panels, h·Wᵀ of `rows` rows is made as (W·hᵀ)ᵀ when that packs and transposes fewer values
+  // (rows·(V + H)) than packing Wᵀ's blocks (V·H).
+  bool transposes_visible(int64_t rows) const { return rows * (p.V + p.H) < p.V * p.H; }
   void select(int64_t tile, int64_t chains) {
     row0 = tile * R;
     valid = std::min(R, chains - row0);
@@ -163,28 +166,15 @@ struct Tile {
       small_gemm<T>(valid, p.V, p.H, h.data(), packed->backward.get(), pre_v.data(), p.V);
     } else if (panels != nullptr) {
       panel_gemm<T>(valid, p.V, p.H, h.data(), panels->backward, pre_v.data());
-    } else if (valid * (p.V + p.H) < p.V * p.H) {
+    } else if (transposes_visible(valid)) {
       // As pre_vᵀ = W·hᵀ: W's rows are read in place and broadcast, and only the tile's h is packed and
-      // the result transposed, valid·(V + H) values against Wᵀ's V·H (each element is the same FMA
-      // chain: a·b + c is exact before its one rounding, whichever factor comes first). A 3000 × 3000
+      // the result transposed (each element is the same FMA chain: a·b + c is exact before its one
+      // rounding, whichever factor comes first). A 3000 × 3000
       // model, 256 chains, one step: 37.3 ms, where packing Wᵀ's blocks took 42.9 (OpenBLAS: 37.3).
       panel_gemm_direct<T>(p.V, valid, p.H, p.w, h.data(), true, pre_v_t.data());
-      transpose(pre_v_t.data(), p.V, valid, pre_v.data());
+      transpose_blocks(pre_v_t.data(), valid, p.V, valid, pre_v.data(), p.V);
     } else {
       panel_gemm_direct<T>(valid, p.V, p.H, h.data(), p.w, true, pre_v.data());
-    }
-  }
-  // dst [cols, rows] = srcᵀ for src [rows, cols], in blocks that stay in the L1 cache.
-  static void transpose(const T* src, int64_t rows, int64_t cols, T* dst) {
-    constexpr int64_t kBlock = 16;
-    for (int64_t r0 = 0; r0 < rows; r0 += kBlock) {
-      const int64_t r1 = std::min(rows, r0 + kBlock);
-      for (int64_t c0 = 0; c0 < cols; c0 += kBlock) {
-        const int64_t c1 = std::min(cols, c0 + kBlock);
-        for (int64_t c = c0; c < c1; ++c) {
-          for (int64_t r = r0; r < r1; ++r) dst[c * rows + r] = src[r * cols + c];
-        }
-      }
     }
   }
 

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
-// CPU launchers of the RBM samplers: products on tiles of chains (tile_rows; small_gemm.h for small models,
-// panel_gemm.h for the others), each followed by one fused, vectorised pass over the activations (rbm_cpu_kernel.cpp,
-// one variant per instruction set).
+// CPU launchers of the RBM samplers: products on tiles of chains (tile_rows; small_gemm.h for small
+// models, panel_gemm.h for the others), each followed by one fused, vectorised pass over the activations
+// (rbm_cpu_kernel.cpp, one variant per instruction set).
 #pragma once
 #include <cstdint>
 #include <memory>
@@ -73,8 +73,9 @@ int64_t tile_rows(int64_t chains, int64_t V, int64_t H, int64_t threads);
 // The copies of W that the products read (small_gemm.h's padded ones, or panel_gemm.h's panels), packed by
 // all threads when made. One per call, for all its chunks: the weights are borrowed, and the caller may
 // change them between calls. `passes`: how many times the call runs each product on each chain (steps,
-// rounds × sweeps, AIS temperatures; 1 for a conditional or a free energy); a larger model whose threads
-// would run each product only once gets no panels, its products packing W block by block as they go.
+// rounds × sweeps, AIS temperatures; 1 for a conditional or a free energy). A larger model gets panels of
+// the whole of W only when W fits the caches and a thread runs each product three times or more;
+// otherwise its products pack W block by block as they go (rbm_cpu.cpp).
 template <class T>
 class PackedRbm {
  public:

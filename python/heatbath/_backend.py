@@ -85,8 +85,8 @@ def set_num_threads(n: int) -> None:
     """Sets the number of OpenMP threads of the core's CPU kernels, at most max(256, 4 × the CPUs).
     Results do not depend on it.
 
-    The RBM sampler's products run inside those threads, one tile of chains each. The Numba kernels of ``hb.potential`` run on Numba's
-    own pool (``numba.set_num_threads``).
+    The RBM sampler's products run inside those threads, one tile of chains each. The Numba kernels of
+    ``hb.potential`` run on Numba's own pool (``numba.set_num_threads``).
     """
     if isinstance(n, bool) or not isinstance(n, int):
         raise TypeError(f"argument 'n': expected an int number of threads, got {type(n).__name__}")
