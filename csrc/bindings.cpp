@@ -120,6 +120,14 @@ struct CpuRbmBackend {
       hb::cpu::gibbs_run<T>(a, *w, a.step0 + begin, a.step0 + end);
     });
   }
+  // A session's calls are plain calls.
+  struct SessionRunner {
+    template <class T>
+    void gibbs(const hb::GibbsArgs<T>& a, T* ws, int device, std::uintptr_t stream) {
+      CpuRbmBackend::gibbs<T>(a, ws, device, stream);
+    }
+    int64_t graph_launches() const { return 0; }
+  };
   template <class T>
   static void ais(const hb::AisArgs<T>& a, T* /*workspace*/, int /*device*/, std::uintptr_t /*stream*/) {
     const auto w = packed(a.rbm, a.chains, a.n_betas);

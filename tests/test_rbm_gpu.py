@@ -132,9 +132,44 @@ def test_a_pcd_loops_in_place_calls_continue_one_run_exactly(device, shape):
         state = hb.gibbs(dev, state, 1, beta=0.8, inplace=True).state
     if device == "cuda":
         torch.cuda.synchronize()
-    assert dev._last_call is not None and dev._last_call[-1] is not None  # the session ran
+    session = dev._last_call[-1] if dev._last_call is not None else None
+    assert session is not None  # the session ran
+    # On CUDA a large model's session replays its calls from a CUDA graph once a call repeats the last one's
+    # work: here the second to fifth.
+    assert session.graph_launches == (4 if device == "cuda" and shape == (300, 240) else 0)
     np.testing.assert_array_equal(to_numpy(state.v), to_numpy(whole.v))
     np.testing.assert_array_equal(to_numpy(state.h), to_numpy(whole.h))
+
+
+@needs_torch
+def test_replayed_pcd_calls_follow_steps_arrays_and_chain_counts_that_change(device):
+    # A session's CUDA graph bakes in its arrays and step count, and reads the step from the device: calls
+    # that alternate between two sets of chains, change k, or resume a chain set at another step (a state
+    # saved earlier) must each continue their own run exactly, replayed or not.
+    import torch
+
+    _, dev = pair(device, V=300, H=240)
+    v0 = on(device, start(64, 300))
+    a = hb.gibbs(dev, v0.clone(), 1, seed=9, inplace=True).state
+    b = hb.gibbs(dev, v0.clone(), 1, seed=9, inplace=True).state
+    for k in (1, 1, 1, 2, 2, 2):
+        a = hb.gibbs(dev, a, k, inplace=True).state
+    for _ in range(3):  # taking turns: a new pair of arrays each call, so no call repeats the last one's work
+        a = hb.gibbs(dev, a, 1, inplace=True).state
+        b = hb.gibbs(dev, b, 1, inplace=True).state
+    saved = hb.RBMState(v=a.v.clone(), h=a.h.clone(), step=a.step, seed=a.seed, chain_start=a.chain_start)
+    for _ in range(3):
+        a = hb.gibbs(dev, a, 1, inplace=True).state
+    again = hb.gibbs(dev, saved, 1, inplace=True).state  # new arrays: checked again, a new session
+    for _ in range(2):
+        again = hb.gibbs(dev, again, 1, inplace=True).state
+    if device == "cuda":
+        torch.cuda.synchronize()
+    assert a.step == 1 + 3 + 6 + 3 + 3 and b.step == 4 and again.step == a.step
+    for state in (a, b, again):
+        whole = hb.gibbs(dev, v0, state.step, seed=9)
+        np.testing.assert_array_equal(to_numpy(state.v), to_numpy(whole.v))
+        np.testing.assert_array_equal(to_numpy(state.h), to_numpy(whole.h))
 
 
 @needs_torch

@@ -117,6 +117,22 @@ def test_energy_and_grad_follow_the_builtin():
     same(hb.grad(exact, x1), hb.grad(hb.DoubleWell(), x1))
 
 
+def test_the_backward_seed_follows_the_batch_it_is_given():
+    # The backward pass starts from a kept vector of ones, not from E.sum(): it must give the gradient of the
+    # sum, to the bit, and follow the batch size, dtype and device of each evaluation.
+    net = torch.nn.Sequential(torch.nn.Linear(3, 16), torch.nn.SiLU(), torch.nn.Linear(16, 1)).double()
+    pot = hb.TorchPotential(lambda x: net(x).squeeze(-1), dim=3)
+    for chains, dtype in ((7, "float64"), (7, "float64"), (5, "float64"), (5, "float32"), (7, "float64")):
+        if dtype == "float32":
+            net.float()
+        else:
+            net.double()
+        x = start(chains, 3, dtype, seed=chains)
+        xg = x.clone().requires_grad_(True)
+        (want,) = torch.autograd.grad(net(xg).squeeze(-1).sum(), (xg,))
+        same(hb.grad(pot, x), want)
+
+
 def test_numpy_states_give_numpy_results():
     x0 = start(16, 2, "float64").numpy()
     got = hb.langevin(hb.TorchPotential(double_well), x0, 10, 0.02, "mala", seed=3, thin=5)

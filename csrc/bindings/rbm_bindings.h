@@ -149,6 +149,9 @@ class RbmGibbsSession {
     }
   }
 
+  // Calls replayed from a CUDA graph (rbm_launch.h; 0 on the CPU): for tests.
+  int64_t graph_launches() const { return runner_.graph_launches(); }
+
  private:
   template <class T>
   RbmParams<T>& params() {
@@ -164,7 +167,7 @@ class RbmGibbsSession {
     CallArrays call(Backend::kDevice, stream_, &fixed_);
     GibbsArgs<T> a = chain_args<T>(call, params<T>(), chains_, v, h, seed, chain_start, step0, n_steps);
     a.beta = static_cast<const T*>(beta_);
-    Backend::gibbs(a, static_cast<T*>(workspace_), fixed_.device_id(), stream_);
+    runner_.template gibbs<T>(a, static_cast<T*>(workspace_), fixed_.device_id(), stream_);
   }
 
   CallArrays fixed_;  // holds the imported parameters, β and workspace for the session's life
@@ -175,6 +178,8 @@ class RbmGibbsSession {
   RbmParams<double> pd_{};
   const void* beta_ = nullptr;
   void* workspace_ = nullptr;
+  // After fixed_: gone first, while the memory its CUDA graphs read is still held.
+  typename Backend::SessionRunner runner_;
 };
 
 template <class Backend>
@@ -253,7 +258,9 @@ void bind_rbm(py::module_& m) {
            py::arg("hidden_bias"), py::arg("beta"), py::arg("workspace"), py::arg("stream") = 0)
       .def("run", &RbmGibbsSession<Backend>::run, py::arg("v"), py::arg("h"), py::arg("seed"),
            py::arg("chain_start"), py::arg("step0"), py::arg("n_steps"),
-           "n_steps Gibbs steps of v and h in place (arguments by position).");
+           "n_steps Gibbs steps of v and h in place (arguments by position).")
+      .def_property_readonly("graph_launches", &RbmGibbsSession<Backend>::graph_launches,
+                             "Calls launched as one CUDA graph (0 on the CPU).");
   m.def("rbm_ais", &rbm_ais_entry<Backend>, py::arg("visible"), py::arg("sigma"), py::arg("weights"),
         py::arg("visible_bias"), py::arg("hidden_bias"), py::arg("base"), py::arg("v"), py::arg("log_w"),
         py::arg("betas"), py::arg("seed"), py::arg("chain_start"), py::arg("workspace"), py::arg("stream") = 0,

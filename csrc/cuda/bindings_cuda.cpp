@@ -76,6 +76,16 @@ struct CudaRbmBackend {
     py::gil_scoped_release nogil;
     hb::cuda::rbm_ais<T>(a, ws, device, stream);
   }
+  // A PCD loop's session replays its calls on a large model from a CUDA graph (rbm_launch.h).
+  struct SessionRunner {
+    hb::cuda::GibbsReplay replay;
+    template <class T>
+    void gibbs(const hb::GibbsArgs<T>& a, T* ws, int device, std::uintptr_t stream) {
+      py::gil_scoped_release nogil;
+      replay.run<T>(a, ws, device, stream);
+    }
+    int64_t graph_launches() const { return replay.graph_launches(); }
+  };
   template <class T>
   static void conditional(const hb::ConditionalArgs<T>& a, T* ws, int device, std::uintptr_t stream) {
     hb::cuda::rbm_conditional<T>(a, ws, device, stream);

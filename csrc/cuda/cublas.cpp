@@ -97,6 +97,18 @@ void evict_one_locked(const CublasApi& api) {
   static_cast<void>(api.destroy(h));
 }
 
+// A new handle on the current device, bound to `stream`.
+cublasHandle_t new_handle(const CublasApi& api, std::uintptr_t stream) {
+  cublasHandle_t h = nullptr;
+  check_cublas(api.create(&h), "cublasCreate");
+  const cublasStatus_t bound = api.set_stream(h, reinterpret_cast<cudaStream_t>(stream));
+  if (bound != CUBLAS_STATUS_SUCCESS) {
+    api.destroy(h);
+    check_cublas(bound, "cublasSetStream");
+  }
+  return h;
+}
+
 // One handle per (device, stream), created once (creation costs milliseconds) and kept while it is in
 // use: a handle's default workspace would be shared by GEMMs running at once on two streams. The caller
 // has made `device` current.
@@ -109,15 +121,35 @@ cublasHandle_t handle_locked(const CublasApi& api, int device, std::uintptr_t st
     return it->second.handle;
   }
   if (g_handles.size() >= kMaxHandles) evict_one_locked(api);  // its guard gives `device` back
-  cublasHandle_t h = nullptr;
-  check_cublas(api.create(&h), "cublasCreate");
-  const cublasStatus_t bound = api.set_stream(h, reinterpret_cast<cudaStream_t>(stream));
-  if (bound != CUBLAS_STATUS_SUCCESS) {
-    api.destroy(h);
-    check_cublas(bound, "cublasSetStream");
-  }
+  const cublasHandle_t h = new_handle(api, stream);
   g_handles[key] = CachedHandle{h, ++g_uses};
   return h;
+}
+
+// Refuses sizes that cublas<t>gemm's int arguments would wrap, rather than multiply the wrong matrices.
+void check_sizes(int64_t m, int64_t n, int64_t k) {
+  constexpr int64_t kMaxInt = std::numeric_limits<int>::max();
+  if (m > kMaxInt || n > kMaxInt || k > kMaxInt) {
+    throw std::invalid_argument("heatbath CUDA RBM: a matrix dimension (chains " + std::to_string(m) + ", units " +
+                                std::to_string(std::max(n, k)) + ") exceeds cuBLAS's limit of 2^31 - 1; split "
+                                "the chains into batches");
+  }
+}
+
+template <class T>
+void gemm_through(const CublasApi& api, cublasHandle_t h, int64_t m, int64_t n, int64_t k, const T* a, const T* b,
+                  bool trans_b, T* c) {
+  // Row-major C = A·op(B) is column-major Cᵀ = op(B)ᵀ·Aᵀ: swap the operands, keep the buffers.
+  const T one = T(1), zero = T(0);
+  const cublasOperation_t op_b = trans_b ? CUBLAS_OP_T : CUBLAS_OP_N;
+  const int ldb = static_cast<int>(trans_b ? k : n);
+  if constexpr (sizeof(T) == 4) {
+    check_cublas(api.sgemm(h, op_b, CUBLAS_OP_N, static_cast<int>(n), static_cast<int>(m), static_cast<int>(k), &one,
+                           b, ldb, a, static_cast<int>(k), &zero, c, static_cast<int>(n)), "cublasSgemm");
+  } else {
+    check_cublas(api.dgemm(h, op_b, CUBLAS_OP_N, static_cast<int>(n), static_cast<int>(m), static_cast<int>(k), &one,
+                           b, ldb, a, static_cast<int>(k), &zero, c, static_cast<int>(n)), "cublasDgemm");
+  }
 }
 
 }  // namespace
@@ -143,30 +175,39 @@ template <class T>
 void gemm(int device, std::uintptr_t stream, int64_t m, int64_t n, int64_t k, const T* a, const T* b, bool trans_b,
           T* c) {
   if (m == 0 || n == 0) return;
-  // cublas<t>gemm takes int sizes: refuse what would wrap rather than multiply the wrong matrices.
-  constexpr int64_t kMaxInt = std::numeric_limits<int>::max();
-  if (m > kMaxInt || n > kMaxInt || k > kMaxInt) {
-    throw std::invalid_argument("heatbath CUDA RBM: a matrix dimension (chains " + std::to_string(m) + ", units " +
-                                std::to_string(std::max(n, k)) + ") exceeds cuBLAS's limit of 2^31 - 1; split "
-                                "the chains into batches");
-  }
+  check_sizes(m, n, k);
   std::lock_guard<std::mutex> lock(g_mutex);
   const CublasApi& api = api_locked();
   DeviceGuard guard(device);
-  cublasHandle_t h = handle_locked(api, device, stream);
-  // Row-major C = A·op(B) is column-major Cᵀ = op(B)ᵀ·Aᵀ: swap the operands, keep the buffers.
-  const T one = T(1), zero = T(0);
-  const cublasOperation_t op_b = trans_b ? CUBLAS_OP_T : CUBLAS_OP_N;
-  const int ldb = static_cast<int>(trans_b ? k : n);
-  if constexpr (sizeof(T) == 4) {
-    check_cublas(api.sgemm(h, op_b, CUBLAS_OP_N, static_cast<int>(n), static_cast<int>(m), static_cast<int>(k), &one,
-                           b, ldb, a, static_cast<int>(k), &zero, c, static_cast<int>(n)), "cublasSgemm");
-  } else {
-    check_cublas(api.dgemm(h, op_b, CUBLAS_OP_N, static_cast<int>(n), static_cast<int>(m), static_cast<int>(k), &one,
-                           b, ldb, a, static_cast<int>(k), &zero, c, static_cast<int>(n)), "cublasDgemm");
-  }
+  gemm_through(api, handle_locked(api, device, stream), m, n, k, a, b, trans_b, c);
 }
 
+OwnedCublasHandle::OwnedCublasHandle(int device, std::uintptr_t stream) : device_(device) {
+  std::lock_guard<std::mutex> lock(g_mutex);
+  const CublasApi& api = api_locked();
+  DeviceGuard guard(device);
+  handle_ = new_handle(api, stream);
+}
+
+// Its status is ignored: a destructor cannot report it (a sticky device error surfaces at the next check).
+OwnedCublasHandle::~OwnedCublasHandle() {
+  std::lock_guard<std::mutex> lock(g_mutex);
+  DeviceGuard guard(device_);
+  static_cast<void>(g_api->destroy(static_cast<cublasHandle_t>(handle_)));
+}
+
+template <class T>
+void OwnedCublasHandle::gemm(int64_t m, int64_t n, int64_t k, const T* a, const T* b, bool trans_b, T* c) const {
+  if (m == 0 || n == 0) return;
+  check_sizes(m, n, k);
+  std::lock_guard<std::mutex> lock(g_mutex);
+  gemm_through(*g_api, static_cast<cublasHandle_t>(handle_), m, n, k, a, b, trans_b, c);
+}
+
+template void OwnedCublasHandle::gemm<float>(int64_t, int64_t, int64_t, const float*, const float*, bool,
+                                             float*) const;
+template void OwnedCublasHandle::gemm<double>(int64_t, int64_t, int64_t, const double*, const double*, bool,
+                                              double*) const;
 template void gemm<float>(int, std::uintptr_t, int64_t, int64_t, int64_t, const float*, const float*, bool, float*);
 template void gemm<double>(int, std::uintptr_t, int64_t, int64_t, int64_t, const double*, const double*, bool,
                            double*);

@@ -22,4 +22,22 @@ template <class T>
 void gemm(int device, std::uintptr_t stream, int64_t m, int64_t n, int64_t k, const T* a, const T* b, bool trans_b,
           T* c);
 
+// A cuBLAS handle of its own, bound to one stream and kept out of the cache above: the GEMMs of a CUDA graph
+// captured through it may use its memory for as long as the graph lives, which the cache's evictions would
+// not respect. Made outside any capture (creating a handle allocates). Destroying it synchronises the device.
+class OwnedCublasHandle {
+ public:
+  OwnedCublasHandle(int device, std::uintptr_t stream);
+  ~OwnedCublasHandle();
+  OwnedCublasHandle(const OwnedCublasHandle&) = delete;
+  OwnedCublasHandle& operator=(const OwnedCublasHandle&) = delete;
+  // gemm's product, through this handle on its stream (its device must be current).
+  template <class T>
+  void gemm(int64_t m, int64_t n, int64_t k, const T* a, const T* b, bool trans_b, T* c) const;
+
+ private:
+  void* handle_ = nullptr;
+  int device_;
+};
+
 }  // namespace hb::cuda

@@ -11,6 +11,7 @@
 #include "cuda/launch.h"
 #include "cuda/row_beta.cuh"
 #include "cuda/rbm_launch.h"
+#include "cuda/rbm_steps.h"
 #include "heatbath/rbm.h"
 
 namespace hb::cuda {
@@ -37,9 +38,28 @@ struct CoefSource {
   }
 };
 
+// Where a layer pass takes its Philox key: fixed at launch, or, in a CUDA graph that replays a PCD loop's
+// calls (rbm_graph.cu), from the device's count of the step the replay starts at, which no launch argument
+// can follow. Both give step t's key.
+struct KeySource {
+  StreamKey fixed;
+  const int64_t* step0;  // null: `fixed`; else the key of step *step0 + offset
+  uint64_t seed;
+  uint32_t purpose;
+  int64_t offset;
+  bool visible;
+  __device__ StreamKey get() const {
+    if (step0 == nullptr) return fixed;
+    return make_stream_key(seed, purpose, layer_half_step(static_cast<uint64_t>(*step0 + offset), visible));
+  }
+};
+
+KeySource fixed_key(StreamKey k) { return KeySource{k, nullptr, 0, 0, 0, false}; }
+
 template <class T, Unit U, bool Probs>
-__global__ void layer_kernel(const T* pre, int64_t n, const T* bias, const T* base, CoefSource<T> coef, StreamKey key,
-                             uint64_t chain_start, int64_t chains, T* out) {
+__global__ void layer_kernel(const T* pre, int64_t n, const T* bias, const T* base, CoefSource<T> coef,
+                             KeySource key_source, uint64_t chain_start, int64_t chains, T* out) {
+  const StreamKey key = key_source.get();
   const int64_t n_blocks = (n + 3) / 4;
   const int64_t items = chains * n_blocks;
   const int64_t stride = static_cast<int64_t>(gridDim.x) * blockDim.x;
@@ -223,7 +243,7 @@ void launch(const Args& a, T* workspace, int device, std::uintptr_t stream, Body
 
 template <class T>
 void layer(const RbmParams<T>& p, bool hidden, bool probs, const T* pre, const T* base, CoefSource<T> coef,
-           StreamKey key, uint64_t chain_start, int64_t chains, T* out, cudaStream_t s) {
+           KeySource key, uint64_t chain_start, int64_t chains, T* out, cudaStream_t s) {
   const int64_t n = hidden ? p.H : p.V;
   const T* bias = hidden ? p.c : p.b;
   const unsigned grid = grid_for(chains * ((n + 3) / 4));
@@ -253,7 +273,44 @@ CoefSource<T> shared(UnitCoef<T> k) {
   return CoefSource<T>{nullptr, k, T(1), Unit::kBernoulli, true};
 }
 
+// One block-Gibbs step of every chain on the cuBLAS path: h ~ p(h | v), then v ~ p(v | h), each a product
+// (through `products`, which multiplies by W or Wᵀ) and a layer pass.
+template <class T, class Products>
+void gibbs_step(const GibbsArgs<T>& a, const Scratch<T>& ws, const Products& products, KeySource hidden_key,
+                KeySource visible_key, cudaStream_t s) {
+  const RbmParams<T>& p = a.rbm;
+  products(a.chains, p.H, p.V, a.v, false, ws.pre_h);
+  layer<T>(p, true, false, ws.pre_h, nullptr, per_chain(a.beta), hidden_key, a.chain_start, a.chains, a.h, s);
+  products(a.chains, p.V, p.H, a.h, true, ws.pre_v);
+  layer<T>(p, false, false, ws.pre_v, nullptr, per_chain(a.beta), visible_key, a.chain_start, a.chains, a.v, s);
+}
+
+__global__ void set_step_kernel(int64_t* step0, int64_t value) { *step0 = value; }
+
+__global__ void advance_step_kernel(int64_t* step0, int64_t steps) { *step0 += steps; }
+
 }  // namespace
+
+void queue_set_step(int64_t* step0, int64_t value, cudaStream_t s) {
+  set_step_kernel<<<1, 1, 0, s>>>(step0, value);
+  check(cudaGetLastError(), "RBM step counter launch");
+}
+
+template <class T>
+void queue_counted_gibbs(const GibbsArgs<T>& a, T* workspace, int64_t* step0, const OwnedCublasHandle& blas,
+                         cudaStream_t s) {
+  const Scratch<T> ws(workspace, a.chains, a.rbm);
+  const auto purpose = static_cast<uint32_t>(Purpose::kGibbs);
+  const auto products = [&](int64_t m, int64_t n, int64_t k, const T* x, bool trans_w, T* out) {
+    blas.gemm<T>(m, n, k, x, a.rbm.w, trans_w, out);
+  };
+  for (int64_t t = 0; t < a.n_steps; ++t) {
+    gibbs_step<T>(a, ws, products, KeySource{StreamKey{}, step0, a.seed, purpose, t, false},
+                  KeySource{StreamKey{}, step0, a.seed, purpose, t, true}, s);
+  }
+  advance_step_kernel<<<1, 1, 0, s>>>(step0, a.n_steps);
+  check(cudaGetLastError(), "RBM step counter launch");
+}
 
 // chain_gibbs_kernel's launch: a block per chain (up to 2^20 blocks, each then taking several), with a
 // thread per 4-unit block of the larger layer, in whole warps, at most kThreads.
@@ -280,13 +337,12 @@ void rbm_gibbs(const GibbsArgs<T>& a, T* workspace, int device, std::uintptr_t s
       return;
     }
     const auto purpose = static_cast<uint32_t>(Purpose::kGibbs);
+    const auto products = [&](int64_t m, int64_t n, int64_t k, const T* x, bool trans_w, T* out) {
+      gemm<T>(device, stream, m, n, k, x, p.w, trans_w, out);
+    };
     for (int64_t t = a.step0; t < a.step0 + a.n_steps; ++t) {
-      gemm<T>(device, stream, a.chains, p.H, p.V, a.v, p.w, false, ws.pre_h);
-      layer<T>(p, true, false, ws.pre_h, nullptr, per_chain(a.beta), make_stream_key(a.seed, purpose, layer_half_step(t, false)),
-               a.chain_start, a.chains, a.h, s);
-      gemm<T>(device, stream, a.chains, p.V, p.H, a.h, p.w, true, ws.pre_v);
-      layer<T>(p, false, false, ws.pre_v, nullptr, per_chain(a.beta), make_stream_key(a.seed, purpose, layer_half_step(t, true)),
-               a.chain_start, a.chains, a.v, s);
+      gibbs_step<T>(a, ws, products, fixed_key(make_stream_key(a.seed, purpose, layer_half_step(t, false))),
+                    fixed_key(make_stream_key(a.seed, purpose, layer_half_step(t, true))), s);
       const int64_t done = t - a.step0 + 1;
       if (a.thin > 0 && done % a.thin == 0) {
         const int64_t k = done / a.thin - 1;
@@ -332,7 +388,7 @@ void rbm_ais(const AisArgs<T>& a, T* workspace, int device, std::uintptr_t strea
     // k = 0: v ~ the base model (zero activations, β = 0 coefficients), as on the CPU.
     check(cudaMemsetAsync(ws.pre_v, 0, sizeof(T) * a.chains * p.V, s), "memset");
     layer<T>(p, false, false, ws.pre_v, a.base, shared(ais_coefs<T>(T(0), p.sigma, p.visible).visible),
-             make_stream_key(a.seed, purpose, layer_half_step(0, true)), a.chain_start, a.chains, a.v, s);
+             fixed_key(make_stream_key(a.seed, purpose, layer_half_step(0, true))), a.chain_start, a.chains, a.v, s);
     for (int64_t k = 1; k < a.n_betas; ++k) {
       const double hi = a.betas[k], lo = a.betas[k - 1];
       gemm<T>(device, stream, a.chains, p.H, p.V, a.v, p.w, false, ws.pre_h);
@@ -340,11 +396,12 @@ void rbm_ais(const AisArgs<T>& a, T* workspace, int device, std::uintptr_t strea
       check(cudaGetLastError(), "AIS weight launch");
       if (k + 1 == a.n_betas) break;
       const LayerCoefs<T> coefs = ais_coefs<T>(static_cast<T>(hi), p.sigma, p.visible);
-      layer<T>(p, true, false, ws.pre_h, nullptr, shared(coefs.hidden), make_stream_key(a.seed, purpose, layer_half_step(k, false)),
-               a.chain_start, a.chains, ws.h, s);
+      layer<T>(p, true, false, ws.pre_h, nullptr, shared(coefs.hidden),
+               fixed_key(make_stream_key(a.seed, purpose, layer_half_step(k, false))), a.chain_start, a.chains, ws.h,
+               s);
       gemm<T>(device, stream, a.chains, p.V, p.H, ws.h, p.w, true, ws.pre_v);
-      layer<T>(p, false, false, ws.pre_v, a.base, shared(coefs.visible), make_stream_key(a.seed, purpose, layer_half_step(k, true)),
-               a.chain_start, a.chains, a.v, s);
+      layer<T>(p, false, false, ws.pre_v, a.base, shared(coefs.visible),
+               fixed_key(make_stream_key(a.seed, purpose, layer_half_step(k, true))), a.chain_start, a.chains, a.v, s);
     }
   });
 }
@@ -359,7 +416,7 @@ void rbm_conditional(const ConditionalArgs<T>& a, T* workspace, int device, std:
     } else {
       gemm<T>(device, stream, a.chains, p.V, p.H, a.x, p.w, true, pre);
     }
-    layer<T>(p, a.to_hidden, true, pre, nullptr, per_chain(a.beta), StreamKey{}, 0, a.chains, a.out, s);
+    layer<T>(p, a.to_hidden, true, pre, nullptr, per_chain(a.beta), fixed_key(StreamKey{}), 0, a.chains, a.out, s);
   });
 }
 
@@ -375,6 +432,7 @@ void rbm_free_energy(const FreeEnergyArgs<T>& a, T* workspace, int device, std::
 
 #define HB_INSTANTIATE(T)                                                                                   \
   template void rbm_gibbs<T>(const GibbsArgs<T>&, T*, int, std::uintptr_t);                               \
+  template void queue_counted_gibbs<T>(const GibbsArgs<T>&, T*, int64_t*, const OwnedCublasHandle&, cudaStream_t); \
   template void rbm_ais<T>(const AisArgs<T>&, T*, int, std::uintptr_t);                                   \
   template void rbm_conditional<T>(const ConditionalArgs<T>&, T*, int, std::uintptr_t);                   \
   template void rbm_free_energy<T>(const FreeEnergyArgs<T>&, T*, int, std::uintptr_t);                    \

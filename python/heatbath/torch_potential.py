@@ -71,7 +71,8 @@ class TorchPotential(Target):
             raise ValueError(f"argument 'dim': expected a positive integer or None, got {dim!r}")
         if name is not None and not isinstance(name, str):
             raise TypeError(f"argument 'name': expected a string, got {type(name).__name__}")
-        _torch()
+        self._grad = _torch().autograd.grad
+        self._ones = None  # the seed of the backward pass, kept for the next call with the same batch
         self.fn = fn
         self.dim = None if dim is None else int(dim)
         self.name = name if name is not None else _describe(fn)
@@ -150,19 +151,28 @@ class TorchPotential(Target):
         (the sampling loops enter them once per run, not once per step). check=False keeps only the cheap
         checks (shape, dtype and device of what fn returned: a torch energy that changed them mid-run would
         otherwise be broadcast or cast silently), for the steps after the first of a run."""
-        torch = _torch()
         xg = x.detach().requires_grad_(True)
         e = self.call(xg)
         if not check:
             self.recheck_energy(e, x)
-            (g,) = torch.autograd.grad(e.sum(), (xg,))
+            (g,) = self._grad(e, (xg,), self._ones_like(e))
             return e.detach().contiguous(), g.contiguous()
         self.check_energy(e, x)
-        (g,) = torch.autograd.grad(e.sum(), (xg,), allow_unused=True)
+        (g,) = self._grad(e, (xg,), self._ones_like(e), allow_unused=True)
         if g is None:
             raise ValueError(f"heatbath.TorchPotential: the energy function '{self.name}' returned energies that do "
                              f"not depend on x (autograd found no gradient)")
         return e.detach().contiguous(), g.contiguous()
+
+    def _ones_like(self, e):
+        """ones like e [chains], the backward pass's seed: ∇E of every chain in one pass, as the gradient of
+        Σ_c E_c, without the sum's forward and backward kernels (two launches a step, which on a GPU's
+        launch-bound small batches are a good part of what a step costs beside fn's own passes). Kept
+        between calls: the same tensor while the batch's shape, dtype and device stay."""
+        ones = self._ones
+        if ones is None or ones.shape != e.shape or ones.dtype != e.dtype or ones.device != e.device:
+            ones = self._ones = _torch().ones_like(e, memory_format=_torch().contiguous_format)
+        return ones
 
     def energy_only(self, x, check: bool = False):
         """E [chains] of the states x, detached and C-contiguous, from a forward pass alone (no backward):

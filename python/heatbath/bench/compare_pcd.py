@@ -162,6 +162,8 @@ def main(argv=None) -> int:
     parser.add_argument("--chains", default="100,1000", help="comma-separated numbers of persistent chains")
     parser.add_argument("--device", default="cpu", help="torch device of every tensor (cpu, cuda)")
     parser.add_argument("--threads", type=int, default=0, help="threads for heatbath and torch; 0: all cores")
+    parser.add_argument("--updates", type=int, default=0,
+                        help="PCD updates per timed run (0: about the same work per row, at least 200 on a GPU)")
     args = parser.parse_args(argv)
     import torch  # noqa: PLC0415
 
@@ -182,10 +184,13 @@ def main(argv=None) -> int:
             continue
         for chains, k in ((int(n), int(k)) for n in args.chains.split(",") for k in args.k.split(",")):
             # About the same work per row: fewer updates for more chains and more steps. On a GPU an update
-            # takes under a millisecond: at least 20, or the run's first call (a fresh start's full checks)
-            # would weigh as much as the rest (the 1,000-chain MNIST rows had 2 updates).
-            n = max(20 if args.device.startswith("cuda") else 2,
-                    int(updates * 100 / chains / (1 + (k - 1) / 2)) // (4 if args.quick else 1))
+            # takes a fraction of a millisecond and each timed run starts from fresh chains: its first call
+            # checks them (device syncs) and its next ones make the session and its CUDA graph, about 1.5 ms
+            # together on an H200, as much as six updates. A training loop continues one run for thousands
+            # of updates, so a GPU row makes at least 200 (50 with --quick): the start is then a few percent.
+            floor = (200 if args.device.startswith("cuda") else 2) // (4 if args.quick else 1)
+            n = args.updates or max(floor,
+                                    int(updates * 100 / chains / (1 + (k - 1) / 2)) // (4 if args.quick else 1))
             runs = {}
             for implementation in IMPLEMENTATIONS:
                 run = prepare(implementation, V, H, k, chains, device=args.device)
