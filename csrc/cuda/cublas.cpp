@@ -189,11 +189,18 @@ OwnedCublasHandle::OwnedCublasHandle(int device, std::uintptr_t stream) : device
   handle_ = new_handle(api, stream);
 }
 
-// Its status is ignored: a destructor cannot report it (a sticky device error surfaces at the next check).
+// Nothing here may throw (a destructor): the device is switched by hand, and the statuses are ignored (a
+// sticky device error surfaces at the next check).
 OwnedCublasHandle::~OwnedCublasHandle() {
   std::lock_guard<std::mutex> lock(g_mutex);
-  DeviceGuard guard(device_);
+  int current = device_;
+  if (cudaGetDevice(&current) != cudaSuccess || cudaSetDevice(device_) != cudaSuccess) {
+    cudaGetLastError();
+    return;  // no usable runtime left to destroy it with: left to the process's end
+  }
   static_cast<void>(g_api->destroy(static_cast<cublasHandle_t>(handle_)));
+  cudaSetDevice(current);
+  cudaGetLastError();
 }
 
 template <class T>

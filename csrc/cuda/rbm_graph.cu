@@ -82,6 +82,7 @@ struct GibbsReplay::Impl {
     if (cudaGetDevice(&current) != cudaSuccess || cudaSetDevice(had) != cudaSuccess ||
         cudaDeviceSynchronize() != cudaSuccess) {
       cudaGetLastError();
+      static_cast<void>(blas.release());  // destroying the handle could need the runtime: left to the process's end
       return;
     }
     blas.reset();
