@@ -160,6 +160,11 @@ def test_replayed_pcd_calls_follow_steps_arrays_and_chain_counts_that_change(dev
     saved = hb.RBMState(v=a.v.clone(), h=a.h.clone(), step=a.step, seed=a.seed, chain_start=a.chain_start)
     for _ in range(3):
         a = hb.gibbs(dev, a, 1, inplace=True).state
+    # On CUDA the graphs ran: the 2nd, 3rd, 5th and 6th calls of the k loop and the last two calls of a (the
+    # first after a change of work launches plainly; a replay after one starts from a step the device's
+    # counter must be set to). The alternating calls never repeat the last one's work.
+    session = dev._last_call[-1]
+    assert session.graph_launches == (6 if device == "cuda" else 0)
     again = hb.gibbs(dev, saved, 1, inplace=True).state  # new arrays: checked again, a new session
     for _ in range(2):
         again = hb.gibbs(dev, again, 1, inplace=True).state

@@ -119,7 +119,8 @@ def test_energy_and_grad_follow_the_builtin():
 
 def test_the_backward_seed_follows_the_batch_it_is_given():
     # The backward pass starts from a kept vector of ones, not from E.sum(): it must give the gradient of the
-    # sum, to the bit, and follow the batch size, dtype and device of each evaluation.
+    # sum, to the bit, and follow the batch size and dtype of each evaluation (a stale seed makes autograd
+    # refuse the call).
     net = torch.nn.Sequential(torch.nn.Linear(3, 16), torch.nn.SiLU(), torch.nn.Linear(16, 1)).double()
     pot = hb.TorchPotential(lambda x: net(x).squeeze(-1), dim=3)
     for chains, dtype in ((7, "float64"), (7, "float64"), (5, "float64"), (5, "float32"), (7, "float64")):

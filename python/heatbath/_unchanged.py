@@ -16,20 +16,20 @@ from typing import Any
 
 from heatbath import _arrays
 
-ATTR = "_heatbath_written_versions"  # rbm.py's in-place continuation reads it too
+_ATTR = "_heatbath_written_versions"
 
 
 def remember(holder: Any, *arrays: Any) -> None:
     """Record on ``holder`` (a frozen state object: set through object.__setattr__, outside its
     dataclass fields, so saving and comparing states ignore it) the versions of ``arrays`` now."""
     if all(_arrays.framework_of(a) == "torch" for a in arrays):
-        object.__setattr__(holder, ATTR, (tuple(map(id, arrays)), tuple(a._version for a in arrays)))
+        object.__setattr__(holder, _ATTR, (tuple(map(id, arrays)), tuple(a._version for a in arrays)))
 
 
 def unchanged(holder: Any, *arrays: Any) -> bool:
     """True when ``remember(holder, *arrays)`` was called with these very arrays and none has been
     changed in place (through torch) since."""
-    record = getattr(holder, ATTR, None)
+    record = getattr(holder, _ATTR, None)
     if record is None:
         return False
     ids, versions = record

@@ -37,12 +37,6 @@ _RBM_TOKENS = itertools.count()  # one per RBM, never reused (unlike id())
 _CHECKED = "_heatbath_inplace_checked"  # on an RBMState: what its last in-place checks saw, see _checked_before
 
 
-def _increment_version(x) -> None:
-    import torch  # noqa: PLC0415 (only torch states reach the sessions that call this)
-
-    torch.autograd.graph.increment_version(x)
-
-
 def _torch_layout(x) -> tuple:
     """What the checks of a state for an in-place run read off a torch tensor (its memory, shape,
     strides, dtype, device and grad flag), in a few attribute reads."""
@@ -420,19 +414,14 @@ class RBM(GibbsModel):
         call prepared has changed: the same parameters (memory and layout), β, chain count and stream, and a
         state that _checked_before and the version counters vouch for. The core's session of that call's
         fixed arrays (made at the first such continuation) then runs with this state's arrays and steps.
-        None otherwise, and the full path runs. On a GPU this Python is a good part of a short call's host
-        time, so the checks of _unchanged.unchanged and _checked_before, and the result's bookkeeping of
-        _finish_gibbs, are written out here for the torch tensors they are known to be."""
+        None otherwise, and the full path runs."""
         last = self._last_call
-        written = getattr(state0, _unchanged.ATTR, None)
-        memo = getattr(state0, _CHECKED, None)
-        if last is None or written is None or memo is None or not _scalar(beta):
+        if last is None or not _scalar(beta):
             return None
         core_key, stream, beta_key, view, fixed, session = last
         v, h = state0.v, state0.h
-        if (beta_key != (float(beta), len(v)) or core_key != self._core_key
-                or written != ((id(v), id(h)), (v._version, h._version))
-                or memo != (self._token, self._storage_key(), _torch_layout(v), _torch_layout(h))
+        if (beta_key != (float(beta), int(v.shape[0])) or core_key != self._core_key
+                or not _unchanged.unchanged(state0, v, h) or not self._checked_before(state0)
                 or _arrays.current_stream(v, self.device) != stream):
             return None
         step0, seed, chain_start = state0.step, state0.seed, state0.chain_start
@@ -441,21 +430,12 @@ class RBM(GibbsModel):
         if session is None:
             # held with the parameters' views for as long as the RBM keeps this call (one workspace on CUDA)
             session = self._module().RbmGibbsSession(
-                **fixed, workspace=view(self._workspace(len(v), v)), stream=stream)
+                **fixed, workspace=view(self._workspace(int(v.shape[0]), v)), stream=stream)
             self._last_call = (core_key, stream, beta_key, view, fixed, session)
-        try:
-            run_resumable(lambda: session.run(view(v), view(h), seed, chain_start, step0, n_steps), total=n_steps,
-                          progress=progress, desc="rbm gibbs",
-                          state_after=lambda done: RBMState(v=v, h=h, step=step0 + done, seed=seed,
-                                                            chain_start=chain_start))
-        finally:
-            _increment_version(v)  # what _arrays.mark_written does for torch tensors
-            _increment_version(h)
-        state = RBMState(v=v, h=h, step=step0 + n_steps, seed=seed, chain_start=chain_start)
-        # what _unchanged.remember and _remember_checked would record: the same arrays, in the same layout
-        object.__setattr__(state, _unchanged.ATTR, ((id(v), id(h)), (v._version, h._version)))
-        object.__setattr__(state, _CHECKED, memo)
-        return RBMGibbsResult(v=v, h=h, trace=None, trace_hidden=None, state=state)
+        # the same arrays in the same layout beside the same parameters: what _remember_checked would record
+        return self._finish_gibbs(lambda: session.run(view(v), view(h), seed, chain_start, step0, n_steps), v, h,
+                                  None, None, progress, seed, chain_start, step0, n_steps,
+                                  checked=getattr(state0, _CHECKED))
 
     def _remember_checked(self, state: RBMState) -> None:
         """Records on a torch state what an in-place run from it would check (see _checked_before): its

@@ -171,7 +171,7 @@ class TorchPotential(Target):
         between calls: the same tensor while the batch's shape, dtype and device stay."""
         ones = self._ones
         if ones is None or ones.shape != e.shape or ones.dtype != e.dtype or ones.device != e.device:
-            ones = self._ones = _torch().ones_like(e, memory_format=_torch().contiguous_format)
+            ones = self._ones = _torch().ones(e.shape, dtype=e.dtype, device=e.device)
         return ones
 
     def energy_only(self, x, check: bool = False):

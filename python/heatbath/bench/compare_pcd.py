@@ -165,6 +165,8 @@ def main(argv=None) -> int:
     parser.add_argument("--updates", type=int, default=0,
                         help="PCD updates per timed run (0: about the same work per row, at least 200 on a GPU)")
     args = parser.parse_args(argv)
+    if args.updates < 0:
+        parser.error(f"argument --updates: expected a non-negative number of updates, got {args.updates}")
     import torch  # noqa: PLC0415
 
     import heatbath as hb  # noqa: PLC0415
