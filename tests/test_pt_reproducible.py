@@ -102,6 +102,32 @@ def test_state_saved_to_disk_resumes(tmp_path):
     same(second.state.p, whole.state.p)
 
 
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+@pytest.mark.parametrize("method", METHODS)
+def test_rounds_in_one_call_are_the_rounds_one_call_each(dtype, method):
+    # Within a call each tile keeps its Philox blocks from round to round (langevin.h, TileStreams);
+    # a call of one round draws them afresh. With 3 steps a round, blocks of 4 (float32) or 2 (float64)
+    # steps straddle most rounds, so a kept block that were stale or misplaced would show here.
+    pt = make(method, "deo", dtype)
+    x0 = start(70, dtype)
+    hb.set_num_threads(2)  # conftest.py restores the count
+    whole = pt.run(x0, 12, seed=4, thin=1)
+    # One thread runs both blocks of columns, one after the other, from the same step: the second
+    # block's tiles must not take the blocks the first one's left behind.
+    hb.set_num_threads(1)
+    state, traces = x0, []
+    for r in range(12):
+        part = pt.run(state, 1, seed=4, thin=1) if r == 0 else pt.run(state, 1, thin=1)
+        state = part.state
+        traces.append(part.trace)
+    same(part.x, whole.x)
+    same(part.replicas, whole.replicas)
+    same(np.concatenate(traces), whole.trace)
+    same(state.slot_of, whole.state.slot_of)
+    if method == "baoab":
+        same(state.p, whole.state.p)
+
+
 @pytest.mark.parametrize("method", METHODS)
 def test_a_row_at_beta_one_is_exactly_langevin(method):
     # Rows carry their own β and draw the noise of chain = row (row = column · (K + 1) + slot). Before

@@ -55,8 +55,11 @@ void pt_run(const LangevinArgs<T>& a, const Tempered<Pot>& pot, const SwapArgs<T
 
   const int team = static_cast<int>(std::min<int64_t>(threads, blocks));
   ThreadScratch<T> scratch(team, static_cast<size_t>(5 * d * L + L));  // five tiles and the energies
+  const int64_t tiles_per_block = (per_block * R + L - 1) / L;
 #pragma omp parallel num_threads(team)
   {
+    // Each tile of the block keeps its streams' blocks from round to round (langevin.h, TileStreams).
+    std::vector<TileStreams<T, L>> streams(static_cast<size_t>(tiles_per_block));
     double t_swap = 0.0, t_energy = 0.0, t_rounds = 0.0;
     T* const buf = scratch.mine();
     LangevinScratch<T> sc{{buf, L}, {buf + d * L, L}, {buf + 2 * d * L, L}, {buf + 3 * d * L, L},
@@ -67,6 +70,7 @@ void pt_run(const LangevinArgs<T>& a, const Tempered<Pot>& pot, const SwapArgs<T
     for (int64_t b = 0; b < blocks; ++b) {
       const int64_t c0 = b * per_block, c1 = std::min(C, c0 + per_block);
       const int64_t r0 = c0 * R, r1 = c1 * R;
+      for (TileStreams<T, L>& tile : streams) tile.forget();
       for (int64_t round = round_begin; round < round_end; ++round) {
         const Clock::time_point round_start = timed ? Clock::now() : Clock::time_point{};
         for (int64_t row0 = r0; row0 < r1; row0 += L) {
@@ -77,7 +81,8 @@ void pt_run(const LangevinArgs<T>& a, const Tempered<Pot>& pot, const SwapArgs<T
               if (M == Method::kBAOAB) sc.p.at(i, k) = k < valid ? a.p[(row0 + k) * d + i] : T(0);
             }
           }
-          langevin_tile<T, L, M, Tempered<Pot>>(a, pot, row0, valid, sc, round * n_local, (round + 1) * n_local);
+          langevin_tile<T, L, M, Tempered<Pot>>(a, pot, row0, valid, sc, round * n_local, (round + 1) * n_local,
+                                                &streams[static_cast<size_t>((row0 - r0) / L)]);
           // The swap needs the target's own E (gy is free between steps) and ℓ, made here while the
           // states are in lanes (the pass would gather them row by row); both count as its energies.
           const Clock::time_point energy_start = timed ? Clock::now() : Clock::time_point{};

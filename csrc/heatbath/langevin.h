@@ -142,12 +142,29 @@ struct BlockCache {
   }
 };
 
+// The two streams' cached blocks of one tile. A launcher that runs the same tile again from the step
+// where its last call stopped (the rounds of parallel tempering) keeps them between calls and passes
+// them back: a block of W steps that straddles two calls is then drawn once. Drawn afresh per call, a
+// float32 round of one step made four values of each stream for the one it used, and rounds of ten
+// made a fifth more than they used.
+template <class T, int L>
+struct TileStreams {
+  BlockCache<T, L, Draw::kNormal> noise;
+  BlockCache<T, L, Draw::kUniform> uniforms;
+
+  // For another tile (other chains): the cached blocks belong to the old one's.
+  HB_HD void forget() { noise.group = noise.block = uniforms.group = uniforms.block = -1; }
+};
+
 // Runs absolute steps [t_begin, t_end) of the chains of one tile: rows row0 .. row0 + valid − 1.
+// `carried`: the tile's streams from its previous call (see TileStreams), or null to draw afresh; the
+// numbers are the same either way.
 // Inner loops run over the lanes of one coordinate through local row pointers (and flags as wide as
 // T), which is what lets GCC vectorise them; the tile's scalars are hoisted out of the loops.
 template <class T, int L, Method M, class Pot>
 HB_HD void langevin_tile(const LangevinArgs<T>& a, const Pot& pot, int64_t row0, int valid,
-                         const LangevinScratch<T>& s, int64_t t_begin, int64_t t_end) {
+                         const LangevinScratch<T>& s, int64_t t_begin, int64_t t_end,
+                         TileStreams<T, L>* carried = nullptr) {
   using Flag = typename rn::FloatLayout<T>::Int;
   constexpr int W = BlockWidth<T>::value;
   const int64_t d = a.dim;
@@ -160,8 +177,10 @@ HB_HD void langevin_tile(const LangevinArgs<T>& a, const Pot& pot, int64_t row0,
   T* const gy = s.gy.ptr;
   T* const p = s.p.ptr;
   const int64_t xs = s.x.stride, gs = s.g.stride, ys = s.y.stride, gys = s.gy.stride, ps = s.p.stride;
-  BlockCache<T, L, Draw::kNormal> noise;
-  BlockCache<T, L, Draw::kUniform> uniforms;
+  TileStreams<T, L> own;
+  TileStreams<T, L>& streams = carried != nullptr ? *carried : own;
+  BlockCache<T, L, Draw::kNormal>& noise = streams.noise;
+  BlockCache<T, L, Draw::kUniform>& uniforms = streams.uniforms;
   const auto& tp = tile_potential<L>(pot, row0, valid);
   T e[L], ey[L];
   Flag dead[L], bad[L];
