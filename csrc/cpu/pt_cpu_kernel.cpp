@@ -56,15 +56,21 @@ void pt_run(const LangevinArgs<T>& a, const Tempered<Pot>& pot, const SwapArgs<T
   const int team = static_cast<int>(std::min<int64_t>(threads, blocks));
   ThreadScratch<T> scratch(team, static_cast<size_t>(5 * d * L + L));  // five tiles and the energies
   const int64_t tiles_per_block = (per_block * R + L - 1) / L;
+  // The target's own ∇E and E that a tile's swap energies leave at its x are where the next round starts
+  // (MALA and BAOAB evaluate them there, E_β and ∇E_β at the new β): [d + 1, L] per tile of the block,
+  // kept when the block's fit in half a megabyte, else evaluated again (the same bits either way).
+  const int64_t target_size = (d + 1) * L;
+  const bool keep_target = M != Method::kULA && tiles_per_block * target_size * sizeof(T) <= (512u << 10);
 #pragma omp parallel num_threads(team)
   {
     // Each tile of the block keeps its streams' blocks from round to round (langevin.h, TileStreams).
     std::vector<TileStreams<T, L>> streams(static_cast<size_t>(tiles_per_block));
+    std::vector<T> kept_target(keep_target ? static_cast<size_t>(tiles_per_block * target_size) : 0);
     double t_swap = 0.0, t_energy = 0.0, t_rounds = 0.0;
     T* const buf = scratch.mine();
     LangevinScratch<T> sc{{buf, L}, {buf + d * L, L}, {buf + 2 * d * L, L}, {buf + 3 * d * L, L},
                           {buf + 4 * d * L, L}};
-    T* e = buf + 5 * d * L;
+    T* const e_tile = buf + 5 * d * L;
     std::vector<double> e_ref(L);
 #pragma omp for schedule(static)
     for (int64_t b = 0; b < blocks; ++b) {
@@ -81,12 +87,18 @@ void pt_run(const LangevinArgs<T>& a, const Tempered<Pot>& pot, const SwapArgs<T
               if (M == Method::kBAOAB) sc.p.at(i, k) = k < valid ? a.p[(row0 + k) * d + i] : T(0);
             }
           }
+          const int64_t tile = (row0 - r0) / L;
+          T* const kept = keep_target ? kept_target.data() + tile * target_size : nullptr;
+          // Every tile of the block made its kept values in the block's previous round.
           langevin_tile<T, L, M, Tempered<Pot>>(a, pot, row0, valid, sc, round * n_local, (round + 1) * n_local,
-                                                &streams[static_cast<size_t>((row0 - r0) / L)]);
+                                                &streams[static_cast<size_t>(tile)],
+                                                round > round_begin ? kept : nullptr);
           // The swap needs the target's own E (gy is free between steps) and ℓ, made here while the
           // states are in lanes (the pass would gather them row by row); both count as its energies.
           const Clock::time_point energy_start = timed ? Clock::now() : Clock::time_point{};
-          pot.base.template energy_grad<L, true>(d, sc.x.ptr, L, sc.gy.ptr, L, e);
+          T* const grad = kept != nullptr ? kept : sc.gy.ptr;
+          T* const e = kept != nullptr ? kept + d * L : e_tile;
+          pot.base.template energy_grad<L, true>(d, sc.x.ptr, L, grad, L, e);
           double* const er = e_ref.data();
           HB_SIMD
           for (int k = 0; k < L; ++k) er[k] = 0.0;

@@ -64,6 +64,14 @@ HB_HD const Pot& tile_potential(const Pot& pot, int64_t /*row0*/, int /*valid*/)
   return pot;
 }
 
+// A tile's E and ∇E at its x from values the launcher made earlier at the same x (`target`: the target's
+// own ∇E, [d, L], then E, [L]). Only a tempered tile (tempered.h) can use them; any other evaluates.
+template <int L, class TilePot, class T>
+HB_HD void energy_grad_from_target(const TilePot& tp, int64_t d, const T* x, int64_t xs, const T* /*target*/,
+                                   T* g, int64_t gs, T* e) {
+  tp.template energy_grad<L, true>(d, x, xs, g, gs, e);
+}
+
 // The per-tile scratch the launcher provides: x and p are the tile's working copies (the caller's
 // memory itself on CUDA), the rest are temporaries.
 template <class T>
@@ -157,14 +165,15 @@ struct TileStreams {
 };
 
 // Runs absolute steps [t_begin, t_end) of the chains of one tile: rows row0 .. row0 + valid − 1.
-// `carried`: the tile's streams from its previous call (see TileStreams), or null to draw afresh; the
-// numbers are the same either way.
+// `carried`: the tile's streams from its previous call (see TileStreams), or null to draw afresh;
+// `target`: the target's own ∇E and E at the tile's x (energy_grad_from_target), or null to evaluate
+// them. The numbers are the same either way.
 // Inner loops run over the lanes of one coordinate through local row pointers (and flags as wide as
 // T), which is what lets GCC vectorise them; the tile's scalars are hoisted out of the loops.
 template <class T, int L, Method M, class Pot>
 HB_HD void langevin_tile(const LangevinArgs<T>& a, const Pot& pot, int64_t row0, int valid,
                          const LangevinScratch<T>& s, int64_t t_begin, int64_t t_end,
-                         TileStreams<T, L>* carried = nullptr) {
+                         TileStreams<T, L>* carried = nullptr, const T* target = nullptr) {
   using Flag = typename rn::FloatLayout<T>::Int;
   constexpr int W = BlockWidth<T>::value;
   const int64_t d = a.dim;
@@ -191,7 +200,13 @@ HB_HD void langevin_tile(const LangevinArgs<T>& a, const Pot& pot, int64_t row0,
   }
   // Cached between steps: E and ∇E at x (MALA), the force (BAOAB). Recomputed at every chunk start,
   // which gives the same bits as carrying them over.
-  if (M != Method::kULA) tp.template energy_grad<L, true>(d, x, xs, g, gs, e);
+  if (M != Method::kULA) {
+    if (target != nullptr) {
+      energy_grad_from_target<L>(tp, d, x, xs, target, g, gs, e);
+    } else {
+      tp.template energy_grad<L, true>(d, x, xs, g, gs, e);
+    }
+  }
 
   for (int64_t t = t_begin; t < t_end; ++t) {
     const int64_t local = t - a.step0;

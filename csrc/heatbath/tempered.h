@@ -41,6 +41,12 @@ struct TemperedTile {
   HB_HD void energy_grad(int64_t d, const T* x, int64_t xs, T* g, int64_t gs, T* e) const {
     static_assert(L2 == L, "a tempered tile is evaluated at its own width");
     base.template energy_grad<L, kEnergy>(d, x, xs, g, gs, e);  // g = ∇E, e = E
+    temper<kEnergy>(d, x, xs, g, gs, e);
+  }
+
+  // g and e hold the target's own ∇E and E at x on entry, ∇E_β and E_β on return.
+  template <bool kEnergy>
+  HB_HD void temper(int64_t d, const T* x, int64_t xs, T* g, int64_t gs, T* e) const {
     T acc[L];
     HB_SIMD
     for (int k = 0; k < L; ++k) acc[k] = T(0);
@@ -59,6 +65,20 @@ struct TemperedTile {
     }
   }
 };
+
+// E_β and ∇E_β of a tile from the target's own ∇E ([d, L] rows) and E ([L]) at the same x, made elsewhere
+// (the swap's energies of the last round): what energy_grad gives, bit for bit, without evaluating E.
+template <int L, class Pot, class T>
+HB_HD void energy_grad_from_target(const TemperedTile<Pot, L>& tp, int64_t d, const T* x, int64_t xs,
+                                   const T* target, T* g, int64_t gs, T* e) {
+  for (int64_t i = 0; i < d; ++i) {
+    HB_SIMD
+    for (int k = 0; k < L; ++k) g[i * gs + k] = target[i * L + k];
+  }
+  HB_SIMD
+  for (int k = 0; k < L; ++k) e[k] = target[d * L + k];
+  tp.template temper<true>(d, x, xs, g, gs, e);
+}
 
 // The tile view of a tempered potential (found by argument-dependent lookup from langevin_tile).
 template <int L, class Pot>
