@@ -64,12 +64,13 @@ HB_HD const Pot& tile_potential(const Pot& pot, int64_t /*row0*/, int /*valid*/)
   return pot;
 }
 
-// A tile's E and ∇E at its x from values the launcher made earlier at the same x (`target`: the target's
-// own ∇E, [d, L], then E, [L]). Only a tempered tile (tempered.h) can use them; any other evaluates.
-template <int L, class TilePot, class T>
+// A tile's ∇E (and E when kEnergy) at its x from values the launcher made earlier at the same x (`target`:
+// the target's own ∇E, [d, L], then E, [L]). Only a tempered tile (tempered.h) can use them; any other
+// evaluates.
+template <int L, bool kEnergy, class TilePot, class T>
 HB_HD void energy_grad_from_target(const TilePot& tp, int64_t d, const T* x, int64_t xs, const T* /*target*/,
                                    T* g, int64_t gs, T* e) {
-  tp.template energy_grad<L, true>(d, x, xs, g, gs, e);
+  tp.template energy_grad<L, kEnergy>(d, x, xs, g, gs, e);
 }
 
 // The per-tile scratch the launcher provides: x and p are the tile's working copies (the caller's
@@ -202,7 +203,7 @@ HB_HD void langevin_tile(const LangevinArgs<T>& a, const Pot& pot, int64_t row0,
   // which gives the same bits as carrying them over.
   if (M != Method::kULA) {
     if (target != nullptr) {
-      energy_grad_from_target<L>(tp, d, x, xs, target, g, gs, e);
+      energy_grad_from_target<L, true>(tp, d, x, xs, target, g, gs, e);
     } else {
       tp.template energy_grad<L, true>(d, x, xs, g, gs, e);
     }
@@ -216,7 +217,12 @@ HB_HD void langevin_tile(const LangevinArgs<T>& a, const Pot& pot, int64_t row0,
     for (int k = 0; k < L; ++k) bad[k] = 0;
 
     if (M == Method::kULA) {
-      tp.template energy_grad<L, false>(d, x, xs, g, gs, e);
+      // ULA keeps nothing between steps, but its first step may start from the launcher's values.
+      if (t == t_begin && target != nullptr) {
+        energy_grad_from_target<L, false>(tp, d, x, xs, target, g, gs, e);
+      } else {
+        tp.template energy_grad<L, false>(d, x, xs, g, gs, e);
+      }
       for (int64_t i = 0; i < d; ++i) {
         const int64_t v = first_value + i;
         noise.ensure(a.seed, static_cast<uint32_t>(Purpose::kLangevinNoise), group, v / W, chain0);

@@ -66,18 +66,21 @@ struct TemperedTile {
   }
 };
 
-// E_β and ∇E_β of a tile from the target's own ∇E ([d, L] rows) and E ([L]) at the same x, made elsewhere
-// (the swap's energies of the last round): what energy_grad gives, bit for bit, without evaluating E.
-template <int L, class Pot, class T>
+// ∇E_β (and E_β when kEnergy) of a tile from the target's own ∇E ([d, L] rows) and E ([L]) at the same x,
+// made elsewhere (the swap's energies of the last round): what energy_grad gives, bit for bit, without
+// evaluating E. The built-in potentials' gradients do not depend on kEnergy, so one kept set serves both.
+template <int L, bool kEnergy, class Pot, class T>
 HB_HD void energy_grad_from_target(const TemperedTile<Pot, L>& tp, int64_t d, const T* x, int64_t xs,
                                    const T* target, T* g, int64_t gs, T* e) {
   for (int64_t i = 0; i < d; ++i) {
     HB_SIMD
     for (int k = 0; k < L; ++k) g[i * gs + k] = target[i * L + k];
   }
-  HB_SIMD
-  for (int k = 0; k < L; ++k) e[k] = target[d * L + k];
-  tp.template temper<true>(d, x, xs, g, gs, e);
+  if (kEnergy) {
+    HB_SIMD
+    for (int k = 0; k < L; ++k) e[k] = target[d * L + k];
+  }
+  tp.template temper<kEnergy>(d, x, xs, g, gs, e);
 }
 
 // The tile view of a tempered potential (found by argument-dependent lookup from langevin_tile).
