@@ -131,6 +131,32 @@ def test_rounds_in_one_call_are_the_rounds_one_call_each(dtype, method):
         same(state.p, whole.state.p)
 
 
+BUILT_INS = {
+    "double_well": (lambda dtype: hb.DoubleWell(), 1),
+    "gaussian": (lambda dtype: hb.Gaussian(np.array([0.5, -1.0, 0.0], dtype),
+                                           np.array([[2.0, 0.3, 0.0], [0.3, 1.0, -0.2], [0.0, -0.2, 0.5]], dtype)), 3),
+    "rosenbrock": (lambda dtype: hb.Rosenbrock(1.0, 1.0), 3),
+}
+
+
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+@pytest.mark.parametrize("name", sorted(BUILT_INS))
+def test_ula_rounds_start_from_kept_gradients_of_every_built_in(name, dtype):
+    # A ULA round's first step takes ∇E from the gradient the last swap's E evaluation made (with E), where
+    # a fresh round evaluates ∇E alone: the same bits only while a potential's gradient does not depend on
+    # whether it also computes E (tempered.h). The mixture is covered above; these are the other built-ins.
+    make_target, dim = BUILT_INS[name]
+    pt = hb.ParallelTempering(make_target(dtype), 4, sampler=hb.LangevinMove(0.1, "ula", n_local=1))
+    x0 = (0.3 * np.random.default_rng(1).standard_normal((40, dim))).astype(dtype)
+    whole = pt.run(x0, 6, seed=2)
+    state = x0
+    for r in range(6):
+        part = pt.run(state, 1, seed=2) if r == 0 else pt.run(state, 1)
+        state = part.state
+    same(part.replicas, whole.replicas)
+    same(state.slot_of, whole.state.slot_of)
+
+
 @pytest.mark.parametrize("method", METHODS)
 def test_a_row_at_beta_one_is_exactly_langevin(method):
     # Rows carry their own β and draw the noise of chain = row (row = column · (K + 1) + slot). Before
