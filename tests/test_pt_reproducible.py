@@ -108,9 +108,8 @@ def test_rounds_in_one_call_are_the_rounds_one_call_each(dtype, method):
     # Within a call each tile keeps its Philox blocks from round to round (langevin.h, TileStreams), and
     # starts a round from the target's E and ∇E kept from the last swap's energies (tempered.h,
     # energy_grad_from_target; ULA takes its first step's ∇E_β from them); a call of one round draws and
-    # evaluates afresh. With 3
-    # steps a round, blocks of 4 (float32) or 2 (float64) steps straddle most rounds, so a kept block
-    # or value that were stale, misplaced or tempered differently would show here.
+    # evaluates afresh. With 3 steps a round, blocks of 4 (float32) or 2 (float64) steps straddle most
+    # rounds, so a kept block or value that were stale, misplaced or tempered differently would show here.
     pt = make(method, "deo", dtype)
     x0 = start(70, dtype)
     hb.set_num_threads(2)  # conftest.py restores the count
