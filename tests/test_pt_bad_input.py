@@ -1,5 +1,7 @@
 # SPDX-License-Identifier: Apache-2.0
 """Bad arguments to parallel tempering raise clear exceptions naming the argument, never crash."""
+import warnings
+
 import numpy as np
 import pytest
 
@@ -104,6 +106,21 @@ def test_bad_states():
                              reference=hb.GaussianReference([0.0, 0.0, 0.0], 1.0)).run(np.zeros((5, 2)), 1)
 
 
+@pytest.mark.parametrize("reference, dtype, what", [
+    (hb.GaussianReference(0.0, 1e-20), np.float32, "1/scale² overflows float32"),
+    (hb.GaussianReference(0.0, 1e-200), np.float64, "1/scale² overflows float64"),
+    (hb.GaussianReference(1e39, 1.0), np.float32, "mean overflows float32"),
+])
+def test_a_reference_must_be_finite_in_the_states_type(reference, dtype, what):
+    """The core reads the mean and 1/scale² in the states' type: overflowed there, every row would
+    diverge and log Z come out NaN."""
+    pt = hb.ParallelTempering(hb.DoubleWell(), 3, sampler=move(), reference=reference)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        with pytest.raises(ValueError, match="argument 'reference': its " + what):
+            pt.run(np.zeros((2, 1), dtype), 2)
+
+
 def test_a_state_must_fit_the_run():
     pt = hb.ParallelTempering(target(), 4, sampler=move())
     state = pt.run(np.zeros((5, 1)), 3).state
@@ -111,5 +128,9 @@ def test_a_state_must_fit_the_run():
         pt.run(state, 3, seed=99)
     with pytest.raises(ValueError, match="x0"):
         hb.ParallelTempering(target(), 4, sampler=hb.LangevinMove(0.1, "ula")).run(state, 3)
+    # Steps are numbered round · n_local: another n_local would draw the noise of earlier steps again.
+    with pytest.raises(ValueError, match=r"argument 'x0': .*'mala\(n_local=1\)' run .* 'mala\(n_local=3\)'"):
+        hb.ParallelTempering(target(), 4, sampler=hb.LangevinMove(0.1, n_local=3)).run(state, 3)
+    assert hb.ParallelTempering(target(), 4, sampler=hb.LangevinMove(0.2)).run(state, 3).state.round == 6
     with pytest.raises(ValueError, match="x0"):
         hb.ParallelTempering(target(), 4, sampler=move(), swap="seo").run(state, 3)

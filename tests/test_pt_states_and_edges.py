@@ -4,6 +4,7 @@ statistics, and a pair never proposed NaN statistics; a continued state must sui
 lattice, its RBM's layers) and carry labels that are a permutation in every column; the Gibbs models
 return an energy trace with their trace; a torch start that requires grad is read like any other."""
 import dataclasses
+import warnings
 
 import numpy as np
 import pytest
@@ -134,6 +135,9 @@ def test_the_energies_of_a_trace_do_not_keep_the_trace():
 _EDITS = {"values": "(spins must be \\+1 or -1|the state's v and h must hold 0 and 1 only)",
           "round 3.5": "the state's round must be an integer in \\[0, 2\\*\\*55\\), got 3.5",
           "round -5": "the state's round must be an integer .*got -5",
+          "seed -5": "the state's seed must be an integer in \\[0, 2\\*\\*64\\), got -5",
+          "seed 2**70": "the state's seed must be an integer .*got 1180591620717411303424",
+          "seed 1.5": "the state's seed must be an integer .*got 1.5",
           "phase": "the state's phase must be 16 integers 0, 1 or 2"}
 
 
@@ -154,6 +158,8 @@ def test_an_edited_state_is_refused(kind, edit):
         x = np.array(st.x)
         x[0] = 0 if kind == "ising" else 7
         st = dataclasses.replace(st, x=x)
+    elif edit.startswith("seed"):
+        st = dataclasses.replace(st, seed={"seed -5": -5, "seed 2**70": 2**70, "seed 1.5": 1.5}[edit])
     elif edit.startswith("round"):
         st = dataclasses.replace(st, round=float(edit.split()[1]) if "." in edit else int(edit.split()[1]))
     else:
@@ -162,3 +168,47 @@ def test_an_edited_state_is_refused(kind, edit):
         st = dataclasses.replace(st, phase=phase)
     with pytest.raises(ValueError, match="argument 'x0': " + _EDITS[edit]):
         pt.run(st, 2)
+
+
+def test_a_diverged_chain_leaves_the_statistics_of_the_others_alone():
+    """Columns are independent, so a diverged chain added as the last column leaves the others' states to
+    the bit; its pairs are never swapped and not counted, so every pair statistic is the one of the run
+    without it (to the rounding of one more zero in the sums over columns). Counted as proposals, the one
+    bad chain of 61 moved each forward log Z estimate by −log(61/60) and raised the rejections."""
+    chains = 60
+    good = np.random.default_rng(0).normal(size=(chains, 1)).astype(np.float32)
+    bad = np.concatenate([good, np.full((1, 1), 1e10, np.float32)])
+    pt = hb.ParallelTempering(hb.DoubleWell(), 5, sampler=hb.LangevinMove(0.05, "ula", n_local=2))
+    clean, mixed = pt.run(good, 200, seed=0), pt.run(bad, 200, seed=0)
+    assert clean.n_diverged == 0 and mixed.n_diverged > 0
+    assert np.array_equal(mixed.replicas[:, :chains], clean.replicas)
+    assert np.isfinite(clean.log_z)
+    for name in ("swap_rate", "rejection", "log_z_pairs", "log_z_forward", "log_z_reverse", "log_z"):
+        np.testing.assert_allclose(getattr(mixed, name), getattr(clean, name), rtol=1e-12, atol=0, err_msg=name)
+
+
+def test_a_new_ladder_is_checked_when_assigned():
+    """pt.betas is the ladder later runs start from (the adaptive ladder is kept there): assigning one goes
+    through the constructor's checks, and it cannot be edited in place past them."""
+    pt = hb.ParallelTempering(hb.DoubleWell(), 4, sampler=hb.LangevinMove(0.1))
+    for ladder, message in (([0.0, 0.8, 0.3, 1.0], "strictly increasing"), ([0.2, 0.5, 1.5], r"\[0, 1\]"),
+                            ([0.0, 0.5], "end at"), (np.array([0.0, 0.5, 1.0]) + 0j, "dtype complex128"),
+                            (["0", "0.5", "1"], "dtype <U3")):
+        with pytest.raises((ValueError, TypeError), match="argument 'betas': .*" + message):
+            pt.betas = ladder
+    with pytest.raises(ValueError, match="read-only"):
+        pt.betas[1] = 0.9
+    pt.betas = [0.0, 0.25, 1.0]
+    assert pt.betas.dtype == np.float64
+    assert np.array_equal(pt.run(np.zeros((3, 1), np.float32), 2).betas, [0.0, 0.25, 1.0])
+
+
+def test_columns_without_values_raise_no_warning():
+    """SEO with few chains leaves some columns without a value of a pair; with a large log Z their
+    zero sums must not overflow an exp on the way to the pooled estimate (which discards them)."""
+    pt = hb.ParallelTempering(hb.DoubleWell(), 2, sampler=hb.LangevinMove(0.01, "mala", n_local=5), swap="seo",
+                              reference=hb.GaussianReference(-1.4, 0.3))
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        res = pt.run(np.full((8, 200), -1.47), 3, seed=1)
+    assert np.isfinite(res.log_z) and res.log_z > 900

@@ -19,8 +19,10 @@
 // outcome): the rejection probability 1 − α_k, and the stepping-stone terms (Xie et al. 2011)
 //   forward  log Z_{k+1}/Z_k = log E_{β_k}[exp(Δβ ℓ)],   reverse  = −log E_{β_{k+1}}[exp(−Δβ ℓ)],
 // kept as running log-sum-exps (shift m, sum s = Σ exp(v − m); see lse_add); `tried` counts their
-// samples. Pairs that a round cannot propose take no part in it: DEO visits half the pairs a round, and
-// the statistics of all pairs every round (three exps each) cost more than the rest of the pass.
+// samples: the proposals between two finite states (a diverged chain's pairs are never accepted and
+// take no part in the statistics). Pairs that a round cannot propose take no part in it: DEO visits
+// half the pairs a round, and the statistics of all pairs every round (three exps each) cost more than
+// the rest of the pass.
 //
 // Randomness (counter.h): purpose swap, counter step = round, chain = column; block 0 word 0 is SEO's
 // coin; block 1 + 2⌊k/4⌋ + (k mod 2), words 2(⌊k/2⌋ mod 2) and the next, is the double uniform u of pair
@@ -57,7 +59,7 @@ struct SwapArgs {
   int64_t* accepted_at;    // [replicas, columns] local acceptances by temperature; or null
   double* ell;             // [replicas, columns] ℓ at each temperature in the latest round
   double* rejection;       // [replicas − 1, columns] Σ_rounds (1 − α_k)
-  int64_t* tried;          // [replicas − 1, columns]
+  int64_t* tried;          // [replicas − 1, columns] proposals between finite states
   int64_t* accepted;       // [replicas − 1, columns]
   double* fwd_max;         // [replicas − 1, columns] running log-sum-exp of Δβ ℓ(x at k)
   double* fwd_sum;
@@ -195,37 +197,38 @@ HB_HD void swap_lanes(const SwapArgs<T>& a, int64_t c0, int64_t round) {
     const int q = static_cast<int>(k & 1);
     const bool may_propose = a.scheme != static_cast<int>(SwapScheme::kDEO) || q == (round & 1);
     if (!may_propose) continue;
-    // DEO proposes pair k in every lane; SEO in the lanes whose coin chose k's parity.
+    // DEO proposes pair k in every lane; SEO in the lanes whose coin chose k's parity. A pair with a
+    // diverged state (ℓ not finite) is not counted: α = 0, and no statistic or count of the pair sees it,
+    // so that the statistics of the other chains are those of a run without the diverged one.
     double alpha[L];
+    int64_t counted[L];
     int64_t raised = 0;  // lanes whose value moves a shift (or starts a sum): rare after the first rounds
     HB_SIMD_SUM(raised)
     for (int l = 0; l < L; ++l) {
-      const bool proposed = (k & 1) == parity[l];
       const double lo = lo_ell[l], hi = hi_ell[l];
-      const double log_alpha = rn::mul(dbeta, rn::sub(lo, hi));
-      // NaN (a diverged state) gives α = 0: rejected, and counted as a rejection.
-      const double e = rn::exp(log_alpha < 0.0 ? log_alpha : 0.0);
-      alpha[l] = log_alpha >= 0.0 ? 1.0 : (log_alpha < 0.0 ? e : 0.0);
-      rej[l] = proposed ? rn::add(rej[l], rn::sub(1.0, alpha[l])) : rej[l];
       const double vf = rn::mul(dbeta, lo), vr = -rn::mul(dbeta, hi);
-      raised += proposed && (lse_moves(fm[l], fs[l], vf) || lse_moves(rm[l], rs[l], vr)) ? 1 : 0;
+      const bool take = (k & 1) == parity[l] && swap_finite(vf) && swap_finite(vr);
+      counted[l] = take ? 1 : 0;
+      const double log_alpha = rn::mul(dbeta, rn::sub(lo, hi));
+      const double e = rn::exp(log_alpha < 0.0 ? log_alpha : 0.0);
+      alpha[l] = !take ? 0.0 : (log_alpha >= 0.0 ? 1.0 : e);
+      rej[l] = take ? rn::add(rej[l], rn::sub(1.0, alpha[l])) : rej[l];
+      raised += take && (lse_moves(fm[l], fs[l], vf) || lse_moves(rm[l], rs[l], vr)) ? 1 : 0;
     }
     if (raised != 0) {
       HB_SIMD
       for (int l = 0; l < L; ++l) {
-        const bool proposed = (k & 1) == parity[l];
-        lse_add(fm[l], fs[l], rn::mul(dbeta, lo_ell[l]), proposed);
-        lse_add(rm[l], rs[l], -rn::mul(dbeta, hi_ell[l]), proposed);
+        lse_add(fm[l], fs[l], rn::mul(dbeta, lo_ell[l]), counted[l] != 0);
+        lse_add(rm[l], rs[l], -rn::mul(dbeta, hi_ell[l]), counted[l] != 0);
       }
     } else {
       // lse_add when no shift moves, to the bit: s + exp(v − m), without its selects and stores of m.
       HB_SIMD
       for (int l = 0; l < L; ++l) {
-        const bool proposed = (k & 1) == parity[l];
         const double vf = rn::mul(dbeta, lo_ell[l]), vr = -rn::mul(dbeta, hi_ell[l]);
         const double ef = rn::exp(rn::sub(vf, fm[l])), er = rn::exp(rn::sub(vr, rm[l]));
-        fs[l] = proposed && swap_finite(vf) ? rn::add(fs[l], ef) : fs[l];
-        rs[l] = proposed && swap_finite(vr) ? rn::add(rs[l], er) : rs[l];
+        fs[l] = counted[l] != 0 ? rn::add(fs[l], ef) : fs[l];
+        rs[l] = counted[l] != 0 ? rn::add(rs[l], er) : rs[l];
       }
     }
     uint32_t u0[L], u1[L];
@@ -243,9 +246,8 @@ HB_HD void swap_lanes(const SwapArgs<T>& a, int64_t c0, int64_t round) {
     HB_SIMD
     for (int l = 0; l < L; ++l) {
       const double u = uniform_open_f64(u0[l], u1[l]);
-      const int64_t proposed = (k & 1) == parity[l] ? 1 : 0;
-      const int64_t yes = proposed != 0 && u < alpha[l] ? 1 : 0;  // u in (0, 1): α = 1 always accepts
-      tried[l] += proposed;
+      const int64_t yes = u < alpha[l] ? 1 : 0;  // u in (0, 1): α = 1 always accepts, α = 0 never
+      tried[l] += counted[l];
       acc[l] += yes;
       const int64_t s_lo = lo_slot[l], s_hi = hi_slot[l];
       lo_slot[l] = yes != 0 ? s_hi : s_lo;

@@ -42,7 +42,9 @@ class PTState(SavableState):
     x [chains · replicas, dim] stored states (row = column · (K + 1) + slot; they never move, swaps
     exchange labels); p: BAOAB momenta or None; slot_of [replicas, chains] int64: the slot at each
     temperature; phase [rows]: round-trip bookkeeping; diverged_at [rows]; betas [replicas] (float64,
-    the ladder after any adaptation); round: the next round; seed, method, swap: of the run.
+    the ladder after any adaptation); round: the next round; seed, swap: of the run; method: its local
+    moves (e.g. 'mala(n_local=10)', or the Gibbs model with its sweeps per round), which a continued run
+    must keep.
     """
 
     x: Any
@@ -76,6 +78,10 @@ class PTResult(diagnostics.ArvizMixin):
     included), the mean of log_z_forward and log_z_reverse (stepping stone both ways; per pair in
     log_z_pairs [K, 2]). index [n_rounds, K+1, chains] (when record_index): the temperature of each
     stored state after each round. accept_rate [K+1]: MALA acceptance per temperature (else None).
+    n_diverged: stored states (of all temperatures) whose Langevin chain diverged (state.diverged_at
+    holds the step); a diverged state is never swapped, and the swap rates, rejections and log Z
+    estimates count only the proposals between two finite states, so the other chains' statistics are
+    those of a run without it.
     tuning: the ladders tried while adapting (list of arrays), else []. state: continues the run.
     """
 
@@ -170,8 +176,20 @@ class ParallelTempering:
         else:
             n_tune = as_int(adapt, "adapt", 0, 2**40)
         self.target, self.sampler, self.swap, self.reference = target, sampler, swap, reference
-        self.betas = validate_betas(betas)
+        self.betas = betas  # checked by the setter
         self.n_tune = n_tune
+
+    @property
+    def betas(self) -> np.ndarray:
+        """The ladder a new run starts from (float64, read-only). Assigning a new ladder checks it as the
+        constructor's ``betas`` argument is checked; a run started from a ``state`` uses the state's."""
+        return self._betas
+
+    @betas.setter
+    def betas(self, value) -> None:
+        ladder = validate_betas(value)
+        ladder.flags.writeable = False  # edited in place it would skip the checks
+        self._betas = ladder
 
     def __repr__(self) -> str:
         return (f"ParallelTempering({self.target!r}, betas=<{self.betas.size}>, sampler={self.sampler!r}, "
@@ -263,12 +281,26 @@ def checked_labels(slot_of, replicas: int, chains: int) -> np.ndarray:
     return labels
 
 
+def local_moves(sampler: LangevinMove) -> str:
+    """What a Langevin run's state records of its sampler (its ``method``): the method and the steps per
+    round, which number the steps (the Gibbs models' names carry their sweeps per round likewise)."""
+    return f"{sampler.method}(n_local={sampler.n_local})"
+
+
 def checked_round(value) -> int:
     """A continued state's round counter: a non-negative integer (an edited .npz may hold anything)."""
     try:
         return as_int(value, "x0", 0, 2**55)
     except (TypeError, ValueError):
         raise ValueError(f"argument 'x0': the state's round must be an integer in [0, 2**55), got {value!r}") from None
+
+
+def checked_seed(value) -> int:
+    """A continued state's seed: an integer in [0, 2**64) (an edited .npz may hold anything)."""
+    try:
+        return as_seed(value, "x0")
+    except (TypeError, ValueError):
+        raise ValueError(f"argument 'x0': the state's seed must be an integer in [0, 2**64), got {value!r}") from None
 
 
 def checked_phase(phase, rows: int):
@@ -342,15 +374,18 @@ class _LangevinRun:
         sampler: LangevinMove = pt.sampler
         if isinstance(x0, PTState):
             st = x0
-            if st.method != sampler.method:
+            if st.method != local_moves(sampler):
                 raise ValueError(f"argument 'x0': the state comes from a '{st.method}' run but the sampler is "
-                                 f"'{sampler.method}'")
+                                 f"'{local_moves(sampler)}' (a run continues with its method and n_local: its "
+                                 f"steps are numbered round · n_local, and another n_local would draw the same "
+                                 f"noise again)")
             if st.swap != pt.swap:
                 raise ValueError(f"argument 'x0': the state comes from a '{st.swap}' run but swap is '{pt.swap}'")
-            if seed is not None and as_seed(seed) != st.seed:
+            state_seed = checked_seed(st.seed)
+            if seed is not None and as_seed(seed) != state_seed:
                 raise ValueError("argument 'seed': a continued run keeps the seed of its state; leave seed unset")
             self.fresh = False
-            self.seed, self.round = st.seed, checked_round(st.round)
+            self.seed, self.round = state_seed, checked_round(st.round)
             self.betas = validate_betas(_arrays.to_host(st.betas) if _arrays.supports_dlpack(st.betas)
                                         else st.betas)
             self.device, self.dtype, rows, self.dim = _describe(st.x, "x0.x", 2)
@@ -392,7 +427,7 @@ class _LangevinRun:
             raise ValueError("argument 'x0': replicas × chains must stay below 2**32")
         pt.target.check_dim(self.dim, "x0")
         self.params = pt.target.core_params(self.x, self.dtype, self.device, "x0")
-        mean, inv_var, self.ref_log_norm = pt.reference.for_dim(self.dim)
+        mean, inv_var, self.ref_log_norm = pt.reference.for_dim(self.dim, self.dtype)
         self.ref_mean = _arrays.from_host(mean, self.dtype, self.x)
         self.ref_inv_var = _arrays.from_host(inv_var, self.dtype, self.x)
         rows = self.betas.size * self.chains
@@ -412,7 +447,7 @@ class _LangevinRun:
     def state(self) -> PTState:
         return PTState(x=self.x, p=self.p, slot_of=self.slot_of.copy(), phase=self.phase,
                        diverged_at=self.diverged_at, betas=self.betas.copy(), round=self.round, seed=self.seed,
-                       method=self.pt.sampler.method, swap=self.pt.swap)
+                       method=local_moves(self.pt.sampler), swap=self.pt.swap)
 
     def _rounds(self, n_rounds: int, thin: int = 0, record_index: bool = False) -> dict:
         """Runs n_rounds in compiled code; returns the accumulators (host) and the framework outputs."""

@@ -29,11 +29,15 @@ def validate_betas(betas) -> np.ndarray:
             return np.linspace(0.0, 1.0, int(betas))
         except MemoryError:
             raise MemoryError(f"argument 'betas': a ladder of {betas} temperatures does not fit in memory") from None
+    expected = "an int or an increasing array of real inverse temperatures"
     try:
-        b = np.asarray(_arrays.to_host(betas) if _arrays.supports_dlpack(betas) else betas, dtype=np.float64)
+        raw = np.asarray(_arrays.to_host(betas) if _arrays.supports_dlpack(betas) else betas)
     except (TypeError, ValueError):
-        raise TypeError(f"argument 'betas': expected an int or an increasing array of inverse temperatures, "
-                        f"got {type(betas).__name__}") from None
+        raise TypeError(f"argument 'betas': expected {expected}, got {type(betas).__name__}") from None
+    # Strings would be parsed and complex values silently lose their imaginary part in the float cast.
+    if raw.dtype.kind not in "iuf":
+        raise TypeError(f"argument 'betas': expected {expected}, got an array of dtype {raw.dtype}")
+    b = raw.astype(np.float64)
     if b.ndim != 1 or b.size < 2:
         raise ValueError(f"argument 'betas': expected a 1-D array of at least 2 values, got shape {b.shape}")
     if not np.isfinite(b).all() or (b < 0).any() or (b > 1).any():

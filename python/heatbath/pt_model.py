@@ -14,7 +14,7 @@ from heatbath import _arrays, _backend
 from heatbath._validate import as_seed
 from heatbath.interrupted import completed_steps, sigint_at_chunk_boundaries
 from heatbath.pt import (SWAPS, PTResult, PTState, advance, beta_of_rows, checked_labels, checked_phase,
-                         checked_round, initial_labels, rows_by_temperature, stop_at_interrupt, summarize)
+                         checked_round, checked_seed, initial_labels, rows_by_temperature, stop_at_interrupt, summarize)
 from heatbath.progress import offset as offset_progress
 from heatbath.progress import report as report_progress
 from heatbath.pt_ladder import validate_betas
@@ -36,7 +36,8 @@ class ModelRun:
             if x0.method != _method(self.model) or x0.swap != pt.swap:
                 raise ValueError(f"argument 'x0': the state comes from a {x0.method}/{x0.swap} run, not a "
                                  f"{_method(self.model)}/{pt.swap} one")
-            if seed is not None and as_seed(seed) != x0.seed:
+            state_seed = checked_seed(x0.seed)
+            if seed is not None and as_seed(seed) != state_seed:
                 raise ValueError("argument 'seed': a continued run keeps the seed of its state; leave seed unset")
             self.fresh = False
             self.betas = validate_betas(np.asarray(_arrays.to_host(x0.betas)))
@@ -48,7 +49,7 @@ class ModelRun:
                                  f"temperatures")
             self.slot_of = checked_labels(x0.slot_of, self.betas.size, rows // self.betas.size)
             self.phase = checked_phase(x0.phase, rows)
-            self.round, self.seed = checked_round(x0.round), x0.seed
+            self.round, self.seed = checked_round(x0.round), state_seed
         else:
             self.fresh = True
             x0 = self.model.pt_initial_states(x0, replicas)

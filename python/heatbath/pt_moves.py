@@ -145,8 +145,9 @@ class GaussianReference:
         if (self.scale <= 0).any():
             raise ValueError("argument 'scale': scales must be positive")
 
-    def for_dim(self, dim: int):
-        """(mean [dim], 1/scale² [dim], log Z_ref) for states of dimension dim."""
+    def for_dim(self, dim: int, dtype: str = "float64"):
+        """(mean [dim], 1/scale² [dim], log Z_ref) for states of dimension dim and type dtype (in which the
+        core reads the mean and 1/scale²: a scale of 1e-20 is a fine float32 number, its 1/scale² is not)."""
         for name, v in (("mean", self.mean), ("scale", self.scale)):
             if v.ndim == 1 and v.size != dim:
                 raise ValueError(f"argument 'reference': its {name} has {v.size} values but the states have "
@@ -155,7 +156,14 @@ class GaussianReference:
         scale = np.broadcast_to(self.scale, (dim,)).astype(np.float64)
         # ∫ exp(−E_ref) = Π_i sqrt(2π) s_i
         log_norm = float(np.log(scale).sum() + 0.5 * dim * math.log(2.0 * math.pi))
-        return mean, 1.0 / scale**2, log_norm
+        with np.errstate(over="ignore", divide="ignore"):
+            inv_var = 1.0 / scale**2
+            for what, values in (("mean", mean), ("1/scale²", inv_var)):
+                if not np.isfinite(values.astype(dtype)).all():
+                    advice = "rescale the problem" + (", or run float64 states" if dtype != "float64" else "")
+                    raise ValueError(f"argument 'reference': its {what} overflows {dtype} (beyond "
+                                     f"±{np.finfo(dtype).max:.3g}); {advice}")
+        return mean, inv_var, log_norm
 
     def __repr__(self) -> str:
         return f"GaussianReference(mean={self.mean.tolist()}, scale={self.scale.tolist()})"

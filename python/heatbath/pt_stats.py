@@ -19,7 +19,8 @@ def pooled_log_mean_exp(m: np.ndarray, s: np.ndarray, n) -> np.ndarray:
     ok = s > 0
     top = np.where(ok, m, -np.inf).max(axis=1, keepdims=True)
     top = np.where(np.isfinite(top), top, 0.0)
-    total = np.where(ok, s * np.exp(np.where(ok, m, 0.0) - top), 0.0).sum(axis=1)
+    # Columns without values (s = 0) take the shift itself, so that no exp of theirs can overflow.
+    total = np.where(ok, s * np.exp(np.where(ok, m, top) - top), 0.0).sum(axis=1)
     with np.errstate(divide="ignore"):
         return top[:, 0] + np.log(total) - np.log(n)
 
