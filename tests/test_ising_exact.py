@@ -5,6 +5,7 @@ checked against enumeration), Onsager–Yang's spontaneous magnetisation, and �
 Statistical checks use fixed seeds and 4.5 standard errors estimated from the spread of independent
 lattices (ising_reference.mean_and_error)."""
 import math
+import warnings
 
 import numpy as np
 import pytest
@@ -182,6 +183,43 @@ def test_kaufman_reference_matches_enumeration():
             log_z, e = enumerated(g, beta)
             assert hb.exact.ising2d_log_z(beta, n, m) == pytest.approx(log_z, rel=1e-12, abs=1e-9), (beta, n, m)
             assert ref.kaufman_energy_per_site(beta, n, m) == pytest.approx(e, abs=1e-9), (beta, n, m)
+
+
+def onsager_log_z_per_site(beta: float, grid: int = 400) -> float:
+    """ln Z / N of the infinite lattice (Onsager 1944): ln 2 + (1 / 8π²) ∫∫ ln[cosh² 2β − sinh 2β (cos θ₁ +
+    cos θ₂)] over [0, 2π)², by the midpoint rule, exact to rounding for an integrand this smooth (away from
+    T_c) and periodic."""
+    theta = (np.arange(grid) + 0.5) * 2 * np.pi / grid
+    c1, c2 = np.meshgrid(np.cos(theta), np.cos(theta))
+    integrand = np.log(math.cosh(2 * beta) ** 2 - math.sinh(2 * beta) * (c1 + c2))
+    return math.log(2.0) + 0.5 * integrand.mean()
+
+
+def test_kaufman_reference_holds_on_large_lattices_and_at_the_ends_of_beta():
+    """Its cosh and sinh overflowed on lattices of a few hundred sites a side (NaN at 1024²) and at large
+    β, and β = 0 divided by zero: a 1024² torus away from T_c is the infinite lattice to rounding, and the
+    two ends of β have closed forms."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        for beta in (0.1, 0.3, 0.6, 1.0):
+            per_site = hb.exact.ising2d_log_z(beta, 1024) / 1024**2
+            ordered = math.log(2) / 1024**2 if beta > hb.exact.CRITICAL_BETA else 0.0  # the torus has both phases
+            assert per_site == pytest.approx(onsager_log_z_per_site(beta) + ordered, rel=1e-11), beta
+        catalan = 0.915965594177219015
+        at_tc = hb.exact.ising2d_log_z(hb.exact.CRITICAL_BETA, 1024) / 1024**2
+        assert at_tc == pytest.approx(0.5 * math.log(2) + 2 * catalan / math.pi, abs=1e-5)  # finite size: O(1/N)
+        assert hb.exact.ising2d_log_z(0.3, 4, 1024) > 0 and math.isfinite(hb.exact.ising2d_log_z(3.0, 256))
+        for n, m in ((4, 4), (3, 5), (16, 16)):
+            assert hb.exact.ising2d_log_z(0.0, n, m) == n * m * math.log(2)
+            assert hb.exact.ising2d_log_z(1e-300, n, m) == pytest.approx(n * m * math.log(2), rel=1e-15)
+            # two ground states of energy −2N; the lowest excitations cost e^(−8β), nothing at β = 200
+            assert hb.exact.ising2d_log_z(200.0, n, m) == pytest.approx(2 * n * m * 200 + math.log(2), rel=1e-15)
+            assert hb.exact.ising2d_energy_per_site(0.0, n, m) == 0.0
+            # high temperature: ⟨E⟩/N = −2 tanh β + O(β²) (loops around a torus of odd size: O(β³) else); the
+            # difference is taken inside β ≥ 0, its step β/2 leaves the rounding of ln Z at ~1e-9
+            assert hb.exact.ising2d_energy_per_site(1e-7, n, m) == pytest.approx(-2e-7, abs=1e-8)
+    with pytest.raises(ValueError, match="beta"):
+        hb.exact.ising2d_log_z(-0.1, 4)
 
 
 # ---------------------------------------------------------------- large lattices: Onsager and Kaufman

@@ -44,7 +44,7 @@ def test_a_long_run_allocates_nothing_beyond_its_outputs():
     assert resident_bytes() - before < 4 * MIB
 
 
-@pytest.mark.parametrize("call", ["langevin", "rbm", "ising"])
+@pytest.mark.parametrize("call", ["langevin", "rbm", "ising", "pt_ising_trace", "pt_ising_index"])
 def test_an_output_larger_than_the_memory_left_is_refused_before_allocation(call, monkeypatch):
     """Linux overcommits: numpy's allocation of a trace larger than RAM and swap succeeds, and the kernel
     kills the process when the run writes the pages. The request is compared with what is left first."""
@@ -54,8 +54,15 @@ def test_an_output_larger_than_the_memory_left_is_refused_before_allocation(call
     runs = {"langevin": lambda: hb.langevin(hb.DoubleWell(), np.zeros((1000, 1), np.float32), 600_000, 0.01, thin=1),
             "rbm": lambda: hb.gibbs(hb.RBM(np.zeros((4, 3), np.float32), np.zeros(4, np.float32),
                                            np.zeros(3, np.float32)), np.zeros((1000, 4), np.float32), 100_000, thin=1),
-            "ising": lambda: hb.gibbs(hb.Ising((4, 4)), np.ones((1000, 4, 4), np.int8), 200_000)}
-    arg = {"langevin": "thin", "rbm": "thin", "ising": "record"}[call]
+            "ising": lambda: hb.gibbs(hb.Ising((4, 4)), np.ones((1000, 4, 4), np.int8), 200_000),
+            # Gibbs PT gathered its samples in a list and copied them into the trace at the end (twice its
+            # size at the peak), and took the index without a check
+            "pt_ising_trace": lambda: hb.ParallelTempering(hb.Ising((4, 4)), 4).run(
+                np.ones((1000, 4, 4), np.int8), 200_000, thin=1),
+            "pt_ising_index": lambda: hb.ParallelTempering(hb.Ising((4, 4)), 4).run(
+                np.ones((1000, 4, 4), np.int8), 100_000, record_index=True)}
+    arg = {"langevin": "thin", "rbm": "thin", "ising": "record", "pt_ising_trace": "thin",
+           "pt_ising_index": "record_index"}[call]
     with pytest.raises(MemoryError, match=f"argument '{arg}': .* GiB.*, more than the 1 GiB of memory left"):
         runs[call]()
 

@@ -212,3 +212,31 @@ def test_columns_without_values_raise_no_warning():
         warnings.simplefilter("error")
         res = pt.run(np.full((8, 200), -1.47), 3, seed=1)
     assert np.isfinite(res.log_z) and res.log_z > 900
+
+
+def test_an_rbm_start_must_hold_real_zeros_and_ones_as_given():
+    """Complex values lost their imaginary part in the cast to the RBM's dtype (with a mere warning), and
+    the 0/1 check ran after the cast, where float32 rounds 1 + 1e-9 to 1."""
+    rbm = random_rbm(3, 2, seed=0)[0]
+    pt = hb.ParallelTempering(rbm, 3)
+    with pytest.raises(TypeError, match="argument 'x0': expected real values, got an array of dtype complex128"):
+        pt.run(np.array([[1 + 5j, 0 - 3j, 1 + 0j]] * 4), 2)
+    with pytest.raises(ValueError, match="argument 'x0': Bernoulli units take the values 0 and 1 only"):
+        pt.run(np.array([[1 + 1e-9, 0.0, 1.0]] * 4), 2)
+    with pytest.raises(ValueError, match="argument 'v0': Bernoulli units take the values 0 and 1 only"):
+        hb.gibbs(rbm, np.array([[1 + 1e-9, 0.0, 1.0]] * 4), 2)
+    assert pt.run(np.array([[1.0, 0.0, 1.0]] * 4), 2).x.dtype == np.float32  # float64 0/1 values are fine
+
+
+@pytest.mark.parametrize("kind", ["ising", "langevin"])
+def test_a_continued_state_may_carry_its_ladder_as_a_list(kind):
+    """An edited state's betas go through the constructor's checks whatever their type (the Gibbs path
+    read them through DLPack and failed on a list)."""
+    if kind == "ising":
+        pt, x0 = hb.ParallelTempering(hb.Ising((4, 4), coupling=0.4), 4), _ising_start()
+    else:
+        pt, x0 = hb.ParallelTempering(hb.DoubleWell(), 4, sampler=hb.LangevinMove(0.1)), np.zeros((4, 1))
+    st = pt.run(x0, 3, seed=1).state
+    assert np.array_equal(pt.run(dataclasses.replace(st, betas=[0, 0.3, 0.6, 1.0]), 2).betas, [0, 0.3, 0.6, 1.0])
+    with pytest.raises(ValueError, match="argument 'betas': inverse temperatures must be strictly increasing"):
+        pt.run(dataclasses.replace(st, betas=[0, 0.6, 0.3, 1.0]), 2)

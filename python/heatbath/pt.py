@@ -76,8 +76,9 @@ class PTResult(diagnostics.ArvizMixin):
     (midpoints [K]). round_trips [chains]: completed β_0 → β_K → β_0 cycles of each column's replicas;
     round_trip_rate: their mean per round. log_z: log ∫ exp(−E) (the reference's log normaliser
     included), the mean of log_z_forward and log_z_reverse (stepping stone both ways; per pair in
-    log_z_pairs [K, 2]). index [n_rounds, K+1, chains] (when record_index): the temperature of each
-    stored state after each round. accept_rate [K+1]: MALA acceptance per temperature (else None).
+    log_z_pairs [K, 2]). index [n_rounds, K+1, chains] (when record_index; in x0's framework and device,
+    like the states): the temperature of each stored state after each round. accept_rate [K+1]: MALA
+    acceptance per temperature (else None).
     n_diverged: stored states (of all temperatures) whose Langevin chain diverged (state.diverged_at
     holds the step); a diverged state is never swapped, and the swap rates, rejections and log Z
     estimates count only the proposals between two finite states, so the other chains' statistics are
@@ -386,8 +387,7 @@ class _LangevinRun:
                 raise ValueError("argument 'seed': a continued run keeps the seed of its state; leave seed unset")
             self.fresh = False
             self.seed, self.round = state_seed, checked_round(st.round)
-            self.betas = validate_betas(_arrays.to_host(st.betas) if _arrays.supports_dlpack(st.betas)
-                                        else st.betas)
+            self.betas = validate_betas(st.betas)
             self.device, self.dtype, rows, self.dim = _describe(st.x, "x0.x", 2)
             self.chains = rows // self.betas.size
             if self.chains * self.betas.size != rows or self.chains == 0:

@@ -40,7 +40,7 @@ class ModelRun:
             if seed is not None and as_seed(seed) != state_seed:
                 raise ValueError("argument 'seed': a continued run keeps the seed of its state; leave seed unset")
             self.fresh = False
-            self.betas = validate_betas(np.asarray(_arrays.to_host(x0.betas)))
+            self.betas = validate_betas(x0.betas)  # any array or a list, as the constructor's
             self.model.pt_check_states(x0.x)
             self.states = _arrays.copy_of(x0.x)
             rows = int(self.states.shape[0])
@@ -92,8 +92,15 @@ class ModelRun:
 
     def _rounds(self, n_rounds: int, thin: int = 0, record_index: bool = False) -> dict:
         """Runs n_rounds; returns the swap pass's accumulators (in the states' framework), the index
-        process and the list of thinned β = 1 states."""
+        process, and the trace of thinned β = 1 states with room for their energies (allocated first, so
+        that a run whose outputs cannot fit fails before it starts, naming the argument that asked)."""
         replicas, chains, like = self.betas.size, self.chains, self.states
+        samples = n_rounds // thin if thin else 0
+        index, trace, energy_trace = _arrays.allocate_all(
+            [((n_rounds, replicas, chains), "int64", "record_index", "the index process") if record_index else None,
+             ((samples, chains) + tuple(self.states.shape[1:]), _arrays.dtype_of(like), "thin", "the trace")
+             if thin else None,
+             ((samples * chains,), "float64", "thin", "the energy trace") if thin else None], like)
         rows, pairs = replicas * chains, replicas - 1
         f64 = lambda shape: _arrays.full(shape, 0.0, "float64", like)  # noqa: E731
         i64 = lambda shape: _arrays.full(shape, 0, "int64", like)  # noqa: E731
@@ -105,25 +112,24 @@ class ModelRun:
                     rejection=f64((pairs, chains)), tried=i64((pairs, chains)), accepted=i64((pairs, chains)),
                     fwd_max=f64((pairs, chains)), fwd_sum=f64((pairs, chains)), rev_max=f64((pairs, chains)),
                     rev_sum=f64((pairs, chains)), trace=None, energy_trace=None)
-        index = i64((n_rounds, replicas, chains)) if record_index else None
         swap["index_trace"] = None
         if self.timing is not None:
             swap["timing"] = self.timing
         try:
-            samples = self._compiled_rounds(swap, n_rounds, thin, index)
-            if samples is None:
-                samples = self._loop_rounds(swap, n_rounds, thin, index)
+            if not self._compiled_rounds(swap, n_rounds, thin, index, trace):
+                self._loop_rounds(swap, n_rounds, thin, index, trace)
         except KeyboardInterrupt as exc:
             stop_at_interrupt(self, slot_of, n_rounds, exc)
             raise
         advance(self, slot_of, n_rounds)
-        swap["index"], swap["samples"] = index, samples
+        swap["index"], swap["samples"], swap["sample_energies"] = index, trace, energy_trace
         return swap
 
-    def _compiled_rounds(self, swap: dict, n_rounds: int, thin: int, index):
-        """The rounds in compiled calls (one per thinned sample), or None when the model has none for
-        these states. The core's interrupt count is made relative to this call's first round."""
-        samples, done, segment = [], 0, thin or max(n_rounds, 1)
+    def _compiled_rounds(self, swap: dict, n_rounds: int, thin: int, index, trace) -> bool:
+        """The rounds in compiled calls (one per thinned sample, written into trace), or False when the
+        model has none for these states. The core's interrupt count is made relative to this call's first
+        round."""
+        done, segment = 0, thin or max(n_rounds, 1)
         while done < n_rounds:
             n = min(segment, n_rounds - done)
             swap["index_trace"] = index[done:done + n] if index is not None else None
@@ -137,11 +143,11 @@ class ModelRun:
                     exc.completed += done
                 raise
             if not ran:
-                return None
+                return False
             done += n
             if thin and n == thin:
-                samples.append(self._top_states(swap["slot_of"]))
-        return samples
+                trace[done // thin - 1] = self._top_states(swap["slot_of"])
+        return True
 
     def _top_states(self, slot_of):
         """A copy of the β = 1 states [chains, ...] under the current labels, gathered where the states
@@ -153,9 +159,8 @@ class ModelRun:
                                                                  "int64", self.states)
         return self.states[column_rows + slot_of[-1]]
 
-    def _loop_rounds(self, swap: dict, n_rounds: int, thin: int, index) -> list:
+    def _loop_rounds(self, swap: dict, n_rounds: int, thin: int, index, trace) -> None:
         """The rounds one by one from Python: local moves, energies, one compiled swap pass each."""
-        samples = []
         timings, clock = self.timings, (self._clock if self.timings is not None else None)
         local_move, energy_of, core_swap = self.model.pt_local_move, self.model.pt_energy, self.core.pt_swap
         beta_row, energy, scheme, seed, stream = swap["beta_row"], swap["energy"], SWAPS[self.pt.swap], self.seed, \
@@ -173,14 +178,13 @@ class ModelRun:
                 core_swap(swap, "float64", self.ref_log_norm, scheme, seed, rnd, stream)
                 t3 = clock() if clock else 0.0
                 if thin and (done + 1) % thin == 0:
-                    samples.append(self._top_states(swap["slot_of"]))
+                    trace[(done + 1) // thin - 1] = self._top_states(swap["slot_of"])
                 guard.check(done + 1)
                 if clock:
                     t4 = clock()
                     for key, dt in (("local", t1 - t0), ("energy", t2 - t1), ("swap", t3 - t2), ("other", t4 - t3)):
                         timings[key] = timings.get(key, 0.0) + dt
                 report_progress(done + 1)
-        return samples
 
     def _clock(self) -> float:
         """perf_counter after the work queued so far (the device synchronised: timing runs only)."""
@@ -209,11 +213,8 @@ class ModelRun:
         energy = swap["energy"][order].reshape((replicas, chains))
         trace = energy_trace = None
         if thin:
-            samples = len(swap["samples"])
-            trace = _arrays.allocate((samples, chains) + rest, _arrays.dtype_of(like), like, "thin", "the trace")
-            for i, s in enumerate(swap["samples"]):
-                trace[i] = s
-            energy_trace = _arrays.empty((samples * chains,), "float64", like)
+            trace, energy_trace = swap["samples"], swap["sample_energies"]
+            samples = int(trace.shape[0])
             if samples:
                 self.model.pt_energy(trace.reshape((samples * chains,) + rest), energy_trace)
             energy_trace = energy_trace.reshape((samples, chains))

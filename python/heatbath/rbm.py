@@ -242,13 +242,16 @@ class RBM(GibbsModel):
         shape = tuple(int(s) for s in x.shape)
         if len(shape) != 2 or shape[1] != n:
             raise ValueError(f"argument '{name}': expected shape [chains, {n}], got {shape}")
+        if "complex" in str(x.dtype):  # the cast would drop the imaginary part with a mere warning
+            raise TypeError(f"argument '{name}': expected real values, got an array of dtype {x.dtype}")
+        # Bernoulli values are checked as given: float64 1 + 1e-9 is not a unit's value, though float32 rounds
+        # it to 1.
+        if scan and binary and not bool(((x == 0) | (x == 1)).all()):
+            raise ValueError(f"argument '{name}': Bernoulli units take the values 0 and 1 only")
         x = _converted(x, self.dtype) if copy else _writable_in_place(x, name, self.dtype)
-        if not scan:
+        if not scan or binary:
             return x
-        if binary:
-            if not bool(((x == 0) | (x == 1)).all()):
-                raise ValueError(f"argument '{name}': Bernoulli units take the values 0 and 1 only")
-        elif not _all_finite(x):
+        if not _all_finite(x):
             raise ValueError(f"argument '{name}': contains NaN or infinity")
         return x
 
