@@ -137,6 +137,13 @@ SANITIZED = "libasan" in os.environ.get("LD_PRELOAD", "")
 INTERRUPT_SLACK = 8.0 if SANITIZED else 1.0
 
 
+def require_sigint() -> None:
+    """Skips the test where Python does not turn SIGINT into KeyboardInterrupt (see SigintAfter)."""
+    if signal.getsignal(signal.SIGINT) is not signal.default_int_handler:
+        pytest.skip("SIGINT does not raise KeyboardInterrupt in this process (ignored, or handled "
+                    "elsewhere): a Ctrl-C cannot be simulated")
+
+
 class SigintAfter:
     """A context that sends SIGINT to this process `delay` seconds after entering it: a Ctrl-C during
     the call made inside. Skips the test where Python does not turn SIGINT into KeyboardInterrupt: a
@@ -147,9 +154,7 @@ class SigintAfter:
         self.delay = delay
 
     def __enter__(self):
-        if signal.getsignal(signal.SIGINT) is not signal.default_int_handler:
-            pytest.skip("SIGINT does not raise KeyboardInterrupt in this process (ignored, or handled "
-                        "elsewhere): a Ctrl-C cannot be simulated")
+        require_sigint()
         self._timer = threading.Timer(self.delay, os.kill, (os.getpid(), signal.SIGINT))
         self._timer.start()
         return self
