@@ -85,6 +85,7 @@ def test_sample_runs_the_ising_model(tmp_path, capsys):
     assert "ising 8x8: 16 lattices x 400 heatbath sweeps" in capsys.readouterr().out
     with np.load(out) as data:
         assert data["spins"].shape == (16, 8, 8) and data["energy"].shape == (400, 16)
+        assert json.loads(str(data["meta"]))["method"] == "heatbath"  # the method that ran (it said null)
         # high temperature: E/N near its exact value on the 8 x 8 torus (within 5 standard errors of the
         # spread of independent lattices)
         from heatbath.exact import ising2d_energy_per_site
@@ -146,6 +147,12 @@ def test_sample_finds_a_module_in_the_current_folder(tmp_path, monkeypatch, caps
     (["sample", "ising", "--thin", "2"], "--thin"),
     (["sample", "ising", "--dtype", "float64"], "--dtype"),
     (["sample", "ising", "--step-size", "0.1"], "--step-size"),
+    # options that do not apply are refused, not ignored (--dim 3 ran a 2-D lattice)
+    (["sample", "ising", "--dim", "3"], "--dim: the ising lattice's shape is --size and --lattice-dims"),
+    (["sample", "ising", "--friction", "5"], "--friction: the ising model's sweeps have no friction"),
+    (["sample", "double_well", "--size", "6"], "--size: only the ising model has a lattice"),
+    (["sample", "double_well", "--lattice-dims", "3"], "--lattice-dims: only the ising model has a lattice"),
+    (["sample", "double_well", "--method", "mala", "--friction", "2"], "--friction: only BAOAB has a friction"),
     (["sample", "double_well", "--out", "."], "it is a folder"),
     (["sample", "nosuchmodule_hb:make"], "importing 'nosuchmodule_hb' failed"),
     (["sample", "heatbath:Gaussian"], "calling Gaussian() failed"),

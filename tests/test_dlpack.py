@@ -223,3 +223,15 @@ def test_a_cupy_array_off_cupys_current_device_is_refused(monkeypatch):
         _arrays.device_of(on_gpu1, "x0")
     fake.cuda.runtime.getDevice = lambda: 1
     assert _arrays.device_of(on_gpu1, "x0") == _arrays.Device("cuda", 1)
+
+
+def test_a_bare_exporter_of_bernoulli_units_is_read_and_checked():
+    """An RBM's 0/1 check ran on the object it was given, with array operators a bare DLPack exporter does
+    not have (an AttributeError); it reads such an object's values through numpy, as the copy does."""
+    rbm = hb.RBM(np.full((6, 4), 0.1, np.float32), np.zeros(6, np.float32), np.zeros(4, np.float32))
+    units = np.tile(np.array([1, 0, 1, 1, 0, 0], np.float32), 3)
+    from_bare = hb.gibbs(rbm, Producer(units, shape=(3, 6)), 2, seed=4)
+    np.testing.assert_array_equal(from_bare.v, hb.gibbs(rbm, units.reshape(3, 6), 2, seed=4).v)
+    units[4] = 0.5
+    with pytest.raises(ValueError, match="argument 'v0': Bernoulli units take the values 0 and 1 only"):
+        hb.gibbs(rbm, Producer(units, shape=(3, 6)), 2)

@@ -52,6 +52,9 @@ def flipped(value):
     ({"beta": np.array([0.5, -0.5, 0.5])}, ValueError, "beta"),
     ({"beta": np.ones((3, 1))}, ValueError, "beta"),
     ({"beta": "hot"}, TypeError, "beta"),
+    ({"beta": True}, TypeError, "beta"),                                      # not an inverse temperature of 1
+    ({"beta": np.array([True, True, True])}, TypeError, "beta"),
+    ({"beta": np.array([0.5, 0.5, 0.5]) + 0j}, TypeError, "beta"),          # the cast would drop the imaginary part
     ({"seed": -1}, ValueError, "seed"),
     ({"seed": 2**64}, ValueError, "seed"),
     ({"seed": 1.5}, TypeError, "seed"),

@@ -214,10 +214,17 @@ def test_kaufman_reference_holds_on_large_lattices_and_at_the_ends_of_beta():
             assert hb.exact.ising2d_log_z(1e-300, n, m) == pytest.approx(n * m * math.log(2), rel=1e-15)
             # two ground states of energy −2N; the lowest excitations cost e^(−8β), nothing at β = 200
             assert hb.exact.ising2d_log_z(200.0, n, m) == pytest.approx(2 * n * m * 200 + math.log(2), rel=1e-15)
-            assert hb.exact.ising2d_energy_per_site(0.0, n, m) == 0.0
-            # high temperature: ⟨E⟩/N = −2 tanh β + O(β²) (loops around a torus of odd size: O(β³) else); the
-            # difference is taken inside β ≥ 0, its step β/2 leaves the rounding of ln Z at ~1e-9
-            assert hb.exact.ising2d_energy_per_site(1e-7, n, m) == pytest.approx(-2e-7, abs=1e-8)
+            # high temperature: ⟨E⟩/N = −2 tanh β + O(β²) (loops around a torus of odd size: O(β³) else), from a
+            # difference inside β ≥ 0 whose step does not shrink with β (β/2 gave +1e-4 at β = 1e-12)
+            for beta in (0.0, 1e-12, 1e-7):
+                assert hb.exact.ising2d_energy_per_site(beta, n, m) == pytest.approx(-2 * beta, abs=1e-9)
+        # a lattice one site wide bonds each site to itself, a bond every state satisfies: at β = 0 the energy
+        # is −1 per site, not 0 (and at any β what enumeration gives)
+        for n, m in ((1, 4), (5, 1)):
+            assert hb.exact.ising2d_energy_per_site(0.0, n, m) == pytest.approx(-1.0, abs=1e-9)
+            for beta in (1e-9, 0.3):
+                exact = ref.exact_moments((n, m), beta)["energy"] / (n * m)
+                assert hb.exact.ising2d_energy_per_site(beta, n, m) == pytest.approx(exact, abs=1e-9)
     with pytest.raises(ValueError, match="beta"):
         hb.exact.ising2d_log_z(-0.1, 4)
 

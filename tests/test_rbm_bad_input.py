@@ -107,7 +107,9 @@ def test_a_continued_state_edited_in_place_is_checked_like_a_fresh_one(framework
     res = hb.gibbs(RBM, v0, 2, seed=3)
     assert hb.gibbs(RBM, res.state, 1).v.shape == (4, V)  # unedited: continues
     getattr(res, layer)[1, 0] = value
-    with pytest.raises(ValueError, match="'v0': (Bernoulli units take the values 0 and 1|contains NaN)"):
+    # naming the part edited (bad hidden units were reported as if v0 were wrong)
+    with pytest.raises(ValueError, match=f"'v0': the state's {layer}: (Bernoulli units take the values 0 and 1|"
+                                         f"contains NaN)"):
         hb.gibbs(RBM, res.state, 1)
 
 
@@ -239,3 +241,9 @@ def test_log_z_names_a_parameter_edited_to_nan_rather_than_an_overflow():
     for call in (lambda: hb.exact_log_z(rbm), lambda: hb.ais_log_z(rbm, 10, np.linspace(0, 1, 5))):
         with pytest.raises(ValueError, match="argument 'rbm': its weights contain NaN or infinity"):
             call()
+
+
+def test_numpy_bools_are_bools():
+    """trace_hidden refused numpy's bool ("expected a bool, got bool") where inplace took it."""
+    res = hb.gibbs(RBM, V0, 2, thin=1, trace_hidden=np.bool_(True), inplace=np.bool_(False))
+    assert res.trace_hidden.shape == (2, 4, H)

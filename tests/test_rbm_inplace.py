@@ -75,7 +75,7 @@ def test_a_state_changed_through_torch_is_checked_again():
     res = hb.gibbs(rbm, torch.from_numpy(start(10, 20)), 2, seed=1)
     res.v[3, 4] = float("nan")  # an in-place write: torch counts it
     for inplace in (False, True):
-        with pytest.raises(ValueError, match="argument 'v0': contains NaN"):
+        with pytest.raises(ValueError, match="argument 'v0': the state's v: contains NaN"):
             hb.gibbs(rbm, res.state, 1, inplace=inplace)
 
 
@@ -83,11 +83,11 @@ def test_a_state_of_numpy_arrays_is_always_checked():
     rbm, _ = random_rbm(20, 12, seed=4, visible="gaussian")
     res = hb.gibbs(rbm, start(10, 20), 2, seed=1)
     res.h[0, 0] = np.inf  # hidden units are Bernoulli whatever the visible ones
-    with pytest.raises(ValueError, match="argument 'v0': Bernoulli units take the values 0 and 1"):
+    with pytest.raises(ValueError, match="argument 'v0': the state's h: Bernoulli units take the values 0 and 1"):
         hb.gibbs(rbm, res.state, 1, inplace=True)
     res.h[0, 0] = 1.0
     res.v[0, 0] = np.nan
-    with pytest.raises(ValueError, match="argument 'v0': contains NaN"):
+    with pytest.raises(ValueError, match="argument 'v0': the state's v: contains NaN"):
         hb.gibbs(rbm, res.state, 1, inplace=True)
 
 

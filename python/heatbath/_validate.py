@@ -57,12 +57,15 @@ def per_chain_betas(beta, n: int, dtype: str, unit: str = "chain") -> np.ndarray
         values = np.full(n, float(beta))
     else:
         try:
-            if isinstance(beta, (str, bytes)):
+            if isinstance(beta, (str, bytes, bool, np.bool_)):  # True is not an inverse temperature of 1
                 raise TypeError
-            values = np.asarray(_arrays.to_host(beta) if _arrays.supports_dlpack(beta) else beta, dtype=np.float64)
+            raw = np.asarray(_arrays.to_host(beta) if _arrays.supports_dlpack(beta) else beta)
+            if raw.dtype.kind not in "iuf":  # strings would be parsed, booleans and complex values cast
+                raise TypeError
+            values = raw.astype(np.float64)
         except (TypeError, ValueError):
-            raise TypeError(f"argument 'beta': expected a positive number or one per {unit}, "
-                            f"got {type(beta).__name__}") from None
+            what = type(beta).__name__ + (f" of {beta.dtype}" if getattr(beta, "ndim", 0) else "")
+            raise TypeError(f"argument 'beta': expected a positive number or one per {unit}, got {what}") from None
         if values.ndim == 0:  # a 0-d array (np.array(0.5), torch.tensor(0.5)) is one number
             values = np.full(n, float(values))
         if values.shape != (n,):

@@ -229,10 +229,12 @@ class RBM(GibbsModel):
             if not _all_finite(x):
                 raise ValueError(f"argument '{name}': the tensor was rebound to values with NaN or infinity")
 
-    def _states(self, x, name: str, n: int, *, binary: bool, copy: bool = True, scan: bool = True):
+    def _states(self, x, name: str, n: int, *, binary: bool, copy: bool = True, scan: bool = True,
+                part: str | None = None):
         """A C-contiguous copy of x [chains, n] in the model's dtype, in x's framework, validated; with
         copy=False x itself, which must already be such an array, writable. scan=False skips the scan of
-        the values (for arrays known to hold heatbath's own output, see _unchanged)."""
+        the values (for arrays known to hold heatbath's own output, see _unchanged). part: which part of
+        argument `name` x is, for the messages about its values (a state's v or h)."""
         if not _arrays.supports_dlpack(x):
             raise TypeError(f"argument '{name}': expected an array that supports DLPack (numpy, torch, cupy, ...), "
                             f"got {type(x).__name__}")
@@ -246,13 +248,18 @@ class RBM(GibbsModel):
             raise TypeError(f"argument '{name}': expected real values, got an array of dtype {x.dtype}")
         # Bernoulli values are checked as given: float64 1 + 1e-9 is not a unit's value, though float32 rounds
         # it to 1.
-        if scan and binary and not bool(((x == 0) | (x == 1)).all()):
-            raise ValueError(f"argument '{name}': Bernoulli units take the values 0 and 1 only")
+        if scan and binary:
+            # A bare DLPack exporter has no array operators: its values are read through a numpy view, as
+            # _converted reads them.
+            given = x if _arrays.framework_of(x) != "other" else np.from_dlpack(x)
+            if not bool(((given == 0) | (given == 1)).all()):
+                of = f"{part}: " if part else ""
+                raise ValueError(f"argument '{name}': {of}Bernoulli units take the values 0 and 1 only")
         x = _converted(x, self.dtype) if copy else _writable_in_place(x, name, self.dtype)
         if not scan or binary:
             return x
         if not _all_finite(x):
-            raise ValueError(f"argument '{name}': contains NaN or infinity")
+            raise ValueError(f"argument '{name}': {f'{part}: ' if part else ''}contains NaN or infinity")
         return x
 
     def _betas(self, beta, chains: int, like) -> Any:
@@ -324,8 +331,9 @@ class RBM(GibbsModel):
         """
         n_steps = as_int(n_steps, "n_steps", 0, _MAX_STEP)
         thin = as_int(thin, "thin", 0, 2**62)
-        if not isinstance(trace_hidden, bool):
+        if not isinstance(trace_hidden, (bool, np.bool_)):
             raise TypeError(f"argument 'trace_hidden': expected a bool, got {type(trace_hidden).__name__}")
+        trace_hidden = bool(trace_hidden)
         if progress is not None and not isinstance(progress, bool):
             raise TypeError(f"argument 'progress': expected True, False or None, got {progress!r}")
         if not isinstance(inplace, (bool, np.bool_)):
@@ -350,8 +358,9 @@ class RBM(GibbsModel):
                 # The same checks as a fresh start's: a state edited in place (it is the result's v and h)
                 # must still be a state of the model (hidden units are Bernoulli whatever the visible ones).
                 v = self._states(state0.v, "v0", self.n_visible, binary=self.visible == "bernoulli", copy=copy,
-                                 scan=scan)
-                h = self._states(state0.h, "v0", self.n_hidden, binary=True, copy=copy, scan=scan)
+                                 scan=scan, part="the state's v")
+                h = self._states(state0.h, "v0", self.n_hidden, binary=True, copy=copy, scan=scan,
+                                 part="the state's h")
                 checked = False
             if step0 + n_steps > _MAX_STEP:
                 raise ValueError("argument 'n_steps': the run would pass the step counter's limit")

@@ -190,7 +190,9 @@ def main(argv=None) -> int:
             # checks them (device syncs) and its next ones make the session and its CUDA graph, about 1.5 ms
             # together on an H200, as much as six updates. A training loop continues one run for thousands
             # of updates, so a GPU row makes at least 200 (50 with --quick): the start is then a few percent.
-            floor = (200 if args.device.startswith("cuda") else 2) // (4 if args.quick else 1)
+            # At least one update on the CPU even with --quick (a 784 × 500 row of 1,000 chains and k = 10
+            # came to 0, and its rates to 0 / 0).
+            floor = max(1, (200 if args.device.startswith("cuda") else 2) // (4 if args.quick else 1))
             n = args.updates or max(floor,
                                     int(updates * 100 / chains / (1 + (k - 1) / 2)) // (4 if args.quick else 1))
             runs = {}

@@ -57,11 +57,12 @@ def add_parser(sub) -> None:
                    help="h (default: the model's, " + ", ".join(f"{k} {v[2]:g}" for k, v in MODELS.items())
                    + f"; {USER_STEP_SIZE:g} for your own)")
     p.add_argument("--beta", type=positive_float, default=1.0, help="inverse temperature (default 1)")
-    p.add_argument("--friction", type=non_negative_float, default=1.0, help="BAOAB friction (default 1)")
+    p.add_argument("--friction", type=non_negative_float, default=None, help="BAOAB friction (default 1)")
     p.add_argument("--dim", type=positive_int, default=None, help="state dimension (default: the model's, "
                    + ", ".join(f"{k} {v[1]}" for k, v in MODELS.items()) + "; your potential's dim, else 1)")
-    p.add_argument("--size", type=positive_int, default=32, help="ising: lattice side, even (default 32)")
-    p.add_argument("--lattice-dims", type=int, choices=(2, 3), default=2, help="ising: 2-D or 3-D (default 2)")
+    p.add_argument("--size", type=positive_int, default=None, help="ising: lattice side, even (default 32)")
+    p.add_argument("--lattice-dims", type=int, choices=(2, 3), default=None,
+                   help="ising: 2-D or 3-D (default 2)")
     p.add_argument("--dtype", choices=("float32", "float64"), default=None,
                    help="of the states (default float32; not for ising, whose spins are int8)")
     p.add_argument("--device", choices=("cpu", "cuda"), default="cpu")
@@ -167,7 +168,12 @@ def run_ising(args, out) -> int:
         raise UserError("--dtype: the ising model's spins are int8")
     if args.step_size is not None:
         raise UserError("--step-size: the ising model's sweeps take no step size")
+    if args.friction is not None:
+        raise UserError("--friction: the ising model's sweeps have no friction (BAOAB's)")
+    if args.dim is not None:
+        raise UserError("--dim: the ising lattice's shape is --size and --lattice-dims")
     shape = (args.size,) * args.lattice_dims
+    args.method = method  # what --out's metadata records
     try:
         model = hb.Ising(shape)
         if args.chains >= 2**32:  # before the allocation of the lattices, not after
@@ -194,12 +200,21 @@ def run(args) -> int:
         raise UserError(f"--thin: expected an integer >= 0, got {args.thin}")
     out = writable_file(args.out, ".npz") if args.out else None
     if args.model == "ising":
+        args.size = 32 if args.size is None else args.size
+        args.lattice_dims = 2 if args.lattice_dims is None else args.lattice_dims
         return run_ising(args, out)
+    # An option that does not apply is refused: silently ignored, --size 6 would look like a 6-site run.
+    for given, option in ((args.size, "--size"), (args.lattice_dims, "--lattice-dims")):
+        if given is not None:
+            raise UserError(f"{option}: only the ising model has a lattice; {args.model!r} takes --dim")
     args.dtype = args.dtype or "float32"
     method = args.method or "ula"
     if method not in ("ula", "mala", "baoab"):
         raise UserError(f"--method: expected ula, mala or baoab, got {method!r}")
     args.method = method
+    if args.friction is not None and method != "baoab":
+        raise UserError(f"--friction: only BAOAB has a friction, not {method.upper()}")
+    args.friction = 1.0 if args.friction is None else args.friction
     target, dim = resolve_model(args.model, args.dim, args.dtype)
     if args.step_size is None:
         args.step_size = MODELS[args.model][2] if args.model in MODELS else USER_STEP_SIZE
