@@ -230,6 +230,7 @@ std::array<uint32_t, 4> philox4x32_10(std::array<uint32_t, 4> counter, std::arra
 }  // namespace
 
 PYBIND11_MODULE(_core, m) {
+  hb::cpu::keep_default_num_threads();
   m.doc() = "heatbath's compiled CPU core";
   hb::bind::bind_random<CpuBackend>(m);
   hb::bind::bind_langevin<CpuLangevinBackend>(m);

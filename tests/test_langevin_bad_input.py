@@ -447,10 +447,13 @@ def test_mixture_weights_near_the_float64_limit_are_normalised():
     (lambda: hb.GaussianMixture(np.zeros((2, 1), np.float32), np.float32(1e-20)), "sds", "1/sd²"),
     (lambda: hb.Gaussian(np.zeros(2, np.float32), covariance=np.eye(2, dtype=np.float32) * 1e-40), "covariance",
      r"its inverse \(the precision\)"),
+    # Rosenbrock's a and b are scalars, which the check skipped (every state came back NaN)
+    (lambda: hb.Rosenbrock(a=1.0, b=1e39), "b", "b"),
+    (lambda: hb.Rosenbrock(a=1e39, b=1.0), "a", "a"),
 ])
 def test_a_parameter_whose_derived_value_overflows_the_dtype_is_refused(make, arg, what):
     """A scale of 1e-20 is a float32 number, but 1/sd² is not: every energy and gradient would be NaN or inf."""
     target = make()
     for call in (lambda x: hb.energy(target, x), lambda x: hb.langevin(target, x, 2, 0.01)):
         with pytest.raises(ValueError, match=f"argument '{arg}': {what} overflows float32"):
-            call(np.zeros((2, target.dim if target.dim else 1), np.float32))
+            call(np.zeros((2, target.dim if target.dim else 2), np.float32))

@@ -64,6 +64,44 @@ def test_fingerprint_follows_global_constants_and_helpers(monkeypatch):
     assert code_fingerprint(energy_with_helper) != with_helper
 
 
+def test_fingerprint_follows_what_the_code_reads_from_a_users_module(tmp_path, monkeypatch):
+    """`helpers.scale(x)` and `helpers.K`: the module counted by its name only, an edit of the helper or
+    the constant loaded the kernels built from the old code in the next process (wrong numbers, no
+    warning). A library module (numpy) still counts by its name: its attributes are not followed."""
+    (tmp_path / "hb_fp_helpers.py").write_text(textwrap.dedent("""
+        import numba
+        K = 1.0
+
+        @numba.njit
+        def scale(v):
+            return 1.0 * v
+    """))
+    monkeypatch.syspath_prepend(str(tmp_path))
+    import hb_fp_helpers as helpers
+
+    namespace = {"helpers": helpers, "np": np}
+    exec("def energy(x):\n    return helpers.scale(helpers.K * np.sum(x * x))", namespace)
+    energy = namespace["energy"]
+    before = code_fingerprint(energy)
+    assert code_fingerprint(energy) == before
+    monkeypatch.setattr(helpers, "K", 3.0)
+    with_k = code_fingerprint(energy)
+    assert with_k != before
+
+    @numba.njit
+    def scale3(v):
+        return 3.0 * v
+
+    monkeypatch.setattr(helpers, "scale", scale3)
+    with_scale = code_fingerprint(energy)
+    assert with_scale not in (before, with_k)
+    monkeypatch.setattr(helpers, "unused", 7.0, raising=False)  # an attribute the code does not read
+    assert code_fingerprint(energy) == with_scale
+    from heatbath._numba.kernel_cache import _is_user_module
+
+    assert _is_user_module(helpers) and not _is_user_module(np) and not _is_user_module(os)
+
+
 USER_MODULE = """
 import numpy as np
 K = {k}

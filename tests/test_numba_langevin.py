@@ -9,6 +9,10 @@ Compilation dominates the run time. The kernels are compiled per (method, dtype,
 shared by all potentials, so every potential here takes no parameters or a (1-D, 2-D) pair of arrays.
 """
 import json
+import os
+import subprocess
+import sys
+import textwrap
 
 import numpy as np
 import pytest
@@ -499,3 +503,26 @@ def test_non_contiguous_parameter_arrays_give_the_same_numbers():
         assert not variant.flags.c_contiguous
         got = hb.langevin(pot.with_params(mean, variant), x0, 10, 0.05, "mala", seed=2)
         same(got.x, want.x)
+
+
+def test_a_numba_run_leaves_the_cores_thread_count_alone():
+    """Numba's OpenMP threading layer sets the process's OpenMP thread count to all the CPUs when it starts:
+    read at each launch, the core's count followed it, past the user's OMP_NUM_THREADS=1."""
+    code = textwrap.dedent("""
+        import numpy as np, heatbath as hb
+
+        def energy(x):
+            return 0.5 * np.sum(x * x)
+
+        def grad(x, out):
+            for i in range(x.shape[0]):
+                out[i] = x[i]
+
+        before = hb.get_num_threads()
+        hb.langevin(hb.potential(energy, grad), np.zeros((64, 1)), 5, 0.01, seed=0)
+        print(before, hb.get_num_threads())
+    """)
+    env = dict(os.environ, OMP_NUM_THREADS="1", NUMBA_NUM_THREADS="2")
+    done = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.split() == ["1", "1"]

@@ -11,10 +11,19 @@
 
 namespace hb::cpu {
 namespace {
-std::atomic<int> g_num_threads{0};  // 0: OpenMP's default, read at first use
+std::atomic<int> g_num_threads{0};  // 0: OpenMP's default, read at each launch (until kept)
 }
 
 void set_num_threads(int n) { g_num_threads.store(n); }
+
+void keep_default_num_threads() {
+  int unset = 0;
+#if defined(_OPENMP)
+  g_num_threads.compare_exchange_strong(unset, omp_get_max_threads());
+#else
+  g_num_threads.compare_exchange_strong(unset, 1);
+#endif
+}
 
 int num_threads() {
   int n = g_num_threads.load();

@@ -9,6 +9,10 @@ namespace hb::cpu {
 
 void set_num_threads(int n);  // n >= 1
 int num_threads();            // what the next launch uses
+// Takes OpenMP's default (OMP_NUM_THREADS, else the CPUs) as the count, at the module's import: read at
+// each launch instead, it moved whenever another library in the process set the shared runtime's ICV
+// (Numba's OpenMP threading layer sets it to all the CPUs when it starts).
+void keep_default_num_threads();
 bool openmp_enabled();
 int thread_index();           // omp_get_thread_num() inside a parallel region, else 0
 

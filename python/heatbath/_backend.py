@@ -98,5 +98,7 @@ def set_num_threads(n: int) -> None:
 
 
 def get_num_threads() -> int:
-    """The number of OpenMP threads the next CPU kernel uses."""
+    """The number of OpenMP threads the next CPU kernel uses: set_num_threads's, else OpenMP's default
+    when heatbath was imported (OMP_NUM_THREADS, else the CPUs). Another library that sets the shared
+    OpenMP runtime's count later (Numba's threading layer does, to all the CPUs) does not change it."""
     return _core.get_num_threads()

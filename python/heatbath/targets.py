@@ -103,7 +103,7 @@ class Target:
     def _check_representable(self, dtype: str) -> None:
         """Every parameter the core reads must be finite in the run's dtype: a scale of 1e-20 is a fine
         float32 number, but its 1/sd² is not, and every energy would come out NaN."""
-        for name, arr in self._params.items():
+        for name, arr in {**self._params, **self._scalars}.items():  # Rosenbrock's a and b are scalars
             with np.errstate(over="ignore", invalid="ignore"):
                 finite = np.isfinite(np.asarray(arr).astype(dtype)).all()
             if not finite:

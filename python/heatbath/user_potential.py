@@ -242,7 +242,8 @@ def potential(energy, grad=None, *, params=(), dim=None, name=None) -> NumbaPote
     run's precision. E is rounded to the run's dtype. Compilation happens at the first run for each
     dtype, parameter types and state length (seconds): the kernels, with the functions inlined, are
     kept in Numba's on-disk cache under a fingerprint of the functions' code (the functions they call
-    and the global constants they read included), so a new process loads them in well under a second.
+    and the global constants they read included, also as attributes of your own modules, ``mod.f(x)``),
+    so a new process loads them in well under a second.
 
     Each CPU run first calls the functions once from Python on its first finite starting state, compiled
     with bounds checking: an index past the end of x or out in the two functions themselves (not in

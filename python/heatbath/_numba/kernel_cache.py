@@ -7,7 +7,10 @@ closure's cache entries by pickling the closure's contents, and a pickled dispat
 per-process id: every process would miss the cache and append a new entry. Here the key is instead a
 fingerprint of the user's code: the bytecode, constants and names of the energy and gradient and of
 every function they reach through their globals and closures, and the values of plain-data globals
-(numbers, strings, arrays), which Numba compiles in as constants. Editing any of these compiles anew.
+(numbers, strings, arrays), which Numba compiles in as constants; through a module of the user's own
+(one outside the interpreter's library folders), the functions and constants the code reads from it as
+attributes (``helpers.scale(x)``, ``helpers.K``). Editing any of these compiles anew. A library module
+counts by its name only (its code changes with its version, which the user does not edit in place).
 Numba's own cache has the same blind spot this has: code reached some other way (a method of an
 imported object, say) is not fingerprinted, so clear the cache (``NUMBA_CACHE_DIR``) after changing it.
 """
@@ -15,7 +18,10 @@ from __future__ import annotations
 
 import functools
 import hashlib
+import os
 import pathlib
+import site
+import sysconfig
 import types as pytypes
 
 import numpy as np
@@ -62,17 +68,46 @@ def code_fingerprint(*functions) -> str:
         seen.add(id(fn))
         digest.update(f"{fn.__module__}.{fn.__qualname__}".encode())
         _code_bytes(fn.__code__, digest.update)
-        referenced = [fn.__globals__[name] for name in _names(fn.__code__) if name in fn.__globals__]
+        names = sorted(set(_names(fn.__code__)))
+        referenced = [fn.__globals__[name] for name in names if name in fn.__globals__]
         referenced += [cell.cell_contents for cell in (fn.__closure__ or ()) if _cell_filled(cell)]
-        for value in referenced:
+        modules_seen: set[int] = set()
+        for value in referenced:  # grows while it runs: a user module adds what the code reads from it
             constant = _constant_bytes(value)
             if constant is not None:
                 digest.update(constant)
             elif _function_of(value) is not None:
                 pending.append(value)
-            elif isinstance(value, pytypes.ModuleType):
+            elif isinstance(value, pytypes.ModuleType) and id(value) not in modules_seen:
+                modules_seen.add(id(value))
                 digest.update(value.__name__.encode())
+                if _is_user_module(value):
+                    # the attributes the code names (co_names holds attribute names too), read without
+                    # __getattr__'s side effects
+                    members = vars(value)
+                    for name in names:
+                        if name in members:
+                            digest.update(name.encode())
+                            referenced.append(members[name])
     return digest.hexdigest()
+
+
+@functools.lru_cache(maxsize=None)
+def _library_folders() -> tuple:
+    paths = sysconfig.get_paths()
+    folders = {paths[k] for k in ("stdlib", "platstdlib", "purelib", "platlib") if k in paths}
+    folders |= {p for p in (site.getsitepackages() + [site.getusersitepackages()]) if p}
+    return tuple(str(pathlib.Path(f).resolve()) for f in folders)
+
+
+def _is_user_module(module) -> bool:
+    """A module the user may edit in place: one with a source file outside the interpreter's library
+    folders (the standard library, site-packages), where installed packages change only by version."""
+    file = getattr(module, "__file__", None)
+    if not file:
+        return False  # built in, or a namespace package
+    where = str(pathlib.Path(file).resolve())
+    return not any(where == folder or where.startswith(folder + os.sep) for folder in _library_folders())
 
 
 @functools.lru_cache(maxsize=None)
