@@ -58,6 +58,10 @@ def test_good_arguments_run():
     ({"beta": np.ones((1, 3))}, ValueError, "beta"),
     ({"beta": np.array([1.0, 0.0, 1.0])}, ValueError, "beta"),
     ({"beta": np.array([1.0, -2.0, 1.0])}, ValueError, "beta"),
+    ({"beta": True}, TypeError, "beta"),                          # not β = 1 (it said "a schedule needs ...")
+    ({"beta": "1"}, TypeError, "beta"),
+    ({"beta": np.array([True, True, True])}, TypeError, "beta"),
+    ({"beta": np.ones(3) + 0j}, TypeError, "beta"),
     ({"beta": np.array([1.0, np.nan, 1.0])}, ValueError, "beta"),
     ({"beta": "hot"}, TypeError, "beta"),
     ({"friction": -1.0}, ValueError, "friction"),
@@ -417,6 +421,8 @@ def test_schedule_edges(schedule):
     _run(n_steps=7, beta=b)
     with pytest.raises(ValueError, match="'beta'"):
         _run(n_steps=6, beta=b)
+    # equal ends give that β at every step exactly (the geometric one came back through exp(log β): 2.9999...)
+    assert np.array_equal(schedule(3.0, 3.0, 5), np.full(5, 3.0))
 
 
 def test_continued_run_refuses_a_different_method_or_chain_start():

@@ -90,10 +90,16 @@ def _beta_schedule(beta, n_steps: int) -> np.ndarray:
     if (isinstance(beta, numbers.Real) and not isinstance(beta, bool)) or tuple(getattr(beta, "shape", (0,))) == ():
         return np.array([_positive(beta, "beta")])
     try:
-        sched = np.asarray(_arrays.to_host(beta) if _arrays.supports_dlpack(beta) else beta, dtype=np.float64)
+        if isinstance(beta, (bool, str, bytes)):  # True is not β = 1; "1" is not a number
+            raise TypeError
+        raw = np.asarray(_arrays.to_host(beta) if _arrays.supports_dlpack(beta) else beta)
+        if raw.dtype.kind not in "iuf":  # booleans, complex values, strings: the float cast would take them
+            raise TypeError
+        sched = raw.astype(np.float64)
     except (TypeError, ValueError):
+        what = type(beta).__name__ + (f" of {beta.dtype}" if getattr(beta, "ndim", 0) else "")
         raise TypeError(f"argument 'beta': expected a positive number or an array of n_steps values, "
-                        f"got {type(beta).__name__}") from None
+                        f"got {what}") from None
     if sched.ndim != 1 or sched.size != n_steps:
         raise ValueError(f"argument 'beta': a schedule needs one value per step (n_steps = {n_steps}), "
                          f"got shape {sched.shape}")

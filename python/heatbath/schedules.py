@@ -34,6 +34,8 @@ def linear(start: float, stop: float, n: int) -> np.ndarray:
 def geometric(start: float, stop: float, n: int) -> np.ndarray:
     """β changing by a constant factor per step (temperature falls exponentially)."""
     start, stop, n = _check(start, stop, n, True)
+    if start == stop:  # exp(log β) need not give β back (3 → 2.9999999999999996)
+        return np.full(n, start)
     # In logarithms: stop / start can overflow (1e-9 to 1e300) where every β is representable.
     beta = np.exp(math.log(start) + (math.log(stop) - math.log(start)) * _ramp(n))
     beta[-1] = stop
