@@ -235,3 +235,17 @@ def test_a_bare_exporter_of_bernoulli_units_is_read_and_checked():
     units[4] = 0.5
     with pytest.raises(ValueError, match="argument 'v0': Bernoulli units take the values 0 and 1 only"):
         hb.gibbs(rbm, Producer(units, shape=(3, 6)), 2)
+
+
+def test_unaligned_states_are_copied_for_energy_and_grad():
+    """hb.langevin copies x0; hb.energy and hb.grad copied non-contiguous states but handed an unaligned numpy
+    view (one byte into a buffer) to the core, which refused it."""
+    x = np.random.default_rng(0).normal(size=(50, 3))
+    for dtype in (np.float32, np.float64):
+        buffer = np.zeros(x.size * np.dtype(dtype).itemsize + 1, np.uint8)
+        unaligned = buffer[1:].view(dtype).reshape(x.shape)
+        unaligned[:] = x
+        assert not unaligned.flags.aligned
+        for evaluate in (hb.energy, hb.grad):
+            expected = evaluate(hb.DoubleWell(), x.astype(dtype))
+            np.testing.assert_array_equal(evaluate(hb.DoubleWell(), unaligned), expected)

@@ -280,7 +280,8 @@ def _evaluate(target: Target, x, want: str):
     device, dtype, chains, dim = _describe_states(x, "x")
     target.check_dim(dim, "x")
     params = target.core_params(x, dtype, device, "x")
-    xc = x if _is_c_contiguous(x) else _arrays.copy_of(x)
+    # A copy for the core where it needs one, as hb.langevin copies x0 (an unaligned view was refused)
+    xc = x if _is_c_contiguous(x) and _is_aligned(x) else _arrays.copy_of(x)
     grad = _arrays.empty((chains, dim), dtype, x)
     energy = _arrays.empty((chains,), dtype, x)
     stream = _arrays.current_stream(x, device)
@@ -298,6 +299,16 @@ def _is_c_contiguous(x) -> bool:
     if fw in ("numpy", "cupy"):
         return bool(x.flags.c_contiguous)
     return False
+
+
+def _is_aligned(x) -> bool:
+    """Whether x's data starts on a multiple of its element size (a numpy view from a byte offset may not)."""
+    fw = _arrays.framework_of(x)
+    if fw == "torch":
+        return x.data_ptr() % x.element_size() == 0
+    if fw == "numpy":
+        return bool(x.flags.aligned)
+    return True  # cupy's and other producers' memory: the core's DLPack import checks it and says so
 
 
 def energy(target: Target, x):
