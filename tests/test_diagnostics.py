@@ -65,3 +65,10 @@ def test_results_without_traces_say_how_to_get_them():
     rbm = hb.RBM(np.zeros((3, 2), np.float32), np.zeros(3, np.float32), np.zeros(2, np.float32))
     with pytest.raises(ValueError, match="thin > 0"):
         hb.gibbs(rbm, np.zeros((2, 3), np.float32), 5).to_arviz()
+
+
+def test_summary_of_a_trace_without_draws_names_the_cause():
+    res = run(thin=10, n_steps=5)
+    assert res.trace.shape[0] == 0 and res.to_arviz().posterior["x"].shape == (6, 0, 3)
+    with pytest.raises(ValueError, match="at least one draw.*thin larger than the run's steps"):
+        res.summary()

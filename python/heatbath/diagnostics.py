@@ -54,4 +54,9 @@ class ArvizMixin:
 
     def summary(self, **kwargs):
         """arviz.summary of the traces (mean, sd, HDI, MCSE, ESS, R-hat); keyword arguments go to it."""
-        return summary(self.to_arviz(), **kwargs)
+        data = self.to_arviz()
+        if data.posterior.sizes.get("draw", 0) == 0:
+            # ArviZ would fail deep in its HDI with "too few elements"; say which setting made no draws
+            raise ValueError("summary needs at least one draw in the trace: the run recorded none "
+                             "(a thin larger than the run's steps or rounds)")
+        return summary(data, **kwargs)
