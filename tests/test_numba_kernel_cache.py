@@ -46,7 +46,9 @@ def energy_with_helper(x):
 def test_fingerprint_is_a_function_of_the_code():
     assert code_fingerprint(energy_a) == code_fingerprint(energy_a)
     assert code_fingerprint(energy_a) != code_fingerprint(energy_b)
-    assert code_fingerprint(numba.njit(energy_a)) == code_fingerprint(energy_a)  # the dispatcher's Python function
+    # a dispatcher counts by its Python function and its compile options
+    assert code_fingerprint(numba.njit(energy_a)) == code_fingerprint(numba.njit(energy_a))
+    assert code_fingerprint(numba.njit(energy_a)) != code_fingerprint(numba.njit(fastmath=True)(energy_a))
 
 
 def test_fingerprint_follows_global_constants_and_helpers(monkeypatch):
@@ -62,6 +64,31 @@ def test_fingerprint_follows_global_constants_and_helpers(monkeypatch):
 
     monkeypatch.setattr(sys.modules[__name__], "_helper", other)
     assert code_fingerprint(energy_with_helper) != with_helper
+
+
+def _energy_calling(helper):
+    namespace = {"helper": helper}
+    exec("def energy(x):\n    return helper(x[0])", namespace)
+    return namespace["energy"]
+
+
+def test_fingerprint_follows_a_helpers_defaults_and_compile_options():
+    """Numba compiles a left-out argument's default in as a constant, and a helper's options (fastmath)
+    change the code the energy inlines: neither was fingerprinted, so an edit of `def scale(v, k=1.0)` to
+    k=3.0, or an added fastmath=True, loaded the kernels built before it in the next process."""
+    def positional(default, **options):
+        return _energy_calling(numba.njit(**options)(eval(f"lambda v, k={default}: k * v")))
+
+    def keyword(default):
+        return _energy_calling(numba.njit(eval(f"lambda v, *, k={default}: k * v")))
+
+    base = code_fingerprint(positional(1.0))
+    assert code_fingerprint(positional(1.0)) == base
+    assert code_fingerprint(positional(3.0)) != base
+    assert code_fingerprint(positional(1.0, fastmath=True)) != base
+    assert code_fingerprint(positional(1.0, error_model="numpy")) != base
+    assert code_fingerprint(keyword(1.0)) == code_fingerprint(keyword(1.0)) != code_fingerprint(keyword(3.0))
+    assert code_fingerprint(keyword(1.0)) != base
 
 
 def test_fingerprint_follows_what_the_code_reads_from_a_users_module(tmp_path, monkeypatch):

@@ -62,12 +62,22 @@ def code_fingerprint(*functions) -> str:
     seen: set[int] = set()
     pending = [f for f in functions]
     while pending:
-        fn = _function_of(pending.pop())
+        obj = pending.pop()
+        fn = _function_of(obj)
         if fn is None or id(fn) in seen:
             continue
         seen.add(id(fn))
         digest.update(f"{fn.__module__}.{fn.__qualname__}".encode())
         _code_bytes(fn.__code__, digest.update)
+        digest.update(_options_bytes(obj))
+        # defaults are compiled in as constants where a call leaves the argument out
+        keyword_defaults = sorted((fn.__kwdefaults__ or {}).items())
+        digest.update(repr([name for name, _ in keyword_defaults]).encode())
+        for default in list(fn.__defaults__ or ()) + [value for _, value in keyword_defaults]:
+            constant = _constant_bytes(default)
+            digest.update(constant if constant is not None else b"<default>")
+            if _function_of(default) is not None:
+                pending.append(default)
         names = sorted(set(_names(fn.__code__)))
         referenced = [fn.__globals__[name] for name in names if name in fn.__globals__]
         referenced += [cell.cell_contents for cell in (fn.__closure__ or ()) if _cell_filled(cell)]
@@ -90,6 +100,21 @@ def code_fingerprint(*functions) -> str:
                             digest.update(name.encode())
                             referenced.append(members[name])
     return digest.hexdigest()
+
+
+def _options_bytes(dispatcher) -> bytes:
+    """A dispatcher's compile options (fastmath, error_model, boundscheck...), which change the
+    machine code a caller inlines as much as an edit of its body does."""
+    options = getattr(dispatcher, "targetoptions", None)
+    if not isinstance(options, dict):
+        return b""
+    return repr(sorted((str(k), _canonical(v)) for k, v in options.items())).encode()
+
+
+def _canonical(value):
+    if isinstance(value, (set, frozenset)):
+        return sorted(map(str, value))
+    return repr(value)
 
 
 @functools.lru_cache(maxsize=None)
