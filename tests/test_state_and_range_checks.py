@@ -111,6 +111,20 @@ def test_a_langevin_state_has_momenta_exactly_when_its_method_does():
         hb.langevin(hb.DoubleWell(), dataclasses.replace(ula, p=np.zeros((2, 1))), 2, 0.1)
 
 
+def test_a_langevin_states_method_and_arrays_are_checked_by_name():
+    # A state's p or diverged_at as a list was an AttributeError from inside the copy; an unknown method
+    # was told its state "has no momenta p".
+    baoab = hb.langevin(hb.DoubleWell(), np.zeros((2, 1)), 2, 0.1, "baoab", seed=1).state
+    with pytest.raises(ValueError, match=r"argument 'x0\.method': expected one of \('ula', 'mala', 'baoab'\), "
+                                         r"got 'hmc'"):
+        hb.langevin(hb.DoubleWell(), dataclasses.replace(baoab, method="hmc"), 2, 0.1)
+    for field in ("p", "diverged_at"):
+        bad = dataclasses.replace(baoab, **{field: getattr(baoab, field).tolist()})
+        with pytest.raises(TypeError, match=rf"argument 'x0\.{field}': expected an array \(numpy, torch, cupy\), "
+                                            rf"got list"):
+            hb.langevin(hb.DoubleWell(), bad, 2, 0.1)
+
+
 def test_a_torch_state_changed_in_place_is_checked_again():
     # A state's torch spins are rescanned only when their version counter moved since heatbath wrote them.
     torch = pytest.importorskip("torch", reason="torch's version counters")
@@ -120,3 +134,26 @@ def test_a_torch_state_changed_in_place_is_checked_again():
     state.spins[0, 0, 0] = 5
     with pytest.raises(ValueError, match="argument 'spins0': spins must be \\+1 or -1"):
         hb.gibbs(ising, state, 1, beta=0.5)
+
+
+@pytest.mark.parametrize("inplace", [False, True])
+def test_gibbs_under_inference_mode_runs_and_rescans_its_state(inplace):
+    # Inference tensors have no version counter: their states are scanned on every call, so an edit made
+    # under torch.inference_mode() is still caught.
+    torch = pytest.importorskip("torch", reason="torch's inference mode")
+    ising = hb.Ising((4, 4))
+    _, (w, b, c) = random_rbm(5, 3, seed=2)
+    rbm = hb.RBM(torch.as_tensor(w), torch.as_tensor(b), torch.as_tensor(c))
+    with torch.inference_mode():
+        state = hb.gibbs(ising, torch.ones((2, 4, 4), dtype=torch.int8), 2, beta=0.5, seed=1).state
+        state = hb.gibbs(ising, state, 1, beta=0.5, inplace=inplace).state
+        assert state.spins.is_inference()
+        state.spins[0, 0, 0] = 5
+        with pytest.raises(ValueError, match="argument 'spins0': spins must be \\+1 or -1"):
+            hb.gibbs(ising, state, 1, beta=0.5, inplace=inplace)
+        v0 = torch.zeros((4, 5), dtype=torch.float64)
+        state = hb.gibbs(rbm, v0, 2, seed=1).state
+        state = hb.gibbs(rbm, state, 1, inplace=inplace).state
+        state.v[0, 0] = 0.5
+        with pytest.raises(ValueError, match="argument 'v0'"):
+            hb.gibbs(rbm, state, 1, inplace=inplace)

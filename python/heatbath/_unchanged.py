@@ -8,7 +8,8 @@ whose tensors are at the versions they had when heatbath finished writing them s
 output, which is finite. Only that fact is cached: every other check still runs on every call.
 
 What this does not see: writes that bypass torch's counter (through a numpy view or another DLPack
-consumer of the same memory). Arrays of other frameworks have no counter and are always scanned.
+consumer of the same memory). Arrays of other frameworks have no counter and are always scanned, and
+so are inference tensors (made under ``torch.inference_mode()``), which have none either.
 """
 from __future__ import annotations
 
@@ -22,7 +23,7 @@ _ATTR = "_heatbath_written_versions"
 def remember(holder: Any, *arrays: Any) -> None:
     """Record on ``holder`` (a frozen state object: set through object.__setattr__, outside its
     dataclass fields, so saving and comparing states ignore it) the versions of ``arrays`` now."""
-    if all(_arrays.framework_of(a) == "torch" for a in arrays):
+    if all(_arrays.framework_of(a) == "torch" and not a.is_inference() for a in arrays):
         object.__setattr__(holder, _ATTR, (tuple(map(id, arrays)), tuple(a._version for a in arrays)))
 
 
@@ -33,4 +34,6 @@ def unchanged(holder: Any, *arrays: Any) -> bool:
     if record is None:
         return False
     ids, versions = record
-    return ids == tuple(map(id, arrays)) and versions == tuple(a._version for a in arrays)
+    if ids != tuple(map(id, arrays)) or any(a.is_inference() for a in arrays):
+        return False
+    return versions == tuple(a._version for a in arrays)

@@ -183,6 +183,8 @@ def langevin(target: Target, x0, n_steps: int, step_size: float, method: str | N
 
     if isinstance(x0, LangevinState):
         state = x0
+        if state.method not in METHODS:  # a state built or edited by hand
+            raise ValueError(f"argument 'x0.method': expected one of {METHODS}, got {state.method!r}")
         if method is not None and method != state.method:
             raise ValueError(f"argument 'method': the state comes from a '{state.method}' run, got '{method}'")
         method = state.method
@@ -194,6 +196,10 @@ def langevin(target: Target, x0, n_steps: int, step_size: float, method: str | N
         if step0 + n_steps > 2**56:
             raise ValueError("argument 'n_steps': the run would pass the step counter's limit (2**56 steps)")
         x_in, p_in, diverged_in = state.x, state.p, state.diverged_at
+        for field, value in (("p", p_in), ("diverged_at", diverged_in)):  # a state built or loaded by hand
+            if value is not None and not _arrays.supports_dlpack(value):
+                raise TypeError(f"argument 'x0.{field}': expected an array (numpy, torch, cupy), got "
+                                f"{type(value).__name__}")
         if (p_in is None) == (method == "baoab"):  # a state built or loaded by hand
             raise ValueError(f"argument 'x0': a '{method}' state {'needs' if method == 'baoab' else 'has no'} "
                              f"momenta p")
