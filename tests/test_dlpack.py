@@ -118,6 +118,27 @@ def test_unsupported_dtype(dtype, name):
     assert p.deleted == 1
 
 
+@needs_torch
+@pytest.mark.parametrize("name", ["float16", "bfloat16", "complex64", "uint16"])
+def test_torch_dtypes_heatbath_does_not_run_in_are_named_by_argument(name):
+    # "unsupported dtype torch.float16" came from a shared helper, before each call's own check could name
+    # its argument and what it takes
+    import torch
+
+    x = torch.zeros((4, 4), dtype=getattr(torch, name))
+    expected = f"expected dtype float32 or float64, got {name}"
+    with pytest.raises(TypeError, match=f"argument 'x0': {expected}"):
+        hb.langevin(hb.DoubleWell(), x, 1, 0.1)
+    with pytest.raises(TypeError, match=f"argument 'x': {expected}"):
+        hb.energy(hb.DoubleWell(), x)
+    with pytest.raises(TypeError, match=f"argument 'weights': {expected}"):
+        hb.RBM(x, x[:, 0], x[0])
+    with pytest.raises(TypeError, match=f"argument 'spins0': expected int8 spins \\(\\+1/-1\\), got {name}"):
+        hb.gibbs(hb.Ising((2, 2)), x.reshape(4, 2, 2), 1)
+    with pytest.raises(TypeError, match=f"argument 'out': dtype {name} is not supported"):
+        hb.random.normal(x, seed=1)
+
+
 def test_unsupported_device_is_refused_before_export():
     p = Producer(np.zeros(8, dtype=np.float32), shape=(2, 4), device_type=10)  # ROCm
     with pytest.raises(ValueError, match="not supported"):
@@ -249,3 +270,30 @@ def test_unaligned_states_are_copied_for_energy_and_grad():
         for evaluate in (hb.energy, hb.grad):
             expected = evaluate(hb.DoubleWell(), x.astype(dtype))
             np.testing.assert_array_equal(evaluate(hb.DoubleWell(), unaligned), expected)
+
+
+def test_parallel_tempering_reads_a_bare_exporter_as_numpy_does():
+    """PT slices and reshapes its start, which a bare DLPack exporter cannot do (a TypeError from inside
+    the run before); it reads such a start through numpy, so it runs as the numpy start does."""
+    x = np.random.default_rng(1).normal(size=(4, 2))
+    spins = np.where(np.random.default_rng(2).random((3, 4, 4)) < 0.5, 1, -1).astype(np.int8)
+    units = (np.random.default_rng(3).random((3, 6)) < 0.5).astype(np.float32)
+    rbm = hb.RBM(np.full((6, 4), 0.1, np.float32), np.zeros(6, np.float32), np.zeros(4, np.float32))
+    for target, start in ((hb.DoubleWell(), x), (hb.Ising((4, 4)), spins), (rbm, units)):
+        move = {"sampler": hb.LangevinMove(step_size=0.1)} if isinstance(target, hb.DoubleWell) else {}
+        pt = hb.ParallelTempering(target, 3, **move)
+        producer = Producer(start.ravel(), shape=start.shape)  # owns the DLPack structs: kept alive
+        bare = pt.run(producer, 3, seed=5)
+        np.testing.assert_array_equal(bare.replicas, pt.run(start, 3, seed=5).replicas)
+    with pytest.raises(TypeError, match="argument 'x0': a bare DLPack array on cuda:0 cannot be read here"):
+        on_gpu = Producer(x.ravel(), shape=x.shape, device_type=2)
+        hb.ParallelTempering(hb.DoubleWell(), 3, sampler=hb.LangevinMove(step_size=0.1)).run(on_gpu, 3)
+
+
+def test_an_unaligned_rbm_state_for_inplace_is_refused_by_its_name():
+    # The core refused it too, but named its own argument 'v' rather than the caller's 'v0'
+    rbm = hb.RBM(np.full((6, 4), 0.1, np.float32), np.zeros(6, np.float32), np.zeros(4, np.float32))
+    buffer = np.zeros(3 * 6 * 4 + 1, np.uint8)
+    unaligned = buffer[1:].view(np.float32).reshape(3, 6)
+    with pytest.raises(ValueError, match="argument 'v0': inplace=True needs an aligned array"):
+        hb.gibbs(rbm, unaligned, 1, inplace=True)

@@ -8,6 +8,7 @@ ULA's discretisation bias and MALA's exactness match closed forms; bad user func
 Compilation dominates the run time. The kernels are compiled per (method, dtype, parameter types) and
 shared by all potentials, so every potential here takes no parameters or a (1-D, 2-D) pair of arrays.
 """
+import fractions
 import json
 import os
 import subprocess
@@ -484,6 +485,12 @@ def test_bad_arguments():
         potential(double_well_energy, double_well_grad, params=np.ones(3))
     with pytest.raises(TypeError, match=r"params\[1\]"):
         potential(double_well_energy, double_well_grad, params=(1.0, {"a": 1}))
+    # Numbers Numba has no machine type for were accepted, and failed later with Numba's own message
+    with pytest.raises(TypeError, match=r"params\[0\] is a Fraction; expected a number \(bool, int, float"):
+        potential(double_well_energy, double_well_grad, params=(fractions.Fraction(1, 3),))
+    with pytest.raises(ValueError, match=r"params\[1\] = 1180591620717411303424 does not fit in int64"):
+        potential(double_well_energy, double_well_grad, params=(1.0, 2**70))
+    potential(double_well_energy, double_well_grad, params=(True, -2**63, np.float32(1), np.uint64(2**63)))
     with pytest.raises(ValueError, match="dim"):
         potential(double_well_energy, double_well_grad, dim=0)
     with pytest.raises(ValueError, match="dimension 2"):

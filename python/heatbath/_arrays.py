@@ -134,6 +134,19 @@ def read_only(x):
     return x
 
 
+def indexable(x, arg: str):
+    """x as an array that slicing and reshape work on: a bare DLPack producer on the CPU is read through a
+    numpy view of the same memory (its run's results are numpy arrays anyway); one on a device is refused,
+    naming arg, since only its own framework could copy from it."""
+    if framework_of(x) != "other" or not supports_dlpack(x):
+        return x
+    device = device_of(x, arg)
+    if device.kind != "cpu":
+        raise TypeError(f"argument '{arg}': a bare DLPack array on {device} cannot be read here; pass it as "
+                        f"a torch or cupy array (torch.from_dlpack, cupy.from_dlpack)")
+    return np.from_dlpack(x)
+
+
 def mark_written(*arrays) -> None:
     """Moves the version counters of the torch tensors among ``arrays`` after the core wrote into them.
     torch does not see writes through DLPack; without this, autograd would silently use the new values
@@ -231,11 +244,13 @@ def torch_current_stream(torch, index: int) -> int:
 
 
 def dtype_name(dtype) -> str:
-    """Canonical name of a dtype given as a string, numpy dtype or torch dtype."""
+    """Canonical name of a dtype given as a string, numpy dtype or torch dtype. A dtype heatbath does not
+    run in (float16, bfloat16, complex) still gets its name: each caller's check then names its argument
+    and what it takes."""
     if dtype is None:
         raise TypeError("dtype must not be None")
     text = str(dtype).replace("torch.", "")
-    if text in _DTYPES:
+    if text in _DTYPES or str(dtype).startswith("torch."):
         return text
     try:
         return np.dtype(dtype).name

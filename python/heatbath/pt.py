@@ -225,7 +225,7 @@ class ParallelTempering:
         if progress is not None and not isinstance(progress, bool):
             raise TypeError(f"argument 'progress': expected True, False or None, got {progress!r}")
         if not isinstance(x0, PTState):
-            x0 = _arrays.read_only(x0)  # copied into the run's own arrays
+            x0 = _arrays.indexable(_arrays.read_only(x0), "x0")  # copied into the run's own arrays
         if isinstance(self.target, TemperedModel):
             from heatbath.pt_model import ModelRun  # noqa: PLC0415 (the plug-in path)
 

@@ -493,6 +493,9 @@ def _writable_in_place(x, name: str, dtype: str):
         raise ValueError(f"argument '{name}': inplace=True cannot write into a tensor that requires grad")
     if fw == "numpy" and not x.flags.writeable:
         raise ValueError(f"argument '{name}': inplace=True needs a writable array")
+    if fw == "numpy" and not x.flags.aligned:  # the core reads whole elements, and would name its own 'v'
+        raise ValueError(f"argument '{name}': inplace=True needs an aligned array (this one starts inside "
+                         f"an element)")
     return x
 
 

@@ -27,6 +27,8 @@ def _ramp(n: int) -> np.ndarray:
 def linear(start: float, stop: float, n: int) -> np.ndarray:
     """β changing linearly from start to stop."""
     start, stop, n = _check(start, stop, n, True)
+    if start == stop:  # (1 − r)·β + r·β need not give β back
+        return np.full(n, start)
     r = _ramp(n)
     return (1.0 - r) * start + r * stop  # a convex combination: exact ends, positive in between
 
@@ -47,5 +49,7 @@ def geometric(start: float, stop: float, n: int) -> np.ndarray:
 def cosine(start: float, stop: float, n: int) -> np.ndarray:
     """β following half a cosine: slow at both ends, fastest in the middle."""
     start, stop, n = _check(start, stop, n, True)
+    if start == stop:
+        return np.full(n, start)
     w = 0.5 * (1.0 + np.cos(np.pi * _ramp(n)))  # 1 at the start, 0 at the end
     return w * start + (1.0 - w) * stop  # a convex combination: no cancellation between far-apart ends

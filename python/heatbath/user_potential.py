@@ -54,9 +54,14 @@ def _check_params(params) -> tuple:
             if value.dtype.kind not in "biuf" or not value.dtype.isnative:
                 raise TypeError(f"argument 'params': params[{i}] is an array of dtype {value.dtype}; expected "
                                 f"booleans, integers or floats in native byte order")
-        elif not isinstance(value, (numbers.Real, np.bool_)):
-            raise TypeError(f"argument 'params': params[{i}] is a {type(value).__name__}; expected a number, a "
-                            f"numpy array or a CUDA array (convert CPU tensors and lists with np.asarray)")
+        elif not isinstance(value, (bool, int, float, np.bool_, np.integer, np.floating)):
+            # Numba compiles the machine types only: a Fraction or a Decimal is no number to it
+            raise TypeError(f"argument 'params': params[{i}] is a {type(value).__name__}; expected a number "
+                            f"(bool, int, float or a numpy scalar), a numpy array or a CUDA array (convert "
+                            f"CPU tensors and lists with np.asarray)")
+        elif isinstance(value, int) and not isinstance(value, bool) and not -2**63 <= value < 2**63:
+            raise ValueError(f"argument 'params': params[{i}] = {value} does not fit in int64; pass it as a "
+                             f"float or a numpy scalar of the type the energy needs")
     # The kernels read arrays through raw pointers (pointers.borrowed): a non-contiguous one is copied,
     # once, here (a 0-d array stays as it is: np.ascontiguousarray would make it 1-d).
     return tuple(np.ascontiguousarray(v) if isinstance(v, np.ndarray) and v.ndim and not v.flags.c_contiguous
