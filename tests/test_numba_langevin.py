@@ -480,6 +480,26 @@ def test_bad_functions_are_caught_before_the_run(energy, grad, match):
         hb.langevin(potential(energy, grad), x0, 3, 0.1, "mala")
 
 
+def grad_adds_without_zeroing(x, out):
+    for i in range(x.shape[0]):
+        out[i] += x[i]
+
+
+@pytest.mark.parametrize("grad", [grad_too_short, grad_adds_without_zeroing])
+def test_a_gradient_leaving_out_unset_is_caught_where_nan_is_allowed(grad):
+    # hb.grad and parallel tempering allow a NaN gradient (a point outside the support, a replica at small β),
+    # and so let an entry left unset through: the kernels then read whatever their buffers held (wrong numbers
+    # that changed from run to run). An entry that follows out's prior contents is refused.
+    match = rf"gradient function '{grad.__name__}' left out\[\d\] unset at {{}}\[0\], or read it before writing it"
+    pot = potential(double_well_energy, grad)
+    with pytest.raises(ValueError, match=match.format("x")):
+        hb.grad(pot, np.ones((4, 3)))
+    pt = hb.ParallelTempering(pot, 3, sampler=hb.LangevinMove(0.1, "ula"))
+    with pytest.raises(ValueError, match=match.format("x0")):
+        pt.run(np.ones((4, 3)), 2)
+    assert np.isnan(hb.grad(potential(double_well_energy, grad_nan), np.ones((2, 3)))).all()  # still allowed
+
+
 def test_bad_arguments():
     with pytest.raises(TypeError, match="params"):
         potential(double_well_energy, double_well_grad, params=np.ones(3))

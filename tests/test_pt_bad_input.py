@@ -1,5 +1,6 @@
 # SPDX-License-Identifier: Apache-2.0
 """Bad arguments to parallel tempering raise clear exceptions naming the argument, never crash."""
+import dataclasses
 import warnings
 
 import numpy as np
@@ -134,3 +135,32 @@ def test_a_state_must_fit_the_run():
     assert hb.ParallelTempering(target(), 4, sampler=hb.LangevinMove(0.2)).run(state, 3).state.round == 6
     with pytest.raises(ValueError, match="x0"):
         hb.ParallelTempering(target(), 4, sampler=move(), swap="seo").run(state, 3)
+
+
+def test_moves_are_read_only_once_made():
+    """A move's settings are checked by its constructor: edited afterwards, a NaN step size ran with no
+    acceptance at all, a negative one failed in a math function, a float n_local in the binding."""
+    for made, name, value in ((move(), "step_size", float("nan")), (move(), "n_local", 2.5),
+                              (hb.GibbsMove(), "n_sweeps", 0)):
+        with pytest.raises(AttributeError, match=f"{type(made).__name__} is read-only once made .* {name}="):
+            setattr(made, name, value)
+    assert move().step_size == 0.1
+
+
+def test_arguments_and_states_of_the_wrong_kind_are_named():
+    with pytest.raises(ValueError, match=r"argument 'swap': expected 'deo' or 'seo', got \['deo'\]"):
+        hb.ParallelTempering(target(), 4, sampler=move(), swap=["deo"])  # was "unhashable type: 'list'"
+    pt = hb.ParallelTempering(target(), 4, sampler=move())
+    langevin_state = hb.langevin(target(), np.zeros((5, 1)), 2, 0.1).state
+    with pytest.raises(TypeError, match="argument 'x0': a LangevinState continues hb.langevin or hb.gibbs, not "
+                                        "parallel tempering"):
+        pt.run(langevin_state, 2)
+    # an edited state's ladder is the state's, not the constructor's argument
+    state = pt.run(np.zeros((5, 1)), 2).state
+    bad = dataclasses.replace(state, betas=np.array([0.0, 0.6, 0.3, 1.0]))
+    with pytest.raises(ValueError, match="argument 'x0.betas': inverse temperatures must be strictly increasing"):
+        pt.run(bad, 2)
+    ising = hb.ParallelTempering(hb.Ising((4, 4)), 3)
+    ising_state = ising.run(np.ones((2, 4, 4), np.int8), 1).state
+    with pytest.raises(ValueError, match="argument 'x0.betas': the ladder must end at"):
+        ising.run(dataclasses.replace(ising_state, betas=[0.0, 0.5, 0.9]), 1)

@@ -119,8 +119,26 @@ def test_a_torch_start_that_requires_grad_is_read():
 def test_a_continued_langevin_run_stays_below_the_step_limit():
     pt = hb.ParallelTempering(hb.DoubleWell(), 3, sampler=hb.LangevinMove(0.1, n_local=4))
     st = pt.run(np.zeros((4, 1)), 2, seed=0).state
-    with pytest.raises(ValueError, match="argument 'n_rounds': the run would pass the step counter's limit"):
+    with pytest.raises(ValueError, match=r"argument 'n_rounds': 2 rounds from round 18014398509481983 would pass "
+                                         r"the step counter's limit \(2\*\*56 local steps\)"):
         pt.run(dataclasses.replace(st, round=2**54 - 1), 2)
+
+
+def test_every_state_a_run_returns_continues():
+    """A state's round was refused from 2**55 on, while a run with one step a round may count on to 2**56:
+    the state it returned could not be continued."""
+    pt = hb.ParallelTempering(hb.DoubleWell(), 3, sampler=hb.LangevinMove(0.1, n_local=1))
+    st = pt.run(np.zeros((4, 1)), 2, seed=0).state
+    late = pt.run(dataclasses.replace(st, round=2**55 - 1), 2).state
+    assert late.round == 2**55 + 1
+    assert pt.run(late, 1).state.round == 2**55 + 2
+    with pytest.raises(ValueError, match=r"the state's round must be an integer in \[0, 2\*\*56\]"):
+        pt.run(dataclasses.replace(st, round=2**56 + 1), 0)
+    ising = hb.ParallelTempering(hb.Ising((4, 4)), 3)
+    ist = ising.run(_ising_start(), 1, seed=0).state
+    with pytest.raises(ValueError, match=r"argument 'n_rounds': 2 rounds from round 36028797018963967 would pass "
+                                         r"the sweep counter's limit \(2\*\*55 sweeps\)"):
+        ising.run(dataclasses.replace(ist, round=2**55 - 1), 2)
 
 
 
@@ -133,12 +151,13 @@ def test_the_energies_of_a_trace_do_not_keep_the_trace():
 
 
 _EDITS = {"values": "(spins must be \\+1 or -1|the state's v and h must hold 0 and 1 only)",
-          "round 3.5": "the state's round must be an integer in \\[0, 2\\*\\*55\\), got 3.5",
+          "round 3.5": "the state's round must be an integer in \\[0, 2\\*\\*56\\], got 3.5",
           "round -5": "the state's round must be an integer .*got -5",
           "seed -5": "the state's seed must be an integer in \\[0, 2\\*\\*64\\), got -5",
           "seed 2**70": "the state's seed must be an integer .*got 1180591620717411303424",
           "seed 1.5": "the state's seed must be an integer .*got 1.5",
-          "phase": "the state's phase must be 16 integers 0, 1 or 2"}
+          "phase": "the state's phase must be 16 integers 0, 1 or 2",
+          "slot_of": "the state's slot_of must hold integers, got dtype float64"}
 
 
 # Every edit for every kind, but values for Langevin: any finite x is a Langevin state.
@@ -162,6 +181,8 @@ def test_an_edited_state_is_refused(kind, edit):
         st = dataclasses.replace(st, seed={"seed -5": -5, "seed 2**70": 2**70, "seed 1.5": 1.5}[edit])
     elif edit.startswith("round"):
         st = dataclasses.replace(st, round=float(edit.split()[1]) if "." in edit else int(edit.split()[1]))
+    elif edit == "slot_of":  # a permutation once truncated: taken before
+        st = dataclasses.replace(st, slot_of=np.asarray(st.slot_of) + 0.7)
     else:
         phase = np.array(st.phase)
         phase[3] = 2**62
@@ -185,6 +206,32 @@ def test_a_diverged_chain_leaves_the_statistics_of_the_others_alone():
     assert np.isfinite(clean.log_z)
     for name in ("swap_rate", "rejection", "log_z_pairs", "log_z_forward", "log_z_reverse", "log_z"):
         np.testing.assert_allclose(getattr(mixed, name), getattr(clean, name), rtol=1e-12, atol=0, err_msg=name)
+
+
+def test_mala_acceptance_counts_the_steps_of_finite_chains_only():
+    """A diverged chain keeps its temperature and accepts nothing: counted among the steps, it diluted that
+    temperature's acceptance rate (by 5/6 here). At the temperature it sits at, the rate is that of the run
+    without its column."""
+    x0 = np.zeros((5, 6, 1))
+    x0[2, -1, 0] = 1e100  # the last column's replica at β_2 diverges at its first step
+    pt = hb.ParallelTempering(hb.DoubleWell(), 5, sampler=hb.LangevinMove(0.05, "mala", n_local=2))
+    mixed, clean = pt.run(x0, 40, seed=4), pt.run(x0[:, :-1], 40, seed=4)
+    assert mixed.n_diverged == 1 and clean.n_diverged == 0
+    assert mixed.accept_rate[2] == clean.accept_rate[2]
+    continued = pt.run(mixed.state, 10)
+    assert continued.accept_rate[2] == pt.run(clean.state, 10).accept_rate[2]
+
+
+def test_healthy_steps_count_a_chain_until_the_step_it_diverged_at():
+    from heatbath.pt import _healthy_steps_by_temperature
+
+    # 2 temperatures × 2 columns, rows column · 2 + slot; slot_of[k, c] is the slot of temperature k
+    slot_of = np.array([[1, 0], [0, 1]])
+    # rounds 10 .. 14 of 3 steps: first step 30, 15 steps; row 1 (column 0, temperature 0) diverged at step
+    # 37, row 3 (column 1, temperature 1) in an earlier call
+    diverged_at = np.array([-1, 37, -1, 12])
+    steps = _healthy_steps_by_temperature(5, 3, 30, slot_of, diverged_at)
+    assert steps.tolist() == [7 + 15, 15 + 0]
 
 
 def test_a_new_ladder_is_checked_when_assigned():
@@ -238,5 +285,5 @@ def test_a_continued_state_may_carry_its_ladder_as_a_list(kind):
         pt, x0 = hb.ParallelTempering(hb.DoubleWell(), 4, sampler=hb.LangevinMove(0.1)), np.zeros((4, 1))
     st = pt.run(x0, 3, seed=1).state
     assert np.array_equal(pt.run(dataclasses.replace(st, betas=[0, 0.3, 0.6, 1.0]), 2).betas, [0, 0.3, 0.6, 1.0])
-    with pytest.raises(ValueError, match="argument 'betas': inverse temperatures must be strictly increasing"):
+    with pytest.raises(ValueError, match="argument 'x0.betas': inverse temperatures must be strictly increasing"):
         pt.run(dataclasses.replace(st, betas=[0, 0.6, 0.3, 1.0]), 2)

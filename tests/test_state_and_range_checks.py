@@ -5,6 +5,7 @@ states without coordinates are refused; and scratch too large for memory is a Me
 of the interpreter."""
 import dataclasses
 import os
+import re
 import subprocess
 import sys
 
@@ -123,6 +124,15 @@ def test_a_langevin_states_method_and_arrays_are_checked_by_name():
         with pytest.raises(TypeError, match=rf"argument 'x0\.{field}': expected an array \(numpy, torch, cupy\), "
                                             rf"got list"):
             hb.langevin(hb.DoubleWell(), bad, 2, 0.1)
+
+
+@pytest.mark.parametrize("method", [None, "wolff", ["heatbath"]])
+def test_an_ising_states_method_is_checked_by_name(method):
+    # None reached the binding (a pybind11 signature dump), 'wolff' the core's own message
+    state = hb.gibbs(hb.Ising((4, 4)), np.ones((2, 4, 4), np.int8), 2, beta=0.5, seed=1).state
+    with pytest.raises(ValueError, match=r"argument 'spins0\.method': expected one of \('heatbath', 'metropolis'\), "
+                                         rf"got {re.escape(repr(method))}"):
+        hb.gibbs(hb.Ising((4, 4)), dataclasses.replace(state, method=method), 1, beta=0.5)
 
 
 def test_a_torch_state_changed_in_place_is_checked_again():

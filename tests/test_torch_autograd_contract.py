@@ -102,7 +102,8 @@ def test_tempering_an_energy_that_differentiates_inside():
 def test_tempering_refuses_energies_of_the_wrong_shape(fn, shape):
     # Broadcast against the per-row β, a scalar or a column would run silently as a wrong energy.
     pt = hb.ParallelTempering(hb.TorchPotential(fn, name="bad"), 4, sampler=hb.LangevinMove(0.05, "mala", n_local=2))
-    with pytest.raises(ValueError, match=re.escape(f"'bad' returned shape {shape}; expected [chains]")):
+    with pytest.raises(ValueError, match=re.escape(f"'bad' returned shape {shape}; expected one energy per state, (80,) "
+                                                   f"for states of shape (80, 1)")):
         pt.run(torch.zeros(20, 1), 3, seed=0)
 
 

@@ -313,6 +313,23 @@ def test_nan_energy_rejects_mala_proposals():
     assert 0.2 < float(res.accept_rate.mean()) < 1
 
 
+@pytest.mark.parametrize("method", METHODS)
+def test_a_fresh_run_refuses_a_non_finite_start_as_numba_potentials_do(method):
+    # It ran on with NaN energies (ULA never even looks at E), where hb.potential's probe refused them.
+    x0 = torch.zeros(6, 1, dtype=torch.float64)
+    x0[4] = 3.0  # past the cliff
+    with pytest.raises(ValueError, match=r"TorchPotential: the energy function 'cliff' returned nan at x0\[4\]; "
+                                         r"it must be finite at the starting states"):
+        hb.langevin(hb.TorchPotential(cliff), x0, 2, 0.1, method)
+    # infinite ∇E with a finite E
+    with pytest.raises(ValueError, match=r"the gradient of the energy function '<lambda>' is not finite at x0\[0\]"):
+        hb.langevin(hb.TorchPotential(lambda x: x.abs().sqrt().sum(-1)), torch.zeros(2, 1), 2, 0.1, method)
+    # a continued run starts where the last one left off: a chain that diverged there is no error
+    state = hb.langevin(hb.TorchPotential(cliff), torch.zeros(64, 1, dtype=torch.float64), 80, 0.5, method,
+                        seed=2).state
+    hb.langevin(hb.TorchPotential(cliff), state, 2, 0.5)
+
+
 @pytest.mark.skipif(os.name != "posix", reason="sends SIGINT to its own process")
 @pytest.mark.parametrize("method", METHODS)
 def test_ctrl_c_hands_back_a_state_that_resumes_exactly(method):
@@ -347,8 +364,9 @@ def named_energy(x):
 
 
 @pytest.mark.parametrize("fn, error, match", [
-    (lambda x: (x * x).sum(-1, keepdim=True), ValueError, r"returned shape \(6, 1\); expected \[chains\] = \(6,\)"),
-    (lambda x: x * x, ValueError, r"returned shape \(6, 2\); expected \[chains\]"),
+    (lambda x: (x * x).sum(-1, keepdim=True), ValueError,
+     r"returned shape \(6, 1\); expected one energy per state, \(6,\) for states of shape \(6, 2\)"),
+    (lambda x: x * x, ValueError, r"returned shape \(6, 2\); expected one energy per state"),
     (lambda x: (x * x).sum(-1).double(), TypeError, "returned float64 energies for float32 states"),
     (lambda x: [0.0] * x.shape[0], TypeError, "returned a list; expected a torch tensor"),
     (lambda x: (x * x).sum(-1).detach(), ValueError, "not differentiable with respect to x"),
@@ -367,7 +385,7 @@ def test_bad_energies_are_named(fn, error, match):
 
 @pytest.mark.parametrize("method", METHODS)
 @pytest.mark.parametrize("change, error, match", [
-    (lambda e: e[:1], ValueError, r"returned shape \(1,\); expected \[chains\] = \(6,\)"),
+    (lambda e: e[:1], ValueError, r"returned shape \(1,\); expected one energy per state, \(6,\)"),
     (lambda e: e.double(), TypeError, "returned float64 energies for float32 states"),
 ])
 def test_an_energy_that_changes_its_output_mid_run_is_refused(method, change, error, match):

@@ -88,7 +88,9 @@ HB_HD IsingRows ising_neighbour_rows(const IsingArgs& a, int64_t row) {
 // Flip probability q(β, s·h_loc) of the method, in float32. Branch-free (selects only), so that the
 // per-site loops vectorise.
 HB_HD float ising_flip_probability(IsingMethod m, float beta, float s_hloc) {
-  const float x = rn::mul(rn::mul(2.0f, beta), s_hloc);  // β ΔE of the flip
+  // β ΔE of the flip, as β · (2 s·h_loc): the same bits as (2β) · s·h_loc (doubling is exact), without the
+  // overflow of 2β for a β above FLT_MAX / 2, whose inf · 0 made zero-field spins never flip
+  const float x = rn::mul(beta, rn::mul(2.0f, s_hloc));
   const bool heat_bath = m == IsingMethod::kHeatBath;
   const float e = rn::exp(heat_bath ? x : -x);
   const float metropolis = e < 1.0f ? e : 1.0f;

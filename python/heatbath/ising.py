@@ -246,7 +246,8 @@ class Ising(GibbsModel):
         seed : int in [0, 2**64) (None: 0, or the state's).
         method : 'heatbath' (default; the new spin is +1 with probability 1/(1+exp(−2β h_loc))) or
             'metropolis' (flip with probability min(1, exp(−β ΔE)); a free flip always happens, so on
-            lattices of a few sites a side its checkerboard sweeps can cycle: use heat-bath there).
+            lattices of a few sites a side, and at high temperature (β near 0) on any lattice, its
+            checkerboard sweeps cycle: use heat-bath there).
         chain_start : global index of lattice 0 (default 0): a batch split over calls or devices draws
             the same numbers as one call.
         record : record E and Σ s after every sweep (cheap for uniform models: tracked through the flips).
@@ -256,6 +257,8 @@ class Ising(GibbsModel):
         """
         if isinstance(spins0, IsingState):
             state = spins0
+            if not isinstance(state.method, str) or state.method not in METHODS:  # built or edited by hand
+                raise ValueError(f"argument 'spins0.method': expected one of {METHODS}, got {state.method!r}")
             if method is not None and method != state.method:
                 raise ValueError(f"argument 'method': the state comes from a '{state.method}' run, got '{method}'")
             if seed is not None and as_seed(seed) != state.seed:

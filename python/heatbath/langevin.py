@@ -183,7 +183,7 @@ def langevin(target: Target, x0, n_steps: int, step_size: float, method: str | N
 
     if isinstance(x0, LangevinState):
         state = x0
-        if state.method not in METHODS:  # a state built or edited by hand
+        if not isinstance(state.method, str) or state.method not in METHODS:  # a state built or edited by hand
             raise ValueError(f"argument 'x0.method': expected one of {METHODS}, got {state.method!r}")
         if method is not None and method != state.method:
             raise ValueError(f"argument 'method': the state comes from a '{state.method}' run, got '{method}'")

@@ -78,7 +78,7 @@ class PTResult(diagnostics.ArvizMixin):
     included), the mean of log_z_forward and log_z_reverse (stepping stone both ways; per pair in
     log_z_pairs [K, 2]). index [n_rounds, K+1, chains] (when record_index; in x0's framework and device,
     like the states): the temperature of each stored state after each round. accept_rate [K+1]: MALA
-    acceptance per temperature (else None).
+    acceptance per temperature over the steps from finite states (else None; NaN for none).
     n_diverged: stored states (of all temperatures) whose Langevin chain diverged (state.diverged_at
     holds the step); a diverged state is never swapped, and the swap rates, rejections and log Z
     estimates count only the proposals between two finite states, so the other chains' statistics are
@@ -168,7 +168,7 @@ class ParallelTempering:
         else:
             raise TypeError(f"argument 'target': expected a heatbath target, hb.Ising, hb.RBM or a TemperedModel, "
                             f"got {type(target).__name__}")
-        if swap not in SWAPS:
+        if not isinstance(swap, str) or swap not in SWAPS:
             raise ValueError(f"argument 'swap': expected 'deo' or 'seo', got {swap!r}")
         if adapt is True:
             n_tune = DEFAULT_TUNE_ROUNDS
@@ -224,6 +224,9 @@ class ParallelTempering:
             raise TypeError(f"argument 'record_index': expected a bool, got {type(record_index).__name__}")
         if progress is not None and not isinstance(progress, bool):
             raise TypeError(f"argument 'progress': expected True, False or None, got {progress!r}")
+        if isinstance(x0, SavableState) and not isinstance(x0, PTState):
+            raise TypeError(f"argument 'x0': a {type(x0).__name__} continues hb.langevin or hb.gibbs, not parallel "
+                            f"tempering; start from states (its x, spins or v) or pass a PTState")
         if not isinstance(x0, PTState):
             x0 = _arrays.indexable(_arrays.read_only(x0), "x0")  # copied into the run's own arrays
         if isinstance(self.target, TemperedModel):
@@ -274,7 +277,10 @@ def initial_labels(replicas: int, chains: int):
 def checked_labels(slot_of, replicas: int, chains: int) -> np.ndarray:
     """A continued state's slot_of on the host, [replicas, chains], each column a permutation of the
     slots (what the swap passes keep it): anything else would run on with states at no temperature."""
-    labels = np.array(_arrays.to_host(slot_of), dtype=np.int64)
+    given = np.asarray(_arrays.to_host(slot_of))
+    if given.dtype.kind not in "iu":  # a cast would truncate 1.7 to a slot
+        raise ValueError(f"argument 'x0': the state's slot_of must hold integers, got dtype {given.dtype}")
+    labels = given.astype(np.int64)
     if labels.shape != (replicas, chains):
         raise ValueError(f"argument 'x0': slot_of has shape {labels.shape}, expected {(replicas, chains)}")
     if not (np.sort(labels, axis=0) == np.arange(replicas, dtype=np.int64)[:, None]).all():
@@ -289,11 +295,24 @@ def local_moves(sampler: LangevinMove) -> str:
 
 
 def checked_round(value) -> int:
-    """A continued state's round counter: a non-negative integer (an edited .npz may hold anything)."""
+    """A continued state's round counter: a non-negative integer (an edited .npz may hold anything), up to
+    the largest step counter (2**56, n_local = 1) that a run can reach, so that every state a run returns
+    continues."""
     try:
-        return as_int(value, "x0", 0, 2**55)
+        return as_int(value, "x0", 0, 2**56 + 1)
     except (TypeError, ValueError):
-        raise ValueError(f"argument 'x0': the state's round must be an integer in [0, 2**55), got {value!r}") from None
+        raise ValueError(f"argument 'x0': the state's round must be an integer in [0, 2**56], got {value!r}") from None
+
+
+def past_counter_limit(counter: str, limit: str, round0: int, n_rounds: int | None = None) -> ValueError:
+    """The error of a run whose rounds would take the step counter past its limit, naming where it starts:
+    a continued state far along its counter is as much the cause as n_rounds. n_rounds None: the one round
+    round0 (a caller that goes round by round)."""
+    if n_rounds is None:
+        what = f"round {round0}"
+    else:
+        what = f"{n_rounds} rounds" + (f" from round {round0}" if round0 else "")
+    return ValueError(f"argument 'n_rounds': {what} would pass the {counter} counter's limit ({limit})")
 
 
 def checked_seed(value) -> int:
@@ -387,7 +406,7 @@ class _LangevinRun:
                 raise ValueError("argument 'seed': a continued run keeps the seed of its state; leave seed unset")
             self.fresh = False
             self.seed, self.round = state_seed, checked_round(st.round)
-            self.betas = validate_betas(st.betas)
+            self.betas = validate_betas(st.betas, "x0.betas")
             self.device, self.dtype, rows, self.dim = _describe(st.x, "x0.x", 2)
             self.chains = rows // self.betas.size
             if self.chains * self.betas.size != rows or self.chains == 0:
@@ -477,7 +496,7 @@ class _LangevinRun:
             swap["timing"] = self.timing
         sampler: LangevinMove = self.pt.sampler
         if (self.round + n_rounds) * sampler.n_local > 2**56:
-            raise ValueError("argument 'n_rounds': the run would pass the step counter's limit (2**56 local steps)")
+            raise past_counter_limit("step", "2**56 local steps", self.round, n_rounds)
         try:
             if not self.pt.target.compiled_by_core:  # a user potential: rounds from Python (pt_user.py)
                 from heatbath.pt_user import user_rounds  # noqa: PLC0415
@@ -510,15 +529,30 @@ class _LangevinRun:
         # E of those states: rows keep their energies through the swap pass, which moves labels only
         per_row = self.energy if n_rounds else energy_of(self.pt.target, self.x)
         energy = per_row[order].reshape(replicas, chains)
+        diverged_at = np.asarray(_arrays.to_host(self.diverged_at))
         accept_rate = None
         if self.pt.sampler.method == "mala":
-            steps = n_rounds * self.pt.sampler.n_local * chains
-            accept_rate = host["accepted_at"].sum(axis=1) / steps if steps else np.full(replicas, np.nan)
-        n_diverged = int((np.asarray(_arrays.to_host(self.diverged_at)) >= 0).sum())
+            n_local = self.pt.sampler.n_local
+            steps = _healthy_steps_by_temperature(n_rounds, n_local, (self.round - n_rounds) * n_local,
+                                                  self.slot_of, diverged_at)
+            with np.errstate(invalid="ignore", divide="ignore"):
+                accept_rate = np.where(steps > 0, host["accepted_at"].sum(axis=1) / np.maximum(steps, 1), np.nan)
+        n_diverged = int((diverged_at >= 0).sum())
         return PTResult(x=by_temperature[-1], trace=swap["trace"], energy_trace=swap["energy_trace"],
                         replicas=by_temperature, energy=energy, index=swap["index_trace"],
                         accept_rate=accept_rate, n_diverged=n_diverged, tuning=tuning, state=self.state(),
                         **summary)
+
+
+def _healthy_steps_by_temperature(n_rounds, n_local, first_step, slot_of, diverged_at) -> np.ndarray:
+    """[K+1] the local steps this call's rounds took at each temperature from finite states, the divisor of
+    MALA's acceptance rate: a diverged chain keeps its temperature and accepts nothing from the step it
+    diverged at (diverged_at), so counting its later steps would dilute the other chains' rate."""
+    total = n_rounds * n_local
+    order = rows_by_temperature(slot_of)  # [K+1, chains]
+    at_row = diverged_at[order]
+    steps = np.where(at_row >= 0, np.clip(at_row - first_step, 0, total), total)
+    return steps.sum(axis=1)
 
 
 def _describe(x, arg: str, ndim: int):

@@ -30,6 +30,7 @@ import numpy as np
 
 from heatbath import _arrays, _backend
 from heatbath.ising import _MAX_SWEEP, Ising
+from heatbath.pt import past_counter_limit
 from heatbath.pt_moves import GibbsMove, TemperedModel
 from heatbath.rbm import _MAX_STEP, RBM, _converted
 
@@ -143,7 +144,7 @@ class TemperedIsing(TemperedModel):
         n = self.move.n_sweeps
         sweep0 = round * n
         if sweep0 + n > _MAX_SWEEP:
-            raise ValueError("argument 'n_rounds': the run would pass the sweep counter's limit (2**55 sweeps)")
+            raise past_counter_limit("sweep", "2**55 sweeps", round)
         p = self._prepared(states)
         beta = p["beta"]
         beta[...] = beta_row  # float64 -> float32, rounded to nearest: the bits _converted gives
@@ -161,7 +162,7 @@ class TemperedIsing(TemperedModel):
         p = self._prepared(states)
         n = self.move.n_sweeps
         if (round0 + n_rounds) * n > _MAX_SWEEP:
-            raise ValueError("argument 'n_rounds': the run would pass the sweep counter's limit (2**55 sweeps)")
+            raise past_counter_limit("sweep", "2**55 sweeps", round0, n_rounds)
         p["core"].pt_ising(spins=states, coupling=p["coupling"], field=p["field"], j=self.model.j, h=self.model.h,
                            method=self.move.method, swap=swap, ref_log_norm=ref_log_norm, scheme=scheme, seed=seed,
                            n_sweeps=n, round0=round0, n_rounds=n_rounds, beta=p["beta"], workspace=p["workspace"],
@@ -224,7 +225,7 @@ class TemperedRBM(TemperedModel):
         n, V, rbm = self.move.n_sweeps, self.model.n_visible, self.model
         step0 = round * n
         if step0 + n > _MAX_STEP:
-            raise ValueError("argument 'n_rounds': the run would pass the step counter's limit (2**55 steps)")
+            raise past_counter_limit("step", "2**55 steps", round)
         v, h = _arrays.copy_of(states[:, :V]), _arrays.copy_of(states[:, V:])  # the core takes them contiguous
         rows = int(states.shape[0])
         rbm._module().rbm_gibbs(**rbm._core_params(), v=v, h=h, beta=_converted(beta_row, rbm.dtype), trace=None,
@@ -243,7 +244,7 @@ class TemperedRBM(TemperedModel):
         module = self.model._module()
         n, V, rbm = self.move.n_sweeps, self.model.n_visible, self.model
         if (round0 + n_rounds) * n > _MAX_STEP:
-            raise ValueError("argument 'n_rounds': the run would pass the step counter's limit (2**55 steps)")
+            raise past_counter_limit("step", "2**55 steps", round0, n_rounds)
         v, h = _arrays.copy_of(states[:, :V]), _arrays.copy_of(states[:, V:])  # the core takes them contiguous
         rows = int(states.shape[0])
         cuda = rbm.device.kind == "cuda"

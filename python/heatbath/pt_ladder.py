@@ -16,38 +16,38 @@ import numpy as np
 from heatbath import _arrays
 
 
-def validate_betas(betas) -> np.ndarray:
+def validate_betas(betas, arg: str = "betas") -> np.ndarray:
     """A float64 ladder 0 = β_0 < … < β_K = 1 (K ≥ 1) from an int (K + 1 equally spaced values) or an
-    array; otherwise an error naming 'betas'."""
+    array; otherwise an error naming arg ('x0.betas' for a continued state's ladder)."""
     if isinstance(betas, numbers.Integral) and not isinstance(betas, bool):
         if betas < 2:
-            raise ValueError(f"argument 'betas': need at least 2 temperatures, got {betas}")
+            raise ValueError(f"argument '{arg}': need at least 2 temperatures, got {betas}")
         if betas >= 2**32:  # replicas × chains must stay below 2**32 (chain indices of the random stream)
-            raise ValueError(f"argument 'betas': at most 2**32 - 1 temperatures, got {betas}")
-        _arrays.require_host_memory(8 * int(betas), "betas", f"a ladder of {betas} temperatures")
+            raise ValueError(f"argument '{arg}': at most 2**32 - 1 temperatures, got {betas}")
+        _arrays.require_host_memory(8 * int(betas), arg, f"a ladder of {betas} temperatures")
         try:
             return np.linspace(0.0, 1.0, int(betas))
         except MemoryError:
-            raise MemoryError(f"argument 'betas': a ladder of {betas} temperatures does not fit in memory") from None
+            raise MemoryError(f"argument '{arg}': a ladder of {betas} temperatures does not fit in memory") from None
     expected = "an int or an increasing array of real inverse temperatures"
     try:
         raw = np.asarray(_arrays.to_host(betas) if _arrays.supports_dlpack(betas) else betas)
     except (TypeError, ValueError):
-        raise TypeError(f"argument 'betas': expected {expected}, got {type(betas).__name__}") from None
+        raise TypeError(f"argument '{arg}': expected {expected}, got {type(betas).__name__}") from None
     # Strings would be parsed and complex values silently lose their imaginary part in the float cast.
     if raw.dtype.kind not in "iuf":
-        raise TypeError(f"argument 'betas': expected {expected}, got an array of dtype {raw.dtype}")
+        raise TypeError(f"argument '{arg}': expected {expected}, got an array of dtype {raw.dtype}")
     b = raw.astype(np.float64)
     if b.ndim != 1 or b.size < 2:
-        raise ValueError(f"argument 'betas': expected a 1-D array of at least 2 values, got shape {b.shape}")
+        raise ValueError(f"argument '{arg}': expected a 1-D array of at least 2 values, got shape {b.shape}")
     if not np.isfinite(b).all() or (b < 0).any() or (b > 1).any():
-        raise ValueError("argument 'betas': every inverse temperature must lie in [0, 1]")
+        raise ValueError(f"argument '{arg}': every inverse temperature must lie in [0, 1]")
     if not (np.diff(b) > 0).all():
-        raise ValueError("argument 'betas': inverse temperatures must be strictly increasing")
+        raise ValueError(f"argument '{arg}': inverse temperatures must be strictly increasing")
     if b[0] != 0.0:
-        raise ValueError(f"argument 'betas': the ladder must start at β_0 = 0 (the reference), got {b[0]}")
+        raise ValueError(f"argument '{arg}': the ladder must start at β_0 = 0 (the reference), got {b[0]}")
     if b[-1] != 1.0:
-        raise ValueError(f"argument 'betas': the ladder must end at β_K = 1 (the target), got {b[-1]}")
+        raise ValueError(f"argument '{arg}': the ladder must end at β_K = 1 (the target), got {b[-1]}")
     return b.copy()
 
 

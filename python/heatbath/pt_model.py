@@ -40,7 +40,7 @@ class ModelRun:
             if seed is not None and as_seed(seed) != state_seed:
                 raise ValueError("argument 'seed': a continued run keeps the seed of its state; leave seed unset")
             self.fresh = False
-            self.betas = validate_betas(x0.betas)  # any array or a list, as the constructor's
+            self.betas = validate_betas(x0.betas, "x0.betas")  # any array or a list, as the constructor's
             self.model.pt_check_states(x0.x)
             self.states = _arrays.copy_of(x0.x)
             rows = int(self.states.shape[0])

@@ -73,7 +73,23 @@ class TemperedModel:
         return False
 
 
-class LangevinMove:
+class _Sealed:
+    """Read-only once constructed: the constructor checks every setting, and a move edited afterwards (a NaN
+    or negative step size, a float n_local) would reach the compiled rounds unchecked. Make a new one."""
+
+    _sealed = False
+
+    def __setattr__(self, name, value):
+        if self._sealed:
+            raise AttributeError(f"{type(self).__name__} is read-only once made (its settings are checked then); "
+                                 f"make a new one with {name}={value!r}")
+        object.__setattr__(self, name, value)
+
+    def _seal(self) -> None:
+        object.__setattr__(self, "_sealed", True)
+
+
+class LangevinMove(_Sealed):
     """Langevin local moves at every replica: ``n_local`` steps of ULA, MALA or BAOAB per round, with
     one step size for all temperatures, at unit temperature on E_β = (1 − β) E_ref + β E.
 
@@ -87,6 +103,7 @@ class LangevinMove:
         self.method = method
         self.friction = _friction(friction)
         self.n_local = as_int(n_local, "n_local", 1, 2**31)
+        self._seal()
 
     def coefficients(self) -> tuple[float, float]:
         """(noise scale, BAOAB's c1) at unit temperature."""
@@ -100,7 +117,7 @@ class LangevinMove:
         return f"LangevinMove(step_size={self.step_size}, method={self.method!r}, n_local={self.n_local})"
 
 
-class GibbsMove:
+class GibbsMove(_Sealed):
     """Gibbs local moves at every replica of hb.Ising or hb.RBM (heatbath.pt_gibbs): per round,
     ``n_sweeps`` checkerboard heat-bath sweeps of each lattice (Ising) or block-Gibbs steps h | v, v | h
     (RBM), each row at its own β. Both are exact at every β, including the reference β = 0.
@@ -117,6 +134,7 @@ class GibbsMove:
             raise ValueError(f"argument 'method': expected None or 'heatbath', got {method!r}")
         self.n_sweeps = as_int(n_sweeps, "n_sweeps", 1, 2**31)
         self.method = "heatbath"
+        self._seal()
 
     def __repr__(self) -> str:
         return f"GibbsMove(n_sweeps={self.n_sweeps})"

@@ -61,6 +61,9 @@ class TorchPotential(Target):
     # The step loop reads one scale and one β a step in Python: as device arrays, each would cost a copy to
     # the GPU and a read back (four syncs a call, each draining the queue a training loop keeps full).
     host_schedules = True
+    # A fresh hb.langevin run refuses a non-finite E or ∇E at x0 (on the CPU); parallel tempering's tempered
+    # potentials switch it off, since a replica at small β may sit where E overflows.
+    finite_start_required = True
 
     def __init__(self, fn, dim=None, name=None):
         super().__init__()
@@ -109,7 +112,9 @@ class TorchPotential(Target):
         if tuple(e.shape) != (chains,):
             hint = " (squeeze the trailing 1, e.g. mlp(x).squeeze(-1))" if tuple(e.shape) == (chains, 1) else \
                 " (one energy per state: reduce over the last dimension, e.g. .sum(-1))"
-            raise ValueError(f"{who} returned shape {tuple(e.shape)}; expected [chains] = ({chains},){hint}")
+            # x is every row the call evaluates (replicas × chains in parallel tempering), so its shape is named
+            raise ValueError(f"{who} returned shape {tuple(e.shape)}; expected one energy per state, ({chains},) "
+                             f"for states of shape {tuple(x.shape)}{hint}")
         if e.dtype != x.dtype:
             raise TypeError(f"{who} returned {str(e.dtype).replace('torch.', '')} energies for "
                             f"{str(x.dtype).replace('torch.', '')} states; expected the states' dtype")

@@ -177,6 +177,17 @@ def check_functions(fns: UserFunctions, energy, grad, x: np.ndarray, arg: str, u
         raise ValueError(f"heatbath.potential: the gradient function {describe(grad)} wrote past the end of `out` "
                          f"{where}: out has the state's length {dim}; write exactly out[0] .. out[{dim - 1}]")
     bad = np.flatnonzero(~np.isfinite(out))
+    if not require_finite and np.isnan(out).any():
+        # NaN may be the gradient's value here; an entry that follows the buffer's prior contents is not
+        # (left unset, or added to before written: garbage in the kernels' uninitialised buffers)
+        first_fill = out.copy()
+        out[:] = np.finfo(x.dtype).max
+        call(fns.grad, "gradient", out)
+        unset = np.flatnonzero(~((out == first_fill) | (np.isnan(out) & np.isnan(first_fill))))
+        if unset.size:
+            raise ValueError(f"heatbath.potential: the gradient function {describe(grad)} left out[{int(unset[0])}] "
+                             f"unset {where}, or read it before writing it ({unset.size} of {dim} entries follow "
+                             f"what out held before the call); grad(x, out, *params) must write all {dim} entries")
     if require_finite and bad.size:
         first = int(bad[0])
         what = "left out[{0}] unset or NaN" if np.isnan(out[first]) else "wrote an infinite out[{0}]"

@@ -80,6 +80,19 @@ def _host_list(a) -> list:
     return a.tolist() if isinstance(a, np.ndarray) else as_torch(a).tolist()
 
 
+def _require_finite_start(pot, e, g) -> None:
+    bad = ~torch.isfinite(e)
+    if bool(bad.any()):
+        row = int(bad.nonzero()[0, 0])
+        raise ValueError(f"heatbath.TorchPotential: the energy function '{pot.name}' returned {float(e[row])} at "
+                         f"x0[{row}]; it must be finite at the starting states")
+    bad = ~torch.isfinite(g).all(dim=-1)
+    if bool(bad.any()):
+        row = int(bad.nonzero()[0, 0])
+        raise ValueError(f"heatbath.TorchPotential: the gradient of the energy function '{pot.name}' is not finite "
+                         f"at x0[{row}]; it must be finite at the starting states")
+
+
 def run_langevin(pot, *, device, stream, method, x, p, trace, energy_trace, energy, accepted, diverged_at,
                  noise_scale, beta, h, c1, thin, seed, chain_start, step0, n_steps) -> None:
     """heatbath.langevin's backend for a TorchPotential, with the core's argument conventions."""
@@ -120,10 +133,21 @@ def run_langevin(pot, *, device, stream, method, x, p, trace, energy_trace, ener
     # tensors (the trace, say) must not be written outside it; then each evaluation enters it.
     per_step_modes = torch.is_inference_mode_enabled()
     if per_step_modes:
-        def evaluate(states, _first):
+        def evaluate_unchecked(states, _first):
             return pot.energy_grad(states)
     else:
-        evaluate = pot.energy_grad_in_grad_mode  # (states, check): what fn returns is checked at the first call
+        evaluate_unchecked = pot.energy_grad_in_grad_mode  # (states, check): fn's output checked at the first call
+    # A fresh run's E and ∇E must be finite at x0, as hb.potential's are (there a Numba probe checks them).
+    # On the CPU only: on a GPU the test would wait for the device once more in every call.
+    finite_start = cpu and step0 == 0 and pot.finite_start_required
+
+    def evaluate(states, first):
+        nonlocal finite_start
+        e, g = evaluate_unchecked(states, first)
+        if finite_start:
+            finite_start = False
+            _require_finite_start(pot, e, g)
+        return e, g
 
     # The step loops are written for a small batch, where each step is mostly fixed costs: a session
     # holds the run's fixed arrays and each phase is handed (phase, g, gy, ey, noise, scale, β, step) by
