@@ -113,6 +113,29 @@ def test_sample_runs_a_user_module(tmp_path, capsys):
     assert "bowl" in capsys.readouterr().out
 
 
+def test_sample_takes_a_user_models_dtype_and_records_the_runs_dim(tmp_path, monkeypatch, capsys):
+    # Without --dtype, a float64 model was refused as "--dtype float32: ...", an option never passed; and
+    # --out's metadata said dim null where the run had one
+    module = tmp_path / "g64.py"
+    module.write_text("import numpy as np, heatbath as hb\ng = hb.Gaussian(np.zeros(2), np.eye(2))\n")
+    out = tmp_path / "run.npz"
+    assert main(["sample", f"{module}:g", "--chains", "4", "--steps", "2", "--no-progress", "--out", str(out)]) == 0
+    with np.load(out) as data:
+        meta = json.loads(str(data["meta"]))
+        assert data["x"].dtype == np.float64 and meta["dtype"] == "float64" and meta["dim"] == 2
+    capsys.readouterr()
+    assert main(["sample", f"{module}:g", "--chains", "4", "--steps", "2", "--dtype", "float32"]) == 2
+    assert "--dtype float32: the model's parameters are float64; pass --dtype float64" in capsys.readouterr().err
+    assert main(["sample", "double_well", "--chains", "2", "--steps", "2", "--no-progress", "--out", str(out)]) == 0
+    with np.load(out) as data:
+        assert json.loads(str(data["meta"]))["dim"] == 1
+
+
+def test_a_refused_demo_leaves_no_folder(tmp_path, capsys):
+    assert main(["demo", "--out", str(tmp_path / "figures"), "--steps", "5"]) == 2
+    assert "--steps" in capsys.readouterr().err and not (tmp_path / "figures").exists()
+
+
 def test_sample_finds_a_module_in_the_current_folder(tmp_path, monkeypatch, capsys):
     pytest.importorskip("numba", reason="user potentials need numba")
     (tmp_path / "hb_cli_cwd_module.py").write_text(textwrap.dedent("""
@@ -198,6 +221,21 @@ def test_module_entry_point():
                            "--steps", "10"], capture_output=True, text=True, timeout=120)
     assert done.returncode == 0, done.stderr
     assert "double_well: 50 chains x 10 ULA steps" in done.stdout
+
+
+def test_bench_hands_repeat_to_every_comparison(monkeypatch, capsys):
+    # --help promises "timed runs per row"; pt's comparison did not take it, and the option was dropped
+    import heatbath.bench.compare_pt as compare_pt
+
+    seen = []
+    monkeypatch.setattr(compare_pt, "main", lambda argv: seen.append(argv) or 0)
+    assert main(["bench", "pt", "--repeat", "2"]) == 0
+    assert seen == [["--quick", "--repeat", "2"]]
+    monkeypatch.undo()
+    with pytest.raises(SystemExit):
+        compare_pt.main(["--only", "", "--repeat", "0"])
+    assert "--repeat must be at least 1" in capsys.readouterr().err
+    assert compare_pt.main(["--only", "", "--repeat", "2"]) == 0
 
 
 def test_bench_prints_a_table_of_ratios(capsys):

@@ -104,6 +104,20 @@ def test_per_lattice_beta_matches_each_temperature():
         check_moments(model, beta, exact, energy[:, cols], m[:, cols])
 
 
+@pytest.mark.parametrize("beta", [1.0, 1e38, 3e38])
+@pytest.mark.parametrize("uniform", [True, False])
+def test_a_spin_without_local_field_flips_with_probability_one_half_at_any_beta(beta, uniform):
+    """With J = h = 0, heat-bath makes each spin +1 with probability 1/2 whatever β. Above FLT_MAX / 2, 2β
+    overflowed to inf and inf · 0 gave NaN, which the threshold maps to "never flip": every spin froze."""
+    lattices, sites = 2000, 16
+    model = hb.Ising((4, 4), coupling=0.0) if uniform else hb.Ising((4, 4), coupling=np.zeros((2, 4, 4)))
+    spins0 = np.ones((lattices, 4, 4), np.int8)
+    res = hb.gibbs(model, spins0, 1, beta=beta, seed=3)
+    up = float((np.asarray(res.spins) == 1).mean())
+    se = math.sqrt(0.25 / (lattices * sites))  # independent Bernoulli(1/2) spins
+    assert abs(up - 0.5) < 5 * se
+
+
 @pytest.mark.parametrize("method", ["heatbath", "metropolis"])
 @pytest.mark.parametrize("kind,beta", [("pm", 0.8), ("gaussian", 1.0)])
 def test_spin_glass_against_enumeration(method, kind, beta):
@@ -227,6 +241,29 @@ def test_kaufman_reference_holds_on_large_lattices_and_at_the_ends_of_beta():
                 assert hb.exact.ising2d_energy_per_site(beta, n, m) == pytest.approx(exact, abs=1e-9)
     with pytest.raises(ValueError, match="beta"):
         hb.exact.ising2d_log_z(-0.1, 4)
+
+
+@pytest.mark.parametrize("call, error, match", [
+    # sides: 0, negative and fractional ones gave numbers (or an IndexError for n = 0)
+    (lambda: hb.exact.ising2d_log_z(0.4, 4, 0), ValueError, r"argument 'm': expected an integer in \[1,"),
+    (lambda: hb.exact.ising2d_log_z(0.4, 4, -4), ValueError, "argument 'm'"),
+    (lambda: hb.exact.ising2d_log_z(0.4, 4, 2.5), TypeError, "argument 'm': expected an integer, got float"),
+    (lambda: hb.exact.ising2d_log_z(0.4, 0), ValueError, "argument 'n'"),
+    (lambda: hb.exact.ising2d_energy_per_site(0.4, True), TypeError, "argument 'n'"),
+    # ln Z beyond float64 was NaN
+    (lambda: hb.exact.ising2d_log_z(1e308, 4), ValueError, r"ln Z of a 4 × 4 lattice at β = 1e\+308 overflows"),
+    # a NaN β was "above T_c"
+    (lambda: hb.exact.onsager_magnetization(float("nan")), ValueError, "argument 'beta': expected β ≥ 0, got nan"),
+    (lambda: hb.exact.onsager_magnetization(-1.0), ValueError, "argument 'beta'"),
+])
+def test_exact_references_refuse_what_they_cannot_answer(call, error, match):
+    with pytest.raises(error, match=match):
+        call()
+
+
+def test_exact_references_at_the_ends_of_their_range():
+    assert hb.exact.ising2d_log_z(1e300, 4) == pytest.approx(32e300, rel=1e-15)
+    assert hb.exact.onsager_magnetization(1e6) == 1.0 and hb.exact.onsager_magnetization(0.1) == 0.0
 
 
 # ---------------------------------------------------------------- large lattices: Onsager and Kaufman

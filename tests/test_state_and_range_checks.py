@@ -53,6 +53,19 @@ def test_a_continued_langevin_run_stays_below_the_step_limit():
     state = hb.langevin(hb.DoubleWell(), np.zeros((2, 1)), 2, 0.1, seed=1).state
     with pytest.raises(ValueError, match="argument 'n_steps': the run would pass the step counter's limit"):
         hb.langevin(hb.DoubleWell(), dataclasses.replace(state, step=2**56 - 1), 2, 0.1)
+    # Ising said "expected an integer in [0, 0)" for a state at the end of its counter
+    ising = hb.gibbs(hb.Ising((4, 4)), np.ones((2, 4, 4), np.int8), 1, beta=0.5).state
+    for sweep in (2**55, 2**55 - 1):
+        with pytest.raises(ValueError, match=r"argument 'n_steps': the run would pass the sweep counter's limit "
+                                             r"\(2\*\*55 sweeps\)"):
+            hb.gibbs(hb.Ising((4, 4)), dataclasses.replace(ising, sweep=sweep), 2, beta=0.5)
+
+
+def test_a_states_part_is_named_in_shape_messages():
+    rbm, _ = random_rbm(5, 3, seed=0)
+    state = hb.gibbs(rbm, np.zeros((4, 5), np.float32), 2).state
+    with pytest.raises(ValueError, match=r"argument 'v0': the state's h: expected shape \[chains, 3\], got \(4, 4\)"):
+        hb.gibbs(rbm, dataclasses.replace(state, h=np.zeros((4, 4), np.float32)), 1)
 
 
 @pytest.mark.parametrize("kw", [dict(step_size=1e-46), dict(beta=1e39), dict(beta=np.full(5, 1e-46))])
@@ -133,6 +146,33 @@ def test_an_ising_states_method_is_checked_by_name(method):
     with pytest.raises(ValueError, match=r"argument 'spins0\.method': expected one of \('heatbath', 'metropolis'\), "
                                          rf"got {re.escape(repr(method))}"):
         hb.gibbs(hb.Ising((4, 4)), dataclasses.replace(state, method=method), 1, beta=0.5)
+
+
+def test_diverged_at_is_checked_against_the_states_steps():
+    # A healthy chain marked with a later step was frozen and reported diverged; −7 was taken as healthy.
+    state = hb.langevin(hb.DoubleWell(), np.zeros((3, 1)), 5, 0.1, "mala", seed=1).state
+    for values in ([-1, 99, -1], [-1, -7, -1], [-1, 5, -1]):
+        bad = dataclasses.replace(state, diverged_at=np.array(values, np.int64))
+        with pytest.raises(ValueError, match=r"argument 'x0\.diverged_at': entries must be −1 \(a healthy chain\) or "
+                                             r"the step a chain diverged at, below the state's 5 steps"):
+            hb.langevin(hb.DoubleWell(), bad, 1, 0.1)
+    assert hb.langevin(hb.DoubleWell(), dataclasses.replace(state, diverged_at=np.array([-1, 4, -1])), 1,
+                       0.1).n_diverged == 1
+    for value, error, match in ((None, TypeError, "got NoneType"), (np.zeros(3, np.int32), TypeError, "int64"),
+                                (np.zeros(4, np.int64), ValueError, r"expected shape \(3,\)")):
+        with pytest.raises(error, match=rf"argument 'x0\.diverged_at': .*{match}"):
+            hb.langevin(hb.DoubleWell(), dataclasses.replace(state, diverged_at=value), 1, 0.1)
+    pt = hb.ParallelTempering(hb.DoubleWell(), 3, sampler=hb.LangevinMove(0.1, n_local=2))
+    pt_state = pt.run(np.zeros((2, 1)), 3, seed=1).state  # 6 steps
+    with pytest.raises(ValueError, match=r"argument 'x0\.diverged_at': .*below the state's 6 steps"):
+        pt.run(dataclasses.replace(pt_state, diverged_at=np.full(6, 6)), 1)
+    with pytest.raises(TypeError, match="argument 'x0.diverged_at': .*got NoneType"):
+        pt.run(dataclasses.replace(pt_state, diverged_at=None), 1)
+    with pytest.raises(ValueError, match="argument 'x0': a 'mala' state has no momenta p"):
+        pt.run(dataclasses.replace(pt_state, p=np.zeros((6, 1))), 1)
+    baoab = hb.ParallelTempering(hb.DoubleWell(), 3, sampler=hb.LangevinMove(0.1, "baoab"))
+    with pytest.raises(ValueError, match="argument 'x0': a 'baoab' state needs momenta p"):
+        baoab.run(dataclasses.replace(baoab.run(np.zeros((2, 1)), 1).state, p=None), 1)
 
 
 def test_a_torch_state_changed_in_place_is_checked_again():

@@ -29,6 +29,18 @@ def test_saved_state_round_trips_every_field(tmp_path, method):
         np.testing.assert_array_equal(back.p, res.state.p)
 
 
+def test_paths_as_bytes_and_path_like_objects(tmp_path):
+    # A bytes path's repr went into the name of the partial file ("b'/tmp/...'"), in a folder that does
+    # not exist; load_state read it fine.
+    state = hb.langevin(hb.DoubleWell(), start(), 3, 0.01, seed=1).state
+    for path in (str(tmp_path / "s.npz").encode(), tmp_path / "t.npz", str(tmp_path / "u.npz")):
+        state.save(path)
+        np.testing.assert_array_equal(hb.load_state(path).x, state.x)
+    for call in (lambda: state.save(3), lambda: hb.load_state(3.5)):
+        with pytest.raises(TypeError, match=r"argument 'path': expected a file path \(str, bytes or os.PathLike\)"):
+            call()
+
+
 def test_a_new_process_continues_bitwise(tmp_path):
     x0 = start(dtype=np.float32)
     whole = hb.langevin(hb.DoubleWell(), x0, 100, 0.02, "baoab", seed=7)
@@ -70,6 +82,23 @@ def test_bad_files_and_arguments_raise_clear_errors(tmp_path):
     state = hb.langevin(hb.DoubleWell(), start(), 1, 0.01).state
     with pytest.raises(OSError, match="argument 'path'"):
         state.save(tmp_path / "no" / "such" / "dir" / "s.npz")
+
+
+@pytest.mark.parametrize("version", [True, 1.0, "1", 2])
+def test_a_format_version_is_the_integer_1(tmp_path, version):
+    # true and 1.0 compare equal to 1, and were read as version 1
+    import json
+
+    state = hb.langevin(hb.DoubleWell(), start(), 1, 0.01).state
+    state.save(tmp_path / "s.npz")
+    with np.load(tmp_path / "s.npz") as data:
+        arrays = dict(data)
+    meta = json.loads(arrays["__heatbath_state__"].tobytes())
+    meta["version"] = version
+    arrays["__heatbath_state__"] = np.frombuffer(json.dumps(meta).encode(), np.uint8)
+    np.savez(tmp_path / "edited.npz", **arrays)
+    with pytest.raises(ValueError, match=f"argument 'path': state format version {json.loads(json.dumps(version))!r}"):
+        hb.load_state(tmp_path / "edited.npz")
 
 
 def _write_foreign_files(folder):

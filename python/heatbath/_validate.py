@@ -98,3 +98,25 @@ def state_counters(state, arg: str, counter: str, limit: int) -> tuple:
     count = as_int(getattr(state, counter), f"{arg}.{counter}", 0, limit + 1)
     chain_start = as_int(state.chain_start, f"{arg}.chain_start", 0, 2**32)
     return seed, count, chain_start
+
+
+def checked_diverged_at(value, rows: int, steps: int, arg: str):
+    """A continued state's diverged_at [rows] (int64: −1 for a healthy chain, else the step it diverged
+    at, below the state's step counter `steps`), returned as given. A state may be edited by hand: a
+    healthy chain marked with a later step would be frozen and reported diverged. The values are read
+    where the array is on the host only: on a GPU the test would wait for the device."""
+    from heatbath import _arrays  # noqa: PLC0415 (as above)
+
+    if not _arrays.supports_dlpack(value):
+        raise TypeError(f"argument '{arg}': expected an array (numpy, torch, cupy), got {type(value).__name__}")
+    dtype = _arrays.dtype_of(value)
+    if dtype != "int64":
+        raise TypeError(f"argument '{arg}': expected dtype int64, got {dtype}")
+    if tuple(value.shape) != (rows,):
+        raise ValueError(f"argument '{arg}': expected shape ({rows},), one entry per chain, got {tuple(value.shape)}")
+    if _arrays.device_of(value, arg).kind == "cpu":
+        host = np.asarray(_arrays.to_host(value))
+        if host.size and (host.min() < -1 or host.max() >= steps):
+            raise ValueError(f"argument '{arg}': entries must be −1 (a healthy chain) or the step a chain diverged "
+                             f"at, below the state's {steps} steps; got values in [{host.min()}, {host.max()}]")
+    return value

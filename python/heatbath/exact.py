@@ -7,12 +7,26 @@ import math
 
 import numpy as np
 
+from heatbath._validate import as_int
+
 #: β_c of the square-lattice ferromagnet with J = 1: sinh(2β_c) = 1.
 CRITICAL_BETA = 0.5 * math.log(1.0 + math.sqrt(2.0))
 
 
 def _log_tanh(x: float) -> float:  # x > 0: tanh x = (1 − e^−2x) / (1 + e^−2x)
     return math.log(-math.expm1(-2.0 * x)) - math.log1p(math.exp(-2.0 * x))
+
+
+def _sides(n, m) -> tuple[int, int]:
+    n = as_int(n, "n", 1, 2**31)
+    return n, n if m is None else as_int(m, "m", 1, 2**31)
+
+
+def _finite_beta(beta) -> float:
+    k = float(beta)
+    if not (k >= 0.0 and math.isfinite(k)):
+        raise ValueError(f"argument 'beta': expected a finite β ≥ 0, got {beta}")
+    return k
 
 
 def ising2d_log_z(beta: float, n: int, m: int | None = None) -> float:
@@ -22,10 +36,10 @@ def ising2d_log_z(beta: float, n: int, m: int | None = None) -> float:
     Z = ½ (2 sinh 2β)^(nm/2) Σ_{4 products} ± Π_r 2 cosh|sinh(m γ_r / 2)|, evaluated in logarithms with
     the prefactor taken into each factor: the cosh and sinh overflow float64 on lattices of a few hundred
     sites a side or at large β, and the prefactor and the products cancel to many digits at small β."""
-    m = n if m is None else m
-    k = float(beta)
-    if not (k >= 0.0 and math.isfinite(k)):
-        raise ValueError(f"argument 'beta': expected a finite β ≥ 0, got {beta}")
+    n, m = _sides(n, m)
+    k = _finite_beta(beta)
+    if not math.isfinite(4.0 * k * n * m):  # ln Z ≈ 2βnm: beyond float64 (2β itself overflows the terms)
+        raise ValueError(f"argument 'beta': ln Z of a {n} × {m} lattice at β = {beta} overflows float64")
     if k == 0.0:
         return n * m * math.log(2.0)  # every configuration has weight 1
     log_2sinh_2k = 2.0 * k + math.log(-math.expm1(-4.0 * k))
@@ -64,10 +78,8 @@ def ising2d_energy_per_site(beta: float, n: int, m: int | None = None) -> float:
     central difference of step 1e-5, or below β = 2e-5 a one-sided one of the same order and step
     (three points in [β, β + 2e-5]: a step shrunk with β would divide the rounding of ln Z by it). Good
     to about 1e-10 either way."""
-    m = n if m is None else m
-    k = float(beta)
-    if not (k >= 0.0 and math.isfinite(k)):
-        raise ValueError(f"argument 'beta': expected a finite β ≥ 0, got {beta}")
+    n, m = _sides(n, m)
+    k = _finite_beta(beta)
     d = 1e-5
     if k >= 2 * d:
         slope = (ising2d_log_z(k + d, n, m) - ising2d_log_z(k - d, n, m)) / (2 * d)
@@ -80,5 +92,8 @@ def ising2d_energy_per_site(beta: float, n: int, m: int | None = None) -> float:
 def onsager_magnetization(beta: float) -> float:
     """The spontaneous magnetisation per site of the infinite square lattice (Yang 1952):
     (1 − sinh(2β)^−4)^(1/8) below T_c, 0 above."""
-    s = math.sinh(2 * beta)
+    k = float(beta)
+    if not k >= 0.0:  # NaN too: it gave 0 (above T_c)
+        raise ValueError(f"argument 'beta': expected β ≥ 0, got {beta}")
+    s = math.sinh(2 * k) if k < 355.0 else math.inf  # sinh overflows (a raise) where the answer is 1
     return (1.0 - s**-4) ** 0.125 if s > 1 else 0.0

@@ -275,7 +275,9 @@ class Ising(GibbsModel):
             seed = as_seed(0 if seed is None else seed)
             chain_start = as_int(0 if chain_start is None else chain_start, "chain_start", 0, 2**32)
             sweep0, x_in, arg = 0, spins0, "spins0"
-        n_sweeps = as_int(n_steps, "n_steps", 0, _MAX_SWEEP - sweep0)
+        n_sweeps = as_int(n_steps, "n_steps", 0, 2**62)
+        if sweep0 + n_sweeps > _MAX_SWEEP:
+            raise ValueError("argument 'n_steps': the run would pass the sweep counter's limit (2**55 sweeps)")
         if not isinstance(record, (bool, np.bool_)):
             raise TypeError(f"argument 'record': expected a bool, got {type(record).__name__}")
         if not isinstance(inplace, (bool, np.bool_)):

@@ -16,7 +16,7 @@ from typing import Any
 import numpy as np
 
 from heatbath import _arrays, _backend, diagnostics
-from heatbath._validate import as_int, as_real, as_seed, positive_in, state_counters
+from heatbath._validate import as_int, as_real, as_seed, checked_diverged_at, positive_in, state_counters
 from heatbath.interrupted import run_resumable
 from heatbath.state_io import SavableState
 from heatbath.targets import Target
@@ -196,10 +196,10 @@ def langevin(target: Target, x0, n_steps: int, step_size: float, method: str | N
         if step0 + n_steps > 2**56:
             raise ValueError("argument 'n_steps': the run would pass the step counter's limit (2**56 steps)")
         x_in, p_in, diverged_in = state.x, state.p, state.diverged_at
-        for field, value in (("p", p_in), ("diverged_at", diverged_in)):  # a state built or loaded by hand
-            if value is not None and not _arrays.supports_dlpack(value):
-                raise TypeError(f"argument 'x0.{field}': expected an array (numpy, torch, cupy), got "
-                                f"{type(value).__name__}")
+        if p_in is not None and not _arrays.supports_dlpack(p_in):  # a state built or loaded by hand
+            raise TypeError(f"argument 'x0.p': expected an array (numpy, torch, cupy), got {type(p_in).__name__}")
+        if diverged_in is None:
+            raise TypeError("argument 'x0.diverged_at': expected an array (numpy, torch, cupy), got NoneType")
         if (p_in is None) == (method == "baoab"):  # a state built or loaded by hand
             raise ValueError(f"argument 'x0': a '{method}' state {'needs' if method == 'baoab' else 'has no'} "
                              f"momenta p")
@@ -212,6 +212,8 @@ def langevin(target: Target, x0, n_steps: int, step_size: float, method: str | N
         step0, x_in, p_in, diverged_in = 0, x0, None, None
 
     device, dtype, chains, dim = _describe_states(x_in, "x0")
+    if diverged_in is not None:
+        checked_diverged_at(diverged_in, chains, step0, "x0.diverged_at")
     positive_in(h, dtype, "step_size")
     if chain_start + chains > 2**32:
         raise ValueError("argument 'chain_start': chain indices must stay below 2**32")

@@ -243,7 +243,8 @@ class RBM(GibbsModel):
             raise ValueError(f"argument '{name}' is on {device} but the RBM's parameters are on {self.device}")
         shape = tuple(int(s) for s in x.shape)
         if len(shape) != 2 or shape[1] != n:
-            raise ValueError(f"argument '{name}': expected shape [chains, {n}], got {shape}")
+            raise ValueError(f"argument '{name}': {f'{part}: ' if part else ''}expected shape [chains, {n}], "
+                             f"got {shape}")
         if "complex" in str(x.dtype):  # the cast would drop the imaginary part with a mere warning
             raise TypeError(f"argument '{name}': expected real values, got an array of dtype {x.dtype}")
         # Bernoulli values are checked as given: float64 1 + 1e-9 is not a unit's value, though float32 rounds

@@ -36,6 +36,16 @@ class SavableState:
         save_state(self, path)
 
 
+def _path(path) -> str:
+    """A path given as str, bytes or os.PathLike, as str (a bytes path's repr would otherwise end up
+    in the name of the partial file)."""
+    try:
+        return os.fsdecode(os.fspath(path))
+    except TypeError:
+        raise TypeError(f"argument 'path': expected a file path (str, bytes or os.PathLike), got "
+                        f"{type(path).__name__}") from None
+
+
 def save_state(state: SavableState, path) -> None:
     """Write ``state`` to the file ``path`` (numpy's .npz format; arrays are copied to the host)."""
     if not isinstance(state, SavableState) or not dataclasses.is_dataclass(state):
@@ -51,7 +61,7 @@ def save_state(state: SavableState, path) -> None:
     meta = {"class": type(state).__name__, "version": FORMAT_VERSION, "scalars": scalars}
     # Written beside the target and renamed over it: a checkpoint being replaced survives a crash or
     # Ctrl-C during the write.
-    given = os.fspath(path)
+    given = _path(path)
     where = os.path.realpath(given)  # through a symbolic link, not over it
     partial = f"{where}.partial-{os.getpid()}-{threading.get_ident()}"  # one per saving thread
     try:
@@ -73,7 +83,7 @@ def load_state(path, like=None) -> SavableState:
     Its arrays come back as numpy arrays, or, when ``like`` is an array, in like's framework and on
     like's device (e.g. ``like=torch.empty(0, device="cuda")``), ready to pass to the sampler.
     """
-    where = os.fspath(path)
+    where = _path(path)
     if like is not None and not _arrays.supports_dlpack(like):
         raise TypeError(f"argument 'like': expected an array (numpy, torch, cupy, ...) whose framework and device "
                         f"the state's arrays take, or None, got {type(like).__name__}")
@@ -112,7 +122,7 @@ def load_state(path, like=None) -> SavableState:
                           f"damaged file, or a state saved on a machine with more memory") from exc
     if not isinstance(meta, dict) or not isinstance(meta.get("scalars"), dict):
         raise foreign("its metadata is not a heatbath state's")
-    if meta.get("version") != FORMAT_VERSION:
+    if type(meta.get("version")) is not int or meta["version"] != FORMAT_VERSION:  # true and 1.0 equal 1
         raise ValueError(f"argument 'path': state format version {meta.get('version')!r}; this heatbath "
                          f"reads version {FORMAT_VERSION}")
     cls = _STATE_CLASSES.get(meta.get("class")) if isinstance(meta.get("class"), str) else None

@@ -9,7 +9,7 @@
 3. round trips per chain per second, non-reversible DEO against the reversible SEO baseline, on the same
    ladder, chains and local work.
 
-    python -m heatbath.bench.compare_pt [--quick] [--only throughput,share,trips]
+    python -m heatbath.bench.compare_pt [--quick] [--only throughput,share,trips] [--repeat N]
 """
 from __future__ import annotations
 
@@ -23,23 +23,23 @@ from heatbath.bench.pt_workloads import measure, round_trips_per_second, swap_sh
 TABLES = ("throughput", "share", "trips")
 
 
-def throughput(rounds: int) -> None:
+def throughput(rounds: int, repeat: int) -> None:
     print(f"{'workload':12} {'replicas x chains':>18} {'n_local':>7} {'PT replica-steps/s':>19} "
           f"{'plain steps/s':>14} {'swap overhead':>13}")
     for workload in ("double_well", "mixture4"):
         for replicas, chains in ((8, 1000), (32, 1000)):
             for n_local in (1, 10):
-                m = measure(workload, replicas, chains, n_local, rounds)
+                m = measure(workload, replicas, chains, n_local, rounds, repeat)
                 print(f"{workload:12} {f'{replicas} x {chains}':>18} {n_local:>7} {m['replica_steps_per_s']:>19.3g} "
                       f"{m['plain_steps_per_s']:>14.3g} {m['overhead']:>13.1%}")
 
 
-def share(rounds: int) -> None:
+def share(rounds: int, repeat: int) -> None:
     print("swap step's share of a round, 32 temperatures (ms per round)")
     print(f"{'workload':23} {'round':>8} {'energy':>8} {'swap pass':>9} {'share':>7}")
-    cases = [(f"{w} x1000 n={n}", lambda w=w, n=n: swap_share_langevin(w, 32, 1000, n, rounds))
+    cases = [(f"{w} x1000 n={n}", lambda w=w, n=n: swap_share_langevin(w, 32, 1000, n, rounds, repeat))
              for w in ("double_well", "mixture4") for n in (1, 10, 50)]
-    cases += [(f"ising 32x32 x64 n={n}", lambda n=n: swap_share_ising(32, 64, n, max(rounds // 2, 10)))
+    cases += [(f"ising 32x32 x64 n={n}", lambda n=n: swap_share_ising(32, 64, n, max(rounds // 2, 10), repeat=repeat))
               for n in (1, 5)]
     for name, measure_share in cases:
         m = measure_share()
@@ -66,7 +66,12 @@ def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="5x fewer rounds")
     parser.add_argument("--only", default=",".join(TABLES), help=f"comma-separated tables among {', '.join(TABLES)}")
+    parser.add_argument("--repeat", type=int, default=3, help="timed runs per row of the throughput (the best is "
+                        "kept) and share (the median) tables; the round trips are counted over one long run "
+                        "(default 3)")
     args = parser.parse_args(argv)
+    if args.repeat < 1:
+        parser.error("--repeat must be at least 1")
     which = [w for w in args.only.split(",") if w]
     unknown = [w for w in which if w not in TABLES]
     if unknown:
@@ -74,10 +79,10 @@ def main(argv=None) -> int:
     rounds = 40 if args.quick else 200
     print(f"heatbath {hb.__version__}, {hb.get_num_threads()} threads, {os.cpu_count()} cores, isa "
           f"{hb._backend._core.cpu_isa()}, {rounds} rounds")
-    for name, table in (("throughput", throughput), ("share", share), ("trips", lambda r: trips(10 * r))):
+    for name, table in (("throughput", throughput), ("share", share), ("trips", lambda r, _repeat: trips(10 * r))):
         if name in which:
             print()
-            table(rounds)
+            table(rounds, args.repeat)
             sys.stdout.flush()
     return 0
 

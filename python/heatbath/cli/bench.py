@@ -46,7 +46,7 @@ def run(args) -> int:
         print(f"\n=== {name}: {what}{'' if args.full else ' (quick run; --full for the issue-sized work)'}",
               flush=True)
         argv = [] if args.full else list(quick)
-        if args.repeat is not None and name != "pt":
+        if args.repeat is not None:
             argv += ["--repeat", str(args.repeat)]
         try:
             module = importlib.import_module(f"heatbath.bench.{module_name}")

@@ -255,10 +255,6 @@ class Figures:
 
 
 def run(args) -> int:
-    figures = None
-    if not args.no_plots:
-        require_extra("matplotlib", "plots")
-        figures = Figures(writable_folder(args.out))
     if args.steps < 100:
         raise UserError("--steps: the demo needs at least 100 steps")
     if args.ising_size < 4 or args.ising_size % 2:
@@ -269,6 +265,10 @@ def run(args) -> int:
         raise UserError("--pt-chains: at least 2 chains, for an error bar")
     if args.sweeps < 40:
         raise UserError("--sweeps: the demo needs at least 40 sweeps")
+    figures = None
+    if not args.no_plots:  # after the checks: a refused run leaves no folder behind
+        require_extra("matplotlib", "plots")
+        figures = Figures(writable_folder(args.out))
     print(f"heatbath {hb.__version__}: {hb.get_num_threads()} CPU threads, CPU kernels "
           f"{hb._core.cpu_isa()}, CUDA {'available' if hb.cuda_available() else 'not available'}")
     lines = double_well(args, figures) + ising(args, figures) + tempering(args, figures) + rbm(args, figures)

@@ -142,7 +142,8 @@ def _start(args, target, dim):
     x0 = np.random.default_rng(args.seed).standard_normal((args.chains, dim)).astype(args.dtype)
     dtype = getattr(target, "_dtype", None)
     if dtype is not None and dtype != args.dtype:
-        raise UserError(f"--dtype {args.dtype}: the model's parameters are {dtype}")
+        raise UserError(f"--dtype {args.dtype}: the model's parameters are {dtype}; pass --dtype {dtype} "
+                        f"or leave the option out")
     return _on_device(args, x0)
 
 
@@ -207,6 +208,7 @@ def run(args) -> int:
     for given, option in ((args.size, "--size"), (args.lattice_dims, "--lattice-dims")):
         if given is not None:
             raise UserError(f"{option}: only the ising model has a lattice; {args.model!r} takes --dim")
+    dtype_given = args.dtype is not None
     args.dtype = args.dtype or "float32"
     method = args.method or "ula"
     if method not in ("ula", "mala", "baoab"):
@@ -216,6 +218,9 @@ def run(args) -> int:
         raise UserError(f"--friction: only BAOAB has a friction, not {method.upper()}")
     args.friction = 1.0 if args.friction is None else args.friction
     target, dim = resolve_model(args.model, args.dim, args.dtype)
+    if not dtype_given and getattr(target, "_dtype", None) is not None:
+        args.dtype = target._dtype  # a user's model brings its parameters' dtype
+    args.dim = dim  # what --out's metadata records: the run's, not the option's default
     if args.step_size is None:
         args.step_size = MODELS[args.model][2] if args.model in MODELS else USER_STEP_SIZE
     x0 = _start(args, target, dim)
