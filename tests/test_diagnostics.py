@@ -72,3 +72,11 @@ def test_summary_of_a_trace_without_draws_names_the_cause():
     assert res.trace.shape[0] == 0 and res.to_arviz().posterior["x"].shape == (6, 0, 3)
     with pytest.raises(ValueError, match="at least one draw.*thin larger than the run's steps"):
         res.summary()
+    # an Ising run has no thin: its cause is named; no chains at all is said as such (ArviZ's message before)
+    ising = hb.gibbs(hb.Ising((4, 4)), np.ones((3, 4, 4), np.int8), 0, beta=0.4)
+    with pytest.raises(ValueError, match=r"at least one draw in the trace: the run recorded none \(a run of 0 "
+                                         r"sweeps\)"):
+        ising.summary()
+    rbm = hb.RBM(np.full((4, 3), 0.1, np.float32), np.zeros(4, np.float32), np.zeros(3, np.float32))
+    with pytest.raises(ValueError, match="summary needs at least one chain: the run had none"):
+        hb.gibbs(rbm, np.zeros((0, 4), np.float32), 4, thin=1).summary()

@@ -79,3 +79,22 @@ def test_bad_plot_arguments_are_named(run_1d):
         plots.trace(run_1d, chains=0)
     with pytest.raises(ValueError, match=r"argument 'dim': expected a coordinate in \[0, 1\)"):
         plots.histogram(run_1d, dim=9)
+
+
+def test_gibbs_results_are_refused_by_name():
+    # An RBM result raised AttributeError ('energy_trace', 'x'); an Ising result was told to run with thin,
+    # which hb.gibbs does not take; a tempered Ising trace drew a lattice row as a coordinate.
+    rbm = hb.RBM(np.full((4, 3), 0.1, np.float32), np.zeros(4, np.float32), np.zeros(3, np.float32))
+    rbm_run = hb.gibbs(rbm, np.zeros((5, 4), np.float32), 6, seed=1, thin=2)
+    ising_run = hb.gibbs(hb.Ising((4, 4)), np.ones((3, 4, 4), np.int8), 4, beta=0.4, seed=1)
+    for result in (rbm_run, ising_run):
+        for plot in (plots.trace, plots.histogram):
+            kind = type(result).__name__
+            with pytest.raises(TypeError, match=f"argument 'result': {plot.__name__} plots the coordinates of a "
+                                                f"Langevin or parallel-tempering result, got a {kind}"):
+                plot(result)
+    tempered = hb.ParallelTempering(hb.Ising((4, 4)), 3).run(np.ones((3, 4, 4), np.int8), 4, seed=1, thin=1)
+    with pytest.raises(ValueError, match=r"argument 'result': trace plots states \[chains, dim\], got states of "
+                                         r"shape \(3, 4, 4\)"):
+        plots.trace(tempered)
+    plots.tempering(tempered)  # the swap statistics are the model's own

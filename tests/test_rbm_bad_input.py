@@ -2,6 +2,7 @@
 """heatbath.RBM, gibbs on an RBM, free_energy, exact_log_z and ais_log_z reject bad input with a
 TypeError or ValueError that names the argument."""
 import math
+import warnings
 
 import numpy as np
 import pytest
@@ -168,6 +169,8 @@ def test_exact_log_z_refuses_a_layer_too_large():
     raises(ValueError, "max_units", hb.exact_log_z, big, max_units=31)
     raises(ValueError, "max_units", hb.exact_log_z, big, max_units=0)
     raises(ValueError, "beta", hb.exact_log_z, RBM, beta=0.0)
+    for beta in ("1", True, None):  # a type error, as hb.gibbs and free_energy raise (a ValueError before)
+        raises(TypeError, "beta", hb.exact_log_z, RBM, beta=beta)
     gauss = hb.RBM(np.zeros((2, 27), np.float32), np.zeros(2, np.float32), np.zeros(27, np.float32),
                    visible="gaussian")
     raises(ValueError, "rbm", hb.exact_log_z, gauss)  # Gaussian units: the hidden layer is enumerated
@@ -193,6 +196,8 @@ def test_exact_log_z_refuses_a_layer_too_large():
     ({"base": np.zeros(V + 1)}, ValueError, "base"),
     ({"base": np.full(V, np.nan)}, ValueError, "base"),
     ({"base": np.full(V, 1e39)}, ValueError, "base"),  # infinite in the model's float32
+    ({"base": np.full(V, 1e6)}, ValueError, "base"),  # a point mass: AIS gave a confident wrong log Z
+    ({"base": np.full(V, -88.0)}, ValueError, "base"),
     ({"base": "base_rate", "data": np.full((3, V), 5.0)}, ValueError, "data"),  # Bernoulli data beyond [0, 1]
     ({"base": 3}, TypeError, "base"),
     ({"chain_start": -1}, ValueError, "chain_start"),
@@ -227,8 +232,8 @@ def test_log_z_estimates_that_overflow_are_errors_not_nan():
     rbm = hb.RBM(np.random.default_rng(0).standard_normal((4, 3)), np.zeros(4), np.zeros(3))
     with pytest.raises(ValueError, match="argument 'beta': log Z is not finite at β = 1e"):
         hb.exact_log_z(rbm, beta=1e308)
-    with pytest.raises(ValueError, match="argument 'rbm': 20 of 20 AIS log weights are not finite"):
-        hb.ais_log_z(rbm, 20, np.linspace(0, 1, 10), base=np.full(4, 1e308))
+    with pytest.raises(ValueError, match="argument 'base': Bernoulli base biases must lie within ±708.4"):
+        hb.ais_log_z(rbm, 20, np.linspace(0, 1, 10), base=np.full(4, 1e308))  # before its weights overflow
     huge = hb.RBM(np.full((4, 3), 3e38, np.float32), np.zeros(4, np.float32), np.zeros(3, np.float32))
     with pytest.raises(ValueError, match="overflow the float32 arithmetic"):
         hb.ais_log_z(huge, 20, np.linspace(0, 1, 10))
@@ -247,3 +252,16 @@ def test_numpy_bools_are_bools():
     """trace_hidden refused numpy's bool ("expected a bool, got bool") where inplace took it."""
     res = hb.gibbs(RBM, V0, 2, thin=1, trace_hidden=np.bool_(True), inplace=np.bool_(False))
     assert res.trace_hidden.shape == (2, 4, H)
+
+
+def test_a_start_beyond_the_models_dtype_is_named_as_such():
+    # 1e300 is finite; it became infinite in the cast to float32 and was reported as "contains NaN or
+    # infinity", with numpy's overflow warning beside it
+    gauss = hb.RBM(np.ones((3, 2), np.float32), np.zeros(3, np.float32), np.zeros(2, np.float32), visible="gaussian")
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        with pytest.raises(ValueError, match="argument 'v0': holds values beyond the range of float32, the RBM's "
+                                             "dtype"):
+            hb.gibbs(gauss, np.full((1, 3), 1e300), 1)
+    with pytest.raises(ValueError, match="argument 'v0': contains NaN or infinity"):
+        hb.gibbs(gauss, np.full((1, 3), np.inf), 1)

@@ -55,8 +55,13 @@ class ArvizMixin:
     def summary(self, **kwargs):
         """arviz.summary of the traces (mean, sd, HDI, MCSE, ESS, R-hat); keyword arguments go to it."""
         data = self.to_arviz()
+        # ArviZ would fail deep in its HDI with "too few elements"; say what made the trace empty
+        if data.posterior.sizes.get("chain", 0) == 0:
+            raise ValueError("summary needs at least one chain: the run had none")
         if data.posterior.sizes.get("draw", 0) == 0:
-            # ArviZ would fail deep in its HDI with "too few elements"; say which setting made no draws
-            raise ValueError("summary needs at least one draw in the trace: the run recorded none "
-                             "(a thin larger than the run's steps or rounds)")
+            raise ValueError(f"summary needs at least one draw in the trace: the run recorded none "
+                             f"({self._no_draws_because})")
         return summary(data, **kwargs)
+
+    # What leaves a trace without draws, for summary()'s message; a sampler without thin says its own.
+    _no_draws_because = "no steps, or a thin larger than the run's steps or rounds"

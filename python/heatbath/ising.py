@@ -59,6 +59,8 @@ class IsingResult(diagnostics.ArvizMixin):
     magnetization: Any
     state: IsingState
 
+    _no_draws_because = "a run of 0 sweeps"  # not a field: summary()'s message
+
     def _arviz_data(self):
         return diagnostics.trace_inference_data(self, {"energy": self.energy, "magnetization": self.magnetization},
                                                 "recorded traces: run hb.gibbs with record=True")

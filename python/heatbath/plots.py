@@ -60,7 +60,21 @@ def _positive_count(value, name: str) -> int:
     return value
 
 
+def _require_coordinates(result, what: str) -> None:
+    """These plots draw coordinates of continuous states [chains, dim]: the results of hb.langevin and of
+    parallel tempering over a continuous target. A Gibbs result (an RBM's units, an Ising lattice) has
+    neither such states nor an energy trace, and is refused by name rather than failing inside."""
+    x = getattr(result, "x", None)
+    if x is None or not hasattr(result, "energy_trace"):
+        raise TypeError(f"argument 'result': {what} plots the coordinates of a Langevin or parallel-tempering "
+                        f"result, got a {type(result).__name__} (plot its recorded arrays directly)")
+    if len(x.shape) != 2:
+        raise ValueError(f"argument 'result': {what} plots states [chains, dim], got states of shape "
+                         f"{tuple(x.shape)} (a lattice's)")
+
+
 def _require_trace(result, what: str):
+    _require_coordinates(result, what)
     if getattr(result, "trace", None) is None:
         raise ValueError(f"argument 'result': {what} needs a trace; run with thin > 0")
     return _host(result.trace)
@@ -127,6 +141,7 @@ def histogram(result, target=None, *, beta: float = 1.0, dim: int = 0, bins: int
               title: str | None = None):
     """Histogram of coordinate ``dim`` (the trace after ``burn_in``, or the final states) against the
     exact density exp(−βE)/Z where it is known: 1-D targets and separable ones like the double well."""
+    _require_coordinates(result, "histogram")
     states = _host(result.trace) if getattr(result, "trace", None) is not None else _host(result.x)[None]
     if not 0 <= dim < states.shape[2]:
         raise ValueError(f"argument 'dim': expected a coordinate in [0, {states.shape[2]}), got {dim}")

@@ -66,7 +66,9 @@ class RBMGibbsResult(diagnostics.ArvizMixin):
     drawn from), zeros when n_steps is 0 on a fresh start. trace [n_steps // thin, chains, V] and
     trace_hidden [n_steps // thin, chains, H] (when asked): the states after every thin-th step of
     this call. state: resumes the run; ``state.v`` and ``state.h`` are the same arrays as v and h.
-    ``to_arviz()`` / ``summary()``: the visible (and hidden) traces through ArviZ.
+    ``to_arviz()``: the visible trace as the posterior and the hidden one (with trace_hidden) in
+    sample_stats, since h is the auxiliary layer; ``summary()``: the visible units (arviz.summary reads
+    the posterior).
     """
 
     v: Any
@@ -256,11 +258,17 @@ class RBM(GibbsModel):
             if not bool(((given == 0) | (given == 1)).all()):
                 of = f"{part}: " if part else ""
                 raise ValueError(f"argument '{name}': {of}Bernoulli units take the values 0 and 1 only")
-        x = _converted(x, self.dtype) if copy else _writable_in_place(x, name, self.dtype)
+        given = x
+        with np.errstate(over="ignore"):  # a value past the dtype's range is named below, not warned about
+            x = _converted(x, self.dtype) if copy else _writable_in_place(x, name, self.dtype)
         if not scan or binary:
             return x
         if not _all_finite(x):
-            raise ValueError(f"argument '{name}': {f'{part}: ' if part else ''}contains NaN or infinity")
+            of = f"{part}: " if part else ""
+            if x is not given and _all_finite(given):  # finite as given: the cast made it infinite
+                raise ValueError(f"argument '{name}': {of}holds values beyond the range of {self.dtype}, the RBM's "
+                                 f"dtype")
+            raise ValueError(f"argument '{name}': {of}contains NaN or infinity")
         return x
 
     def _betas(self, beta, chains: int, like) -> Any:

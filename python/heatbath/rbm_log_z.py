@@ -88,7 +88,9 @@ def exact_log_z(rbm: RBM, beta: float = 1.0, *, max_units: int = 25) -> float:
     """
     rbm = _check_rbm(rbm)
     max_units = as_int(max_units, "max_units", 1, MAX_ENUMERATED_UNITS + 1)
-    if isinstance(beta, bool) or not isinstance(beta, numbers.Real) or not math.isfinite(beta) or beta <= 0:
+    if isinstance(beta, (bool, np.bool_)) or not isinstance(beta, numbers.Real):  # a type error, as gibbs says
+        raise TypeError(f"argument 'beta': expected a positive finite number, got {type(beta).__name__}")
+    if not math.isfinite(beta) or beta <= 0:
         raise ValueError(f"argument 'beta': expected a positive finite number, got {beta!r}")
     n = rbm.n_hidden if rbm.visible == "gaussian" else min(rbm.n_visible, rbm.n_hidden)
     if n > max_units:
@@ -160,6 +162,14 @@ def _base_biases(rbm: RBM, base, data) -> np.ndarray:
         representable = np.isfinite(b.astype(rbm.dtype)).all()
     if not representable:
         raise ValueError(f"argument 'base': values must be finite in the model's dtype {rbm.dtype}")
+    # A Bernoulli bias b gives the unit's less likely value probability about e^−|b|, which underflows the
+    # dtype past −ln(its smallest normal) (87 in float32, 708 in float64): the base is then a point mass,
+    # and AIS returned a confident wrong log Z (SE 0, every chain alike; at 1e17, float64 cancellation
+    # between log Z_base and the weights)
+    limit = -math.log(float(np.finfo(rbm.dtype).tiny))
+    if rbm.visible == "bernoulli" and np.abs(b).max(initial=0.0) > limit:
+        raise ValueError(f"argument 'base': Bernoulli base biases must lie within ±{limit:.1f} in {rbm.dtype} "
+                         f"(beyond, e^−|b| underflows it and the base is a point mass), got {np.abs(b).max():.3g}")
     return b
 
 
