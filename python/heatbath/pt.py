@@ -417,8 +417,6 @@ class _LangevinRun:
                                  f"{'needs' if sampler.method == 'baoab' else 'has no'} momenta p")
             if st.p is not None and not _arrays.supports_dlpack(st.p):
                 raise TypeError(f"argument 'x0.p': expected an array (numpy, torch, cupy), got {type(st.p).__name__}")
-            if st.diverged_at is None:
-                raise TypeError("argument 'x0.diverged_at': expected an array (numpy, torch, cupy), got NoneType")
             checked_diverged_at(st.diverged_at, rows, self.round * sampler.n_local, "x0.diverged_at")
             self.x = _arrays.copy_of(st.x)
             self.p = None if st.p is None else _arrays.copy_of(st.p)
