@@ -120,3 +120,14 @@ def checked_diverged_at(value, rows: int, steps: int, arg: str):
             raise ValueError(f"argument '{arg}': entries must be −1 (a healthy chain) or the step a chain diverged "
                              f"at, below the state's {steps} steps; got values in [{host.min()}, {host.max()}]")
     return value
+
+
+def check_momenta(p, method: str) -> None:
+    """A continued Langevin or PT state's momenta: an array exactly when its method is BAOAB (a state may be
+    built or loaded by hand)."""
+    from heatbath import _arrays  # noqa: PLC0415 (as above)
+
+    if (p is None) == (method == "baoab"):
+        raise ValueError(f"argument 'x0': a '{method}' state {'needs' if method == 'baoab' else 'has no'} momenta p")
+    if p is not None and not _arrays.supports_dlpack(p):
+        raise TypeError(f"argument 'x0.p': expected an array (numpy, torch, cupy), got {type(p).__name__}")

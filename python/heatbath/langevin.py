@@ -16,7 +16,8 @@ from typing import Any
 import numpy as np
 
 from heatbath import _arrays, _backend, diagnostics
-from heatbath._validate import as_int, as_real, as_seed, checked_diverged_at, positive_in, state_counters
+from heatbath._validate import (as_int, as_real, as_seed, check_momenta, checked_diverged_at, positive_in,
+                                state_counters)
 from heatbath.interrupted import run_resumable
 from heatbath.state_io import SavableState
 from heatbath.targets import Target
@@ -196,13 +197,9 @@ def langevin(target: Target, x0, n_steps: int, step_size: float, method: str | N
         if step0 + n_steps > 2**56:
             raise ValueError("argument 'n_steps': the run would pass the step counter's limit (2**56 steps)")
         x_in, p_in, diverged_in = state.x, state.p, state.diverged_at
-        if p_in is not None and not _arrays.supports_dlpack(p_in):  # a state built or loaded by hand
-            raise TypeError(f"argument 'x0.p': expected an array (numpy, torch, cupy), got {type(p_in).__name__}")
-        if diverged_in is None:
+        check_momenta(p_in, method)
+        if diverged_in is None:  # checked_diverged_at's message; below it needs the chain count
             raise TypeError("argument 'x0.diverged_at': expected an array (numpy, torch, cupy), got NoneType")
-        if (p_in is None) == (method == "baoab"):  # a state built or loaded by hand
-            raise ValueError(f"argument 'x0': a '{method}' state {'needs' if method == 'baoab' else 'has no'} "
-                             f"momenta p")
     else:
         method = "ula" if method is None else method
         if method not in METHODS:

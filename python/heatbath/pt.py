@@ -19,7 +19,7 @@ from typing import Any
 import numpy as np
 
 from heatbath import _arrays, _backend, diagnostics
-from heatbath._validate import as_int, as_seed, checked_diverged_at
+from heatbath._validate import as_int, as_seed, check_momenta, checked_diverged_at
 from heatbath.gibbs import GibbsModel
 from heatbath.interrupted import Interrupted, completed_steps
 from heatbath.langevin import _all_finite
@@ -412,11 +412,7 @@ class _LangevinRun:
             if self.chains * self.betas.size != rows or self.chains == 0:
                 raise ValueError(f"argument 'x0': the state has {rows} rows, not a multiple of {self.betas.size} "
                                  f"temperatures")
-            if (st.p is None) == (sampler.method == "baoab"):  # a state built or edited by hand
-                raise ValueError(f"argument 'x0': a '{sampler.method}' state "
-                                 f"{'needs' if sampler.method == 'baoab' else 'has no'} momenta p")
-            if st.p is not None and not _arrays.supports_dlpack(st.p):
-                raise TypeError(f"argument 'x0.p': expected an array (numpy, torch, cupy), got {type(st.p).__name__}")
+            check_momenta(st.p, sampler.method)
             checked_diverged_at(st.diverged_at, rows, self.round * sampler.n_local, "x0.diverged_at")
             self.x = _arrays.copy_of(st.x)
             self.p = None if st.p is None else _arrays.copy_of(st.p)
