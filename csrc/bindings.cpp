@@ -27,6 +27,7 @@
 #include "cpu/rbm_cpu.h"
 #include "cpu/threads.h"
 #include "heatbath/counter.h"
+#include "heatbath/ising.h"
 #include "heatbath/philox.h"
 #include "heatbath/rn_math.h"
 
@@ -301,6 +302,9 @@ PYBIND11_MODULE(_core, m) {
   // baseline kernels run (tests/test_rn_fma.py checks it against exact rational arithmetic).
   m.def("rn_fma_f32", [](float a, float b, float c) { return hb::rn::fma(a, b, c); }, py::arg("a"), py::arg("b"),
         py::arg("c"), "a·b + c rounded once to float32, as the core's host code computes it (tests).");
+  m.def("ising_threshold", [](float q) { return hb::ising_threshold(q); }, py::arg("q"),
+        "The 32-bit threshold of flip probability q that every backend's per-site Ising update compares "
+        "its word with (tests).");
   {
     // The purposes of hb::Purpose, so that Python-side mirrors can be checked against the core.
     py::dict purposes;

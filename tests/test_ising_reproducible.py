@@ -136,20 +136,25 @@ def test_torch_in_torch_out():
 
 
 def numpy_sweep(spins, t, beta, j, h, seed, method):
-    """One sweep of a uniform 2-D model written from the documented counter layout (ising.h), with
-    the flip probability in float64: it agrees with the float32 kernel unless a word lands within
-    ~10^-7 of a threshold, which these few thousand decisions do not."""
+    """One sweep of a 2-D model written from the documented counter layout (ising.h), with the flip
+    probability in float64: it agrees with the float32 kernel unless a word lands within ~10^-7 of a
+    threshold, which these few thousand decisions do not. j: a number, or per-bond couplings [2, ny, nx]
+    (axis 0: the bond to y + 1, axis 1: to x + 1); h: a number or per-site fields [ny, nx]."""
     s = spins.astype(np.int64)
     lattices, ny, nx = s.shape
     nb = (nx + 7) // 8
+    jy, jx = np.broadcast_to(np.asarray(j, np.float64), (2, ny, nx))
+    h = np.broadcast_to(np.asarray(h, np.float64), (ny, nx))
     for colour in (0, 1):
         words = hb.random.bits((lattices, ny * nb * 4), seed=seed, step=2 * t + colour, purpose="gibbs")
         words = words.reshape(lattices, ny, nb * 4).astype(np.float64)
         new = s.copy()
         for y in range(ny):
             xs = (colour + y) % 2 + 2 * np.arange(nx // 2)
-            nsum = (s[:, y, (xs - 1) % nx] + s[:, y, (xs + 1) % nx] + s[:, (y - 1) % ny, xs] + s[:, (y + 1) % ny, xs])
-            sh = s[:, y, xs] * (j * nsum + h)
+            left, right, up, down = (xs - 1) % nx, (xs + 1) % nx, (y - 1) % ny, (y + 1) % ny
+            field = (jx[y, left] * s[:, y, left] + jx[y, xs] * s[:, y, right] + jy[up, xs] * s[:, up, xs]
+                     + jy[y, xs] * s[:, down, xs] + h[y, xs])
+            sh = s[:, y, xs] * field
             x = 2 * beta * sh
             q = 1 / (1 + np.exp(x)) if method == "heatbath" else np.minimum(1.0, np.exp(-x))
             threshold = np.minimum(np.ceil(q * 2.0**32 - 0.5), 2.0**32 - 1)
@@ -166,6 +171,27 @@ def test_decisions_follow_the_documented_counter_layout(method):
     res = hb.gibbs(model, s, 3, beta=0.45, seed=123, method=method)
     for t in range(3):
         s = numpy_sweep(s, t, 0.45, 1.0, 0.25, 123, method)
+    np.testing.assert_array_equal(res.spins, s)
+
+
+@pytest.mark.parametrize("method", ["heatbath", "metropolis"])
+@pytest.mark.parametrize("per_site", ["coupling", "field"])
+def test_per_site_decisions_follow_the_documented_counter_layout(method, per_site):
+    """The per-site path (a probability per spin, no threshold table) against the same reference: a
+    spin glass with a uniform field, and a uniform coupling with a field per site (rows of 40 sites
+    cover whole SIMD vectors and a remainder)."""
+    rng = np.random.default_rng(4)
+    shape = (6, 40)
+    if per_site == "coupling":
+        model = hb.Ising.spin_glass(shape, "gaussian", seed=3, field=0.2)
+        j, h = np.asarray(model.coupling, np.float64), 0.2
+    else:
+        h = rng.normal(0.0, 0.7, shape).astype(np.float32)
+        model, j = hb.Ising(shape, 0.8, h), 0.8
+    s = spins_for(model, 5)
+    res = hb.gibbs(model, s, 3, beta=0.6, seed=77, method=method)
+    for t in range(3):
+        s = numpy_sweep(s, t, 0.6, j, h, 77, method)
     np.testing.assert_array_equal(res.spins, s)
 
 

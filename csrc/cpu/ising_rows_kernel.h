@@ -46,7 +46,8 @@ struct RowScratch {
         words(static_cast<size_t>(8 * nb)),
         uniform_j(a.coupling == nullptr ? static_cast<size_t>(a.nx + 1) : 0, a.j),
         uniform_h(a.field == nullptr ? static_cast<size_t>(a.nx) : 0, a.h),
-        left_j(a.coupling != nullptr ? static_cast<size_t>(a.nx + 1) : 0) {}
+        left_j(a.coupling != nullptr ? static_cast<size_t>(a.nx + 1) : 0),
+        flips(a.coupling != nullptr || a.field != nullptr ? static_cast<size_t>(a.nx / 2) : 0) {}
   int64_t nb, stride;              // blocks per row; words per lane array (a multiple of 16)
   std::vector<int8_t> pad;         // [nx + 2] the row with its periodic neighbours at both ends
   std::vector<uint32_t> lanes;     // [4, stride] word l of the band's blocks
@@ -54,6 +55,7 @@ struct RowScratch {
   std::vector<float> uniform_j;    // [nx + 1] the uniform J, for the per-site loop of a per-site-field model
   std::vector<float> uniform_h;    // [nx] the uniform h, for the per-site loop of a per-bond model
   std::vector<float> left_j;       // [nx + 1] the x-bond to the left of each x (periodic), per-bond models
+  std::vector<int32_t> flips;      // [nx / 2] whether each site of the colour flips, per-site models
 };
 
 template <int P>
@@ -222,17 +224,22 @@ void update_row_general(const IsingArgs& a, int8_t* lat, int64_t row, int64_t p,
   const float* h = a.field != nullptr ? a.field + row * nx : s.uniform_h.data();
   const uint32_t* words = s.words.data();
   const IsingMethod method = a.method;
-  // safelen(16) caps the vector length: left alone, GCC sizes it by the int8 spins (64 lanes on
-  // AVX-512) and rows with fewer colour sites run scalar (1.6× slower at L = 64).
+  int32_t* flips = s.flips.data();
+  // The decisions first, into a contiguous array: written in place, the stride-2 stores into the row
+  // (which its loads may alias) kept GCC from vectorising the loop. safelen(16) caps the vector length:
+  // left alone, GCC sizes it by the int8 spins (64 lanes on AVX-512) and rows with fewer colour sites
+  // run scalar.
 #pragma omp simd safelen(16)
   for (int64_t k = 0; k < nx / 2; ++k) {
     const int64_t x = p + 2 * k;
     const int sx = pad[x + 1];
     const float hloc = ising_field_sum(ND, left_j[x], pad[x], jx[x], pad[x + 2], jup[x], up[x], jdown[x], down[x],
                                        ND == 3 ? jback[x] : 0.0f, back[x], ND == 3 ? jfront[x] : 0.0f, front[x], h[x]);
-    // Arithmetic, not `flip ? -sx : sx`: GCC turns that select into a branch and gives up vectorising.
-    const int flip = ising_flips(method, beta, sx, hloc, words[x]);
-    cur[x] = static_cast<int8_t>(sx - 2 * flip * sx);
+    flips[k] = ising_flips(method, beta, sx, hloc, words[x]) ? 1 : 0;
+  }
+  for (int64_t k = 0; k < nx / 2; ++k) {
+    const int64_t x = p + 2 * k;
+    cur[x] = static_cast<int8_t>(flips[k] != 0 ? -cur[x] : cur[x]);
   }
 }
 

@@ -30,8 +30,8 @@ HB_HD float uniform_open_f32(uint32_t w) {
 
 HB_HD double uniform_open_f64(uint32_t lo, uint32_t hi) {
   const uint64_t w = (static_cast<uint64_t>(hi) << 32) | lo;
-  const int64_t odd = static_cast<int64_t>(((w >> 12) << 1) | 1u);  // < 2^53: exact in double
-  return rn::mul(static_cast<double>(odd), 1.1102230246251565e-16);  // 2^-53
+  const double odd = rn::add(rn::mul(2.0, rn::exact_double_u52(w >> 12)), 1.0);  // < 2^53: exact in double
+  return rn::mul(odd, 1.1102230246251565e-16);  // 2^-53
 }
 
 // Rotates (cos θ, sin θ) by q quarter turns.
@@ -62,8 +62,9 @@ HB_HD void box_muller_f64(Words4 w, double& z0, double& z1) {
   const double r = rn::sqrt(rn::mul(-2.0, rn::log_positive(u)));
   const uint64_t a = (static_cast<uint64_t>(w.w3) << 32) | w.w2;
   const uint64_t f = (a >> 10) & 0x000FFFFFFFFFFFFFull;
-  const int64_t d = static_cast<int64_t>((f << 1) | 1u) - (int64_t{1} << 52);  // odd, |d| < 2^52
-  const double theta = rn::mul(static_cast<double>(d), 0.7853981633974483 * 2.220446049250313e-16);
+  // d = 2f + 1 − 2^52: odd, |d| < 2^52, each step exact in double
+  const double d = rn::sub(rn::add(rn::mul(2.0, rn::exact_double_u52(f)), 1.0), 4503599627370496.0);
+  const double theta = rn::mul(d, 0.7853981633974483 * 2.220446049250313e-16);
   double s, c, cos_phi, sin_phi;
   rn::sincos_reduced(theta, s, c);
   rotate_quadrant(static_cast<uint32_t>(a >> 62), c, s, cos_phi, sin_phi);

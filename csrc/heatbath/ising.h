@@ -97,13 +97,17 @@ HB_HD float ising_flip_probability(IsingMethod m, float beta, float s_hloc) {
   return heat_bath ? rn::div(1.0f, rn::add(1.0f, e)) : metropolis;
 }
 
-// T(q) = min(ceil(q·2^32 − 1/2), 2^32 − 1); every step is exact in double.
+// T(q) = min(ceil(q·2^32 − 1/2), 2^32 − 1); every step is exact in double. No conversion of a double to
+// an integer: AVX2 has none to 64 bits, and a 64-bit compare's mask did not fit the 16 float lanes of
+// AVX-512; with either, GCC left the per-site loop of ising_rows_kernel.h scalar.
 HB_HD uint32_t ising_threshold(float q) {
   const double t = rn::sub(rn::mul(static_cast<double>(q), 4294967296.0), 0.5);
-  const double clamped = t > 0.0 ? t : 0.0;  // also NaN: never flip on garbage
-  int64_t c = static_cast<int64_t>(clamped);  // clamped ≤ 2^32: a signed conversion, which vectorises
-  c += static_cast<double>(c) < clamped ? 1 : 0;
-  return c > 0xFFFFFFFFll ? 0xFFFFFFFFu : static_cast<uint32_t>(c);
+  // Clamped to [0, 2^32 − 1] first (ceil commutes with the clamp to an integer); NaN: never flip on garbage
+  const double clamped = t > 0.0 ? (t < 4294967295.0 ? t : 4294967295.0) : 0.0;
+  // 2^52 + clamped rounds clamped to the nearest integer r, which its low 32 bits hold; ceil is r or r + 1
+  const double shifted = rn::add(clamped, 4503599627370496.0);
+  const uint32_t r = static_cast<uint32_t>(rn::bits(shifted));
+  return r + (rn::sub(shifted, 4503599627370496.0) < clamped ? 1u : 0u);
 }
 
 HB_HD int ising_table_index(int s, int neighbour_sum, int ndim) {
@@ -146,9 +150,11 @@ HB_HD float ising_field_sum(int ndim, float jl, float sl, float jr, float sr, fl
   return rn::add(f, h);
 }
 
-// Whether spin s with local field hloc flips, given its word w (per-site probability).
+// Whether spin s = ±1 with local field hloc flips, given its word w (per-site probability). s·h_loc as a
+// product (exact for ±1), not a select on s > 0: the mask of that byte compare kept GCC from vectorising
+// the per-site loop with AVX-512.
 HB_HD bool ising_flips(IsingMethod m, float beta, int s, float hloc, uint32_t w) {
-  return w < ising_threshold(ising_flip_probability(m, beta, s > 0 ? hloc : -hloc));
+  return w < ising_threshold(ising_flip_probability(m, beta, rn::mul(static_cast<float>(s), hloc)));
 }
 
 // h_loc of site (row, x) of the lattice `lat`.

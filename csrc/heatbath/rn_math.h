@@ -152,6 +152,18 @@ template <> struct FloatLayout<double> {
   static constexpr Bits kInfBits = 0x7FF0000000000000ull;
 };
 
+// Integers to double, exactly, without the int64 → double conversion that AVX2 lacks (GCC then runs the
+// whole loop as scalar code): the integer is added into the mantissa of a power of two whose ulp is 1,
+// and the power subtracted. u52: 0 ≤ v < 2^52; i51: |v| < 2^51. The same bits as static_cast<double>.
+HB_HD double exact_double_u52(uint64_t v) {
+  return sub(from_bits(static_cast<uint64_t>(v | 0x4330000000000000ull)), 4503599627370496.0);  // 2^52
+}
+HB_HD double exact_double_i51(int64_t v) {
+  return sub(from_bits(static_cast<uint64_t>(0x4338000000000000ull + static_cast<uint64_t>(v))), 6755399441055744.0);  // 1.5 · 2^52
+}
+HB_HD float exact_float_of(int32_t v) { return static_cast<float>(v); }  // int32 → float is in every SIMD set
+HB_HD double exact_float_of(int64_t v) { return exact_double_i51(v); }
+
 // Natural logarithm of a positive, normal, finite x (the only arguments heatbath passes).
 template <class T>
 HB_HD T log_positive(T x) {
@@ -169,7 +181,7 @@ HB_HD T log_positive(T x) {
   const T p = horner<T, OddInverse, 1, S::kLogTerms, true>(z);
   const T s2 = add(s, s);
   const T log_m = fma(mul(s2, z), p, s2);
-  const T ef = static_cast<T>(e);
+  const T ef = exact_float_of(e);  // |e| ≤ 1075
   return fma(ef, S::kLn2Hi, fma(ef, S::kLn2Lo, log_m));
 }
 
@@ -214,11 +226,15 @@ HB_HD T exp(T x) {
   using E = ExpConstants<T>;
   const bool under = x < E::kMin, over = x > E::kMax;
   const T xc = under ? E::kMin : (over ? E::kMax : x);  // NaN passes through
-  const T nf = sub(fma(xc, E::kInvLn2, E::kRoundMagic), E::kRoundMagic);
+  const T shifted = fma(xc, E::kInvLn2, E::kRoundMagic);  // kRoundMagic + n, n = round(xc / ln2)
+  const T nf = sub(shifted, E::kRoundMagic);
   const T r = fma(nf, -S::kLn2Lo, fma(nf, -S::kLn2Hi, xc));
   const T poly = fma(r, horner<T, InverseFactorial, 1, E::kTerms, true>(r), T(1));
-  // nf is an integer in [kMinExponent - 1, 128); NaN gives garbage bits that the NaN poly overrides.
-  typename L::Int n = static_cast<typename L::Int>(nf == nf ? nf : T(0));
+  // n read from the bits of `shifted` (its ulp is 1, so they are kRoundMagic's plus n), not converted
+  // from nf: AVX2 has no vector conversion of doubles to 64-bit integers, and the exps of the swap pass
+  // ran as scalar code. NaN (whose bits are garbage here) takes n = 0; the NaN poly overrides it.
+  typename L::Int n = static_cast<typename L::Int>(bits(shifted) - bits(E::kRoundMagic));
+  n = nf == nf ? n : 0;
   n = n < E::kMinExponent ? E::kMinExponent : n;
   const T scale = from_bits(static_cast<typename L::Bits>(n + L::kBias) << L::kMantissaBits);
   const T result = mul(poly, scale);
