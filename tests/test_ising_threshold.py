@@ -43,6 +43,6 @@ def test_threshold_is_exact():
 
 @pytest.mark.parametrize("q, expected", [(np.nan, 0), (-0.25, 0), (0.0, 0), (1.0, 2**32 - 1), (np.inf, 2**32 - 1),
                                          (3.0, 2**32 - 1)])
-def test_threshold_outside_the_unit_interval(q, expected):
+def test_threshold_at_the_ends_and_beyond(q, expected):
     # NaN and q ≤ 0 never flip; q above 1 (which no flip probability is) gets the threshold of q = 1
     assert _core.ising_threshold(np.float32(q)) == expected

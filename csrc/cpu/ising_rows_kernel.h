@@ -170,6 +170,7 @@ int64_t update_row_uniform_avx2(const int8_t* pad, const int8_t* up, const int8_
                                 int8_t* cur, int32_t& db, int32_t& dm) {
   // Straight from the lattice's table (kIsingTableSize entries, so entries 8..13 are in bounds), not
   // through a zeroed copy a row.
+  static_assert(kIsingTableSize >= 14, "the masked load reads table entries 8..13");
   const __m256i table_lo = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(tab));
   const __m256i table_hi =
       _mm256_maskload_epi32(reinterpret_cast<const int*>(tab + 8), _mm256_setr_epi32(-1, -1, -1, -1, -1, -1, 0, 0));

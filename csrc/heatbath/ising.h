@@ -243,7 +243,9 @@ HB_HD void ising_uniform_row(const int8_t* cur, const int8_t* down, const int8_t
 }
 
 // s_x (J_x s_{x+1} + J_y s_down (+ J_z s_front) + h_x) of site x (x + 1 given: the periodic wrap is the
-// caller's), in double; PerBond / PerSite: couplings or fields per site, else the model's J or h.
+// caller's), in double; PerBond / PerSite: couplings or fields per site, else the model's J or h. The
+// indices are ising_bond's and ising_site_field's, with their null checks made at compile time (a
+// runtime check around the loads kept the row loop from vectorising).
 template <bool PerBond, bool PerSite, bool Three>
 HB_HD double ising_site_term(const IsingArgs& a, const int8_t* cur, const int8_t* down, const int8_t* front,
                              int64_t base, int64_t x, int64_t right) {
