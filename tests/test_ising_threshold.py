@@ -1,9 +1,9 @@
 # SPDX-License-Identifier: Apache-2.0
 """The per-site Ising flip threshold T(q) = min(ceil(q·2^32 − 1/2), 2^32 − 1) (csrc/heatbath/ising.h),
-which a spin flips below: it is computed without converting a double to an integer (so that the
-per-site loop vectorises on AVX2 and AVX-512), and exact rational arithmetic checks it here, on the
-float32 probabilities where rounding could go wrong (q·2^32 − 1/2 an integer, or one ulp of q off
-it), at the ends of [0, 1], and on random ones."""
+which a spin flips below: it is computed in 32-bit integers from the bits of q (so that the per-site
+loop runs as many lanes as it has floats), and exact rational arithmetic checks it here, on the float32
+probabilities where rounding could go wrong (q·2^32 − 1/2 an integer, or one ulp of q off it), at both
+ends of every binade (each exponent takes its own shift), at the ends of [0, 1], and on random ones."""
 import math
 from fractions import Fraction
 
@@ -27,6 +27,11 @@ def probabilities():
     one = np.float32(1.0)
     ends = [0.0, 1.0, np.nextafter(one, np.float32(0)), np.float32(2.0**-32), np.float32(2.0**-33), np.float32(1e-45)]
     yield from (np.float32(q) for q in ends)
+    # the first, second and last float32 of each binade, subnormals included: the integer form shifts
+    # the significand by an amount set by the exponent, and caps it at both ends
+    for e in range(-149, 1):
+        low = np.float32(2.0**e)
+        yield from (low, np.nextafter(low, one), np.nextafter(np.float32(2.0 ** (e + 1)), np.float32(0)))
     # q·2^32 − 1/2 exactly an integer k (q = (k + 1/2) / 2^32, exact in float32 for small k), and the
     # float32 values either side of it
     for k in list(range(0, 64)) + [2**20 + 7, 2**23 - 1]:

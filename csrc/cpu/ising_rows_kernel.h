@@ -2,11 +2,11 @@
 // The row machinery of the CPU Ising launchers (ising_cpu_kernel.cpp: plain sweeps; ising_pt_cpu_kernel.cpp:
 // parallel-tempering rounds), compiled once per instruction set with the file that includes it. A
 // half-sweep processes a lattice in bands of rows: the Philox blocks of the band are generated
-// lane-parallel (intrinsics on AVX2/AVX-512, `omp simd` otherwise), then for each row spread to a per-x
-// word array in which the other colour's sites get 0xFFFFFFFF (never below a threshold, so never
-// flipped). The uniform model then updates the whole row in one contiguous SIMD loop (neighbour sum,
-// threshold lookup, unsigned compare, select); per-bond couplings or per-site fields run the per-site
-// probability of ising.h (an exp per spin) vectorised over the colour's sites. Every step is integer
+// lane-parallel (intrinsics on AVX2/AVX-512, `omp simd` otherwise). The uniform model spreads each row's
+// words to a per-x array in which the other colour's sites get 0xFFFFFFFF (never below a threshold, so
+// never flipped) and updates the whole row in one contiguous SIMD loop (neighbour sum, threshold lookup,
+// unsigned compare, select); per-bond couplings or per-site fields run the per-site probability of
+// ising.h (an exp per spin) over the colour's sites only, from inputs copied by colour. Every step is integer
 // work or the IEEE arithmetic of rn_math.h, so all instruction-set variants make the same decisions.
 #pragma once
 #include <algorithm>
@@ -44,18 +44,27 @@ struct RowScratch {
         pad(static_cast<size_t>(a.nx + 2)),
         lanes(static_cast<size_t>(4 * stride)),
         words(static_cast<size_t>(8 * nb)),
-        uniform_j(a.coupling == nullptr ? static_cast<size_t>(a.nx + 1) : 0, a.j),
-        uniform_h(a.field == nullptr ? static_cast<size_t>(a.nx) : 0, a.h),
-        left_j(a.coupling != nullptr ? static_cast<size_t>(a.nx + 1) : 0),
-        flips(a.coupling != nullptr || a.field != nullptr ? static_cast<size_t>(a.nx / 2) : 0) {}
+        flips(ising_per_site(a) ? static_cast<size_t>(a.nx / 2) : 0),
+        spins_f(ising_per_site(a) ? static_cast<size_t>(5 * a.nx + 2) : 0),
+        terms(ising_per_site(a) ? static_cast<size_t>((2 * a.ndim + 1) * (a.nx / 2)) : 0),
+        colour_words(ising_per_site(a) ? static_cast<size_t>(4 * nb) : 0) {
+    // The uniform J or h of a model whose other part is per site: written once, never copied per row.
+    if (!ising_per_site(a)) return;
+    const auto bonds_end = terms.begin() + 2 * a.ndim * (a.nx / 2);
+    if (a.coupling == nullptr) std::fill(terms.begin(), bonds_end, a.j);
+    if (a.field == nullptr) std::fill(bonds_end, terms.end(), a.h);
+  }
+  static bool ising_per_site(const IsingArgs& a) { return a.coupling != nullptr || a.field != nullptr; }
   int64_t nb, stride;              // blocks per row; words per lane array (a multiple of 16)
   std::vector<int8_t> pad;         // [nx + 2] the row with its periodic neighbours at both ends
   std::vector<uint32_t> lanes;     // [4, stride] word l of the band's blocks
   std::vector<uint32_t> words;     // [8 · nb] the word of each x of one row (0xFFFFFFFF on the other colour)
-  std::vector<float> uniform_j;    // [nx + 1] the uniform J, for the per-site loop of a per-site-field model
-  std::vector<float> uniform_h;    // [nx] the uniform h, for the per-site loop of a per-bond model
-  std::vector<float> left_j;       // [nx + 1] the x-bond to the left of each x (periodic), per-bond models
   std::vector<int32_t> flips;      // [nx / 2] whether each site of the colour flips, per-site models
+  std::vector<float> spins_f;      // [nx + 2 + 4 nx] the padded row and its neighbour rows as floats, split
+                                   // into even and odd x, per-site models
+  std::vector<float> terms;        // [2 ND + 1, nx / 2] the bonds (−x, +x, −y, +y, −z, +z) and the field of the
+                                   // colour's sites of one row, per-site models
+  std::vector<uint32_t> colour_words;  // [4 · nb] the word of each of the colour's sites, per-site models
 };
 
 template <int P>
@@ -92,6 +101,22 @@ void spread_row(int64_t i, int64_t p, RowScratch& s) {
     spread_words<0>(w0, w1, w2, w3, s.nb, s.words.data());
   } else {
     spread_words<1>(w0, w1, w2, w3, s.nb, s.words.data());
+  }
+}
+
+// The words of the colour's sites x = p + 2k of row row0 + i of the band, by k (word k mod 4 of block
+// ⌊k/4⌋ of the row, as spread_row places them).
+void colour_row_words(int64_t i, RowScratch& s) {
+  const uint32_t* w0 = s.lanes.data() + i * s.nb;
+  const uint32_t* w1 = w0 + s.stride;
+  const uint32_t* w2 = w1 + s.stride;
+  const uint32_t* w3 = w2 + s.stride;
+  uint32_t* out = s.colour_words.data();
+  for (int64_t b = 0; b < s.nb; ++b) {
+    out[4 * b] = w0[b];
+    out[4 * b + 1] = w1[b];
+    out[4 * b + 2] = w2[b];
+    out[4 * b + 3] = w3[b];
   }
 }
 
@@ -264,49 +289,94 @@ void update_row_uniform(const IsingArgs& a, int8_t* lat, int64_t row, const uint
   d_mag += dm;
 }
 
+// The decisions of the colour's sites x = P + 2k of one row, from inputs by k: the spins split into
+// even and odd x (so that x − 1, x and x + 1 are plain reads for a P known at compile time) and the
+// colour's bonds, field and words compacted. Every read is contiguous: a stride-2 read leaves a gap
+// after the last site, and to stay inside the arrays GCC ran the last vector's worth of sites as scalar
+// code (a quarter of a row of 128, and most of the time); no int8 is read either, since GCC sizes the
+// vectors by the narrowest type, and with int8 spins AVX2 ran the floats 4 to a register.
+template <int ND, int P>
+void decide_colour_sites(int64_t half, const float* pe, const float* po, const float* ue, const float* uo,
+                         const float* de, const float* d_o, const float* be, const float* bo, const float* fe,
+                         const float* fo, const float* terms, const uint32_t* words, IsingMethod method, float beta,
+                         int32_t* flips) {
+  const float *jl = terms, *jr = jl + half, *ju = jr + half, *jd = ju + half, *jb = jd + half, *jf = jb + half,
+              *h = terms + 2 * ND * half;
+#pragma omp simd safelen(16)
+  for (int64_t k = 0; k < half; ++k) {
+    // pad[x], pad[x + 1], pad[x + 2] are the left neighbour, the site and the right neighbour
+    const float sl = P == 0 ? pe[k] : po[k], sx = P == 0 ? po[k] : pe[k + 1], sr = P == 0 ? pe[k + 1] : po[k + 1];
+    const float hloc = ising_field_sum(ND, jl[k], sl, jr[k], sr, ju[k], P == 0 ? ue[k] : uo[k], jd[k],
+                                       P == 0 ? de[k] : d_o[k], ND == 3 ? jb[k] : 0.0f,
+                                       ND == 3 ? (P == 0 ? be[k] : bo[k]) : 0.0f, ND == 3 ? jf[k] : 0.0f,
+                                       ND == 3 ? (P == 0 ? fe[k] : fo[k]) : 0.0f, h[k]);
+    flips[k] = ising_flips_float(method, beta, sx, hloc, words[k]) ? 1 : 0;
+  }
+}
+
 // One colour of one row with per-bond couplings or per-site fields: the per-site probability of
 // ising_flips, vectorised over the colour's sites (the exp is the cost, so the other colour is skipped).
 template <int ND>
 void update_row_general(const IsingArgs& a, int8_t* lat, int64_t row, int64_t p, float beta, RowScratch& s) {
-  const int64_t nx = a.nx, n = ising_sites(a);
+  const int64_t nx = a.nx, n = ising_sites(a), half = nx / 2;
   const RowView v = load_row(a, lat, row, s);
   const IsingRows& r = v.rows;
   int8_t* cur = v.cur;
-  const int8_t *pad = v.pad, *up = v.up, *down = v.down, *back = v.back, *front = v.front;
-  // Bond arrays by x: left_j[x] is the x-bond to the left of x, jx[x] to its right.
-  const float *left_j = s.uniform_j.data(), *jx = left_j, *jup = left_j, *jdown = left_j, *jback = left_j,
-              *jfront = left_j;
+  float* const terms = s.terms.data();
+  // The colour's x = p + 2k, by k; stride-2 copies, whose scalar tails cost little beside the sites' exps.
+  const auto colour_of = [p, half](const float* from, float* to) {
+    for (int64_t k = 0; k < half; ++k) to[k] = from[p + 2 * k];
+  };
   if (a.coupling != nullptr) {
-    const float* cx = a.coupling + (a.ndim - 1) * n;
-    const float* cy = a.coupling + (a.ndim - 2) * n;
-    jx = cx + row * nx;
-    s.left_j[0] = jx[nx - 1];
-    std::memcpy(s.left_j.data() + 1, jx, static_cast<size_t>(nx - 1) * sizeof(float));
-    left_j = s.left_j.data();
-    jup = cy + r.up * nx;
-    jdown = cy + row * nx;
-    jback = a.coupling + r.back * nx;  // axis 0 is z in 3-D; unused in 2-D
-    jfront = a.coupling + row * nx;
+    const float* cx = a.coupling + (a.ndim - 1) * n + row * nx;  // the +x bond of each x of the row
+    const float* cy = a.coupling + (a.ndim - 2) * n;              // the +y bond of each site
+    // −x bond of x: the +x bond of x − 1 (periodic), so only x = 0 (colour 0) wraps
+    terms[0] = p == 0 ? cx[nx - 1] : cx[0];
+    for (int64_t k = 1; k < half; ++k) terms[k] = cx[p + 2 * k - 1];
+    colour_of(cx, terms + half);
+    colour_of(cy + r.up * nx, terms + 2 * half);  // −y bond: the +y bond of the row above
+    colour_of(cy + row * nx, terms + 3 * half);
+    if (ND == 3) {
+      colour_of(a.coupling + r.back * nx, terms + 4 * half);  // axis 0 is z
+      colour_of(a.coupling + row * nx, terms + 5 * half);
+    }
   }
-  const float* h = a.field != nullptr ? a.field + row * nx : s.uniform_h.data();
-  const uint32_t* words = s.words.data();
-  const IsingMethod method = a.method;
-  int32_t* flips = s.flips.data();
+  if (a.field != nullptr) colour_of(a.field + row * nx, terms + 2 * ND * half);
+
+  float* const pe = s.spins_f.data();  // pad[2k], pad[2k + 1]: [half + 1] each
+  float *const po = pe + half + 1, *const ue = po + half + 1, *const uo = ue + half, *const de = uo + half,
+               *const d_o = de + half, *const be = d_o + half, *const bo = be + half, *const fe = bo + half,
+               *const fo = fe + half;
+  const auto split = [](const int8_t* from, int64_t pairs, float* even, float* odd) {
+    for (int64_t k = 0; k < pairs; ++k) {
+      even[k] = static_cast<float>(from[2 * k]);
+      odd[k] = static_cast<float>(from[2 * k + 1]);
+    }
+  };
+  split(v.pad, half + 1, pe, po);
+  split(v.up, half, ue, uo);
+  split(v.down, half, de, d_o);
+  if (ND == 3) {
+    split(v.back, half, be, bo);
+    split(v.front, half, fe, fo);
+  }
   // The decisions first, into a contiguous array: written in place, the stride-2 stores into the row
-  // (which its loads may alias) kept GCC from vectorising the loop. safelen(16) caps the vector length:
-  // left alone, GCC sizes it by the int8 spins (64 lanes on AVX-512) and rows with fewer colour sites
-  // run scalar.
-#pragma omp simd safelen(16)
-  for (int64_t k = 0; k < nx / 2; ++k) {
-    const int64_t x = p + 2 * k;
-    const int sx = pad[x + 1];
-    const float hloc = ising_field_sum(ND, left_j[x], pad[x], jx[x], pad[x + 2], jup[x], up[x], jdown[x], down[x],
-                                       ND == 3 ? jback[x] : 0.0f, back[x], ND == 3 ? jfront[x] : 0.0f, front[x], h[x]);
-    flips[k] = ising_flips(method, beta, sx, hloc, words[x]) ? 1 : 0;
+  // (which its loads may alias) kept GCC from vectorising the loop.
+  int32_t* flips = s.flips.data();
+  const uint32_t* words = s.colour_words.data();
+  if (p == 0) {
+    decide_colour_sites<ND, 0>(half, pe, po, ue, uo, de, d_o, be, bo, fe, fo, terms, words, a.method, beta, flips);
+  } else {
+    decide_colour_sites<ND, 1>(half, pe, po, ue, uo, de, d_o, be, bo, fe, fo, terms, words, a.method, beta, flips);
   }
-  for (int64_t k = 0; k < nx / 2; ++k) {
-    const int64_t x = p + 2 * k;
-    cur[x] = static_cast<int8_t>(flips[k] != 0 ? -cur[x] : cur[x]);
+  // Applied to both x of each pair (no gap again), negating by the mask of the colour's x:
+  // (s ^ m) − m is −s for m = −1 and s for m = 0.
+  const int32_t on_odd = p != 0 ? 1 : 0;
+  for (int64_t k = 0; k < half; ++k) {
+    const int64_t e = 2 * k;
+    const int32_t m_even = -(flips[k] & (1 - on_odd)), m_odd = -(flips[k] & on_odd);
+    cur[e] = static_cast<int8_t>((cur[e] ^ m_even) - m_even);
+    cur[e + 1] = static_cast<int8_t>((cur[e + 1] ^ m_odd) - m_odd);
   }
 }
 
@@ -320,11 +390,12 @@ inline void update_band(const IsingArgs& a, int64_t l, int64_t row0, int64_t n, 
   draw_band(key, a.chain_start + l, row0, n, s);
   for (int64_t i = 0; i < n; ++i) {
     const int64_t row = row0 + i, p = ising_parity(a, row, colour);
-    spread_row(i, p, s);
     if (table == nullptr) {
+      colour_row_words(i, s);
       a.ndim == 2 ? update_row_general<2>(a, lat, row, p, beta, s) : update_row_general<3>(a, lat, row, p, beta, s);
       continue;
     }
+    spread_row(i, p, s);
     if (a.ndim == 2) {
       record ? update_row_uniform<2, true>(a, lat, row, table, s, d_bonds, d_mag)
              : update_row_uniform<2, false>(a, lat, row, table, s, d_bonds, d_mag);

@@ -97,17 +97,24 @@ HB_HD float ising_flip_probability(IsingMethod m, float beta, float s_hloc) {
   return heat_bath ? rn::div(1.0f, rn::add(1.0f, e)) : metropolis;
 }
 
-// T(q) = min(ceil(q·2^32 − 1/2), 2^32 − 1); every step is exact in double. No conversion of a double to
-// an integer: AVX2 has none to 64 bits, and a 64-bit compare's mask did not fit the 16 float lanes of
-// AVX-512; with either, GCC left the per-site loop of ising_rows_kernel.h scalar.
+// T(q) = min(ceil(q·2^32 − 1/2), 2^32 − 1) for q in [0, 1]; 0 for q < 0, −0 and NaN, 2^32 − 1 for q ≥ 1.
+// In 32-bit integers from the bits of q, exactly: q·2^32 = m·2^−s with m the 24-bit significand and
+// s = 118 − (biased exponent). For s ≥ 1, T = ceil(m/2^s − 1/2) = ⌊(m + 2^(s−1) − 1) / 2^s⌋ (0 for every
+// s ≥ 25, so s is capped there); for s ≤ 0, T = m·2^−s, below 2^32 until q reaches 1. The per-site loops
+// of the CPU run it 8 or 16 lanes wide, where the earlier form (exact steps in double) took two vectors
+// of doubles per vector of floats; tests/test_ising_threshold.py checks it against exact arithmetic.
 HB_HD uint32_t ising_threshold(float q) {
-  const double t = rn::sub(rn::mul(static_cast<double>(q), 4294967296.0), 0.5);
-  // Clamped to [0, 2^32 − 1] first (ceil commutes with the clamp to an integer); NaN: never flip on garbage
-  const double clamped = t > 0.0 ? (t < 4294967295.0 ? t : 4294967295.0) : 0.0;
-  // 2^52 + clamped rounds clamped to the nearest integer r, which its low 32 bits hold; ceil is r or r + 1
-  const double shifted = rn::add(clamped, 4503599627370496.0);
-  const uint32_t r = static_cast<uint32_t>(rn::bits(shifted));
-  return r + (rn::sub(shifted, 4503599627370496.0) < clamped ? 1u : 0u);
+  const uint32_t b = rn::bits(q);
+  const int32_t biased = static_cast<int32_t>((b >> 23) & 0xFFu);
+  const uint32_t fraction = b & 0x7FFFFFu, m = fraction | 0x800000u;
+  const int32_t s = 118 - biased;
+  const uint32_t right = static_cast<uint32_t>(s < 25 ? (s > 1 ? s : 1) : 25);  // in [1, 25]
+  const uint32_t left = static_cast<uint32_t>(s < 0 ? (s > -8 ? -s : 8) : 0);    // in [0, 8]
+  const uint32_t down = (m + (1u << (right - 1)) - 1u) >> right;
+  const uint32_t up = m << left;
+  const uint32_t t = s >= 1 ? down : (biased >= 127 ? 0xFFFFFFFFu : up);
+  const bool zero = (b >> 31) != 0 || (biased == 255 && fraction != 0);  // negative, −0, NaN
+  return zero ? 0u : t;
 }
 
 HB_HD int ising_table_index(int s, int neighbour_sum, int ndim) {
@@ -153,8 +160,11 @@ HB_HD float ising_field_sum(int ndim, float jl, float sl, float jr, float sr, fl
 // Whether spin s = ±1 with local field hloc flips, given its word w (per-site probability). s·h_loc as a
 // product (exact for ±1), not a select on s > 0: the mask of that byte compare kept GCC from vectorising
 // the per-site loop with AVX-512.
+HB_HD bool ising_flips_float(IsingMethod m, float beta, float s, float hloc, uint32_t w) {
+  return w < ising_threshold(ising_flip_probability(m, beta, rn::mul(s, hloc)));
+}
 HB_HD bool ising_flips(IsingMethod m, float beta, int s, float hloc, uint32_t w) {
-  return w < ising_threshold(ising_flip_probability(m, beta, rn::mul(static_cast<float>(s), hloc)));
+  return ising_flips_float(m, beta, static_cast<float>(s), hloc, w);
 }
 
 // h_loc of site (row, x) of the lattice `lat`.
