@@ -302,6 +302,7 @@ void decide_colour_sites(int64_t half, const float* pe, const float* po, const f
                          int32_t* flips) {
   const float *jl = terms, *jr = jl + half, *ju = jr + half, *jd = ju + half, *jb = jd + half, *jf = jb + half,
               *h = terms + 2 * ND * half;
+  // safelen(16): one AVX-512 register of floats (GCC would otherwise be free to take more lanes)
 #pragma omp simd safelen(16)
   for (int64_t k = 0; k < half; ++k) {
     // pad[x], pad[x + 1], pad[x + 2] are the left neighbour, the site and the right neighbour

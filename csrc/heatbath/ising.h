@@ -159,7 +159,7 @@ HB_HD float ising_field_sum(int ndim, float jl, float sl, float jr, float sr, fl
 
 // Whether spin s = ±1 with local field hloc flips, given its word w (per-site probability). s·h_loc as a
 // product (exact for ±1), not a select on s > 0: the mask of that byte compare kept GCC from vectorising
-// the per-site loop with AVX-512.
+// the per-site loop with AVX-512. The CPU's per-site loop holds its spins as floats (ising_rows_kernel.h).
 HB_HD bool ising_flips_float(IsingMethod m, float beta, float s, float hloc, uint32_t w) {
   return w < ising_threshold(ising_flip_probability(m, beta, rn::mul(s, hloc)));
 }
@@ -297,7 +297,8 @@ HB_HD double ising_row_energy(const IsingArgs& a, const int8_t* cur, const int8_
     acc[x - x0] = rn::sub(acc[x - x0], ising_site_term<PerBond, PerSite, Three>(a, cur, down, front, base, x, x + 1));
   }
   const int64_t last = nx - 1;  // its right neighbour is x = 0
-  acc[last - x0] = rn::sub(acc[last - x0], ising_site_term<PerBond, PerSite, Three>(a, cur, down, front, base, last, 0));
+  const double wrapped = ising_site_term<PerBond, PerSite, Three>(a, cur, down, front, base, last, 0);
+  acc[last - x0] = rn::sub(acc[last - x0], wrapped);
   double energy = 0.0;
   for (int l = 0; l < kEnergyLanes; ++l) energy = rn::add(energy, acc[l]);
   return energy;
