@@ -67,6 +67,24 @@ class ParallelTemperingIsing:
     track_seconds_per_round.unit = "seconds"
 
 
+class ParallelTemperingSpinGlass:
+    """PT over Edwards–Anderson spin glasses (±J couplings, per-bond: the per-site heat-bath loop), the
+    workload parallel tempering is most used for: 32 temperatures × 64 chains, one sweep a round, 2-D 32 × 32
+    and 3-D 8³: time per round (the rounds are compiled on the CPU)."""
+
+    params = (["2d", "3d"],)
+    param_names = ["lattice"]
+    SHAPES = {"2d": (32, 32), "3d": (8, 8, 8)}
+
+    def setup(self, lattice):
+        shape = self.SHAPES[lattice]
+        self.pt = hb.ParallelTempering(hb.Ising.spin_glass(shape, "pm", seed=0), 32, sampler=hb.GibbsMove(n_sweeps=1))
+        self.state = self.pt.run(ising_start(ISING_CHAINS, shape), 2, seed=0).state
+
+    def time_round(self, lattice):
+        self.pt.run(self.state, ISING_ROUNDS)
+
+
 class ParallelTemperingRBM:
     """PT over an RBM with Bernoulli units (block Gibbs, DEO), 8 temperatures × 100 chains, one step per
     round: time per round (the rounds are compiled on the CPU)."""
