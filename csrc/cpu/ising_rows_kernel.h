@@ -44,17 +44,16 @@ struct RowScratch {
         pad(static_cast<size_t>(a.nx + 2)),
         lanes(static_cast<size_t>(4 * stride)),
         words(static_cast<size_t>(8 * nb)),
-        flips(ising_per_site(a) ? static_cast<size_t>(a.nx / 2) : 0),
-        spins_f(ising_per_site(a) ? static_cast<size_t>(5 * a.nx + 2) : 0),
-        terms(ising_per_site(a) ? static_cast<size_t>((2 * a.ndim + 1) * (a.nx / 2)) : 0),
-        colour_words(ising_per_site(a) ? static_cast<size_t>(4 * nb) : 0) {
+        flips(!ising_uniform(a) ? static_cast<size_t>(a.nx / 2) : 0),
+        spins_f(!ising_uniform(a) ? static_cast<size_t>(5 * a.nx + 2) : 0),
+        terms(!ising_uniform(a) ? static_cast<size_t>((2 * a.ndim + 1) * (a.nx / 2)) : 0),
+        colour_words(!ising_uniform(a) ? static_cast<size_t>(4 * nb) : 0) {
     // The uniform J or h of a model whose other part is per site: written once, never copied per row.
-    if (!ising_per_site(a)) return;
+    if (ising_uniform(a)) return;
     const auto bonds_end = terms.begin() + 2 * a.ndim * (a.nx / 2);
     if (a.coupling == nullptr) std::fill(terms.begin(), bonds_end, a.j);
     if (a.field == nullptr) std::fill(bonds_end, terms.end(), a.h);
   }
-  static bool ising_per_site(const IsingArgs& a) { return a.coupling != nullptr || a.field != nullptr; }
   int64_t nb, stride;              // blocks per row; words per lane array (a multiple of 16)
   std::vector<int8_t> pad;         // [nx + 2] the row with its periodic neighbours at both ends
   std::vector<uint32_t> lanes;     // [4, stride] word l of the band's blocks
