@@ -272,6 +272,43 @@ def test_thread_counts_do_not_change_results(double_well, method):
             same(getattr(one, field), getattr(two, field))
 
 
+@pytest.mark.parametrize("method", METHODS)
+def test_uneven_parts_do_not_change_results(double_well, method, monkeypatch):
+    from heatbath._numba import langevin_launch
+
+    # 301 chains of 3 coordinates are five tiles of 64: cut into 1, 3 (2 + 1 + 2) and 5 parts; the
+    # energy kernels' 301 rows likewise.
+    x0 = start(301, 3, "float32")
+    runs = []
+    for parts in (1, 3, 5):
+        monkeypatch.setattr(langevin_launch, "_parts", lambda n, parts=parts: min(n, parts))
+        runs.append(hb.langevin(double_well, x0, 20, 0.02, method, seed=3, thin=4))
+        runs.append(hb.energy(double_well, runs[-1].x))
+    for run in runs[2:]:
+        if isinstance(run, np.ndarray):
+            same(run, runs[1])
+            continue
+        for field in ("x", "p", "energy", "trace", "accepted"):
+            if getattr(run, field) is not None:
+                same(getattr(run, field), getattr(runs[0], field))
+
+
+def test_the_parallel_launcher_calls_the_kernel_through_its_address(double_well):
+    # The kernel's code must not be linked into run_parts's prange loop: Numba would optimise it again
+    # in each of the loop's wrappers, which made a kernel compile two to three times slower.
+    from heatbath._numba.parallel_parts import run_parts
+
+    hb.langevin(double_well, start(8, 3, "float32"), 2, 0.02, "mala", seed=0)
+    signatures = list(run_parts.overloads)
+    assert signatures
+    fresh = numba.njit(parallel=True, nogil=True)(run_parts.py_func)  # compiled here, not loaded from the cache
+    for signature in signatures:
+        fresh.compile(signature)
+        ir = fresh.overloads[signature].library.get_llvm_str()
+        assert "make_kernels" not in ir and "langevin_kernels" not in ir
+        assert "parallel_parts" in ir  # the check can see the names of what was compiled in
+
+
 def test_zero_steps_report_the_energy(double_well):
     x0 = start(5, 2, "float64")
     for method in METHODS:
@@ -407,13 +444,61 @@ def energy_raising(x):
     return 0.5 * x[0] * x[0]
 
 
-# A function that can raise gives the kernel's chain loop a second exit, so Numba runs it serially and
-# says so (NumbaPerformanceWarning): expected here, where the raise is the point.
-@pytest.mark.filterwarnings("ignore::numba.core.errors.NumbaPerformanceWarning")
+# A function that can raise runs on the calling thread alone, the only one whose exception Numba passes
+# on, and says so (NumbaPerformanceWarning).
 def test_exception_inside_the_kernel_is_reported():
     pot = potential(energy_raising, cliff_grad)
-    with pytest.raises(RuntimeError, match=r"'energy_raising' or the gradient 'cliff_grad' raised .*left the box"):
-        hb.langevin(pot, np.zeros((50, 1)), 40, 0.5, "mala")
+    with pytest.raises(RuntimeError, match=r"'energy_raising' or the gradient 'cliff_grad' raised .*left the box"), \
+            pytest.warns(numba.core.errors.NumbaPerformanceWarning, match="can raise"):
+        hb.langevin(pot, np.zeros((5000, 1)), 40, 0.5, "mala")
+
+
+def singular_energy(x):
+    # np.linalg raises inside a library call: no raise statement here for raise_scan to see
+    return np.linalg.inv(np.eye(2) * x[0])[0, 0]
+
+
+def zero_grad(x, out):
+    out[0] = 0.0
+
+
+def test_an_exception_on_another_thread_is_an_error_not_lost_chains():
+    # Rows 0 .. 9,999 are fine, 10,000 on raise: their part may run on one of Numba's threads, which drop
+    # the exception; those rows were then left unwritten, with no error.
+    x = np.ones((20000, 1))
+    x[10000:] = 0.0
+    with pytest.raises(RuntimeError, match=r"'singular_energy' or the gradient 'zero_grad' raised an exception "
+                                           r"inside the compiled kernel"):
+        hb.energy(potential(singular_energy, zero_grad), x)
+
+
+def test_raise_statements_are_found_where_the_functions_reach():
+    from heatbath._numba.raise_scan import may_raise
+
+    def plain(x):
+        return x[0] * 2.0
+
+    def asserts(x):
+        assert x[0] > 0
+        return x[0]
+
+    @numba.njit
+    def helper(v):
+        if v > 3:
+            raise ValueError("too big")
+        return v
+
+    def calls_helper(x):
+        return helper(x[0])
+
+    def in_a_closure():
+        def inner(x):
+            return helper(x[0])
+        return inner
+
+    assert not may_raise(plain, double_well_energy, double_well_grad)
+    assert may_raise(energy_raising) and may_raise(plain, asserts)
+    assert may_raise(calls_helper) and may_raise(numba.njit(calls_helper)) and may_raise(in_a_closure())
 
 
 # --- bad input -------------------------------------------------------------------------------------

@@ -20,6 +20,10 @@ Speed comes from four choices, each worth a factor over one chain at a time with
   (langevin_launch.py): it then vectorises across chains like the core's lane loops.
 - The noise of a tile for a block of steps comes from the core's lane-parallel Philox in one call.
 
+The kernels are plain ``nogil`` functions over a range of tiles (of rows, for the energy kernels), and
+a prange loop compiled once for all potentials runs them in parts (parallel_parts.py): a prange loop of
+their own took two to three times longer to compile.
+
 Conventions as in random_stream.py: float32 stays float32 (constants come from ``typed``), no
 fastmath (LLVM must not reassociate or contract into FMAs: the core is built with -ffp-contract=off),
 error_model='numpy' (a division by zero gives inf or NaN, which marks a chain as diverged).
@@ -27,7 +31,7 @@ error_model='numpy' (a division by zero gives inf or NaN, which marks a chain as
 from __future__ import annotations
 
 import numpy as np
-from numba import carray, njit, prange
+from numba import carray, njit
 
 from heatbath._numba.core_noise import langevin_noise, metropolis_log_uniforms
 from heatbath._numba.kernel_cache import enable_fingerprint_cache
@@ -38,9 +42,10 @@ from heatbath._numba.update_rules import drift_noise_drift, euler_move, mala_log
 __all__ = ["make_kernels"]
 
 # Where a gradient goes: one that is not read back in the same loop is written into a view of its
-# array (g[k]), never into a carray over a pointer. Under parallel=True Numba turns the user's array
-# expressions (``out[:] = k * x``) into loops of their own and drops those whose output it sees no later
-# read of; it knows that a view aliases its array, not that a carray does.
+# array (g[k]), not into a carray over a pointer. Numba knows that a view aliases its array, not that a
+# carray does: while these kernels were prange loops it turned the user's array expressions
+# (``out[:] = k * x``) into loops of their own and dropped those whose output it saw no later read of.
+# Views cost nothing, so the rule stays for any kernel compiled with parallel=True again.
 # A tile's noise buffer holds at most this many values (64 KiB of float32, in L2), spread over up to
 # TILE chains and STEPS steps; tiles shrink for long states.
 _NOISE_VALUES = 16384
@@ -128,16 +133,16 @@ def make_kernels(energy_fn, grad_fn, dim: int, fingerprint: str) -> dict:
         for k in range(n):
             out[c0 + k] = typed(energy_fn(carray(row_ptr(x, c0 + k), d), params, chain_start + c0 + k), like)
 
-    @njit(parallel=True, nogil=True, error_model="numpy")
+    @njit(nogil=True, error_model="numpy")
     def ula(params, x, trace, energy_trace, energy, diverged_at, noise_scale, coef_stride, h, thin, seed,
-            chain_start, step0, n_steps, t_begin, t_end):
+            chain_start, step0, n_steps, t_begin, t_end, first_tile, end_tile):
         chains, d = x.shape[0], dim
         if chains == 0 or d == 0:
             return
         params = borrowed(params)
         zero = typed(0, h)
         tile, block = tile_shape(d)
-        for ti in prange((chains + tile - 1) // tile):
+        for ti in range(first_tile, end_tile):
             c0 = ti * tile
             n = min(chains, c0 + tile) - c0
             noise = np.empty((block, n, d), x.dtype)  # [steps, chains, dim]
@@ -169,16 +174,16 @@ def make_kernels(energy_fn, grad_fn, dim: int, fingerprint: str) -> dict:
             if t_end == step0 + n_steps:
                 energies(params, x, c0, n, d, energy, h, chain_start)
 
-    @njit(parallel=True, nogil=True, error_model="numpy")
+    @njit(nogil=True, error_model="numpy")
     def mala(params, x, trace, energy_trace, energy, accepted, diverged_at, noise_scale, beta, coef_stride, h, thin,
-             seed, chain_start, step0, n_steps, t_begin, t_end):
+             seed, chain_start, step0, n_steps, t_begin, t_end, first_tile, end_tile):
         chains, d = x.shape[0], dim
         if chains == 0 or d == 0:
             return
         params = borrowed(params)
         zero = typed(0, h)
         tile, block = tile_shape(d)
-        for ti in prange((chains + tile - 1) // tile):
+        for ti in range(first_tile, end_tile):
             c0 = ti * tile
             n = min(chains, c0 + tile) - c0
             noise = np.empty((block, n, d), x.dtype)  # [steps, chains, dim]
@@ -243,9 +248,9 @@ def make_kernels(energy_fn, grad_fn, dim: int, fingerprint: str) -> dict:
                     energy[c0 + k] = e[k]
                 accepted[c0 + k] += n_accepted[k]
 
-    @njit(parallel=True, nogil=True, error_model="numpy")
+    @njit(nogil=True, error_model="numpy")
     def baoab(params, x, p, trace, energy_trace, energy, diverged_at, noise_scale, coef_stride, h, c1, thin, seed,
-              chain_start, step0, n_steps, t_begin, t_end):
+              chain_start, step0, n_steps, t_begin, t_end, first_tile, end_tile):
         chains, d = x.shape[0], dim
         if chains == 0 or d == 0:
             return
@@ -253,7 +258,7 @@ def make_kernels(energy_fn, grad_fn, dim: int, fingerprint: str) -> dict:
         zero = typed(0, h)
         half = typed(0.5, h) * h
         tile, block = tile_shape(d)
-        for ti in prange((chains + tile - 1) // tile):
+        for ti in range(first_tile, end_tile):
             c0 = ti * tile
             n = min(chains, c0 + tile) - c0
             noise = np.empty((block, n, d), x.dtype)  # [steps, chains, dim]
@@ -292,22 +297,24 @@ def make_kernels(energy_fn, grad_fn, dim: int, fingerprint: str) -> dict:
             if t_end == step0 + n_steps:
                 energies(params, x, c0, n, d, energy, h, chain_start)
 
-    @njit(parallel=True, nogil=True, error_model="numpy")
-    def evaluate(params, x, grad, energy):
-        # E and ∇E of every row of x [chains, dim] (C-contiguous) into energy [chains] and grad [chains, dim].
+    @njit(nogil=True, error_model="numpy")
+    def evaluate(params, x, grad, energy, first_row, end_row):
+        # E and ∇E of rows [first_row, end_row) of x [chains, dim] (C-contiguous) into energy [chains] and
+        # grad [chains, dim].
         d = dim
         params = borrowed(params)
-        for c in prange(x.shape[0]):
+        for c in range(first_row, end_row):
             xc = carray(row_ptr(x, c), d)
             energy[c] = energy_fn(xc, params, c)
             grad_fn(xc, grad[c], params, c)  # a view: see 'Where a gradient goes' above
 
-    @njit(parallel=True, nogil=True, error_model="numpy")
-    def energy(params, x, out):
-        # E alone of every row of x [chains, dim] into out [chains] (the energies of tempering's swaps).
+    @njit(nogil=True, error_model="numpy")
+    def energy(params, x, out, first_row, end_row):
+        # E alone of rows [first_row, end_row) of x [chains, dim] into out [chains] (the energies of
+        # tempering's swaps).
         d = dim
         params = borrowed(params)
-        for c in prange(x.shape[0]):
+        for c in range(first_row, end_row):
             out[c] = energy_fn(carray(row_ptr(x, c), d), params, c)
 
     kernels = {"ula": ula, "mala": mala, "baoab": baoab, "evaluate": evaluate, "energy": energy}

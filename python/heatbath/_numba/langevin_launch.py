@@ -8,10 +8,16 @@ from __future__ import annotations
 
 import contextlib
 import threading
+import warnings
 
+import numba
 import numpy as np
-from numba import typeof
+from numba import typeof, types
+from numba.core.errors import NumbaPerformanceWarning
 
+from heatbath._numba.langevin_kernels import tile_shape
+from heatbath._numba.parallel_parts import compile_parts_launcher
+from heatbath._numba.raise_scan import may_raise
 from heatbath.interrupted import sigint_at_chunk_boundaries
 from heatbath.progress import report as report_progress
 
@@ -25,6 +31,10 @@ _CHUNK_WORK = 1 << 24
 # when two threads launch parallel kernels at once. Each launch already uses every core, so calls
 # from several Python threads take turns.
 _LAUNCH_LOCK = threading.Lock()
+
+_STEP_KERNELS = ("ula", "mala", "baoab")  # over ranges of tiles; the energy kernels' ranges are of rows
+_RANGE = (types.int64, types.int64)  # the range [begin, end) that ends every kernel's arguments
+_NO_PARAMS = (np.int64(0),)
 
 
 @contextlib.contextmanager
@@ -65,32 +75,66 @@ class UserFunctions:
         self.label = label
         self.params = params
         self.params_type = typeof(params)
+        self.may_raise = may_raise(energy, grad)  # then the kernels run on the calling thread alone
         self._entries: dict = {}  # (kernel name, argument types) -> entry point
 
     def entry(self, name: str, dim: int, argtypes: tuple):
-        entry = self._entries.get((name, dim, argtypes))
+        """The kernel's dispatcher, compiled for argtypes + the range, its entry point, and the launcher
+        that runs it in parallel (None for functions that can raise: the entry point runs it here)."""
+        key = (name, dim, argtypes)
+        entry = self._entries.get(key)
         if entry is None:
             kernel = self.kernels_for(dim)[name]
+            kernel_argtypes = argtypes + _RANGE
             # Always the bare argument tuple: Numba's disk-cache index is keyed by the signature exactly
             # as given, so mixing in "void(...)" forms would store a second copy.
             with _inlined_loops_vectorised():
-                kernel.compile(argtypes)
-            entry = self._entries[(name, dim, argtypes)] = kernel.overloads[argtypes].entry_point
+                kernel.compile(kernel_argtypes)
+            if self.may_raise:
+                warnings.warn(NumbaPerformanceWarning(
+                    f"heatbath.potential: {self.label} can raise (a raise or assert statement), so the chains "
+                    f"run on one thread: Numba passes on an exception only from the thread that launched a "
+                    f"parallel loop. Return NaN instead (MALA rejects it; a NaN state is flagged as "
+                    f"diverged)."), stacklevel=2)
+                launch = None
+            else:
+                launch = compile_parts_launcher(kernel_argtypes)
+            entry = self._entries[key] = (kernel, kernel.overloads[kernel_argtypes].entry_point, launch)
         return entry
 
 
+def _parts(n: int) -> int:
+    """Parts of a launch over n tiles or rows: one per thread of Numba's pool, as its prange split them."""
+    return max(1, min(n, numba.get_num_threads()))
+
+
 def _call(name: str, fns: UserFunctions, args: tuple):
-    argtypes = (fns.params_type,) + tuple(typeof(a) for a in args)
-    entry = fns.entry(name, args[0].shape[1], argtypes)  # args[0] is x [chains, dim]
+    # An empty tuple cannot cross into run_parts's prange body (Numba's gufunc wrapper rejects it): a
+    # potential without parameters gets one that its call wrappers never read (user_calls.py).
+    params = fns.params or _NO_PARAMS
+    argtypes = (typeof(params),) + tuple(typeof(a) for a in args)
+    chains, dim = args[0].shape  # args[0] is x [chains, dim]
+    kernel, serial, launch = fns.entry(name, dim, argtypes)
+    n = -(-chains // tile_shape.py_func(dim)[0]) if name in _STEP_KERNELS else chains
     try:
         with _LAUNCH_LOCK:
-            entry(fns.params, *args)
+            if launch is None:
+                serial(params, *args, np.int64(0), np.int64(n))
+                return
+            parts = _parts(n)
+            done = np.zeros(parts, np.uint8)
+            launch(kernel, parts, n, params, args, done)
     except Exception as exc:  # the kernels themselves raise nothing: this came from the user's code
         # An object-mode callback's exception surfaces as SystemError("... with an exception set").
         cause = (exc.__cause__ or exc.__context__ or exc) if isinstance(exc, SystemError) else exc
         raise RuntimeError(f"heatbath.potential: {fns.label} raised an exception inside the compiled kernel "
                            f"({type(cause).__name__}: {cause}); the energy and gradient must not raise (return "
                            f"inf or NaN instead, which marks the chain as diverged)") from exc
+    if not done.all():
+        raise RuntimeError(f"heatbath.potential: {fns.label} raised an exception inside the compiled kernel, on "
+                           f"one of Numba's threads, which does not pass it on (with numba.set_num_threads(1) it "
+                           f"is shown); the energy and gradient must not raise (return inf or NaN instead, which "
+                           f"marks the chain as diverged)")
 
 
 def _contiguous(name: str, a):
