@@ -16,7 +16,7 @@ from numba import typeof, types
 from numba.core.errors import NumbaPerformanceWarning
 
 from heatbath._numba.langevin_kernels import tile_shape
-from heatbath._numba.parallel_parts import compile_parts_launcher
+from heatbath._numba.parallel_parts import KernelAddresses, compile_parts_launcher
 from heatbath._numba.raise_scan import may_raise
 from heatbath.interrupted import sigint_at_chunk_boundaries
 from heatbath.progress import report as report_progress
@@ -99,7 +99,8 @@ class UserFunctions:
                 launch = None
             else:
                 launch = compile_parts_launcher(kernel_argtypes)
-            entry = self._entries[key] = (kernel, kernel.overloads[kernel_argtypes].entry_point, launch)
+            entry = self._entries[key] = (kernel, KernelAddresses(kernel, kernel_argtypes),
+                                          kernel.overloads[kernel_argtypes].entry_point, launch)
         return entry
 
 
@@ -114,7 +115,7 @@ def _call(name: str, fns: UserFunctions, args: tuple):
     params = fns.params or _NO_PARAMS
     argtypes = (typeof(params),) + tuple(typeof(a) for a in args)
     chains, dim = args[0].shape  # args[0] is x [chains, dim]
-    kernel, serial, launch = fns.entry(name, dim, argtypes)
+    kernel, addresses, serial, launch = fns.entry(name, dim, argtypes)
     n = -(-chains // tile_shape.py_func(dim)[0]) if name in _STEP_KERNELS else chains
     try:
         with _LAUNCH_LOCK:
@@ -123,6 +124,7 @@ def _call(name: str, fns: UserFunctions, args: tuple):
                 return
             parts = _parts(n)
             done = np.zeros(parts, np.uint8)
+            addresses.bind(kernel)
             launch(kernel, parts, n, params, args, done)
     except Exception as exc:  # the kernels themselves raise nothing: this came from the user's code
         # An object-mode callback's exception surfaces as SystemError("... with an exception set").

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from numba import njit, prange, types
 
-__all__ = ["compile_parts_launcher", "run_parts"]
+__all__ = ["KernelAddresses", "compile_parts_launcher", "run_parts"]
 
 
 @njit(parallel=True, nogil=True, cache=True)
@@ -37,3 +37,27 @@ def compile_parts_launcher(kernel_argtypes: tuple):
                  types.Array(types.uint8, 1, "C"))
     run_parts.compile(signature)
     return run_parts.overloads[signature].entry_point
+
+
+class KernelAddresses:
+    """What Numba's unboxing of a first-class function asks of a compiled kernel, looked up once: its
+    compile result's fndesc and the addresses of its two entry points (the jitted function, whose
+    error status the caller checks, and the C wrapper). Asked of the dispatcher, the lookup hashed the
+    whole signature twice a launch, about 0.4 ms, more than a small launch's work. bind() answers the
+    dispatcher's get_compile_result with these until the next bind (launches take turns under a lock)."""
+
+    def __init__(self, kernel, argtypes: tuple):
+        cres = kernel.overloads[argtypes]
+        self.fndesc = cres.fndesc
+        names = (cres.fndesc.llvm_func_name, cres.fndesc.llvm_cfunc_wrapper_name)
+        self._addresses = {name: cres.library.get_pointer_to_function(name) for name in names}
+        self.library = self  # cres.library's one method the unboxing calls
+
+    def get_pointer_to_function(self, name: str) -> int:
+        return self._addresses[name]
+
+    def bind(self, kernel) -> None:
+        kernel.get_compile_result = self._compile_result
+
+    def _compile_result(self, signature):
+        return self
