@@ -74,9 +74,12 @@ class UserFunctions:
         self.kernels_for = kernels_for  # dim -> {"ula": dispatcher, ...}, built once per dim
         self.label = label
         self.params = params
-        self.params_type = typeof(params)
+        # An empty tuple cannot cross into run_parts's prange body (Numba's gufunc wrapper rejects it): a
+        # potential without parameters passes one that its call wrappers never read (user_calls.py).
+        self.kernel_params = params or _NO_PARAMS
+        self.kernel_params_type = typeof(self.kernel_params)
         self.may_raise = may_raise(energy, grad)  # then the kernels run on the calling thread alone
-        self._entries: dict = {}  # (kernel name, argument types) -> entry point
+        self._entries: dict = {}  # (kernel name, dim, argument types) -> what entry() returns
 
     def entry(self, name: str, dim: int, argtypes: tuple):
         """The kernel's dispatcher, compiled for argtypes + the range, its entry point, and the launcher
@@ -110,10 +113,8 @@ def _parts(n: int) -> int:
 
 
 def _call(name: str, fns: UserFunctions, args: tuple):
-    # An empty tuple cannot cross into run_parts's prange body (Numba's gufunc wrapper rejects it): a
-    # potential without parameters gets one that its call wrappers never read (user_calls.py).
-    params = fns.params or _NO_PARAMS
-    argtypes = (typeof(params),) + tuple(typeof(a) for a in args)
+    params = fns.kernel_params
+    argtypes = (fns.kernel_params_type,) + tuple(typeof(a) for a in args)
     chains, dim = args[0].shape  # args[0] is x [chains, dim]
     kernel, addresses, serial, launch = fns.entry(name, dim, argtypes)
     n = -(-chains // tile_shape.py_func(dim)[0]) if name in _STEP_KERNELS else chains
