@@ -276,7 +276,7 @@ def test_thread_counts_do_not_change_results(double_well, method):
 def test_uneven_parts_do_not_change_results(double_well, method, monkeypatch):
     from heatbath._numba import langevin_launch
 
-    # 301 chains of 3 coordinates are five tiles of 64: cut into 1, 3 (2 + 1 + 2) and 5 parts; the
+    # 301 chains of 3 coordinates are five tiles of 64: cut into 1, 3 (1 + 2 + 2) and 5 parts; the
     # energy kernels' 301 rows likewise.
     x0 = start(301, 3, "float32")
     runs = []
