@@ -41,6 +41,26 @@ template <class T, int L, Method M, class Pot>
   langevin_tile<T, L, M, Tempered<Pot>>(a, pot, row0, valid, sc, t_begin, t_end, streams, kept);
 }
 
+// The target's E and ∇E at a tile's new states (∇E kept for the next round when kept != nullptr) and ℓ
+// of its rows, for the swap pass. Out of line and per potential, not per method: inlined into each
+// round loop it was compiled three times over, a quarter of this file's compile time.
+template <class T, int L, class Pot>
+[[gnu::noinline]] void tile_energies(const Pot& base, const SwapArgs<T>& s, int64_t d, const T* x, int64_t row0,
+                                     int valid, T* grad, T* e, double* er, T* energy, double* ell_row) {
+  base.template energy_grad<L, true>(d, x, L, grad, L, e);
+  HB_SIMD
+  for (int k = 0; k < L; ++k) er[k] = 0.0;
+  for (int64_t i = 0; s.ref_mean != nullptr && i < d; ++i) {
+    const double mi = static_cast<double>(s.ref_mean[i]), vi = static_cast<double>(s.ref_inv_var[i]);
+    HB_SIMD
+    for (int k = 0; k < L; ++k) er[k] = add_reference_term(er[k], static_cast<double>(x[i * L + k]), mi, vi);
+  }
+  for (int k = 0; k < valid; ++k) {
+    energy[row0 + k] = e[k];
+    ell_row[row0 + k] = ell_of(er[k], static_cast<double>(e[k]), s.ref_log_norm);
+  }
+}
+
 template <class T, Method M, class Pot>
 void pt_run(const LangevinArgs<T>& a, const Tempered<Pot>& pot, const SwapArgs<T>& s, T* energy,
             int64_t round_begin, int64_t round_end, int64_t n_local) {
@@ -117,19 +137,7 @@ void pt_run(const LangevinArgs<T>& a, const Tempered<Pot>& pot, const SwapArgs<T
           const Clock::time_point energy_start = timed ? Clock::now() : Clock::time_point{};
           T* const grad = kept != nullptr ? kept : sc.gy.ptr;
           T* const e = kept != nullptr ? kept + d * L : e_tile;
-          pot.base.template energy_grad<L, true>(d, sc.x.ptr, L, grad, L, e);
-          double* const er = e_ref.data();
-          HB_SIMD
-          for (int k = 0; k < L; ++k) er[k] = 0.0;
-          for (int64_t i = 0; s.ref_mean != nullptr && i < d; ++i) {
-            const double mi = static_cast<double>(s.ref_mean[i]), vi = static_cast<double>(s.ref_inv_var[i]);
-            HB_SIMD
-            for (int k = 0; k < L; ++k) er[k] = add_reference_term(er[k], static_cast<double>(sc.x.at(i, k)), mi, vi);
-          }
-          for (int k = 0; k < valid; ++k) {
-            energy[row0 + k] = e[k];
-            ell_row[row0 + k] = ell_of(er[k], static_cast<double>(e[k]), s.ref_log_norm);
-          }
+          tile_energies<T, L>(pot.base, s, d, sc.x.ptr, row0, valid, grad, e, e_ref.data(), energy, ell_row.data());
           if (timed) t_energy += seconds(energy_start, Clock::now());
           for (int64_t i = 0; i < d; ++i) {
             for (int k = 0; k < valid; ++k) {
