@@ -129,11 +129,10 @@ class NumbaPotential(Target):
         return {}
 
     def _functions_for(self, dtype):
-        from numba import typeof
-
+        from heatbath._numba.arg_types import type_of
         from heatbath._numba.langevin_user import compile_functions
 
-        key = (np.dtype(dtype), tuple(typeof(p) for p in self.params))
+        key = (np.dtype(dtype), tuple(type_of(p) for p in self.params))
         fns = self._functions.get(key)
         if fns is None:
             fns = self._functions[key] = compile_functions(self.energy, self.grad, key[0], self.params)

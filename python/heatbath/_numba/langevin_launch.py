@@ -15,6 +15,7 @@ import numpy as np
 from numba import typeof, types
 from numba.core.errors import NumbaPerformanceWarning
 
+from heatbath._numba.arg_types import types_of
 from heatbath._numba.langevin_kernels import tile_shape
 from heatbath._numba.parallel_parts import KernelAddresses, compile_parts_launcher
 from heatbath._numba.raise_scan import may_raise
@@ -82,13 +83,13 @@ class UserFunctions:
         self._entries: dict = {}  # (kernel name, dim, argument types) -> what entry() returns
 
     def entry(self, name: str, dim: int, argtypes: tuple):
-        """The kernel's dispatcher, compiled for argtypes + the range, its entry point, and the launcher
-        that runs it in parallel (None for functions that can raise: the entry point runs it here)."""
+        """The kernel's dispatcher, compiled for (params,) + argtypes + the range, its entry point, and the
+        launcher that runs it in parallel (None for functions that can raise: the entry point runs it here)."""
         key = (name, dim, argtypes)
         entry = self._entries.get(key)
         if entry is None:
             kernel = self.kernels_for(dim)[name]
-            kernel_argtypes = argtypes + _RANGE
+            kernel_argtypes = (self.kernel_params_type,) + tuple(argtypes) + _RANGE
             # Always the bare argument tuple: Numba's disk-cache index is keyed by the signature exactly
             # as given, so mixing in "void(...)" forms would store a second copy.
             with _inlined_loops_vectorised():
@@ -114,9 +115,8 @@ def _parts(n: int) -> int:
 
 def _call(name: str, fns: UserFunctions, args: tuple):
     params = fns.kernel_params
-    argtypes = (fns.kernel_params_type,) + tuple(typeof(a) for a in args)
     chains, dim = args[0].shape  # args[0] is x [chains, dim]
-    kernel, addresses, serial, launch = fns.entry(name, dim, argtypes)
+    kernel, addresses, serial, launch = fns.entry(name, dim, types_of(args))
     n = -(-chains // tile_shape.py_func(dim)[0]) if name in _STEP_KERNELS else chains
     try:
         with _LAUNCH_LOCK:
