@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-numba = pytest.importorskip("numba")
+numba = pytest.importorskip("numba", reason="the kernels of user potentials are compiled by numba")
 
 from heatbath._numba.arg_types import type_of, types_of  # noqa: E402
 
