@@ -165,8 +165,8 @@ def test_a_call_from_inside_another_calls_progress_leaves_its_panels_alone():
     outer, _ = random_rbm(700, 700, seed=31, scale=0.05)   # large, and W fits the caches: panels
     inner, _ = random_rbm(800, 800, seed=32, scale=0.05)   # more panel storage than the outer run's
     rng = np.random.default_rng(4)
-    v0 = (rng.random((400, 700)) < 0.5).astype(np.float32)
-    vi = (rng.random((50, 800)) < 0.5).astype(np.float32)
+    v0 = (rng.random((100, 700)) < 0.5).astype(np.float32)  # 8 steps: panels (rbm_cpu.cpp), in pieces
+    vi = (rng.random((10, 800)) < 0.5).astype(np.float32)
     expected = hb.gibbs(outer, v0, 8, seed=1)
     inner_runs = []
 
