@@ -43,7 +43,7 @@ template <class T, int L, Method M, class Pot>
 
 // The target's E and ∇E at a tile's new states (∇E kept for the next round when kept != nullptr) and ℓ
 // of its rows, for the swap pass. Out of line and per potential, not per method: inlined into each
-// round loop it was compiled three times over, a quarter of this file's compile time.
+// round loop it was compiled three times over: 47 s of compiling this file became 40 s (AVX2).
 template <class T, int L, class Pot>
 [[gnu::noinline]] void tile_energies(const Pot& base, const SwapArgs<T>& s, int64_t d, const T* x, int64_t row0,
                                      int valid, T* grad, T* e, double* er, T* energy, double* ell_row) {
