@@ -187,6 +187,11 @@ struct CpuPtBackend {
     py::gil_scoped_release nogil;
     hb::cpu::swap_run<T>(a, round);
   }
+  // The pass of columns [c0, c1) on the calling thread, for SwapSession's callers in compiled code.
+  template <class T>
+  static void swap_columns(const void* args, int64_t c0, int64_t c1, int64_t round) noexcept {
+    hb::cpu::swap_columns_run<T>(*static_cast<const hb::SwapArgs<T>*>(args), c0, c1, round);
+  }
   // Ising rounds in chunks of about 4M spin updates, as plain sweeps (CpuIsingBackend).
   static void ising_rounds(const hb::IsingArgs& a, const hb::SwapArgs<double>& s, double* energy,
                            int64_t round_begin, int64_t round_end, int64_t n_sweeps,
@@ -243,6 +248,7 @@ PYBIND11_MODULE(_core, m) {
   m.def("rbm_tile_rows", &hb::cpu::tile_rows, py::arg("chains"), py::arg("n_visible"), py::arg("n_hidden"),
         py::arg("threads"), "Rows of the CPU launcher's GEMMs for such a call (private: for tests).");
   hb::bind::bind_pt<CpuPtBackend>(m);
+  hb::bind::bind_swap_session<CpuPtBackend>(m);
   hb::bind::bind_pt_ising<CpuPtBackend>(m);
   hb::bind::bind_pt_rbm<CpuPtBackend>(m);
   hb::bind::bind_langevin_update<CpuUpdateBackend>(m);

@@ -106,18 +106,20 @@ class ParallelTemperingRBM:
 
 
 class ParallelTemperingUserPotential:
-    """PT (MALA, n_local 10, DEO, 8 temperatures × 1,000 chains) on the double well written by the user
-    (heatbath.potential, heatbath.TorchPotential) beside the built-in one: time per round. User potentials
-    run their rounds from Python (heatbath/pt_user.py)."""
+    """PT (MALA, n_local 10, DEO, 8 temperatures × 8 or 1,000 chains) on the double well written by the user
+    (heatbath.potential, heatbath.TorchPotential) beside the built-in one: time per round. Numba potentials
+    run whole chunks of rounds in compiled code (heatbath/_numba/pt_rounds.py), torch ones a round at a
+    time from Python (heatbath/pt_user.py); "numba-loop" is the Numba potential run round by round, as on
+    CUDA."""
 
-    params = (["builtin", "numba", "torch"],)
-    param_names = ["potential"]
+    params = (["builtin", "numba", "numba-loop", "torch"], [8, 1000])
+    param_names = ["potential", "chains"]
 
-    def setup(self, potential):
-        x0 = np.zeros((1000, 1), np.float32)
+    def setup(self, potential, chains):
+        x0 = np.zeros((chains, 1), np.float32)
         if potential == "builtin":
             target = hb.DoubleWell()
-        elif potential == "numba":
+        elif potential.startswith("numba"):
             from heatbath.bench.peers.heatbath_user_peer import double_well_energy, double_well_grad
 
             target = hb.potential(double_well_energy, double_well_grad, name="double well")
@@ -126,11 +128,29 @@ class ParallelTemperingUserPotential:
 
             target = hb.TorchPotential(lambda x: (x**4 - 4 * x**2 + x).sum(-1), name="double well")
             x0 = torch.as_tensor(x0)
+        self.compiled = potential != "numba-loop"
         self.pt = hb.ParallelTempering(target, 8, sampler=hb.LangevinMove(0.05, "mala", n_local=10))
-        self.state = self.pt.run(x0, 3, seed=0).state  # compiles and warms up
+        with self._rounds():
+            self.state = self.pt.run(x0, 3, seed=0).state  # compiles and warms up
 
-    def time_round(self, potential):
-        self.pt.run(self.state, 20)
+    def _rounds(self):
+        import contextlib
+
+        from heatbath import pt_user
+
+        @contextlib.contextmanager
+        def switched():
+            saved = pt_user.COMPILED_NUMBA_ROUNDS
+            pt_user.COMPILED_NUMBA_ROUNDS = self.compiled
+            try:
+                yield
+            finally:
+                pt_user.COMPILED_NUMBA_ROUNDS = saved
+        return switched()
+
+    def time_round(self, potential, chains):
+        with self._rounds():
+            self.pt.run(self.state, 20)
 
 
 class SwapShare:

@@ -2,7 +2,8 @@
 // The compiled entries behind heatbath.ParallelTempering, bound once per backend:
 //   pt_langevin  whole runs of rounds (n_local tempered Langevin steps at every replica, then one swap
 //                pass) without returning to Python between rounds;
-//   pt_swap      one swap pass on energies a model computed itself (the plug-in path for Gibbs models).
+//   pt_swap      one swap pass on energies a model computed itself (the plug-in path for Gibbs models);
+//                SwapSession (pt_swap_session.h) does the same for calls that make many passes.
 // A Backend provides kDevice and
 //   template <class T, Method M, class Pot> static void rounds(const LangevinArgs<T>&, const Tempered<Pot>&,
 //       const SwapArgs<T>&, T* energy, T* workspace, int64_t round_begin, int64_t round_end, int64_t n_local,
@@ -15,63 +16,11 @@
 #include <string>
 
 #include "bindings/langevin_bindings.h"
+#include "bindings/pt_swap_session.h"
 #include "heatbath/pt_swap.h"
 #include "heatbath/tempered.h"
 
 namespace hb::bind {
-
-// The swap pass's arrays, from the dict `s` the Python layer allocated; every shape is checked here.
-template <class T>
-SwapArgs<T> swap_args(const py::dict& s, CallArrays& arrays, int64_t dim, const T* x, const T* ref_mean,
-                      const T* ref_inv_var, double ref_log_norm, int64_t thin, int scheme, uint64_t seed,
-                      int64_t round0, int64_t n_rounds) {
-  const int64_t R = py::len(s["betas"]);
-  if (R < 2) throw py::value_error("argument 'betas': parallel tempering needs at least two temperatures");
-  const int64_t C = py::len(s["energy"]) / R, rows = R * C, pairs = R - 1;
-  SwapArgs<T> a{};
-  a.replicas = R;
-  a.columns = C;
-  a.dim = dim;
-  a.x = x;
-  a.betas = arrays.get<double>(s["betas"], "betas", {R}, "[replicas]", false);
-  a.energy = arrays.get<T>(s["energy"], "energy", {rows}, "[chains * replicas]", false);
-  a.ref_mean = ref_mean;
-  a.ref_inv_var = ref_inv_var;
-  a.ref_log_norm = ref_log_norm;
-  a.beta_row = arrays.optional<T>(s["beta_row"], "beta_row", {rows}, "[chains * replicas]", true);
-  a.slot_of = arrays.get<int64_t>(s["slot_of"], "slot_of", {R, C}, "[replicas, chains]", true);
-  a.phase = arrays.get<int64_t>(s["phase"], "phase", {rows}, "[chains * replicas]", true);
-  a.round_trips = arrays.get<int64_t>(s["round_trips"], "round_trips", {rows}, "[chains * replicas]", true);
-  a.local_accepted = arrays.optional<int64_t>(s["local_accepted"], "local_accepted", {rows}, "[chains * replicas]",
-                                              true);
-  a.accepted_at = arrays.optional<int64_t>(s["accepted_at"], "accepted_at", {R, C}, "[replicas, chains]", true);
-  a.ell = arrays.get<double>(s["ell"], "ell", {R, C}, "[replicas, chains]", true);
-  a.rejection = arrays.get<double>(s["rejection"], "rejection", {pairs, C}, "[replicas - 1, chains]", true);
-  a.tried = arrays.get<int64_t>(s["tried"], "tried", {pairs, C}, "[replicas - 1, chains]", true);
-  a.accepted = arrays.get<int64_t>(s["accepted"], "accepted", {pairs, C}, "[replicas - 1, chains]", true);
-  a.fwd_max = arrays.get<double>(s["fwd_max"], "fwd_max", {pairs, C}, "[replicas - 1, chains]", true);
-  a.fwd_sum = arrays.get<double>(s["fwd_sum"], "fwd_sum", {pairs, C}, "[replicas - 1, chains]", true);
-  a.rev_max = arrays.get<double>(s["rev_max"], "rev_max", {pairs, C}, "[replicas - 1, chains]", true);
-  a.rev_sum = arrays.get<double>(s["rev_sum"], "rev_sum", {pairs, C}, "[replicas - 1, chains]", true);
-  a.index_trace = arrays.optional<int64_t>(s["index_trace"], "index_trace", {n_rounds, R, C},
-                                           "[n_rounds, replicas, chains]", true);
-  const int64_t samples = thin > 0 ? n_rounds / thin : 0;
-  a.trace = arrays.optional<T>(s["trace"], "trace", {samples, C, dim}, "[samples, chains, dim]", true);
-  a.energy_trace = arrays.optional<T>(s["energy_trace"], "energy_trace", {samples, C}, "[samples, chains]", true);
-  if (thin > 0 && (a.trace == nullptr || a.energy_trace == nullptr || x == nullptr)) {
-    throw py::value_error("argument 'thin': a trace needs states and trace and energy_trace arrays");
-  }
-  // Private (heatbath.bench.pt_workloads): where the CPU rounds add the time spent in their pieces.
-  a.timing = s.contains("timing") ? arrays.optional<double>(s["timing"], "timing", {3}, "[3]", true) : nullptr;
-  a.thin = thin;
-  if (scheme != static_cast<int>(SwapScheme::kDEO) && scheme != static_cast<int>(SwapScheme::kSEO)) {
-    throw py::value_error("argument 'swap': expected scheme 0 (DEO) or 1 (SEO)");
-  }
-  a.scheme = scheme;
-  a.seed = seed;
-  a.round0 = round0;
-  return a;
-}
 
 template <class Backend, class T>
 void pt_langevin_typed(const std::string& method, const std::string& potential, const py::dict& params,
@@ -160,46 +109,19 @@ void pt_langevin_entry(const std::string& method, const std::string& potential, 
   }
 }
 
-// One swap pass on energies [replicas * chains] computed by the caller (a plug-in model's own kernels).
-// Without x the reference is uniform (E_ref = 0) with log normaliser ref_log_norm, and there is no
-// trace; with the states x [replicas * chains, dim] the Gaussian reference (ref_mean, ref_inv_var) enters
-// ℓ as in the compiled rounds, and thin > 0 records the β = 1 states. round0 and n_rounds are those of
-// the whole pt.run call (for the index process and the trace; round0 < 0: this round alone).
+// One swap pass on energies [replicas * chains] computed by the caller (a plug-in model's own kernels), for
+// callers that make one call a run (SwapSession's arguments; round0 < 0: this round alone).
 template <class Backend>
 void pt_swap_entry(const py::dict& swap, const std::string& dtype, double ref_log_norm, int scheme, uint64_t seed,
                    int64_t round, std::uintptr_t stream, py::handle x, py::handle ref_mean, py::handle ref_inv_var,
                    int64_t thin, int64_t round0, int64_t n_rounds) {
-  CallArrays arrays(Backend::kDevice, stream);
   if (round0 < 0) {
     round0 = round;
     n_rounds = 1;
   }
-  if (round < round0 || round >= round0 + n_rounds || thin < 0) {
-    throw py::value_error("argument 'round': expected a round of the call [round0, round0 + n_rounds)");
-  }
-  auto go = [&](auto tag) {
-    using T = decltype(tag);
-    int64_t dim = 0;
-    const T *xs = nullptr, *rm = nullptr, *riv = nullptr;
-    if (!x.is_none()) {
-      dim = py::cast<int64_t>(x.attr("shape").attr("__getitem__")(1));
-      const int64_t rows = static_cast<int64_t>(py::len(swap["energy"]));
-      xs = arrays.get<T>(x, "x", {rows, dim}, "[chains * replicas, dim]", false);
-      rm = arrays.optional<T>(ref_mean, "ref_mean", {dim}, "[dim]", false);
-      riv = arrays.optional<T>(ref_inv_var, "ref_inv_var", {dim}, "[dim]", false);
-      if ((rm == nullptr) != (riv == nullptr)) throw py::value_error("argument 'ref_mean': give ref_inv_var too");
-    }
-    const SwapArgs<T> s = swap_args<T>(swap, arrays, dim, xs, rm, riv, ref_log_norm, thin, scheme, seed, round0,
-                                       n_rounds);
-    Backend::template swap<T>(s, round, arrays.device_id(), stream);
-  };
-  if (dtype == "float32") {
-    go(float{});
-  } else if (dtype == "float64") {
-    go(double{});
-  } else {
-    throw py::type_error("argument 'energy': expected dtype float32 or float64, got " + dtype);
-  }
+  SwapSession<Backend>(swap, dtype, ref_log_norm, scheme, seed, stream, x, ref_mean, ref_inv_var, thin, round0,
+                       n_rounds)
+      .run(round);
 }
 
 template <class Backend>

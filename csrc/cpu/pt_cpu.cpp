@@ -36,4 +36,19 @@ void swap_run(const SwapArgs<T>& a, int64_t round) {
 template void swap_run<float>(const SwapArgs<float>&, int64_t);
 template void swap_run<double>(const SwapArgs<double>&, int64_t);
 
+template <class T>
+void swap_columns_run(const SwapArgs<T>& a, int64_t c0, int64_t c1, int64_t round) {
+#if defined(HEATBATH_ISA_VARIANTS)
+  switch (active_isa()) {
+    case Isa::kAvx512: return avx512::swap_columns_run<T>(a, c0, c1, round);
+    case Isa::kAvx2: return avx2::swap_columns_run<T>(a, c0, c1, round);
+    default: break;
+  }
+#endif
+  baseline::swap_columns_run<T>(a, c0, c1, round);
+}
+
+template void swap_columns_run<float>(const SwapArgs<float>&, int64_t, int64_t, int64_t);
+template void swap_columns_run<double>(const SwapArgs<double>&, int64_t, int64_t, int64_t);
+
 }  // namespace hb::cpu

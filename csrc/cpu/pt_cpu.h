@@ -20,6 +20,11 @@ void pt_run(const LangevinArgs<T>& a, const Tempered<Pot>& pot, const SwapArgs<T
 template <class T>
 void swap_run(const SwapArgs<T>& a, int64_t round);
 
+// The swap pass of columns [c0, c1) on the calling thread (a caller's thread of its own: the whole rounds
+// of Numba potentials, heatbath/_numba/pt_rounds.py). Same dispatch, same bits as swap_run's.
+template <class T>
+void swap_columns_run(const SwapArgs<T>& a, int64_t c0, int64_t c1, int64_t round);
+
 #define HB_DECLARE_PT_VARIANT(ns)                                                                   \
   namespace ns {                                                                                    \
   template <class T, Method M, class Pot>                                                           \
@@ -27,6 +32,8 @@ void swap_run(const SwapArgs<T>& a, int64_t round);
               int64_t round_begin, int64_t round_end, int64_t n_local);                             \
   template <class T>                                                                                \
   void swap_run(const SwapArgs<T>& a, int64_t round);                                               \
+  template <class T>                                                                                \
+  void swap_columns_run(const SwapArgs<T>& a, int64_t c0, int64_t c1, int64_t round);               \
   }
 HB_DECLARE_PT_VARIANT(baseline)
 HB_DECLARE_PT_VARIANT(avx2)

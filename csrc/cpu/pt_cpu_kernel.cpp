@@ -182,4 +182,12 @@ void swap_run(const SwapArgs<T>& a, int64_t round) {
 template void swap_run<float>(const SwapArgs<float>&, int64_t);
 template void swap_run<double>(const SwapArgs<double>&, int64_t);
 
+template <class T>
+void swap_columns_run(const SwapArgs<T>& a, int64_t c0, int64_t c1, int64_t round) {
+  swap_columns(a, c0, c1, round);
+}
+
+template void swap_columns_run<float>(const SwapArgs<float>&, int64_t, int64_t, int64_t);
+template void swap_columns_run<double>(const SwapArgs<double>&, int64_t, int64_t, int64_t);
+
 }  // namespace hb::cpu::HB_ISA_NS

@@ -278,9 +278,18 @@ class _TemperedNumba:
             return gpu_user.run_langevin(self.base, device=device, stream=stream, method=method, x=x,
                                           tempered=self.arrays, **run)
         from heatbath._numba import langevin_launch
-        from heatbath._numba.langevin_user import check_functions, tempered_functions
 
         x = _numpy(x)
+        fns, _ = self.functions(x)
+        run = {k: _numpy(v) if k in ("p", "trace", "energy_trace", "energy", "accepted", "diverged_at",
+                                      "noise_scale", "beta") else v for k, v in run.items()}
+        langevin_launch.run_langevin(fns, method=method, x=x, **run)
+
+    def functions(self, x: np.ndarray):
+        """(the UserFunctions of E_β, those of the target) for CPU states x, built once per dtype; the
+        first call checks the user's functions on x."""
+        from heatbath._numba.langevin_user import check_functions, tempered_functions
+
         key = x.dtype
         fns = self._functions.get(key)
         if fns is None:
@@ -293,6 +302,4 @@ class _TemperedNumba:
                 raise ValueError("internal error: beta_row must be read in place")
             fns = self._functions[key] = tempered_functions(self.base._functions_for(x.dtype), beta_row, mean,
                                                             inv_var)
-        run = {k: _numpy(v) if k in ("p", "trace", "energy_trace", "energy", "accepted", "diverged_at",
-                                      "noise_scale", "beta") else v for k, v in run.items()}
-        langevin_launch.run_langevin(fns, method=method, x=x, **run)
+        return fns, self.base._functions_for(x.dtype)

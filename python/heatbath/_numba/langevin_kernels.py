@@ -120,7 +120,8 @@ def make_kernels(energy_fn, grad_fn, dim: int, fingerprint: str) -> dict:
 
     Arguments of the Langevin kernels mirror hb::LangevinArgs: the whole call's step0 and n_steps (for
     the per-step coefficient index, the thinning and the final energy), plus this chunk's absolute
-    steps [t_begin, t_end). x [chains, dim] (C-contiguous) and p are updated in place; trace
+    steps [t_begin, t_end), and last the rows [first_row, end_row) to advance, in tiles from first_row
+    (a tile's chains draw their own streams, so where the tiles start changes no number). x [chains, dim] (C-contiguous) and p are updated in place; trace
     [samples, chains, dim], energy_trace [samples, chains], energy [chains], accepted [chains] (int64,
     accumulated), diverged_at [chains] (int64, −1 while finite); noise_scale and beta hold one value
     per step (coef_stride 1) or one in all (coef_stride 0). seed is a uint64; chain_start an int64
@@ -135,16 +136,15 @@ def make_kernels(energy_fn, grad_fn, dim: int, fingerprint: str) -> dict:
 
     @njit(nogil=True, error_model="numpy")
     def ula(params, x, trace, energy_trace, energy, diverged_at, noise_scale, coef_stride, h, thin, seed,
-            chain_start, step0, n_steps, t_begin, t_end, first_tile, end_tile):
+            chain_start, step0, n_steps, t_begin, t_end, first_row, end_row):
         chains, d = x.shape[0], dim
         if chains == 0 or d == 0:
             return
         params = borrowed(params)
         zero = typed(0, h)
         tile, block = tile_shape(d)
-        for ti in range(first_tile, end_tile):
-            c0 = ti * tile
-            n = min(chains, c0 + tile) - c0
+        for c0 in range(first_row, end_row, tile):
+            n = min(end_row, c0 + tile) - c0
             noise = np.empty((block, n, d), x.dtype)  # [steps, chains, dim]
             g = np.empty((n, d), x.dtype)             # [chains, dim] ∇E(x)
             dead = _dead_flags(diverged_at, c0, n)
@@ -176,16 +176,15 @@ def make_kernels(energy_fn, grad_fn, dim: int, fingerprint: str) -> dict:
 
     @njit(nogil=True, error_model="numpy")
     def mala(params, x, trace, energy_trace, energy, accepted, diverged_at, noise_scale, beta, coef_stride, h, thin,
-             seed, chain_start, step0, n_steps, t_begin, t_end, first_tile, end_tile):
+             seed, chain_start, step0, n_steps, t_begin, t_end, first_row, end_row):
         chains, d = x.shape[0], dim
         if chains == 0 or d == 0:
             return
         params = borrowed(params)
         zero = typed(0, h)
         tile, block = tile_shape(d)
-        for ti in range(first_tile, end_tile):
-            c0 = ti * tile
-            n = min(chains, c0 + tile) - c0
+        for c0 in range(first_row, end_row, tile):
+            n = min(end_row, c0 + tile) - c0
             noise = np.empty((block, n, d), x.dtype)  # [steps, chains, dim]
             log_uniforms = np.empty((block, n), x.dtype)  # [steps, chains] log u
             g = np.empty((n, d), x.dtype)             # [chains, dim] ∇E(x), carried between steps
@@ -250,7 +249,7 @@ def make_kernels(energy_fn, grad_fn, dim: int, fingerprint: str) -> dict:
 
     @njit(nogil=True, error_model="numpy")
     def baoab(params, x, p, trace, energy_trace, energy, diverged_at, noise_scale, coef_stride, h, c1, thin, seed,
-              chain_start, step0, n_steps, t_begin, t_end, first_tile, end_tile):
+              chain_start, step0, n_steps, t_begin, t_end, first_row, end_row):
         chains, d = x.shape[0], dim
         if chains == 0 or d == 0:
             return
@@ -258,9 +257,8 @@ def make_kernels(energy_fn, grad_fn, dim: int, fingerprint: str) -> dict:
         zero = typed(0, h)
         half = typed(0.5, h) * h
         tile, block = tile_shape(d)
-        for ti in range(first_tile, end_tile):
-            c0 = ti * tile
-            n = min(chains, c0 + tile) - c0
+        for c0 in range(first_row, end_row, tile):
+            n = min(end_row, c0 + tile) - c0
             noise = np.empty((block, n, d), x.dtype)  # [steps, chains, dim]
             g = np.empty((n, d), x.dtype)             # [chains, dim] ∇E(x), carried between steps
             dead = _dead_flags(diverged_at, c0, n)

@@ -16,13 +16,12 @@ from numba import typeof, types
 from numba.core.errors import NumbaPerformanceWarning
 
 from heatbath._numba.arg_types import types_of
-from heatbath._numba.langevin_kernels import tile_shape
 from heatbath._numba.parallel_parts import KernelAddresses, compile_parts_launcher
 from heatbath._numba.raise_scan import may_raise
 from heatbath.interrupted import sigint_at_chunk_boundaries
 from heatbath.progress import report as report_progress
 
-__all__ = ["UserFunctions", "evaluate", "run_langevin"]
+__all__ = ["LAUNCH_LOCK", "UserFunctions", "evaluate", "lost_exception", "run_langevin", "user_exception"]
 
 # About 16M coordinate-steps per kernel call, as the core's CPU backend: between calls Python runs its
 # signal handlers, so Ctrl-C stops a long run within a few tens of milliseconds, on a chunk boundary.
@@ -31,9 +30,8 @@ _CHUNK_WORK = 1 << 24
 # Numba's workqueue threading layer (chosen where neither TBB nor OpenMP is found) aborts the process
 # when two threads launch parallel kernels at once. Each launch already uses every core, so calls
 # from several Python threads take turns.
-_LAUNCH_LOCK = threading.Lock()
+LAUNCH_LOCK = threading.Lock()
 
-_STEP_KERNELS = ("ula", "mala", "baoab")  # over ranges of tiles; the energy kernels' ranges are of rows
 _RANGE = (types.int64, types.int64)  # the range [begin, end) that ends every kernel's arguments
 _NO_PARAMS = (np.int64(0),)
 
@@ -70,7 +68,10 @@ class UserFunctions:
     """A user's energy and gradient jitted for the kernels, the kernels built around them
     (langevin_kernels.make_kernels), and the parameters they are called with."""
 
-    def __init__(self, energy, grad, kernels_for, params, label: str = "the user's functions"):
+    def __init__(self, energy, grad, kernels_for, params, label: str = "the user's functions", shared=None):
+        """shared: the `compiled` of UserFunctions of the same functions and kernels, whose raise scan and
+        compiled entries these share (the tempered functions of each parallel-tempering call, whose
+        parameters hold that call's arrays)."""
         self.energy, self.grad = energy, grad
         self.kernels_for = kernels_for  # dim -> {"ula": dispatcher, ...}, built once per dim
         self.label = label
@@ -79,47 +80,61 @@ class UserFunctions:
         # potential without parameters passes one that its call wrappers never read (user_calls.py).
         self.kernel_params = params or _NO_PARAMS
         self.kernel_params_type = typeof(self.kernel_params)
-        self.may_raise = may_raise(energy, grad)  # then the kernels run on the calling thread alone
-        self._entries: dict = {}  # (kernel name, dim, argument types) -> what entry() returns
+        # (whether the functions can raise: then the kernels run on the calling thread alone; (kernel name,
+        # dim, params type, argument types) -> what entry() returns; the same keys -> what kernel() returns)
+        self.compiled = shared if shared is not None else (may_raise(energy, grad), {}, {})
+        self.may_raise, self._entries, self._kernels = self.compiled
+        self.tempered_compiled = None  # `compiled` of the tempered functions made from these (langevin_user.py)
 
-    def entry(self, name: str, dim: int, argtypes: tuple):
-        """The kernel's dispatcher, compiled for (params,) + argtypes + the range, its entry point, and the
-        launcher that runs it in parallel (None for functions that can raise: the entry point runs it here)."""
-        key = (name, dim, argtypes)
-        entry = self._entries.get(key)
-        if entry is None:
+    def kernel(self, name: str, dim: int, argtypes: tuple):
+        """The kernel's dispatcher compiled for (params,) + argtypes + the range, those argument types, and
+        its KernelAddresses (for callers that take it as a first-class function)."""
+        key = (name, dim, self.kernel_params_type, argtypes)
+        compiled = self._kernels.get(key)
+        if compiled is None:
             kernel = self.kernels_for(dim)[name]
             kernel_argtypes = (self.kernel_params_type,) + tuple(argtypes) + _RANGE
             # Always the bare argument tuple: Numba's disk-cache index is keyed by the signature exactly
             # as given, so mixing in "void(...)" forms would store a second copy.
             with _inlined_loops_vectorised():
                 kernel.compile(kernel_argtypes)
-            if self.may_raise:
-                warnings.warn(NumbaPerformanceWarning(
-                    f"heatbath.potential: {self.label} can raise (a raise or assert statement), so the chains "
-                    f"run on one thread: Numba passes on an exception only from the thread that launched a "
-                    f"parallel loop. Return NaN instead (MALA rejects it; a NaN state is flagged as "
-                    f"diverged)."), stacklevel=2)
-                launch = None
-            else:
-                launch = compile_parts_launcher(kernel_argtypes)
-            entry = self._entries[key] = (kernel, KernelAddresses(kernel, kernel_argtypes),
-                                          kernel.overloads[kernel_argtypes].entry_point, launch)
+            compiled = self._kernels[key] = (kernel, kernel_argtypes, KernelAddresses(kernel, kernel_argtypes))
+        return compiled
+
+    def warn_if_serial(self) -> None:
+        """Functions that can raise run on the calling thread alone: says so, and why."""
+        if self.may_raise:
+            warnings.warn(NumbaPerformanceWarning(
+                f"heatbath.potential: {self.label} can raise (a raise or assert statement), so the chains "
+                f"run on one thread: Numba passes on an exception only from the thread that launched a "
+                f"parallel loop. Return NaN instead (MALA rejects it; a NaN state is flagged as "
+                f"diverged)."), stacklevel=3)
+
+    def entry(self, name: str, dim: int, argtypes: tuple):
+        """The kernel's dispatcher, compiled for (params,) + argtypes + the range, its KernelAddresses, its entry
+        point, and the launcher that runs it in parallel (None for functions that can raise: the entry point
+        runs it here)."""
+        key = (name, dim, self.kernel_params_type, argtypes)
+        entry = self._entries.get(key)
+        if entry is None:
+            kernel, kernel_argtypes, addresses = self.kernel(name, dim, argtypes)
+            self.warn_if_serial()
+            launch = None if self.may_raise else compile_parts_launcher(kernel_argtypes)
+            entry = self._entries[key] = (kernel, addresses, kernel.overloads[kernel_argtypes].entry_point, launch)
         return entry
 
 
 def _parts(n: int) -> int:
-    """Parts of a launch over n tiles or rows: one per thread of Numba's pool, as its prange split them."""
+    """Parts of a launch over n rows: one per thread of Numba's pool, as its prange split them."""
     return max(1, min(n, numba.get_num_threads()))
 
 
 def _call(name: str, fns: UserFunctions, args: tuple):
     params = fns.kernel_params
-    chains, dim = args[0].shape  # args[0] is x [chains, dim]
+    n, dim = args[0].shape  # args[0] is x [chains, dim]; every kernel runs over a range of its rows
     kernel, addresses, serial, launch = fns.entry(name, dim, types_of(args))
-    n = -(-chains // tile_shape.py_func(dim)[0]) if name in _STEP_KERNELS else chains
     try:
-        with _LAUNCH_LOCK:
+        with LAUNCH_LOCK:
             if launch is None:
                 serial(params, *args, np.int64(0), np.int64(n))
                 return
@@ -128,16 +143,26 @@ def _call(name: str, fns: UserFunctions, args: tuple):
             addresses.bind(kernel)
             launch(kernel, parts, n, params, args, done)
     except Exception as exc:  # the kernels themselves raise nothing: this came from the user's code
-        # An object-mode callback's exception surfaces as SystemError("... with an exception set").
-        cause = (exc.__cause__ or exc.__context__ or exc) if isinstance(exc, SystemError) else exc
-        raise RuntimeError(f"heatbath.potential: {fns.label} raised an exception inside the compiled kernel "
-                           f"({type(cause).__name__}: {cause}); the energy and gradient must not raise (return "
-                           f"inf or NaN instead, which marks the chain as diverged)") from exc
+        raise user_exception(fns, exc) from exc
     if not done.all():
-        raise RuntimeError(f"heatbath.potential: {fns.label} raised an exception inside the compiled kernel, on "
-                           f"one of Numba's threads, which does not pass it on (with numba.set_num_threads(1) it "
-                           f"is shown); the energy and gradient must not raise (return inf or NaN instead, which "
-                           f"marks the chain as diverged)")
+        raise lost_exception(fns)
+
+
+def user_exception(fns: UserFunctions, exc: Exception) -> RuntimeError:
+    """The error to raise for an exception that the user's functions raised inside a kernel."""
+    # An object-mode callback's exception surfaces as SystemError("... with an exception set").
+    cause = (exc.__cause__ or exc.__context__ or exc) if isinstance(exc, SystemError) else exc
+    return RuntimeError(f"heatbath.potential: {fns.label} raised an exception inside the compiled kernel "
+                        f"({type(cause).__name__}: {cause}); the energy and gradient must not raise (return "
+                        f"inf or NaN instead, which marks the chain as diverged)")
+
+
+def lost_exception(fns: UserFunctions) -> RuntimeError:
+    """The error to raise when a part of a parallel launch did not return (an exception lost on a thread)."""
+    return RuntimeError(f"heatbath.potential: {fns.label} raised an exception inside the compiled kernel, on "
+                        f"one of Numba's threads, which does not pass it on (with numba.set_num_threads(1) it "
+                        f"is shown); the energy and gradient must not raise (return inf or NaN instead, which "
+                        f"marks the chain as diverged)")
 
 
 def _contiguous(name: str, a):
