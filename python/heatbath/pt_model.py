@@ -75,6 +75,7 @@ class ModelRun:
             raise ValueError(f"argument 'x0': the state's rows do not match {self.betas.size} temperatures")
         device = _arrays.device_of(self.states, "x0")
         self.core = _backend.module_for(device.kind)
+        self.on_cpu = device.kind == "cpu"
         self.stream = _arrays.current_stream(self.states, device)
         self.ref_log_norm = float(self.model.pt_reference_log_norm(self.states))
         # Private, for the benchmarks (heatbath.bench.pt_workloads): a dict that the Python round loop
@@ -162,9 +163,9 @@ class ModelRun:
     def _loop_rounds(self, swap: dict, n_rounds: int, thin: int, index, trace) -> None:
         """The rounds one by one from Python: local moves, energies, one compiled swap pass each."""
         timings, clock = self.timings, (self._clock if self.timings is not None else None)
-        local_move, energy_of, core_swap = self.model.pt_local_move, self.model.pt_energy, self.core.pt_swap
-        beta_row, energy, scheme, seed, stream = swap["beta_row"], swap["energy"], SWAPS[self.pt.swap], self.seed, \
-            self.stream
+        local_move, energy_of = self.model.pt_local_move, self.model.pt_energy
+        swap_pass = self._swap_pass(swap, n_rounds, index)
+        beta_row, energy, seed = swap["beta_row"], swap["energy"], self.seed
         with sigint_at_chunk_boundaries() as guard:
             for done in range(n_rounds):
                 rnd = self.round + done
@@ -173,9 +174,7 @@ class ModelRun:
                 t1 = clock() if clock else 0.0
                 energy_of(self.states, energy)
                 t2 = clock() if clock else 0.0
-                if index is not None:
-                    swap["index_trace"] = index[done:done + 1]
-                core_swap(swap, "float64", self.ref_log_norm, scheme, seed, rnd, stream)
+                swap_pass(rnd, done)
                 t3 = clock() if clock else 0.0
                 if thin and (done + 1) % thin == 0:
                     trace[(done + 1) // thin - 1] = self._top_states(swap["slot_of"])
@@ -185,6 +184,22 @@ class ModelRun:
                     for key, dt in (("local", t1 - t0), ("energy", t2 - t1), ("swap", t3 - t2), ("other", t4 - t3)):
                         timings[key] = timings.get(key, 0.0) + dt
                 report_progress(done + 1)
+
+    def _swap_pass(self, swap: dict, n_rounds: int, index):
+        """(round, rounds done) -> that round's swap pass: on the CPU a SwapSession's, which imported the
+        arrays once (pt_swap imports some twenty a call, about 40 µs); elsewhere pt_swap, with the round's
+        row of the index process."""
+        scheme = SWAPS[self.pt.swap]
+        if self.on_cpu:
+            session = self.core.SwapSession({**swap, "index_trace": index}, "float64", self.ref_log_norm, scheme,
+                                            self.seed, self.stream, round0=self.round, n_rounds=n_rounds)
+            return lambda rnd, done: session.run(rnd)
+
+        def one_pass(rnd: int, done: int) -> None:
+            if index is not None:
+                swap["index_trace"] = index[done:done + 1]
+            self.core.pt_swap(swap, "float64", self.ref_log_norm, scheme, self.seed, rnd, self.stream)
+        return one_pass
 
     def _clock(self) -> float:
         """perf_counter after the work queued so far (the device synchronised: timing runs only)."""
