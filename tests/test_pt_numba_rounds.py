@@ -19,27 +19,20 @@ OUTPUTS = ("replicas", "energy", "trace", "energy_trace", "index", "swap_rate", 
            "round_trips", "accept_rate")
 
 
-def quartic_energy(x):
-    return x[0] ** 4 - 4.0 * x[0] ** 2 + x[0]
+def double_well():
+    # the potential of test_pt_user_potentials.py, whose kernels that file's runs have compiled already
+    from heatbath.bench.peers.heatbath_user_peer import double_well_energy, double_well_grad
+
+    return hb.potential(double_well_energy, double_well_grad, name="double well")
 
 
-def quartic_grad(x, out):
-    out[0] = 4.0 * x[0] ** 3 - 8.0 * x[0] + 1.0
-
-
-def guarded_energy(x):
-    if not x[0] - x[0] == 0.0:  # never taken on finite states; its raise makes the run serial
-        raise ValueError("not finite")
-    return x[0] ** 4 - 4.0 * x[0] ** 2 + x[0]
-
-
-def box_energy(x):
-    if x[0] > 1.5:
+def box_energy(x, limit):
+    if x[0] > limit:  # a raise statement: runs with this potential are serial
         raise ValueError("left the box")
     return 0.5 * x[0] * x[0]
 
 
-def box_grad(x, out):
+def box_grad(x, out, limit):
     out[0] = x[0]
 
 
@@ -73,7 +66,7 @@ def run_both(monkeypatch, pot, x0, n_rounds, **pt_args):
                                              ("ula", "deo", 0.3)])
 def test_compiled_rounds_give_the_bits_of_the_round_by_round_loop(monkeypatch, method, swap, h):
     x0 = np.linspace(-2, 2, 70, dtype=np.float32)[:, None]
-    pot = hb.potential(quartic_energy, quartic_grad, name="quartic")
+    pot = double_well()
     pt, loop = run_both(monkeypatch, pot, x0, 11, sampler=hb.LangevinMove(h, method, n_local=2), swap=swap)
     if h > 0.1:  # ULA's large steps blow up some chains (at β near 1) on the way
         assert loop.n_diverged > 0
@@ -85,7 +78,7 @@ def test_compiled_rounds_give_the_bits_of_the_round_by_round_loop(monkeypatch, m
 
 def test_functions_that_can_raise_run_on_the_calling_thread_with_the_same_bits(monkeypatch):
     x0 = np.linspace(-2, 2, 40, dtype=np.float64)[:, None]
-    pot = hb.potential(guarded_energy, quartic_grad, name="guarded")
+    pot = hb.potential(box_energy, box_grad, params=(1e300,), name="box")  # a box it never leaves
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", numba.core.errors.NumbaPerformanceWarning)
         pt, loop = run_both(monkeypatch, pot, x0, 6, sampler=hb.LangevinMove(0.05, "mala", n_local=3))
@@ -95,7 +88,7 @@ def test_functions_that_can_raise_run_on_the_calling_thread_with_the_same_bits(m
 
 
 def test_an_exception_in_the_rounds_is_reported():
-    pot = hb.potential(box_energy, box_grad, name="box")
+    pot = hb.potential(box_energy, box_grad, params=(1.5,), name="box")
     pt = hb.ParallelTempering(pot, 4, sampler=hb.LangevinMove(0.5, "mala", n_local=5))
     with pytest.raises(RuntimeError, match=r"'box_energy' or the gradient 'box_grad' raised .*left the box"), \
             pytest.warns(numba.core.errors.NumbaPerformanceWarning, match="can raise"):
