@@ -500,7 +500,7 @@ class _LangevinRun:
         if (self.round + n_rounds) * sampler.n_local > 2**56:
             raise past_counter_limit("step", "2**56 local steps", self.round, n_rounds)
         try:
-            if not self.pt.target.compiled_by_core:  # a user potential: rounds from Python (pt_user.py)
+            if not self.pt.target.compiled_by_core:  # a user potential (pt_user.py)
                 from heatbath.pt_user import user_rounds  # noqa: PLC0415
 
                 user_rounds(self, swap, n_rounds, thin)

@@ -28,13 +28,15 @@ and device); the model implements
   the dict ``swap``) in one compiled call, with the same numbers as the loop below; False when there is
   no such call for these states (the default), and the loop runs instead.
 
-A round is otherwise ``pt_local_move``, ``pt_energy`` and one compiled swap pass (heatbath._core.pt_swap;
-heatbath.pt_model runs the loop). hb.Ising and hb.RBM on the CPU run their rounds compiled.
+A round is otherwise ``pt_local_move``, ``pt_energy`` and one compiled swap pass (a heatbath._core.SwapSession's
+on the CPU, pt_swap on CUDA; heatbath.pt_model runs the loop). hb.Ising and hb.RBM on the CPU run their rounds
+compiled.
 
 Continuous built-in targets do not go through Python per round: :class:`LangevinMove` runs whole runs
 of rounds in compiled code, on the tempered potential E_β = (1 − β) E_ref + β E with a Gaussian
 reference (csrc/heatbath/tempered.h). User potentials (TorchPotential, heatbath.potential) run the same
-rounds one at a time from Python (heatbath.pt_user).
+rounds through heatbath.pt_user: Numba ones on the CPU in chunks of compiled rounds, the others one at a
+time from Python.
 """
 from __future__ import annotations
 
