@@ -11,9 +11,10 @@ import pytest
 
 import heatbath as hb
 
+from heatbath import pt_user
+
 numba = pytest.importorskip("numba", reason="heatbath.potential needs numba")
-pt_user = pytest.importorskip("heatbath.pt_user")
-pt_rounds = pytest.importorskip("heatbath._numba.pt_rounds")
+from heatbath._numba import pt_rounds  # noqa: E402 (imports numba)
 
 OUTPUTS = ("replicas", "energy", "trace", "energy_trace", "index", "swap_rate", "rejection", "log_z_pairs",
            "round_trips", "accept_rate")
