@@ -6,6 +6,8 @@ per round at 32 temperatures); and the swap step's share of a round at 32 temper
 (heatbath.bench.pt_workloads: the issue's target is at most 5 %)."""
 from __future__ import annotations
 
+import contextlib
+
 import numpy as np
 
 import heatbath as hb
@@ -133,20 +135,16 @@ class ParallelTemperingUserPotential:
         with self._rounds():
             self.state = self.pt.run(x0, 3, seed=0).state  # compiles and warms up
 
+    @contextlib.contextmanager
     def _rounds(self):
-        import contextlib
-
+        """Numba rounds compiled, or round by round for "numba-loop" (heatbath.pt_user's switch)."""
         from heatbath import pt_user
 
-        @contextlib.contextmanager
-        def switched():
-            saved = pt_user.COMPILED_NUMBA_ROUNDS
-            pt_user.COMPILED_NUMBA_ROUNDS = self.compiled
-            try:
-                yield
-            finally:
-                pt_user.COMPILED_NUMBA_ROUNDS = saved
-        return switched()
+        saved, pt_user.COMPILED_NUMBA_ROUNDS = pt_user.COMPILED_NUMBA_ROUNDS, self.compiled
+        try:
+            yield
+        finally:
+            pt_user.COMPILED_NUMBA_ROUNDS = saved
 
     def time_round(self, potential, chains):
         with self._rounds():

@@ -118,14 +118,14 @@ def make_kernels(energy_fn, grad_fn, dim: int, fingerprint: str) -> dict:
     length of a state, is compiled in as a constant: with the user's loops over x.shape[0] of known
     length, LLVM unrolls them, which makes a one-dimensional potential about twice as fast.
 
-    Arguments of the Langevin kernels mirror hb::LangevinArgs: the whole call's step0 and n_steps (for
-    the per-step coefficient index, the thinning and the final energy), plus this chunk's absolute
-    steps [t_begin, t_end), and last the rows [first_row, end_row) to advance, in tiles from first_row
-    (a tile's chains draw their own streams, so where the tiles start changes no number). x [chains, dim] (C-contiguous) and p are updated in place; trace
-    [samples, chains, dim], energy_trace [samples, chains], energy [chains], accepted [chains] (int64,
-    accumulated), diverged_at [chains] (int64, −1 while finite); noise_scale and beta hold one value
-    per step (coef_stride 1) or one in all (coef_stride 0). seed is a uint64; chain_start an int64
-    below 2**32.
+    Arguments of the Langevin kernels mirror hb::LangevinArgs: the whole call's step0 and n_steps (for the
+    per-step coefficient index, the thinning and the final energy), plus this chunk's absolute steps
+    [t_begin, t_end), and last the rows [first_row, end_row) to advance, in tiles from first_row (a tile's
+    chains draw their own streams, so where the tiles start changes no number). x [chains, dim]
+    (C-contiguous) and p are updated in place; trace [samples, chains, dim], energy_trace [samples, chains],
+    energy [chains], accepted [chains] (int64, accumulated), diverged_at [chains] (int64, −1 while finite);
+    noise_scale and beta hold one value per step (coef_stride 1) or one in all (coef_stride 0). seed is a
+    uint64; chain_start an int64 below 2**32.
     """
 
     @njit(inline="always", error_model="numpy")
