@@ -308,6 +308,10 @@ PYBIND11_MODULE(_core, m) {
   // baseline kernels run (tests/test_rn_fma.py checks it against exact rational arithmetic).
   m.def("rn_fma_f32", [](float a, float b, float c) { return hb::rn::fma(a, b, c); }, py::arg("a"), py::arg("b"),
         py::arg("c"), "a·b + c rounded once to float32, as the core's host code computes it (tests).");
+  m.def("rn_exp_f32", [](float x) { return hb::rn::exp(x); }, py::arg("x"),
+        "rn::exp in float32, as the core's host code computes it (tests).");
+  m.def("rn_exp_f64", [](double x) { return hb::rn::exp(x); }, py::arg("x"),
+        "rn::exp in float64, as the core's host code computes it (tests).");
   m.def("ising_threshold", [](float q) { return hb::ising_threshold(q); }, py::arg("q"),
         "The 32-bit threshold of flip probability q that every backend's per-site Ising update compares "
         "its word with (tests).");
