@@ -28,6 +28,12 @@ HB_HD float uniform_open_f32(uint32_t w) {
   return rn::mul(static_cast<float>(odd), 5.9604644775390625e-08f);  // 2^-24
 }
 
+// (2w + 1) / 2^33: one word's uniform on (0, 1), in double (the swap pass's acceptance test).
+HB_HD double uniform_open_f64_word(uint32_t w) {
+  const double odd = rn::add(rn::mul(2.0, rn::exact_double_u52(w)), 1.0);  // < 2^33: exact in double
+  return rn::mul(odd, 1.16415321826934814453125e-10);  // 2^-33
+}
+
 HB_HD double uniform_open_f64(uint32_t lo, uint32_t hi) {
   const uint64_t w = (static_cast<uint64_t>(hi) << 32) | lo;
   const double odd = rn::add(rn::mul(2.0, rn::exact_double_u52(w >> 12)), 1.0);  // < 2^53: exact in double

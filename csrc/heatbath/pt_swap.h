@@ -25,9 +25,11 @@
 // the rest of the pass.
 //
 // Randomness (counter.h): purpose swap, counter step = round, chain = column; block 0 word 0 is SEO's
-// coin; block 1 + 2⌊k/4⌋ + (k mod 2), words 2(⌊k/2⌋ mod 2) and the next, is the double uniform u of pair
-// k (one Philox call serves the two pairs k, k + 2 of one parity; no pair's uniform is drawn in a round
-// that cannot propose it, since no result uses it).
+// coin; word ⌊k/2⌋ mod 4 of block 1 + 2⌊k/8⌋ + (k mod 2) makes the uniform u = (2w + 1)/2^33 of pair k (one
+// Philox call serves the four pairs k, k + 2, k + 4, k + 6 of one parity; no pair's uniform is drawn in a
+// round that cannot propose it, since no result uses it). 32 bits are enough: u < α decides the swap,
+// and α is known to float precision for float32 targets (see swap_lanes); for double ones the test is
+// off from exact by at most 2^-33 in probability, far below what any run could detect.
 // A proposed swap is accepted when u < α_k, the α_k of the rejection statistic (no log of u).
 #pragma once
 #include <cstdint>
@@ -97,15 +99,17 @@ constexpr double kLseSlack = 64.0;
 
 HB_HD bool lse_moves(double m, double s, double v) { return s == 0.0 || rn::sub(v, m) > kLseSlack; }
 
-// One exp per value, in straight-line code (selects, not branches) so that the lanes of a tile of
-// columns vectorise. v − m > slack: s ← s·exp(m − v) + 1, m ← v; else s ← s + exp(v − m).
-HB_HD void lse_add(double& m, double& s, double v, bool take) {
+// v − m > slack: s ← s·exp(m − v) + 1, m ← v; else s ← s + exp(v − m), where e_same is that exp as the
+// pass made it (in the target's precision, see swap_lanes), so that a value that moves no shift adds
+// the same bits on this path as on the pass's fast one. Straight-line code (selects, not branches) so
+// that the lanes of a tile of columns vectorise; the exp of a moving shift is in double.
+HB_HD void lse_add(double& m, double& s, double v, bool take, double e_same) {
   const bool ok = take && swap_finite(v);  // a diverged state says nothing about the normaliser
   const bool empty = s == 0.0;
   const double diff = rn::sub(v, m);
   const bool up = diff > kLseSlack;
-  const double e = rn::exp(up ? -diff : diff);
-  const double s_new = empty ? 1.0 : (up ? rn::add(rn::mul(s, e), 1.0) : rn::add(s, e));
+  const double e_up = rn::exp(-diff);
+  const double s_new = empty ? 1.0 : (up ? rn::add(rn::mul(s, e_up), 1.0) : rn::add(s, e_same));
   s = ok ? s_new : s;
   m = ok && (empty || up) ? v : m;
 }
@@ -133,10 +137,8 @@ HB_HD void swap_lanes(const SwapArgs<T>& a, int64_t c0, int64_t round) {
     const int64_t* const slot = a.slot_of + k * C + c0;
     double* const ell_out = a.ell + k * C + c0;
     if (a.ell_row != nullptr) {
-      for (int l = 0; l < L; ++l) {  // gathers: scalar code, and short
-        const int64_t row = (c0 + l) * R + slot[l];
-        ell_out[l] = a.ell_row[row];
-      }
+      HB_SIMD  // the rows' index arithmetic in vectors, the loads one by one (no gathers on AVX2)
+      for (int l = 0; l < L; ++l) ell_out[l] = a.ell_row[(c0 + l) * R + slot[l]];
     } else {
       double e_ref[L];
       HB_SIMD
@@ -168,17 +170,19 @@ HB_HD void swap_lanes(const SwapArgs<T>& a, int64_t c0, int64_t round) {
     for (int64_t r = 0; r < L * R; ++r) counts[r] = 0;
   }
 
-  int64_t parity[L];
-  HB_SIMD
-  for (int l = 0; l < L; ++l) {
-    parity[l] = a.scheme == static_cast<int>(SwapScheme::kSEO) ? (random_words(key, chain0 + l, 0).w0 & 1u)
-                                                               : (round & 1);
+  int64_t parity[L];  // the scheme is tested outside the loops: inside, the vectorised select drew SEO's
+  if (a.scheme == static_cast<int>(SwapScheme::kSEO)) {  // coins for DEO's lanes as well
+    HB_SIMD
+    for (int l = 0; l < L; ++l) parity[l] = random_words(key, chain0 + l, 0).w0 & 1u;
+  } else {
+    HB_SIMD
+    for (int l = 0; l < L; ++l) parity[l] = round & 1;
   }
-  // Block 1 + 2⌊k/4⌋ + (k mod 2) serves the pairs k and k + 2, which share a parity: it is drawn at
-  // k mod 4 < 2 and its words 2, 3 are kept for k + 2 in spare[k mod 2]. DEO proposes one parity a
-  // round and draws only its blocks, a quarter of a Philox call per pair; SEO's lanes may take either.
-  // Lanes of the lane-parallel Philox (philox_lanes.h): the column's chain, and the pair's block.
-  uint32_t spare0[2][L], spare1[2][L], chain_of_lane[L], block_of_pair[L];
+  // Block 1 + 2⌊k/8⌋ + (k mod 2) serves the four pairs k, k + 2, k + 4, k + 6, which share a parity: it
+  // is drawn at ⌊k/2⌋ mod 4 = 0 and its words kept in words[k mod 2] for the others. DEO proposes one
+  // parity a round and draws only its blocks, an eighth of a Philox call per pair; SEO's lanes may take
+  // either. Lanes of the lane-parallel Philox (philox_lanes.h): the column's chain, and the pair's block.
+  uint32_t words[2][4][L], chain_of_lane[L], block_of_pair[L];
   HB_SIMD
   for (int l = 0; l < L; ++l) chain_of_lane[l] = chain0 + static_cast<uint32_t>(l);
   for (int64_t k = 0; k < K; ++k) {
@@ -200,8 +204,14 @@ HB_HD void swap_lanes(const SwapArgs<T>& a, int64_t c0, int64_t round) {
     // DEO proposes pair k in every lane; SEO in the lanes whose coin chose k's parity. A pair with a
     // diverged state (ℓ not finite) is not counted: α = 0, and no statistic or count of the pair sees it,
     // so that the statistics of the other chains are those of a run without the diverged one.
+    // The pair's three exps, of log α and of the values less their shifts, are made in the target's
+    // precision T: for a float32 target ℓ carries float32 rounding already, and a vector of floats
+    // holds twice the lanes. They are made in a loop of T alone (mixed with doubles, GCC would give
+    // the floats half-empty vectors). A double beyond float's range converts to ±inf (IEEE 754, as on
+    // every target here), whose exp is +inf or 0: such values belong to lanes whose sums start or move.
     double alpha[L];
     int64_t counted[L];
+    T arg[3 * L], ex[3 * L];  // [α | forward | reverse] × lanes
     int64_t raised = 0;  // lanes whose value moves a shift (or starts a sum): rare after the first rounds
     HB_SIMD_SUM(raised)
     for (int l = 0; l < L; ++l) {
@@ -210,42 +220,44 @@ HB_HD void swap_lanes(const SwapArgs<T>& a, int64_t c0, int64_t round) {
       const bool take = (k & 1) == parity[l] && swap_finite(vf) && swap_finite(vr);
       counted[l] = take ? 1 : 0;
       const double log_alpha = rn::mul(dbeta, rn::sub(lo, hi));
-      const double e = rn::exp(log_alpha < 0.0 ? log_alpha : 0.0);
-      alpha[l] = !take ? 0.0 : (log_alpha >= 0.0 ? 1.0 : e);
-      rej[l] = take ? rn::add(rej[l], rn::sub(1.0, alpha[l])) : rej[l];
+      arg[l] = static_cast<T>(log_alpha < 0.0 ? log_alpha : 0.0);
+      arg[L + l] = static_cast<T>(rn::sub(vf, fm[l]));
+      arg[2 * L + l] = static_cast<T>(rn::sub(vr, rm[l]));
       raised += take && (lse_moves(fm[l], fs[l], vf) || lse_moves(rm[l], rs[l], vr)) ? 1 : 0;
+    }
+    HB_SIMD
+    for (int l = 0; l < 3 * L; ++l) ex[l] = rn::exp(arg[l]);
+    HB_SIMD
+    for (int l = 0; l < L; ++l) {
+      const bool take = counted[l] != 0;
+      const bool certain = rn::sub(lo_ell[l], hi_ell[l]) >= 0.0;  // log α ≥ 0 (dβ > 0)
+      alpha[l] = !take ? 0.0 : (certain ? 1.0 : static_cast<double>(ex[l]));
+      rej[l] = take ? rn::add(rej[l], rn::sub(1.0, alpha[l])) : rej[l];
     }
     if (raised != 0) {
       HB_SIMD
       for (int l = 0; l < L; ++l) {
-        lse_add(fm[l], fs[l], rn::mul(dbeta, lo_ell[l]), counted[l] != 0);
-        lse_add(rm[l], rs[l], -rn::mul(dbeta, hi_ell[l]), counted[l] != 0);
+        lse_add(fm[l], fs[l], rn::mul(dbeta, lo_ell[l]), counted[l] != 0, static_cast<double>(ex[L + l]));
+        lse_add(rm[l], rs[l], -rn::mul(dbeta, hi_ell[l]), counted[l] != 0, static_cast<double>(ex[2 * L + l]));
       }
     } else {
       // lse_add when no shift moves, to the bit: s + exp(v − m), without its selects and stores of m.
       HB_SIMD
       for (int l = 0; l < L; ++l) {
-        const double vf = rn::mul(dbeta, lo_ell[l]), vr = -rn::mul(dbeta, hi_ell[l]);
-        const double ef = rn::exp(rn::sub(vf, fm[l])), er = rn::exp(rn::sub(vr, rm[l]));
-        fs[l] = counted[l] != 0 ? rn::add(fs[l], ef) : fs[l];
-        rs[l] = counted[l] != 0 ? rn::add(rs[l], er) : rs[l];
+        fs[l] = counted[l] != 0 ? rn::add(fs[l], static_cast<double>(ex[L + l])) : fs[l];
+        rs[l] = counted[l] != 0 ? rn::add(rs[l], static_cast<double>(ex[2 * L + l])) : rs[l];
       }
     }
-    uint32_t u0[L], u1[L];
-    if ((k & 2) == 0) {
+    const int64_t word = (k / 2) & 3;
+    if (word == 0) {
       HB_SIMD
-      for (int l = 0; l < L; ++l) block_of_pair[l] = static_cast<uint32_t>(1 + 2 * (k / 4) + q);
-      random_words_lanes<L>(key, block_of_pair, chain_of_lane, u0, u1, spare0[q], spare1[q]);
-    } else {
-      HB_SIMD
-      for (int l = 0; l < L; ++l) {
-        u0[l] = spare0[q][l];
-        u1[l] = spare1[q][l];
-      }
+      for (int l = 0; l < L; ++l) block_of_pair[l] = static_cast<uint32_t>(1 + 2 * (k / 8) + q);
+      random_words_lanes<L>(key, block_of_pair, chain_of_lane, words[q][0], words[q][1], words[q][2], words[q][3]);
     }
+    const uint32_t* const u_word = words[q][word];
     HB_SIMD
     for (int l = 0; l < L; ++l) {
-      const double u = uniform_open_f64(u0[l], u1[l]);
+      const double u = uniform_open_f64_word(u_word[l]);
       const int64_t yes = u < alpha[l] ? 1 : 0;  // u in (0, 1): α = 1 always accepts, α = 0 never
       tried[l] += counted[l];
       acc[l] += yes;
@@ -261,6 +273,7 @@ HB_HD void swap_lanes(const SwapArgs<T>& a, int64_t c0, int64_t round) {
     for (int64_t k = 0; k <= K; ++k) {
       const T beta = static_cast<T>(a.betas[k]);
       const int64_t* const slot = a.slot_of + k * C + c0;
+      HB_UNROLL  // stores by index: no vectors, and the loop's own count and branch cost as much
       for (int l = 0; l < L; ++l) a.beta_row[(c0 + l) * R + slot[l]] = beta;
     }
   }
