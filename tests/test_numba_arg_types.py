@@ -5,7 +5,7 @@ import pytest
 
 numba = pytest.importorskip("numba", reason="the kernels of user potentials are compiled by numba")
 
-from heatbath._numba.arg_types import type_of, types_of  # noqa: E402
+from heatbath._numba.arg_types import tuple_type_of, type_of, types_of  # noqa: E402
 
 
 def values():
@@ -50,3 +50,15 @@ def test_a_tuple_of_types_is_made_once_and_equals_the_plain_tuple():
     mixed = [np.zeros(3), 7]  # a Python int is typed afresh (its type depends on its value)
     assert types_of(mixed) == (numba.typeof(mixed[0]), numba.typeof(7))
     assert types_of([np.zeros(3), 2**63])[1] == numba.typeof(2**63)
+
+
+def test_a_tuple_value_gets_numbas_own_tuple_type():
+    # A potential's parameters, typed at every call: arrays and numpy scalars from a cache, anything else afresh.
+    readonly = np.zeros(3)
+    readonly.flags.writeable = False
+    cases = [tuple(values()[:3]), (np.zeros(3, np.float32),) * 4, (np.zeros(3), readonly), (readonly, np.zeros(3)),
+             (np.zeros(3), np.float32(2)), (np.zeros(3), 1.5), (np.zeros(3), (np.zeros(2), 3)), ()]
+    for order in (cases, cases[::-1]):
+        for params in order:
+            assert tuple_type_of(params) == numba.typeof(params), params
+    assert tuple_type_of(cases[1]) is tuple_type_of((np.ones(5, np.float32),) * 4)

@@ -13,10 +13,11 @@ from __future__ import annotations
 import numpy as np
 from numba import typeof
 
-__all__ = ["type_of", "types_of"]
+__all__ = ["tuple_type_of", "type_of", "types_of"]
 
 _TYPES: dict = {}
 _TUPLES: dict = {}
+_TUPLE_TYPES: dict = {}
 
 
 class TypeTuple(tuple):
@@ -40,15 +41,18 @@ def _key(value):
     return None
 
 
+def _cached(cache: dict, key, value):
+    """numba.typeof(value), made once per key."""
+    found = cache.get(key)
+    if found is None:
+        found = cache[key] = typeof(value)
+    return found
+
+
 def type_of(value):
     """numba.typeof(value), from a cache for numpy arrays and scalars (anything else is typed afresh)."""
     key = _key(value)
-    if key is None:
-        return typeof(value)
-    found = _TYPES.get(key)
-    if found is None:
-        found = _TYPES[key] = typeof(value)
-    return found
+    return typeof(value) if key is None else _cached(_TYPES, key, value)
 
 
 def types_of(values) -> TypeTuple:
@@ -60,3 +64,10 @@ def types_of(values) -> TypeTuple:
             return TypeTuple(map(typeof, values))
         found = _TUPLES[keys] = TypeTuple(map(type_of, values))
     return found
+
+
+def tuple_type_of(values: tuple):
+    """numba.typeof(values) for a tuple, from a cache when its items are numpy arrays and scalars (a user
+    potential's parameters, with the tempering arrays in front, typed at every call: 0.1 ms afresh)."""
+    keys = tuple(map(_key, values))
+    return typeof(values) if None in keys else _cached(_TUPLE_TYPES, keys, values)

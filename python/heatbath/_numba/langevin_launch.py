@@ -12,10 +12,10 @@ import warnings
 
 import numba
 import numpy as np
-from numba import typeof, types
+from numba import types
 from numba.core.errors import NumbaPerformanceWarning
 
-from heatbath._numba.arg_types import types_of
+from heatbath._numba.arg_types import tuple_type_of, types_of
 from heatbath._numba.parallel_parts import KernelAddresses, compile_parts_launcher
 from heatbath._numba.raise_scan import may_raise
 from heatbath.interrupted import sigint_at_chunk_boundaries
@@ -79,7 +79,7 @@ class UserFunctions:
         # An empty tuple cannot cross into run_parts's prange body (Numba's gufunc wrapper rejects it): a
         # potential without parameters passes one that its call wrappers never read (user_calls.py).
         self.kernel_params = params or _NO_PARAMS
-        self.kernel_params_type = typeof(self.kernel_params)
+        self.kernel_params_type = tuple_type_of(self.kernel_params)
         # (whether the functions can raise: then the kernels run on the calling thread alone; (kernel name,
         # dim, params type, argument types) -> what entry() returns; the same keys -> what kernel() returns)
         self.compiled = shared if shared is not None else (may_raise(energy, grad), {}, {})
